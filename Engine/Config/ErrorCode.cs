@@ -1,0 +1,38 @@
+namespace ScenarioEngine.Config;
+
+/// <summary>
+/// Stable numbered codes for every input error. The catalogue with examples and fixes is
+/// docs/errors.md; tests assert codes, never message text. Numbers are never reused.
+/// </summary>
+public enum ErrorCode
+{
+    // 1xxx: YAML documents
+    YamlSyntax = 1001,
+    DuplicateKey = 1002,
+    UnknownKey = 1003,
+    WrongType = 1004,
+    MissingKey = 1005,
+    BadNumber = 1006,
+    BadValue = 1007,
+    FileNotFound = 1008,
+    UnknownReference = 1009,
+    OverlappingRanges = 1010,
+    OutOfRange = 1011,
+    DuplicateName = 1012,
+    UnsupportedDriver = 1013,
+    BadPath = 1014,
+
+    // 2xxx: Lua scripts
+    LuaSyntax = 2001,
+    LuaRuntime = 2002,
+    InstructionBudget = 2003,
+    MemoryBudget = 2004,
+    TimeBudget = 2005,
+    KernelOops = 2006,
+    Cancelled = 2007,
+}
+
+public static class ErrorCodes
+{
+    public static string Format(ErrorCode code) => "SE" + ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

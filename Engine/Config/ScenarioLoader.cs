@@ -1,0 +1,123 @@
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Config;
+
+/// <summary>
+/// Scenario documents (CONTRACT §4) → <see cref="Scenario"/>. Paths are resolved relative to the
+/// scenario file; every path that reaches a report is shown relative to the project root (the parent
+/// of the nearest enclosing <c>scenarios/</c> folder), never absolute.
+/// </summary>
+public static class ScenarioLoader
+{
+    private static readonly string[] Keys = ["scenario", "description", "soc", "kernel", "script", "lua", "params"];
+    private static readonly string[] KernelKeys = ["iommu.strict", "iommu.passthrough"];
+
+    public static Scenario Load(string path, ProjectLayout layout)
+    {
+        var display = layout.Display(path);
+        if (!File.Exists(path))
+            throw YamlTree.Error(ErrorCode.FileNotFound, "scenario file not found", new SourceSpan(display, 0, 0));
+        var root = YamlTree.Parse(File.ReadAllText(path), display);
+        var m = MappingReader.Of(root, "the scenario document", Keys);
+        if (!m.Has("scenario") && root is YamlMapping rm && rm.Entries.Any(e => e.Key.Value == "soc") && m.Node("soc") is YamlScalar)
+            throw YamlTree.Error(ErrorCode.MissingKey, "the scenario document needs the key 'scenario' (its title)", m.Span);
+        var title = m.String("scenario");
+        var description = m.OptString("description");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+
+        var socNode = m.Required("soc");
+        Soc soc;
+        if (socNode is YamlScalar s && !s.IsNull)
+        {
+            var socPath = Path.GetFullPath(Path.Combine(dir, s.Value));
+            if (!File.Exists(socPath))
+                throw YamlTree.Error(ErrorCode.FileNotFound, $"SoC file '{s.Value}' not found (resolved relative to this file)", s.Span);
+            soc = SocLoader.LoadFile(socPath, layout.Display(socPath));
+        }
+        else if (socNode is YamlMapping)
+            soc = SocLoader.Load(socNode, display);
+        else
+            throw YamlTree.Error(ErrorCode.WrongType, "'soc' must be a path to an SoC file or an inline SoC mapping", socNode.Span);
+
+        var knobs = KernelKnobs.Default;
+        if (m.Node("kernel") is { } kn)
+        {
+            var k = MappingReader.Of(kn, "kernel", KernelKeys);
+            knobs = new KernelKnobs(k.OptBool("iommu.strict") ?? true, k.OptBool("iommu.passthrough") ?? false);
+        }
+
+        LuaSource script;
+        if (m.Has("script") && m.Has("lua"))
+            throw YamlTree.Error(ErrorCode.BadValue, "give either 'script' (a file) or 'lua' (inline), not both", m.KeySpan("lua"));
+        if (m.Node("script") is { } sn)
+        {
+            var rel = MappingReader.AsString(sn, "script");
+            var luaPath = Path.GetFullPath(Path.Combine(dir, rel));
+            if (!File.Exists(luaPath))
+                throw YamlTree.Error(ErrorCode.FileNotFound, $"script '{rel}' not found (resolved relative to this file)", sn.Span);
+            script = new LuaSource(layout.Display(luaPath), File.ReadAllText(luaPath), 1, layout.LuaRoot);
+        }
+        else if (m.Node("lua") is YamlScalar ls && !ls.IsNull)
+        {
+            // A block scalar's text starts on the line after its indicator.
+            int first = ls.Span.Line + (ls.Block ? 1 : 0);
+            script = new LuaSource(display, ls.Value, first, layout.LuaRoot);
+        }
+        else
+            throw YamlTree.Error(ErrorCode.MissingKey, "the scenario needs 'script' (a Lua file) or 'lua' (inline Lua)", m.Span);
+
+        var ps = new List<KeyValuePair<string, ScenarioParam>>();
+        if (m.Node("params") is { } pn)
+        {
+            if (pn is not YamlMapping pm)
+                throw YamlTree.Error(ErrorCode.WrongType, $"'params' must be a mapping, found {pn.Kind}", pn.Span);
+            foreach (var (key, value) in pm.Entries)
+                ps.Add(new(key.Value, new ScenarioParam(ParamValue(value, key.Value))));
+        }
+        return new Scenario(title, description, display, soc, knobs, script, ps);
+    }
+
+    private static object ParamValue(YamlNode n, string name) => n switch
+    {
+        YamlScalar { Quoted: false, Value: "true" } => true,
+        YamlScalar { Quoted: false, Value: "false" } => false,
+        YamlScalar { Quoted: false } s when Numbers.TryParse(s.Value, out var v) => v,
+        YamlScalar s => s.Value,
+        YamlSequence q => q.Items.Select(i => ParamValue(i, name)).ToList(),
+        YamlMapping mm => mm.Entries.Select(e => new KeyValuePair<string, object>(e.Key.Value, ParamValue(e.Value, name))).ToList(),
+        _ => throw YamlTree.Error(ErrorCode.WrongType, $"params.{name} has an unsupported shape", n.Span),
+    };
+}
+
+/// <summary>
+/// Where a run's files live: the project root (parent of the nearest <c>scenarios/</c>), the
+/// <c>lua/</c> module root, and the snapshot folder. Display paths are root-relative with '/'.
+/// </summary>
+public sealed record ProjectLayout(string Root, string LuaRoot, string SnapshotsRoot, string ScenariosRoot)
+{
+    public static ProjectLayout For(string scenarioPath, string? snapshotsOverride = null)
+    {
+        var full = Path.GetFullPath(scenarioPath);
+        var dir = new DirectoryInfo(Path.GetDirectoryName(full)!);
+        var probe = dir;
+        while (probe is not null && probe.Name != "scenarios") probe = probe.Parent;
+        var scenariosRoot = probe?.FullName ?? dir.FullName;
+        var root = probe?.Parent?.FullName ?? dir.FullName;
+        return new ProjectLayout(root, Path.Combine(root, "lua"),
+            snapshotsOverride is null ? Path.Combine(root, "snapshots") : Path.GetFullPath(snapshotsOverride), scenariosRoot);
+    }
+
+    public string Display(string path)
+    {
+        var rel = Path.GetRelativePath(Root, Path.GetFullPath(path)).Replace('\\', '/');
+        return rel.StartsWith("../", StringComparison.Ordinal) ? Path.GetFileName(path) : rel;
+    }
+
+    /// <summary>scenarios/&lt;topic&gt;/&lt;case&gt;.yaml → snapshots/&lt;topic&gt;/&lt;case&gt;.verified.md</summary>
+    public string SnapshotBase(string scenarioPath)
+    {
+        var rel = Path.GetRelativePath(ScenariosRoot, Path.GetFullPath(scenarioPath));
+        rel = Path.ChangeExtension(rel, null)!;
+        return Path.Combine(SnapshotsRoot, rel);
+    }
+}

@@ -1,0 +1,252 @@
+using ScenarioEngine.Config;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+using ScenarioEngine.PageTables;
+
+namespace ScenarioEngine.Drivers.Mediatek;
+
+/// <summary>
+/// The MediaTek M4U driver as an ops table (drivers/iommu/mtk_iommu.c, mainline ≈v6.8 cross-checked
+/// with ≈v6.19 and the Linux 7.0 copy; shared/reference/mediatek.md §1, §3, §4). Models:
+/// mtk_iommu_probe_device (all IDs on one larb unless DL_WITH_MULTI_LARB), mtk_iommu_get_bank_id,
+/// mtk_iommu_get_iova_region_id, mtk_iommu_get_group_id (bank ≠ 0 ? bank : region, groups shared by
+/// the hw_list), domain_alloc_paging (4K|64K|1M|16M, table created at first attach), the static
+/// identity domain (attach clears the ports' MMU-enable bits), no blocked domain,
+/// mtk_iommu_domain_finalise (one ARMv7s table per hw_list: every domain finalised after the first
+/// copies share_dom's table; aperture = region window), mtk_iommu_attach_device (bank TTBR written
+/// only by the bank's first domain, 34-bit DMA mask for region > 0, port enable and the larb's
+/// per-port IOVA[33:32] bank field), mtk_iommu_get_resv_regions (nested regions RESERVED; no
+/// iommu-addresses, no MSI), mtk_iommu_map/iova_to_phys 4GB-mode PA handling, and the hardware walk
+/// of a device access through its bank's table base register.
+/// Not modelled here yet: IOTLBs and range/full invalidation effects, fault registers and INT_ID
+/// decoding, the protect buffer, runtime PM, SMI larb power links, the gen-1 driver (mtk_iommu_v1.c).
+/// </summary>
+public sealed partial class MediatekIommu : IIommuDriver
+{
+    private const string Src = "drivers/iommu/mtk_iommu.c";
+    public const ulong PgSizes = 0x1000 | 0x10000 | 0x100000 | 0x1000000;
+    private const ulong RemapBase4Gb = 0x1_4000_0000UL; // MTK_IOMMU_4GB_MODE_REMAP_BASE
+
+    private readonly IommuCore _core;
+    private readonly Dictionary<IommuInstance, MtkData> _data = new();
+    private readonly IommuDomain _identity;
+
+    public MediatekIommu(IommuCore core)
+    {
+        _core = core;
+        _identity = new IommuDomain(0, DomainType.Identity, this, 0, isStatic: true);
+        // hw_list: instances joined by shares-pgtable-with (SHARE_PGTABLE), in SoC order; the first is frstdata.
+        var lists = new List<List<IommuInstance>>();
+        foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "mediatek"))
+        {
+            var joined = lists.Where(l => l.Any(o => o.SharesPgtableWith.Contains(inst.Name) || inst.SharesPgtableWith.Contains(o.Name))).ToList();
+            var list = new List<IommuInstance>();
+            foreach (var l in joined) { list.AddRange(l); lists.Remove(l); }
+            list.Add(inst);
+            list.Sort((a, b) => core.Soc.Iommus.ToList().IndexOf(a).CompareTo(core.Soc.Iommus.ToList().IndexOf(b)));
+            lists.Add(list);
+        }
+        bool fourGbDram = core.Soc.Memory.Any(m => m.End > 0x1_0000_0000UL);
+        foreach (var list in lists)
+        {
+            var hw = new HwList(list[0].Name);
+            foreach (var inst in list)
+            {
+                var d = new MtkData(inst, hw, inst.HasFlag("has-4gb-mode") && fourGbDram);
+                hw.Members.Add(d);
+                _data[inst] = d;
+            }
+        }
+    }
+
+    public string Name => "mediatek";
+    public IommuDomain? IdentityDomain => _identity;
+    public IommuDomain? BlockedDomain => null;
+
+    internal MtkData Data(IommuDevice dev) => _data[dev.Iommu];
+
+    public bool Enable4Gb(IommuInstance inst) => _data[inst].Enable4Gb;
+
+    // ------------------------------------------------------------------ probe and groups
+
+    public Outcome ProbeDevice(IommuDevice dev)
+    {
+        var data = Data(dev);
+        if (data.Inst.Type != "mm") return Outcome.Success;
+        int larb = dev.Spec.Ids[0].Larb;
+        if (!data.Inst.HasFlag("dl-with-multi-larb") && dev.Spec.Ids.Any(i => i.Larb != larb))
+            return Outcome.Fail(Errno.EINVAL, $"Can only use one larb: {dev.Name} has ports on larb{larb} and larb{dev.Spec.Ids.First(i => i.Larb != larb).Larb} (mtk_iommu_probe_device, {Src})");
+        return Outcome.Success;
+    }
+
+    public Result<object> DeviceGroup(IommuDevice dev)
+    {
+        var data = Data(dev);
+        int bank = BankId(dev);
+        if (bank != 0) return Result<object>.Of(new GroupKey(data.Hw.Name, bank));
+        var region = RegionId(dev);
+        if (!region.Ok) return Result<object>.Fail(region.Errno, region.Why!);
+        return Result<object>.Of(new GroupKey(data.Hw.Name, region.Value));
+    }
+
+    /// <summary>Group identity: (hw_list, bank ≠ 0 ? bank : region) — bank 4 and region 4 collide, as in the kernel.</summary>
+    private sealed record GroupKey(string HwList, int Id);
+
+    /// <summary>mtk_iommu_get_bank_id: the first enabled bank whose port mask meets the device's ports; else 0.</summary>
+    internal int BankId(IommuDevice dev)
+    {
+        var inst = dev.Iommu;
+        if (inst.Banks == 1) return 0;
+        ulong portmsk = 0;
+        foreach (var id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
+        for (int i = 0; i < inst.Banks; i++)
+        {
+            if (!inst.BanksEnabled.Contains(i)) continue;
+            if (inst.BankPorts.TryGetValue(i, out var ports) && ports.Intersects(portmsk)) return i;
+        }
+        return 0;
+    }
+
+    /// <summary>mtk_iommu_get_iova_region_id: the first region whose larb mask holds all the device's ports.</summary>
+    internal Result<int> RegionId(IommuDevice dev)
+    {
+        var inst = dev.Iommu;
+        if (inst.Regions.Count == 1) return Result<int>.Of(0);
+        int larb = dev.Spec.Ids[0].Larb;
+        ulong portmsk = 0;
+        foreach (var id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
+        for (int i = 0; i < inst.Regions.Count; i++)
+            if (inst.RegionPorts.TryGetValue(i, out var larbs) && larbs.TryGetValue(larb, out var ports) && ports.ContainsAll(portmsk))
+                return Result<int>.Of(i);
+        return Result<int>.Fail(Errno.EINVAL, $"Can NOT find the region for larb({larb}) (mtk_iommu_get_iova_region_id, {Src})");
+    }
+
+    public DomainType? DefDomainType(IommuDevice dev) => null;
+
+    /// <summary>mtk_iommu_ops has no .capable: every capability, IOMMU_CAP_DEFERRED_FLUSH included, is absent.</summary>
+    public bool Capable(IommuDevice dev, IommuCap cap) => false;
+
+    // ------------------------------------------------------------------ domains
+
+    public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id) =>
+        Result<IommuDomain>.Of(new IommuDomain(id, DomainType.Unmanaged, this, PgSizes) { Private = new MtkDomain() });
+
+    public void DomainFree(IommuDomain domain)
+    {
+        // mtk_iommu_domain_free frees only the wrapper; the (shared) table stays with frstdata.
+    }
+
+    internal static MtkDomain Priv(IommuDomain d) => (MtkDomain)d.Private!;
+
+    /// <summary>mtk_iommu_domain_finalise: share frstdata's table if there is one, else create it; set the aperture.</summary>
+    private Outcome Finalise(IommuDomain d, MtkData data, int regionId)
+    {
+        var hw = data.Hw;
+        var first = hw.Members[0];
+        string note;
+        if (hw.ShareDom is { } share)
+        {
+            d.PageTable = share.PageTable;
+            d.PgsizeBitmap = share.PageTable!.Cfg.PgsizeBitmap;
+            note = $"{d.Name} shares {share.Name}'s ARMv7s table (one table per hw_list: mtk_iommu_domain_finalise, {Src})";
+        }
+        else
+        {
+            var inst = first.Inst;
+            var quirks = PgtableQuirks.ArmNs | PgtableQuirks.NoPerms | PgtableQuirks.ArmMtkExt;
+            if (inst.HasFlag("pgtable-pa-35-en")) quirks |= PgtableQuirks.ArmMtkTtbrExt;
+            int ias = inst.HasFlag("iova-34-en") ? 34 : 32;
+            int oas = inst.HasFlag("has-4gb-mode") ? (first.Enable4Gb ? 33 : 32) : 35;
+            var cfg = new IoPgtableCfg(ias, oas, PgSizes, quirks);
+            var pt = ArmV7sPageTable.Alloc(cfg, _core.Memory, _core.Pages);
+            if (pt is null)
+                return Outcome.Fail(Errno.ENOMEM, $"Failed to alloc io pgtable (mtk_iommu_domain_finalise, {Src})");
+            d.PageTable = pt;
+            d.PgsizeBitmap = pt.Cfg.PgsizeBitmap;
+            hw.ShareDom = d;
+            note = $"{d.Name} created the hw_list's ARMv7s table at {Hex.Of(pt.L1Pa)} (ias {ias}, oas {oas})";
+        }
+        var region = data.Inst.Regions[regionId];
+        d.ApertureStart = region.Base;
+        d.ApertureEnd = region.Last;
+        d.ForceAperture = true;
+        d.GeometrySet = true;
+        return Outcome.Note(note);
+    }
+
+    // ------------------------------------------------------------------ attach
+
+    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
+    {
+        var data = Data(dev);
+        if (domain == _identity)
+        {
+            // mtk_iommu_identity_attach: nothing to do if already bypassed or never attached.
+            if (old == _identity || old is null) return Outcome.Success;
+            Config(data, dev, enable: false, 0);
+            return Outcome.Note($"{dev.Name}: ports' MMU-enable bits cleared: DMA bypasses the IOMMU (mtk_iommu_identity_attach)");
+        }
+        var region = RegionId(dev);
+        if (!region.Ok) return region.AsOutcome;
+        int bankId = BankId(dev);
+        var priv = Priv(domain);
+        var notes = new List<string>();
+        if (priv.Bank is null)
+        {
+            var f = Finalise(domain, data, region.Value);
+            if (!f.Ok) return f;
+            notes.Add(f.Why!);
+            priv.Bank = data.Banks[bankId];
+        }
+        var bank = data.Banks[bankId];
+        if (bank.Dom is null)
+        {
+            bank.Dom = domain;
+            bank.Ttbr = ((ArmV7sPageTable)domain.PageTable!).Ttbr;
+            notes.Add($"{data.Inst.Name} bank{bankId} initialised: PT_BASE_ADDR = {Hex.Of(bank.Ttbr)} from {domain.Name}");
+        }
+        else if (bank.Dom != domain)
+            notes.Add($"{data.Inst.Name} bank{bankId} already serves {bank.Dom.Name}: TTBR not rewritten (mtk_iommu_attach_device)");
+        if (region.Value > 0 && dev.DmaMask < 34)
+        {
+            dev.DmaMask = dev.CoherentDmaMask = 34;
+            notes.Add($"{dev.Name}: DMA mask set to 34 bits (region {region.Value} > 0)");
+        }
+        Config(data, dev, enable: true, region.Value);
+        return notes.Count == 0 ? Outcome.Success : Outcome.Note(string.Join("; ", notes));
+    }
+
+    /// <summary>mtk_iommu_config: MM type sets the ports' MMU-enable bits and the larb's per-port IOVA[33:32].</summary>
+    private static void Config(MtkData data, IommuDevice dev, bool enable, int regionId)
+    {
+        ulong bankBits = data.Inst.Regions[regionId].Base >> 32;
+        foreach (var id in dev.Spec.Ids)
+            data.Ports[(id.Larb, id.Port)] = new PortState(enable, enable ? bankBits : 0);
+    }
+
+    // ------------------------------------------------------------------ reserved regions
+
+    /// <summary>mtk_iommu_get_resv_regions: every other region lying strictly inside the device's region is RESERVED.</summary>
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev)
+    {
+        var r = RegionId(dev);
+        if (!r.Ok) return [];
+        var regions = dev.Iommu.Regions;
+        var mine = regions[r.Value];
+        var list = new List<ResvRegion>();
+        foreach (var other in regions)
+        {
+            if (other.Base <= mine.Base || other.Base + other.Size >= mine.Base + mine.Size) continue;
+            list.Add(new ResvRegion(other.Base, other.Size, Prot.None, ResvType.Reserved,
+                $"region '{other.Name}' nests inside '{mine.Name}' (mtk_iommu_get_resv_regions)"));
+        }
+        return list;
+    }
+
+    public string DeviceLocation(IommuDevice dev)
+    {
+        var region = RegionId(dev);
+        var ports = string.Join(", ", dev.Spec.Ids.Select(i => $"larb{i.Larb}/port{i.Port}"));
+        return $"bank{BankId(dev)}, region {(region.Ok ? dev.Iommu.Regions[region.Value].Name : "none")}, {ports}";
+    }
+}

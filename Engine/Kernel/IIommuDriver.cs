@@ -1,0 +1,72 @@
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Kernel;
+
+/// <summary>IOMMU_CAP_* asked through ops->capable (include/linux/iommu.h).</summary>
+public enum IommuCap { CacheCoherency, NoExec, DeferredFlush, DirtyTracking }
+
+/// <summary>The outcome of one device access as the hardware performs it.</summary>
+public readonly record struct Translation(bool Ok, ulong Pa, string Kind, string Why, IommuDomain? ReportedDomain);
+
+/// <summary>
+/// What the Linux IOMMU core asks of a driver: struct iommu_ops plus struct iommu_domain_ops
+/// (include/linux/iommu.h, Linux 7.0), and the hardware side a device access goes through. The
+/// core (<see cref="IommuCore"/>) owns the rules every driver shares; this table holds what differs.
+/// </summary>
+public interface IIommuDriver
+{
+    string Name { get; }
+
+    /// <summary>ops->probe_device: accept or refuse a master (the errno is the probe's).</summary>
+    Outcome ProbeDevice(IommuDevice dev);
+    /// <summary>ops->device_group: a key; devices with equal keys share one group.</summary>
+    Result<object> DeviceGroup(IommuDevice dev);
+    /// <summary>ops->def_domain_type; 0 (Blocked) means "no preference".</summary>
+    DomainType? DefDomainType(IommuDevice dev);
+    bool Capable(IommuDevice dev, IommuCap cap);
+    /// <summary>ops->domain_alloc_paging. The core tags the type afterwards.</summary>
+    Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id);
+    IommuDomain? IdentityDomain { get; }
+    IommuDomain? BlockedDomain { get; }
+    void DomainFree(IommuDomain domain);
+    /// <summary>domain->ops->attach_dev(domain, dev, old).</summary>
+    Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old);
+    /// <summary>ops->get_resv_regions for one device.</summary>
+    IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev);
+
+    Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped);
+    ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather);
+    ulong IovaToPhys(IommuDomain d, ulong iova);
+    void IotlbSync(IommuDomain d, IotlbGather gather);
+    void FlushIotlbAll(IommuDomain d);
+    void IotlbSyncMap(IommuDomain d, ulong iova, ulong size);
+    /// <summary>Output address as the IOMMU emits it → CPU physical address (4GB mode etc.).</summary>
+    ulong OutputToCpu(IommuDomain d, ulong pa);
+
+    /// <summary>A device access at the bus: what the hardware does with it right now.</summary>
+    Translation Translate(IommuDevice dev, ulong iova, bool write);
+    /// <summary>Lines describing the driver's private per-device state for the topology table.</summary>
+    string DeviceLocation(IommuDevice dev);
+}
+
+/// <summary>struct iommu_iotlb_gather: the range an unmap collected for the following sync.</summary>
+public sealed class IotlbGather
+{
+    public ulong Start { get; private set; } = ulong.MaxValue;
+    public ulong End { get; private set; }
+    public bool Queued { get; init; }
+    public bool Empty => Start == ulong.MaxValue;
+
+    public void AddRange(ulong iova, ulong size)
+    {
+        if (size == 0) return;
+        Start = Math.Min(Start, iova);
+        End = Math.Max(End, iova + size - 1);
+    }
+
+    public void Reset()
+    {
+        Start = ulong.MaxValue;
+        End = 0;
+    }
+}

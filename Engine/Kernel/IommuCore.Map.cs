@@ -1,0 +1,103 @@
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Kernel;
+
+/// <summary>
+/// iommu_map / iommu_unmap / iommu_unmap_fast / iommu_iotlb_sync / iommu_flush_iotlb_all /
+/// iommu_iova_to_phys (drivers/iommu/iommu.c, Linux 7.0; linux-iommu-core.md §4). The core checks the
+/// domain type and the alignment to the smallest page size, splits with iommu_pgsize, and on a
+/// failed map unmaps what this call mapped and returns the error. There is no aperture check here:
+/// range limits come from the page table (-ERANGE).
+/// </summary>
+public sealed partial class IommuCore
+{
+    public Outcome Map(IommuDomain d, ulong iova, ulong paddr, ulong size, Prot prot)
+    {
+        if (!d.Type.IsPaging())
+            return Outcome.Fail(Errno.EINVAL, $"{d.Name} is a {d.Type.Name()} domain; only paging domains can be mapped (iommu_map, {Src})");
+        if (d.PgsizeBitmap == 0)
+            return Outcome.Fail(Errno.ENODEV, $"{d.Name} has no page sizes (iommu_map WARN_ON, {Src})");
+        ulong min = PageSizes.MinPageSize(d.PgsizeBitmap);
+        if (((iova | paddr | size) & (min - 1)) != 0)
+            return Outcome.Fail(Errno.EINVAL, $"unaligned: iova {Hex.Of(iova)} pa {Hex.Of(paddr)} size {Hex.Of(size)} must be multiples of the minimum page size {Hex.Size(min)} (iommu_map, {Src})");
+        if (size == 0) return Outcome.Note("size 0: nothing mapped");
+        ulong origIova = iova, origSize = size;
+        var ret = Outcome.Success;
+        while (size > 0)
+        {
+            var (pgsize, count) = PageSizes.Pick(d.PgsizeBitmap, iova, paddr, size);
+            ret = d.Driver.MapPages(d, iova, paddr, pgsize, count, prot, out var mapped);
+            size -= mapped;
+            if (!ret.Ok) break;
+            iova += mapped;
+            paddr += mapped;
+        }
+        if (!ret.Ok)
+        {
+            ulong done = origSize - size;
+            if (done > 0) Unmap(d, origIova, done);
+            return done > 0 ? ret with { Why = ret.Why + $"; the {Hex.Size(done)} mapped before the failure were unmapped again" } : ret;
+        }
+        d.Driver.IotlbSyncMap(d, origIova, origSize);
+        return Outcome.Success;
+    }
+
+    /// <summary>iommu_unmap: 0 for non-paging or unaligned requests; stops at the first hole; then iotlb_sync.</summary>
+    public ulong Unmap(IommuDomain d, ulong iova, ulong size)
+    {
+        var gather = new IotlbGather();
+        ulong n = UnmapInto(d, iova, size, gather);
+        if (n > 0) d.Driver.IotlbSync(d, gather);
+        return n;
+    }
+
+    /// <summary>iommu_unmap_fast: clears the entries, leaves the IOTLB flush to a later iommu_iotlb_sync.</summary>
+    public ulong UnmapFast(IommuDomain d, ulong iova, ulong size)
+    {
+        if (!_pendingGather.TryGetValue(d, out var gather)) _pendingGather[d] = gather = new IotlbGather();
+        return UnmapInto(d, iova, size, gather);
+    }
+
+    public void IotlbSync(IommuDomain d)
+    {
+        if (_pendingGather.Remove(d, out var gather) && !gather.Empty) d.Driver.IotlbSync(d, gather);
+    }
+
+    public void FlushIotlbAll(IommuDomain d) => d.Driver.FlushIotlbAll(d);
+
+    private ulong UnmapInto(IommuDomain d, ulong iova, ulong size, IotlbGather gather)
+    {
+        if (!d.Type.IsPaging() || d.PgsizeBitmap == 0) return 0;
+        ulong min = PageSizes.MinPageSize(d.PgsizeBitmap);
+        if (((iova | size) & (min - 1)) != 0) return 0;
+        ulong unmapped = 0;
+        while (unmapped < size)
+        {
+            var (pgsize, count) = PageSizes.Pick(d.PgsizeBitmap, iova, iova, size - unmapped);
+            ulong n = d.Driver.UnmapPages(d, iova, pgsize, count, gather);
+            if (n == 0) break;
+            gather.AddRange(iova, n);
+            iova += n;
+            unmapped += n;
+        }
+        return unmapped;
+    }
+
+    /// <summary>iommu_iova_to_phys: IDENTITY → iova, BLOCKED → 0, else the driver's walk.</summary>
+    public ulong IovaToPhys(IommuDomain d, ulong iova) => d.Type switch
+    {
+        DomainType.Identity => iova,
+        DomainType.Blocked => 0,
+        _ => d.Driver.IovaToPhys(d, iova),
+    };
+
+    /// <summary>Why an unmap returned less than asked, for the report.</summary>
+    public string? UnmapShortfall(IommuDomain d, ulong iova, ulong size, ulong got)
+    {
+        if (got == size) return null;
+        if (!d.Type.IsPaging()) return $"{d.Name} is a {d.Type.Name()} domain: iommu_unmap returns 0 ({Src})";
+        ulong min = PageSizes.MinPageSize(d.PgsizeBitmap);
+        if (((iova | size) & (min - 1)) != 0) return $"unaligned to {Hex.Size(min)}: iommu_unmap returns 0 ({Src})";
+        return $"stopped at {Hex.Of(iova + got)}: the page table unmapped nothing there (a hole, or a partial unmap of a larger entry, which io-pgtable refuses)";
+    }
+}

@@ -1,0 +1,419 @@
+using ScenarioEngine.Hardware;
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Kernel;
+
+/// <summary>
+/// The Linux IOMMU core (drivers/iommu/iommu.c, Linux 7.0; shared/reference/linux-iommu-core.md §1–3,
+/// §4, §5.1, §5.3). Models: device probe into groups (ops->device_group), default domain type from the
+/// boot knobs and the driver (iommu_get_def_domain_type, the DMA_FQ → DMA downgrade without
+/// IOMMU_CAP_DEFERRED_FLUSH done by iommu_dma_init_domain), default domain allocation and attach at
+/// first probe of a group, direct mappings of DIRECT regions into DMA domains (start rounded up),
+/// driver binding (iommu_device_use_default_domain, owner_cnt), iommu_attach_device /
+/// iommu_detach_device / iommu_attach_group / iommu_detach_group / iommu_group_claim_dma_owner /
+/// iommu_group_release_dma_owner with the kernel's order of checks and all-or-revert, the blocking
+/// domain (driver's static one, else an empty paging domain tagged BLOCKED), iommu_map / iommu_unmap
+/// with iommu_pgsize splitting and rollback, iova_to_phys short-cuts for IDENTITY and BLOCKED, and
+/// group reserved regions merged by iommu_insert_resv_region.
+/// Not modelled: PASID/SVA attach, sysfs group type changes, PCI topology groups and ACS, hotplug and
+/// release of devices, the 7.0 snapshot's inverted error test in iommu_map_nosync (the intended
+/// behaviour, returning the error, is modelled), dma-iommu (IOVA allocation, flush queues).
+/// </summary>
+public sealed partial class IommuCore
+{
+    private const string Src = "drivers/iommu/iommu.c, Linux 7.0";
+    private readonly List<IommuDomain> _domains = new();
+    private readonly List<IommuGroup> _groups = new();
+    private readonly List<IommuDevice> _devices = new();
+    private readonly Dictionary<IommuDomain, IotlbGather> _pendingGather = new();
+    private readonly object _scriptOwner = new();
+    private int _nextDomainId = 1;
+
+    public IommuCore(Soc soc, KernelKnobs knobs, Func<IommuCore, IommuInstance, IIommuDriver> driverFor)
+    {
+        Soc = soc;
+        Knobs = knobs;
+        Memory = new PhysicalMemory();
+        Pages = new PageAllocator(soc);
+        Log = new EventLog();
+        var drivers = new Dictionary<IommuInstance, IIommuDriver>();
+        foreach (var inst in soc.Iommus) drivers[inst] = driverFor(this, inst);
+        foreach (var spec in soc.Devices)
+        {
+            var inst = soc.FindIommu(spec.Ids[0].Iommu)!;
+            _devices.Add(new IommuDevice(spec, inst, drivers[inst]));
+        }
+        BootLog = new List<string>();
+    }
+
+    public Soc Soc { get; }
+    public KernelKnobs Knobs { get; }
+    public PhysicalMemory Memory { get; }
+    public PageAllocator Pages { get; }
+    public EventLog Log { get; }
+    public IReadOnlyList<IommuDevice> Devices => _devices;
+    public IReadOnlyList<IommuGroup> Groups => _groups;
+    public IReadOnlyList<IommuDomain> Domains => _domains;
+    /// <summary>What happened at boot, one sentence each, for the report.</summary>
+    public List<string> BootLog { get; }
+
+    public IommuDevice? Device(string name) => _devices.FirstOrDefault(d => d.Name == name);
+
+    /// <summary>The global default domain type (iommu_subsys_init, iommu_set_def_domain_type).</summary>
+    public DomainType GlobalDefaultType => Knobs.Passthrough ? DomainType.Identity : Knobs.Strict ? DomainType.Dma : DomainType.DmaFq;
+
+    public int NextDomainId() => _nextDomainId++;
+
+    internal IommuDomain Track(IommuDomain d)
+    {
+        _domains.Add(d);
+        return d;
+    }
+
+    // ------------------------------------------------------------------ boot
+
+    /// <summary>
+    /// Probe every device in SoC order (__iommu_probe_device), creating the group's default domain when
+    /// its first device arrives and attaching later devices to the group's current domain; then bind
+    /// the drivers marked driver-bound (iommu_device_use_default_domain).
+    /// </summary>
+    public void Boot()
+    {
+        foreach (var dev in _devices)
+        {
+            var probe = dev.Driver.ProbeDevice(dev);
+            if (!probe.Ok) { Refuse(dev, probe); continue; }
+            var key = dev.Driver.DeviceGroup(dev);
+            if (!key.Ok) { Refuse(dev, key.AsOutcome); continue; }
+            var group = _groups.FirstOrDefault(g => Equals(g.Key, key.Value));
+            if (group is null)
+            {
+                group = new IommuGroup(_groups.Count, key.Value!);
+                _groups.Add(group);
+            }
+            group.Devices.Add(dev);
+            dev.Group = group;
+            dev.RequireDirect = dev.Driver.GetResvRegions(dev).Any(r => r.Type == ResvType.Direct);
+            if (group.DefaultDomain is not null)
+                CreateDirectMappings(group.DefaultDomain, dev);
+            if (group.Domain is not null)
+            {
+                var r = DeviceSetDomain(group, dev, group.Domain, null);
+                if (!r.Ok) BootLog.Add($"{dev.Name}: attach to {group.Domain.Name} at probe failed: -{r.Errno} ({r.Why})");
+            }
+            else
+            {
+                var r = SetupDefaultDomain(group);
+                if (!r.Ok) BootLog.Add($"{group.Name}: no default domain: -{r.Errno} ({r.Why})");
+            }
+        }
+        foreach (var dev in _devices.Where(d => d.Spec.DriverBound && d.Group is not null))
+        {
+            var r = DeviceUseDefaultDomain(dev);
+            if (!r.Ok) BootLog.Add($"{dev.Name}: driver probe refused: -{r.Errno} ({r.Why})");
+        }
+    }
+
+    private void Refuse(IommuDevice dev, Outcome why)
+    {
+        dev.ProbeError = why;
+        BootLog.Add($"{dev.Name}: IOMMU probe failed: -{why.Errno} ({why.Why}); the device has no IOMMU group");
+    }
+
+    /// <summary>iommu_setup_default_domain (iommu.c): pick the type, allocate, map direct regions, attach.</summary>
+    private Outcome SetupDefaultDomain(IommuGroup group)
+    {
+        var first = group.Devices[0];
+        var driverType = DriverDefaultType(group);
+        DomainType type = driverType ?? GlobalDefaultType;
+        var res = AllocDefaultDomain(first, type);
+        if (!res.Ok && driverType is null && type != DomainType.Dma)
+        {
+            BootLog.Add($"{group.Name}: {type.Name()} default domain failed (-{res.Errno}); falling back to IOMMU_DOMAIN_DMA (iommu_group_alloc_default_domain)");
+            res = AllocDefaultDomain(first, DomainType.Dma);
+        }
+        if (!res.Ok) return res.AsOutcome;
+        var dom = res.Value!;
+        if (dom.Type == DomainType.DmaFq && !group.Devices.All(d => d.Driver.Capable(d, IommuCap.DeferredFlush)))
+        {
+            dom.Type = DomainType.Dma;
+            BootLog.Add($"{group.Name}: lazy invalidation asked (iommu.strict=0) but {first.Driver.Name} lacks IOMMU_CAP_DEFERRED_FLUSH: {dom.Name} downgraded DMA_FQ → DMA (dma-iommu.c iommu_dma_init_domain, Linux 7.0)");
+        }
+        foreach (var d in group.Devices) CreateDirectMappings(dom, d);
+        group.DefaultDomain = dom;
+        var attach = GroupSetDomainInternal(group, dom, mustSucceed: false);
+        if (!attach.Ok)
+        {
+            group.DefaultDomain = null;
+            return attach;
+        }
+        BootLog.Add($"{group.Name}: default domain {dom.Name} ({dom.Type.Name()}) attached to {string.Join(", ", group.Devices.Select(d => d.Name))}" +
+                    (attach.Why is null ? "" : $"; {attach.Why}"));
+        return Outcome.Success;
+    }
+
+    /// <summary>iommu_get_def_domain_type across the group: first non-zero wins, IDENTITY wins a conflict.</summary>
+    private static DomainType? DriverDefaultType(IommuGroup group)
+    {
+        DomainType? best = null;
+        foreach (var d in group.Devices)
+        {
+            var t = d.Driver.DefDomainType(d);
+            if (t is null) continue;
+            if (best is null || t == DomainType.Identity) best = t;
+        }
+        return best;
+    }
+
+    private Result<IommuDomain> AllocDefaultDomain(IommuDevice dev, DomainType type)
+    {
+        if (type == DomainType.Identity)
+            return dev.Driver.IdentityDomain is { } id
+                ? Result<IommuDomain>.Of(id)
+                : Result<IommuDomain>.Fail(Errno.EOPNOTSUPP, $"{dev.Driver.Name} has no identity domain (__iommu_group_alloc_default_domain, {Src})");
+        if (!type.IsPaging())
+            return Result<IommuDomain>.Fail(Errno.EINVAL, $"a {type.Name()} domain cannot be a default domain ({Src})");
+        var r = dev.Driver.DomainAllocPaging(dev, NextDomainId());
+        if (!r.Ok) return r;
+        r.Value!.Type = type;
+        return Result<IommuDomain>.Of(Track(r.Value));
+    }
+
+    /// <summary>iommu_create_device_direct_mappings: DMA domains only; start rounded UP to the page size.</summary>
+    private void CreateDirectMappings(IommuDomain domain, IommuDevice dev)
+    {
+        if (!domain.Type.IsDmaApi() || domain.PgsizeBitmap == 0) return;
+        ulong pg = PageSizes.MinPageSize(domain.PgsizeBitmap);
+        foreach (var r in dev.Driver.GetResvRegions(dev))
+        {
+            if (r.Type is not (ResvType.Direct or ResvType.DirectRelaxable)) continue;
+            ulong start = (r.Start + pg - 1) & ~(pg - 1);
+            ulong end = (r.Start + r.Length + pg - 1) & ~(pg - 1);
+            ulong mapStart = start;
+            for (ulong a = start; a <= end; a += pg)
+            {
+                bool mapped = a < end && IovaToPhys(domain, a == 0 ? 1 : a) != 0;
+                if (a == end || mapped)
+                {
+                    if (a > mapStart)
+                    {
+                        var m = Map(domain, mapStart, mapStart, a - mapStart, r.Prot);
+                        if (!m.Ok) { BootLog.Add($"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed: -{m.Errno}"); return; }
+                    }
+                    mapStart = a + pg;
+                }
+                if (a == end) break;
+            }
+        }
+    }
+
+    /// <summary>iommu_device_use_default_domain (iommu.c): bound DMA-API drivers count as owners.</summary>
+    public Outcome DeviceUseDefaultDomain(IommuDevice dev)
+    {
+        var g = dev.Group;
+        if (g is null) return Outcome.Success;
+        if (g.DefaultDomain is null)
+            return Outcome.Fail(Errno.EPROBE_DEFER, $"{g.Name} has no default domain yet (iommu_device_use_default_domain, {Src})");
+        if (g.OwnerCnt > 0 && (g.Domain != g.DefaultDomain || g.Owner is not null))
+            return Outcome.Fail(Errno.EBUSY, $"{g.Name} is owned or not on its default domain (iommu_device_use_default_domain, {Src})");
+        g.OwnerCnt++;
+        dev.DriverBound = true;
+        return Outcome.Success;
+    }
+
+    // ------------------------------------------------------------------ domains
+
+    /// <summary>
+    /// Domain allocation for scripts: "unmanaged" is iommu_paging_domain_alloc(dev); "dma"/"dma-fq"
+    /// are paging domains tagged as the core tags default domains; "identity" and "blocked" are the
+    /// driver's static domains, or (blocked, no static one) an empty paging domain tagged BLOCKED as
+    /// __iommu_group_alloc_blocking_domain makes.
+    /// </summary>
+    public Result<IommuDomain> DomainAlloc(IommuDevice dev, DomainType type)
+    {
+        if (dev.Group is null)
+            return Result<IommuDomain>.Fail(Errno.ENODEV, $"{dev.Name} has no IOMMU (probe failed) (iommu_paging_domain_alloc, {Src})");
+        switch (type)
+        {
+            case DomainType.Identity:
+                return dev.Driver.IdentityDomain is { } id ? Result<IommuDomain>.Of(id)
+                    : Result<IommuDomain>.Fail(Errno.EOPNOTSUPP, $"{dev.Driver.Name} provides no identity domain");
+            case DomainType.Blocked:
+                if (dev.Driver.BlockedDomain is { } b) return Result<IommuDomain>.Of(b);
+                break;
+            case DomainType.Sva:
+                return Result<IommuDomain>.Fail(Errno.EOPNOTSUPP, "SVA domains are not modelled");
+        }
+        var r = dev.Driver.DomainAllocPaging(dev, NextDomainId());
+        if (!r.Ok) return r;
+        r.Value!.Type = type;
+        return Result<IommuDomain>.Of(Track(r.Value), type == DomainType.Blocked
+            ? $"{dev.Driver.Name} has no static blocked domain: an empty paging domain tagged BLOCKED (__iommu_group_alloc_blocking_domain, {Src})" : null);
+    }
+
+    /// <summary>iommu_domain_free. Freeing a domain a group still uses is refused as misuse.</summary>
+    public string? DomainFree(IommuDomain d)
+    {
+        if (d.IsStatic) return null;
+        var user = _groups.FirstOrDefault(g => g.Domain == d || g.DefaultDomain == d || g.BlockingDomain == d);
+        if (user is not null)
+            return $"{d.Name} is still in use by {user.Name}; the kernel would leave the group pointing at freed memory";
+        d.Freed = true;
+        d.Driver.DomainFree(d);
+        return null;
+    }
+
+    public IommuDomain? GetDomainForDev(IommuDevice dev) => dev.Group?.Domain;
+
+    // ------------------------------------------------------------------ attach / detach
+
+    /// <summary>iommu_attach_device: -ENODEV without group, -EINVAL unless the group is a singleton, then __iommu_attach_group.</summary>
+    public Outcome AttachDevice(IommuDomain domain, IommuDevice dev)
+    {
+        var g = dev.Group;
+        if (g is null) return Outcome.Fail(Errno.ENODEV, $"{dev.Name} has no IOMMU group (iommu_attach_device, {Src})");
+        if (g.Devices.Count != 1)
+            return Outcome.Fail(Errno.EINVAL, $"{g.Name} holds {g.Devices.Count} devices ({string.Join(", ", g.Devices.Select(x => x.Name))}); iommu_attach_device only attaches singleton groups ({Src})");
+        return AttachGroupInternal(domain, g);
+    }
+
+    /// <summary>iommu_attach_group: __iommu_attach_group for every device of the group, all or revert.</summary>
+    public Outcome AttachGroup(IommuDomain domain, IommuGroup group) => AttachGroupInternal(domain, group);
+
+    private Outcome AttachGroupInternal(IommuDomain domain, IommuGroup g)
+    {
+        if (g.Domain is not null && g.Domain != g.DefaultDomain && g.Domain != g.BlockingDomain)
+            return Outcome.Fail(Errno.EBUSY, $"{g.Name} is already attached to {g.Domain.Name}, which is neither its default nor its blocking domain (__iommu_attach_group, {Src})");
+        var dev = g.Devices[0];
+        if (domain.Driver != dev.Driver)
+            return Outcome.Fail(Errno.EINVAL, $"{domain.Name} belongs to another IOMMU driver (domain_iommu_ops_compatible, __iommu_attach_group, {Src})");
+        if (domain.Freed)
+            return Outcome.Fail(Errno.EINVAL, $"{domain.Name} was freed");
+        return GroupSetDomainInternal(g, domain, mustSucceed: false);
+    }
+
+    /// <summary>iommu_detach_device: WARN and nothing unless the domain is the group's current one and the group a singleton.</summary>
+    public Outcome DetachDevice(IommuDomain domain, IommuDevice dev)
+    {
+        var g = dev.Group;
+        if (g is null) return Outcome.Note("no group: nothing to do (iommu_detach_device)");
+        if (domain != g.Domain)
+        {
+            Log.Warn($"iommu_detach_device: {domain.Name} is not {g.Name}'s current domain ({g.Domain?.Name ?? "none"}); WARN_ON, nothing done ({Src})");
+            return Outcome.Note($"WARN_ON: {domain.Name} is not the current domain of {g.Name}; nothing done");
+        }
+        if (g.Devices.Count != 1)
+        {
+            Log.Warn($"iommu_detach_device: {g.Name} is not a singleton; WARN_ON, nothing done ({Src})");
+            return Outcome.Note($"WARN_ON: {g.Name} holds {g.Devices.Count} devices; nothing done");
+        }
+        return SetCoreDomain(g);
+    }
+
+    /// <summary>iommu_detach_group ignores its domain argument and returns the group to its core domain.</summary>
+    public Outcome DetachGroup(IommuDomain domain, IommuGroup g) => SetCoreDomain(g);
+
+    /// <summary>__iommu_group_set_core_domain: the blocking domain if the group has an owner, else the default.</summary>
+    private Outcome SetCoreDomain(IommuGroup g)
+    {
+        var target = g.Owner is not null ? g.BlockingDomain : g.DefaultDomain;
+        if (target is null) return Outcome.Note("no core domain to return to");
+        var r = GroupSetDomainInternal(g, target, mustSucceed: true);
+        return r.Ok ? Outcome.Note($"{g.Name} back on its {(g.Owner is not null ? "blocking" : "default")} domain {target.Name}" + (r.Why is null ? "" : $"; {r.Why}")) : r;
+    }
+
+    /// <summary>
+    /// __iommu_group_set_domain_internal: no-op if already current; otherwise every device in turn;
+    /// on failure the devices already moved go back to the old domain and group->domain is unchanged.
+    /// </summary>
+    private Outcome GroupSetDomainInternal(IommuGroup g, IommuDomain newDomain, bool mustSucceed)
+    {
+        if (g.Domain == newDomain) return Outcome.Note($"{g.Name} is already on {newDomain.Name}");
+        var old = g.Domain;
+        var notes = new List<string>();
+        for (int i = 0; i < g.Devices.Count; i++)
+        {
+            var r = DeviceSetDomain(g, g.Devices[i], newDomain, old);
+            if (r.Why is not null && r.Ok) notes.Add(r.Why);
+            if (r.Ok) continue;
+            if (mustSucceed)
+            {
+                Log.Warn($"{g.Devices[i].Name}: attach to {newDomain.Name} failed on a must-succeed path: -{r.Errno} ({Src})");
+                continue;
+            }
+            if (old is not null)
+                for (int j = 0; j < i; j++) DeviceSetDomain(g, g.Devices[j], old, newDomain);
+            return r;
+        }
+        g.Domain = newDomain;
+        return notes.Count == 0 ? Outcome.Success : Outcome.Note(string.Join("; ", notes.Distinct()));
+    }
+
+    /// <summary>__iommu_device_set_domain: require_direct refuses blocking; then the driver's attach_dev.</summary>
+    private Outcome DeviceSetDomain(IommuGroup g, IommuDevice dev, IommuDomain newDomain, IommuDomain? old)
+    {
+        if (dev.RequireDirect && (newDomain.Type == DomainType.Blocked || newDomain == g.BlockingDomain))
+            return Outcome.Fail(Errno.EINVAL, $"{dev.Name} has an IOMMU_RESV_DIRECT region (require_direct); it cannot be blocked (__iommu_device_set_domain, {Src})");
+        return dev.Driver.AttachDev(newDomain, dev, old);
+    }
+
+    // ------------------------------------------------------------------ DMA ownership
+
+    /// <summary>iommu_group_claim_dma_owner: -EPERM if owner_cnt ≠ 0; -EBUSY if not on the default domain; then block.</summary>
+    public Outcome ClaimDmaOwner(IommuGroup g)
+    {
+        if (g.OwnerCnt != 0)
+            return Outcome.Fail(Errno.EPERM, $"{g.Name} owner_cnt is {g.OwnerCnt} ({(g.Owner is not null ? "already claimed" : "a DMA-API driver is bound")}) (iommu_group_claim_dma_owner, {Src})");
+        if (g.Domain is not null && g.Domain != g.DefaultDomain)
+            return Outcome.Fail(Errno.EBUSY, $"{g.Name} is on {g.Domain.Name}, not its default domain (__iommu_take_dma_ownership, {Src})");
+        var blocking = AllocBlockingDomain(g);
+        if (!blocking.Ok) return blocking.AsOutcome;
+        var r = GroupSetDomainInternal(g, g.BlockingDomain!, mustSucceed: false);
+        if (!r.Ok) return r;
+        g.Owner = _scriptOwner;
+        g.OwnerCnt = 1;
+        return Outcome.Note($"{g.Name} moved to its blocking domain {g.BlockingDomain!.Name}" + (blocking.Why is null ? "" : $" ({blocking.Why})") + (r.Why is null ? "" : $"; {r.Why}"));
+    }
+
+    private Result<IommuDomain> AllocBlockingDomain(IommuGroup g)
+    {
+        if (g.BlockingDomain is not null) return Result<IommuDomain>.Of(g.BlockingDomain);
+        var dev = g.Devices[0];
+        if (dev.Driver.BlockedDomain is { } b)
+        {
+            g.BlockingDomain = b;
+            return Result<IommuDomain>.Of(b);
+        }
+        var r = dev.Driver.DomainAllocPaging(dev, NextDomainId());
+        if (!r.Ok) return r;
+        r.Value!.Type = DomainType.Blocked;
+        g.BlockingDomain = Track(r.Value);
+        return Result<IommuDomain>.Of(g.BlockingDomain, $"{dev.Driver.Name} has no static blocked domain, so an empty paging domain is used");
+    }
+
+    /// <summary>iommu_group_release_dma_owner: WARN if not owned; else clear the owner and return to the default domain.</summary>
+    public Outcome ReleaseDmaOwner(IommuGroup g)
+    {
+        if (g.OwnerCnt == 0 || g.Owner is null)
+        {
+            Log.Warn($"iommu_group_release_dma_owner: {g.Name} is not claimed; WARN_ON, nothing done ({Src})");
+            return Outcome.Note($"WARN_ON: {g.Name} was not claimed; nothing done");
+        }
+        g.OwnerCnt = 0;
+        g.Owner = null;
+        var r = GroupSetDomainInternal(g, g.DefaultDomain!, mustSucceed: true);
+        return Outcome.Note($"{g.Name} back on its default domain {g.DefaultDomain!.Name}" + (r.Why is null ? "" : $"; {r.Why}"));
+    }
+
+    // ------------------------------------------------------------------ reserved regions
+
+    /// <summary>iommu_get_group_resv_regions: every device's regions merged by iommu_insert_resv_region.</summary>
+    public IReadOnlyList<ResvRegion> GroupResvRegions(IommuGroup g)
+    {
+        var list = new List<ResvRegion>();
+        foreach (var d in g.Devices)
+            foreach (var r in d.Driver.GetResvRegions(d))
+                ResvTypes.Insert(list, r);
+        return list;
+    }
+}

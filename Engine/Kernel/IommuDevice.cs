@@ -1,0 +1,34 @@
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Kernel;
+
+/// <summary>
+/// A probed bus master (struct device + dev->iommu): its group, IOMMU instance, DMA masks, and
+/// the driver's per-device data (MediaTek bank and region). ProbeError is set when the IOMMU
+/// driver refused the device at probe; such a device has no group (iommu_attach_device → -ENODEV).
+/// </summary>
+public sealed class IommuDevice
+{
+    public IommuDevice(DeviceSpec spec, IommuInstance iommu, IIommuDriver driver)
+    {
+        Spec = spec;
+        Iommu = iommu;
+        Driver = driver;
+        DmaMask = spec.DmaMask;
+        CoherentDmaMask = spec.DmaMask;
+    }
+
+    public DeviceSpec Spec { get; }
+    public string Name => Spec.Name;
+    public IommuInstance Iommu { get; }
+    public IIommuDriver Driver { get; }
+    public IommuGroup? Group { get; set; }
+    public int DmaMask { get; set; }
+    public int CoherentDmaMask { get; set; }
+    public bool RequireDirect { get; set; }
+    public bool DriverBound { get; set; }
+    public Outcome ProbeError { get; set; }
+    public object? Private { get; set; }
+
+    public override string ToString() => Name;
+}

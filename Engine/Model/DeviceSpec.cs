@@ -1,0 +1,27 @@
+namespace ScenarioEngine.Model;
+
+public enum Bus { Platform, Pci }
+
+/// <summary>A bus master behind an IOMMU, as the SoC YAML describes it.</summary>
+public sealed record DeviceSpec(
+    string Name,
+    IReadOnlyList<DeviceId> Ids,
+    Bus Bus,
+    int DmaMask,
+    bool DriverBound,
+    IReadOnlyList<FirmwareWindow> Firmware,
+    SourceSpan Span);
+
+/// <summary>
+/// One IOMMU specifier of the device ("iommus = &lt;&amp;m4u ID&gt;"). MediaTek uses larb+port
+/// (ID = larb &lt;&lt; 5 | port, include/dt-bindings/memory/mtk-memory-port.h); Arm SMMU and DART use a stream.
+/// </summary>
+public sealed record DeviceId(string Iommu, int Larb, int Port, uint? Stream)
+{
+    public override string ToString() => Stream is { } s ? $"{Iommu} stream {s}" : $"{Iommu} larb{Larb} port{Port}";
+}
+
+/// <summary>An address window the device's firmware was linked for, and the accesses it makes at boot.</summary>
+public sealed record FirmwareWindow(string Name, ulong Iova, ulong Size, IReadOnlyList<BootAccess> Boot);
+
+public sealed record BootAccess(ulong Iova, ulong Size, bool Write);

@@ -1,0 +1,49 @@
+namespace ScenarioEngine.Model;
+
+/// <summary>
+/// One IOMMU instance (one DT node). Driver-family specific fields are kept generic; the driver
+/// (Engine/Drivers) interprets them. Flags are the driver's names in kebab-case.
+/// </summary>
+public sealed record IommuInstance(
+    string Name,
+    string Driver,
+    string Type,
+    string Pgtable,
+    int Ias,
+    int Oas,
+    int Banks,
+    IReadOnlyList<int> BanksEnabled,
+    IReadOnlyDictionary<int, PortSet> BankPorts,
+    IReadOnlyList<IovaRegion> Regions,
+    IReadOnlyDictionary<int, IReadOnlyDictionary<int, PortSet>> RegionPorts,
+    IReadOnlySet<string> Flags,
+    IReadOnlyList<string> SharesPgtableWith,
+    SourceSpan Span)
+{
+    public bool HasFlag(string flag) => Flags.Contains(flag);
+}
+
+/// <summary>A set of port numbers 0..63 (a u64 mask), or "all ports".</summary>
+public readonly record struct PortSet(ulong Mask, bool All)
+{
+    public static PortSet Everything => new(ulong.MaxValue, true);
+    public bool Contains(int port) => All || (port is >= 0 and < 64 && (Mask & (1UL << port)) != 0);
+    public bool ContainsAll(ulong mask) => All || (mask & ~Mask) == 0;
+    public bool Intersects(ulong mask) => All ? mask != 0 : (Mask & mask) != 0;
+
+    public override string ToString()
+    {
+        if (All) return "all";
+        var parts = new List<string>();
+        int p = 0;
+        while (p < 64)
+        {
+            if ((Mask & (1UL << p)) == 0) { p++; continue; }
+            int q = p;
+            while (q + 1 < 64 && (Mask & (1UL << (q + 1))) != 0) q++;
+            parts.Add(q == p ? p.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{p}-{q}");
+            p = q + 1;
+        }
+        return "[" + string.Join(", ", parts) + "]";
+    }
+}

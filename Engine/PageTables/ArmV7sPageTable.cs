@@ -1,0 +1,390 @@
+using ScenarioEngine.Hardware;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.PageTables;
+
+/// <summary>
+/// ARMv7 short-descriptor format (drivers/iommu/io-pgtable-arm-v7s.c, Linux 7.0; see
+/// shared/reference/pgtable.md §1). Models: two levels (L1 4096 entries, or 2^(ias−20) with
+/// ARM_MTK_EXT; L2 256 entries), 4K small pages, 64K large pages and 16M supersections written as 16
+/// identical replicas, 1M sections, arm_v7s_prot_to_pte attributes, quirks ARM_NS, NO_PERMS,
+/// ARM_MTK_EXT (PA[34:32] → PTE bits 9/4/5), ARM_MTK_TTBR_EXT (tables above 4 GiB, TTBR PA[34:32] in
+/// bits 2:0), one walk per page in map_pages/unmap_pages, the -EEXIST and silent section-over-table
+/// rules of arm_v7s_init_pte, refusal (0) of a partial unmap of a large entry, empty L2 tables kept.
+/// Descriptors live in <see cref="PhysicalMemory"/> at table addresses from <see cref="PageAllocator"/>.
+/// Not modelled: TLB maintenance callbacks (the IOMMU core's gather is used instead), cache flushing of
+/// non-coherent walks, the split-on-unmap behaviour of kernels before ≈v6.13.
+/// </summary>
+public sealed class ArmV7sPageTable : IIoPageTable
+{
+    private const uint TypeTable = 0x1, TypePage = 0x2, TypeLargePage = 0x1;
+    private const int ContPages = 16;
+    private const uint ContSection = 1u << 18; // supersection
+    private const uint NsSection = 1u << 19, NsTable = 1u << 3;
+    private const uint AttrB = 1u << 2, AttrC = 1u << 3;
+    private const uint AttrNg = 1u << 7, AttrS = 1u << 6, AttrApRdonly = 1u << 5, AttrApUnpriv = 1u << 1, PteAf = 1u << 0;
+    private const int L2Bytes = 1024;
+    public const ulong SupportedSizes = 0x1000 | 0x10000 | 0x100000 | 0x1000000;
+
+    private readonly PhysicalMemory _mem;
+    private readonly PageAllocator _alloc;
+    private readonly ulong _l1;
+    private readonly int _l1Bits;
+    private readonly HashSet<string> _warnedOnce = new();
+    private ulong _tableBytes;
+
+    public string Format => "arm-v7s";
+    public IoPgtableCfg Cfg { get; }
+    public ulong Ttbr { get; }
+    public int Warnings { get; private set; }
+    public ulong TableBytes => _tableBytes;
+    public ulong L1Pa => _l1;
+
+    private bool Mtk => (Cfg.Quirks & PgtableQuirks.ArmMtkExt) != 0;
+    private bool TtbrExt => (Cfg.Quirks & PgtableQuirks.ArmMtkTtbrExt) != 0;
+    private ulong TableLimit => TtbrExt ? 1UL << Cfg.Oas : 1UL << 32;
+
+    private ArmV7sPageTable(IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc, ulong l1, int l1Bits)
+    {
+        Cfg = cfg;
+        _mem = mem;
+        _alloc = alloc;
+        _l1 = l1;
+        _l1Bits = l1Bits;
+        _tableBytes = (4UL << l1Bits);
+        Ttbr = Mtk ? (l1 & 0xffff_ffffUL) | (l1 >> 32)
+                   : l1 | (cfg.CoherentWalk ? 0x6AUL : 0x2UL);
+    }
+
+    /// <summary>
+    /// arm_v7s_alloc_pgtable: ias ≤ 32 (34 with MTK_EXT), oas ≤ 32 (35 with MTK_EXT); MTK_EXT needs
+    /// NO_PERMS; MTK_TTBR_EXT needs MTK_EXT; pgsize_bitmap is narrowed to 4K|64K|1M|16M.
+    /// Returns null where the kernel returns NULL.
+    /// </summary>
+    public static ArmV7sPageTable? Alloc(IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc)
+    {
+        var q = cfg.Quirks;
+        const PgtableQuirks accepted = PgtableQuirks.ArmNs | PgtableQuirks.NoPerms | PgtableQuirks.ArmMtkExt | PgtableQuirks.ArmMtkTtbrExt;
+        if ((q & ~accepted) != 0) return null;
+        bool mtk = (q & PgtableQuirks.ArmMtkExt) != 0;
+        if (cfg.Ias > (mtk ? 34 : 32) || cfg.Oas > (mtk ? 35 : 32)) return null;
+        if (mtk && (q & PgtableQuirks.NoPerms) == 0) return null;
+        if ((q & PgtableQuirks.ArmMtkTtbrExt) != 0 && !mtk) return null;
+        int l1Bits = cfg.Ias - 20;
+        if (l1Bits < 1) return null;
+        var narrowed = cfg with { PgsizeBitmap = cfg.PgsizeBitmap & SupportedSizes };
+        ulong l1Size = 4UL << l1Bits;
+        ulong limit = (q & PgtableQuirks.ArmMtkTtbrExt) != 0 ? 1UL << cfg.Oas : 1UL << 32;
+        var l1 = alloc.AllocKernel(l1Size, l1Size, limit);
+        if (l1 is null) return null;
+        mem.Zero(l1.Value, l1Size);
+        return new ArmV7sPageTable(narrowed, mem, alloc, l1.Value, l1Bits);
+    }
+
+    // ----- geometry -----
+    private static int LvlShift(int lvl) => lvl == 1 ? 20 : 12;
+    private ulong LvlIdx(ulong iova, int lvl) => lvl == 1 ? (iova >> 20) & ((1UL << _l1Bits) - 1) : (iova >> 12) & 0xff;
+    private static uint LvlMask(int lvl) => lvl == 1 ? 0xfff0_0000u : 0xffff_f000u;
+    private static bool IsValid(uint pte) => (pte & 3) != 0;
+    private static bool IsTable(uint pte, int lvl) => lvl == 1 && (pte & 3) == TypeTable;
+    private static bool IsCont(uint pte, int lvl) => lvl == 1 ? !IsTable(pte, 1) && (pte & ContSection) != 0 : (pte & 3) == TypeLargePage;
+
+    private void Warn(string? onceKey = null)
+    {
+        if (onceKey is not null && !_warnedOnce.Add(onceKey)) return;
+        Warnings++;
+    }
+
+    // ----- descriptor encoding (arm_v7s_prot_to_pte, to_mtk_iopte, arm_v7s_pte_to_cont) -----
+    private uint ProtToPte(Prot prot, int lvl)
+    {
+        bool ap = (Cfg.Quirks & PgtableQuirks.NoPerms) == 0;
+        uint pte = AttrNg | AttrS;
+        if ((prot & Prot.Mmio) == 0) pte |= 1u << 2; // TEX = 1 (normal memory)
+        if (ap)
+        {
+            pte |= PteAf;
+            if ((prot & Prot.Priv) == 0) pte |= AttrApUnpriv;
+            if ((prot & Prot.Write) == 0) pte |= AttrApRdonly;
+        }
+        pte <<= lvl == 1 ? 10 : 4;
+        if ((prot & Prot.NoExec) != 0 && ap) pte |= lvl == 1 ? 1u << 4 : 1u;
+        if ((prot & Prot.Mmio) != 0) pte |= AttrB;
+        else if ((prot & Prot.Cache) != 0) pte |= AttrB | AttrC;
+        pte |= TypePage;
+        if (lvl == 1 && (Cfg.Quirks & PgtableQuirks.ArmNs) != 0) pte |= NsSection;
+        return pte;
+    }
+
+    private static uint ToCont(uint pte, int lvl)
+    {
+        if (lvl == 1) return pte | ContSection;
+        uint xn = pte & 1u;
+        uint tex = (pte >> 6) & 7u;
+        pte &= ~(1u | (7u << 6));
+        pte |= (tex << 12) | (xn << 15);
+        pte ^= TypePage | TypeLargePage;
+        return pte;
+    }
+
+    private uint PaddrToPte(ulong pa, int lvl)
+    {
+        uint pte = (uint)pa & LvlMask(lvl);
+        return Mtk ? ToMtk(pa, pte) : pte;
+    }
+
+    private static uint ToMtk(ulong pa, uint pte)
+    {
+        if ((pa & (1UL << 32)) != 0) pte |= 1u << 9;
+        if ((pa & (1UL << 33)) != 0) pte |= 1u << 4;
+        if ((pa & (1UL << 34)) != 0) pte |= 1u << 5;
+        return pte;
+    }
+
+    private ulong PteToPaddr(uint pte, int lvl)
+    {
+        uint mask = LvlMask(lvl);
+        if (IsCont(pte, lvl)) mask = (uint)(mask * (ulong)ContPages);
+        ulong pa = pte & mask;
+        return Mtk ? pa | MtkHigh(pte) : pa;
+    }
+
+    private static ulong MtkHigh(uint pte)
+    {
+        ulong pa = 0;
+        if ((pte & (1u << 9)) != 0) pa |= 1UL << 32;
+        if ((pte & (1u << 4)) != 0) pa |= 1UL << 33;
+        if ((pte & (1u << 5)) != 0) pa |= 1UL << 34;
+        return pa;
+    }
+
+    /// <summary>iopte_deref: the L2 table address held in an L1 table entry.</summary>
+    private ulong TableOf(uint pte)
+    {
+        ulong pa = pte & 0xffff_fc00u;
+        return TtbrExt ? pa | MtkHigh(pte) : pa;
+    }
+
+    private uint TablePte(ulong tablePa)
+    {
+        uint pte = ((uint)tablePa & 0xffff_fc00u) | TypeTable;
+        if ((Cfg.Quirks & PgtableQuirks.ArmNs) != 0) pte |= NsTable;
+        return TtbrExt ? ToMtk(tablePa, pte) : pte;
+    }
+
+    private uint Read(ulong table, ulong idx) => _mem.Read32(table + idx * 4);
+    private void Write(ulong table, ulong idx, uint v) => _mem.Write32(table + idx * 4, v);
+
+    // ----- map (arm_v7s_map_pages, __arm_v7s_map, arm_v7s_init_pte) -----
+    public Outcome MapPages(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
+    {
+        mapped = 0;
+        if (iova >> Cfg.Ias != 0 || paddr >> Cfg.Oas != 0)
+        {
+            Warn();
+            return Outcome.Fail(Errno.ERANGE, $"arm_v7s_map_pages: iova {Hex.Of(iova)} ≥ 2^{Cfg.Ias} or pa {Hex.Of(paddr)} ≥ 2^{Cfg.Oas} (io-pgtable-arm-v7s.c)");
+        }
+        if ((prot & (Prot.Read | Prot.Write)) == 0)
+            return Outcome.Fail(Errno.EINVAL, "arm_v7s_map_pages: prot has neither READ nor WRITE (io-pgtable-arm-v7s.c)");
+        var result = Outcome.Success;
+        while (pgcount-- > 0)
+        {
+            result = MapOne(iova, paddr, pgsize, prot, 1, _l1);
+            if (!result.Ok) break;
+            iova += pgsize;
+            paddr += pgsize;
+            mapped += pgsize;
+        }
+        return result;
+    }
+
+    private Outcome MapOne(ulong iova, ulong paddr, ulong size, Prot prot, int lvl, ulong table)
+    {
+        int numEntries = (int)(size >> LvlShift(lvl));
+        ulong idx = LvlIdx(iova, lvl);
+        if (numEntries > 0) return InitPte(iova, paddr, prot, lvl, numEntries, table, idx);
+        if (lvl == 2)
+        {
+            Warn();
+            return Outcome.Fail(Errno.EINVAL, $"__arm_v7s_map: size {Hex.Size(size)} is smaller than a 4K page (io-pgtable-arm-v7s.c)");
+        }
+        uint pte = Read(table, idx);
+        ulong next;
+        if (pte == 0)
+        {
+            var l2 = _alloc.AllocKernel(L2Bytes, L2Bytes, TableLimit);
+            if (l2 is null)
+                return Outcome.Fail(Errno.ENOMEM, "__arm_v7s_alloc_table: no memory for an L2 table below the table address limit (io-pgtable-arm-v7s.c)");
+            _mem.Zero(l2.Value, L2Bytes);
+            _tableBytes += L2Bytes;
+            Write(table, idx, TablePte(l2.Value));
+            next = l2.Value;
+        }
+        else if (IsTable(pte, lvl)) next = TableOf(pte);
+        else
+        {
+            Warn();
+            return Outcome.Fail(Errno.EEXIST, $"__arm_v7s_map: {Hex.Of(iova & ~0xfffffUL)} is already a {(IsCont(pte, 1) ? "16M supersection" : "1M section")}; a smaller page cannot go under it (io-pgtable-arm-v7s.c)");
+        }
+        return MapOne(iova, paddr, size, prot, lvl + 1, next);
+    }
+
+    private Outcome InitPte(ulong iova, ulong paddr, Prot prot, int lvl, int num, ulong table, ulong idx)
+    {
+        ulong sz = 1UL << LvlShift(lvl);
+        for (int i = 0; i < num; i++)
+        {
+            uint old = Read(table, idx + (ulong)i);
+            if (IsTable(old, lvl))
+            {
+                // A section over an L2 table: the table and every page under it go, silently.
+                if (UnmapOne(iova + (ulong)i * sz, sz, lvl, table) != sz)
+                {
+                    Warn();
+                    return Outcome.Fail(Errno.EINVAL, "arm_v7s_init_pte: could not unmap the L2 table being replaced (io-pgtable-arm-v7s.c)");
+                }
+            }
+            else if (old != 0)
+            {
+                Warn();
+                return Outcome.Fail(Errno.EEXIST, $"arm_v7s_init_pte: {Hex.Of(iova + (ulong)i * sz)} is already mapped (io-pgtable-arm-v7s.c)");
+            }
+        }
+        uint pte = ProtToPte(prot, lvl);
+        if (num > 1) pte = ToCont(pte, lvl);
+        pte |= PaddrToPte(paddr, lvl);
+        for (int i = 0; i < num; i++) Write(table, idx + (ulong)i, pte);
+        return Outcome.Success;
+    }
+
+    // ----- unmap (arm_v7s_unmap_pages, __arm_v7s_unmap) -----
+    public ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount)
+    {
+        if (iova >> Cfg.Ias != 0) { Warn(); return 0; }
+        ulong unmapped = 0;
+        while (pgcount-- > 0)
+        {
+            var r = UnmapOne(iova, pgsize, 1, _l1);
+            if (r == 0) break;
+            unmapped += pgsize;
+            iova += pgsize;
+        }
+        return unmapped;
+    }
+
+    private ulong UnmapOne(ulong iova, ulong size, int lvl, ulong table)
+    {
+        int num = (int)(size >> LvlShift(lvl));
+        ulong idx = LvlIdx(iova, lvl);
+        int check = Math.Max(num, 1);
+        Span<uint> ptes = stackalloc uint[Math.Max(check, ContPages)];
+        for (int i = 0; i < check; i++)
+        {
+            ptes[i] = Read(table, idx + (ulong)i);
+            if (!IsValid(ptes[i])) { Warn(); return 0; }
+        }
+        if (num <= 1 && IsCont(ptes[0], lvl)) { Warn("partial-large"); return 0; }
+        if (num > 0)
+        {
+            for (int i = 0; i < num; i++)
+            {
+                Write(table, idx + (ulong)i, 0);
+                if (IsTable(ptes[i], lvl))
+                {
+                    _alloc.FreeKernel(TableOf(ptes[i]), L2Bytes);
+                    _tableBytes -= L2Bytes;
+                }
+            }
+            return size;
+        }
+        if (lvl == 1 && !IsTable(ptes[0], lvl)) { Warn("partial-large"); return 0; }
+        return UnmapOne(iova, size, lvl + 1, TableOf(ptes[0]));
+    }
+
+    // ----- lookup (arm_v7s_iova_to_phys) -----
+    public ulong IovaToPhys(ulong iova)
+    {
+        ulong table = _l1;
+        int lvl = 0;
+        uint pte;
+        do
+        {
+            lvl++;
+            pte = Read(table, LvlIdx(iova, lvl));
+            table = TableOf(pte);
+        } while (IsTable(pte, lvl));
+        if (!IsValid(pte)) return 0;
+        uint mask = LvlMask(lvl);
+        if (IsCont(pte, lvl)) mask = (uint)(mask * (ulong)ContPages);
+        return PteToPaddr(pte, lvl) | (iova & ~(ulong)mask & 0xffff_ffffUL);
+    }
+
+    public IReadOnlyList<WalkStep> Walk(ulong iova)
+    {
+        var steps = new List<WalkStep>(2);
+        ulong idx1 = LvlIdx(iova, 1);
+        uint l1 = Read(_l1, idx1);
+        steps.Add(new WalkStep(1, idx1, l1, _l1));
+        if (IsTable(l1, 1))
+        {
+            ulong t = TableOf(l1);
+            ulong idx2 = LvlIdx(iova, 2);
+            steps.Add(new WalkStep(2, idx2, Read(t, idx2), t));
+        }
+        return steps;
+    }
+
+    public IEnumerable<Leaf> Leaves()
+    {
+        ulong n1 = 1UL << _l1Bits;
+        for (ulong i = 0; i < n1; i++)
+        {
+            uint pte = Read(_l1, i);
+            if (!IsValid(pte)) continue;
+            if (IsTable(pte, 1))
+            {
+                ulong t = TableOf(pte);
+                for (ulong j = 0; j < 256; j++)
+                {
+                    uint p2 = Read(t, j);
+                    if (!IsValid(p2)) continue;
+                    bool cont = IsCont(p2, 2);
+                    if (cont && (j & 15) != 0) continue;
+                    ulong size = cont ? 0x10000UL : 0x1000UL;
+                    yield return new Leaf((i << 20) | (j << 12), PteToPaddr(p2, 2), size, DecodeProt(p2, 2));
+                    if (cont) j += 15;
+                }
+            }
+            else
+            {
+                bool cont = IsCont(pte, 1);
+                if (cont && (i & 15) != 0) continue;
+                ulong size = cont ? 0x100_0000UL : 0x10_0000UL;
+                yield return new Leaf(i << 20, PteToPaddr(pte, 1), size, DecodeProt(pte, 1));
+                if (cont) i += 15;
+            }
+        }
+    }
+
+    /// <summary>What a walker grants for a leaf: with NO_PERMS every mapping is read/write.</summary>
+    private Prot DecodeProt(uint pte, int lvl)
+    {
+        int shift = lvl == 1 ? 10 : 4;
+        uint attr = (pte >> shift) & 0xff;
+        bool largeL2 = lvl == 2 && (pte & 3) == TypeLargePage;
+        uint tex = largeL2 ? (pte >> 12) & 7 : (attr >> 2) & 7;
+        var prot = Prot.Read;
+        bool ap = (Cfg.Quirks & PgtableQuirks.NoPerms) == 0;
+        if (!ap || (attr & AttrApRdonly) == 0) prot |= Prot.Write;
+        if (ap)
+        {
+            if ((attr & AttrApUnpriv) == 0) prot |= Prot.Priv;
+            bool xn = lvl == 1 ? (pte & (1u << 4)) != 0 : largeL2 ? (pte & (1u << 15)) != 0 : (pte & 1u) != 0;
+            if (xn) prot |= Prot.NoExec;
+        }
+        if (tex == 0 && (pte & AttrB) != 0) prot |= Prot.Mmio;
+        else if ((pte & (AttrB | AttrC)) == (AttrB | AttrC)) prot |= Prot.Cache;
+        return prot;
+    }
+}

@@ -1,0 +1,47 @@
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.PageTables;
+
+/// <summary>io-pgtable quirks (include/linux/io-pgtable.h, Linux 7.0) the formats here accept.</summary>
+[Flags]
+public enum PgtableQuirks
+{
+    None = 0,
+    ArmNs = 1 << 0,
+    NoPerms = 1 << 1,
+    ArmMtkExt = 1 << 3,
+    ArmMtkTtbrExt = 1 << 4,
+    NoWarn = 1 << 7,
+}
+
+/// <summary>struct io_pgtable_cfg: what the driver asked for, narrowed by the format at allocation.</summary>
+public sealed record IoPgtableCfg(int Ias, int Oas, ulong PgsizeBitmap, PgtableQuirks Quirks, bool CoherentWalk = false);
+
+/// <summary>One descriptor met on a walk: level (1-based), index in its table, raw value, table PA.</summary>
+public readonly record struct WalkStep(int Level, ulong Index, ulong Pte, ulong TablePa);
+
+/// <summary>A leaf found by enumerating a table: [Iova, Iova + Size) → Pa, with decoded prot.</summary>
+public readonly record struct Leaf(ulong Iova, ulong Pa, ulong Size, Prot Prot);
+
+/// <summary>
+/// struct io_pgtable_ops (include/linux/io-pgtable.h): the table of operations a format provides.
+/// map_pages reports bytes mapped even on failure; unmap_pages returns bytes unmapped (0 = refused).
+/// </summary>
+public interface IIoPageTable
+{
+    string Format { get; }
+    IoPgtableCfg Cfg { get; }
+    /// <summary>The value a driver writes to the translation table base register.</summary>
+    ulong Ttbr { get; }
+    /// <summary>Count of WARN/WARN_ONCE the kernel code would have printed.</summary>
+    int Warnings { get; }
+    Outcome MapPages(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped);
+    ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount);
+    ulong IovaToPhys(ulong iova);
+    IReadOnlyList<WalkStep> Walk(ulong iova);
+    /// <summary>Every leaf in ascending IOVA order (replicated entries reported once).</summary>
+    IEnumerable<Leaf> Leaves();
+    /// <summary>Bytes of table memory currently allocated.</summary>
+    ulong TableBytes { get; }
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text;
+using ScenarioEngine.Config;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Reporting;
+
+/// <summary>
+/// The report (CONTRACT §6): Markdown, UTF-8, LF, invariant culture, no timestamps, no absolute
+/// paths, collections in a fixed order. Sections: title and description; SoC and boot knobs;
+/// IOMMUs; boot; topology; steps; mappings; faults and warnings; expectations; result line.
+/// </summary>
+public static class MarkdownReport
+{
+    public sealed record Input(
+        string ScenarioPath,
+        Scenario? Scenario,
+        IommuCore? Core,
+        RunLog Log,
+        ScenarioError? Error,
+        Func<IommuDomain, IReadOnlyList<PageTables.Leaf>>? Mappings);
+
+    public static string Render(Input input)
+    {
+        var sb = new StringBuilder();
+        var sc = input.Scenario;
+        sb.Append("# ").Append(Escape(sc?.Title ?? input.ScenarioPath)).Append("\n\n");
+        if (!string.IsNullOrWhiteSpace(sc?.Description)) sb.Append(sc!.Description!.Trim()).Append("\n\n");
+        sb.Append("- Scenario: `").Append(input.ScenarioPath).Append("`\n");
+        if (sc is not null)
+        {
+            sb.Append("- Script: `").Append(sc.Script.Chunk).Append('`').Append(sc.Script.Chunk == sc.File ? " (inline)" : "").Append('\n');
+            sb.Append("- SoC: **").Append(Escape(sc.Soc.Name)).Append("** (`").Append(sc.Soc.SourceFile).Append("`)");
+            if (!string.IsNullOrWhiteSpace(sc.Soc.Description)) sb.Append(" — ").Append(Escape(sc.Soc.Description!.Trim()));
+            sb.Append('\n');
+            var core = input.Core;
+            sb.Append("- Kernel: iommu.strict=").Append(sc.Kernel.Strict ? '1' : '0')
+              .Append(" iommu.passthrough=").Append(sc.Kernel.Passthrough ? '1' : '0');
+            if (core is not null) sb.Append(" → global default domain type ").Append(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'));
+            sb.Append('\n');
+        }
+        if (sc is not null) Iommus(sb, sc.Soc);
+        if (input.Core is { } c)
+        {
+            Boot(sb, c);
+            Topology(sb, c);
+        }
+        Steps(sb, input.Log);
+        if (input.Core is { } c2 && input.Mappings is not null) Mappings(sb, c2, input.Mappings);
+        if (input.Core is { } c3) Faults(sb, c3);
+        Expectations(sb, input.Log);
+        Result(sb, input);
+        return sb.ToString();
+    }
+
+    private static void Iommus(StringBuilder sb, Soc soc)
+    {
+        sb.Append("\n## IOMMUs\n\n");
+        sb.Append("| iommu | driver | type | pgtable | ias | oas | banks (enabled) | regions | flags |\n");
+        sb.Append("|---|---|---|---|---:|---:|---|---|---|\n");
+        foreach (var i in soc.Iommus)
+        {
+            var regions = string.Join("<br>", i.Regions.Select(r => $"{Escape(r.Name)} [{Hex.Of(r.Base)}, {Hex.Of(r.Last)}]"));
+            var banks = $"{i.Banks} ({string.Join(", ", i.BanksEnabled)})";
+            foreach (var (b, p) in i.BankPorts) banks += $"<br>bank{b} ports {p}";
+            var flags = i.Flags.Count == 0 ? "—" : string.Join(", ", i.Flags);
+            if (i.SharesPgtableWith.Count > 0) flags += $"<br>shares table with {string.Join(", ", i.SharesPgtableWith)}";
+            foreach (var (r, larbs) in i.RegionPorts)
+                regions += $"<br>{Escape(i.Regions[r].Name)}: " + string.Join(", ", larbs.Select(kv => $"larb{kv.Key} {kv.Value}"));
+            sb.Append($"| {Escape(i.Name)} | {i.Driver} | {i.Type} | {i.Pgtable} | {i.Ias} | {i.Oas} | {banks} | {regions} | {flags} |\n");
+        }
+    }
+
+    private static void Boot(StringBuilder sb, IommuCore core)
+    {
+        sb.Append("\n## Boot\n\n");
+        foreach (var line in core.BootLog) sb.Append("- ").Append(Escape(line)).Append('\n');
+        if (core.BootLog.Count == 0) sb.Append("- nothing probed\n");
+    }
+
+    private static void Topology(StringBuilder sb, IommuCore core)
+    {
+        sb.Append("\n## Topology (at the end of the run)\n\n");
+        sb.Append("| device | iommu | location | group | devices in group | default domain | current domain | owner_cnt | DMA mask |\n");
+        sb.Append("|---|---|---|---|---:|---|---|---:|---:|\n");
+        foreach (var d in core.Devices)
+        {
+            var g = d.Group;
+            var groupCell = g is null ? $"none (probe failed: -{d.ProbeError.Errno})" : g.Name;
+            var def = g?.DefaultDomain is { } dd ? $"{dd.Name} ({dd.Type.Name()})" : "—";
+            var cur = g?.Domain is { } cd ? $"{cd.Name} ({cd.Type.Name()})" : "—";
+            sb.Append($"| {Escape(d.Name)} | {Escape(d.Iommu.Name)} | {Escape(d.Driver.DeviceLocation(d))} | {groupCell} | {g?.Devices.Count ?? 0} | {def} | {cur} | {g?.OwnerCnt ?? 0} | {d.DmaMask} |\n");
+        }
+    }
+
+    private static void Steps(StringBuilder sb, RunLog log)
+    {
+        sb.Append("\n## Steps\n");
+        bool inTable = false;
+        void Header()
+        {
+            if (inTable) return;
+            sb.Append("\n| # | line | call | result | rule |\n|---:|---:|---|---|---|\n");
+            inTable = true;
+        }
+        if (log.Items.Count == 0) sb.Append("\nNo calls were made.\n");
+        foreach (var item in log.Items)
+        {
+            switch (item)
+            {
+                case Step s:
+                    Header();
+                    var call = $"{s.Name}({s.Args})";
+                    var count = s.Count > 1 ? $" ×{s.Count}" + (s.RangeLo is { } lo ? $" over [{Hex.Of(lo)}, {Hex.Of(s.RangeHi!.Value)}]" : "") : "";
+                    var result = s.Errno is not null && s.Errno != "fault" ? $"**{Escape(s.Result)}**" : Escape(s.ResultVaries ? s.Result + " (first of several)" : s.Result);
+                    sb.Append($"| {s.Number} | {s.Line} | `{Code(call)}`{count} | {result} | {Escape(s.Why ?? "")} |\n");
+                    break;
+                case Note n:
+                    inTable = false;
+                    sb.Append("\n> ").Append(Escape(n.Text).Replace("\n", "\n> ", StringComparison.Ordinal)).Append(" (line ").Append(n.Line.ToString(CultureInfo.InvariantCulture)).Append(")\n");
+                    break;
+                case Section sec:
+                    inTable = false;
+                    sb.Append("\n### ").Append(Escape(sec.Title)).Append('\n');
+                    break;
+                case Table t:
+                    inTable = false;
+                    sb.Append("\n**").Append(Escape(t.Title)).Append("** (line ").Append(t.Line.ToString(CultureInfo.InvariantCulture)).Append(")\n\n");
+                    if (t.Rows.Count == 0) { sb.Append("(empty)\n"); break; }
+                    sb.Append("| ").Append(string.Join(" | ", t.Header)).Append(" |\n|").Append(string.Concat(t.Header.Select(_ => "---|"))).Append('\n');
+                    foreach (var r in t.Rows) sb.Append("| ").Append(string.Join(" | ", r.Select(Escape))).Append(" |\n");
+                    break;
+            }
+        }
+    }
+
+    private static void Mappings(StringBuilder sb, IommuCore core, Func<IommuDomain, IReadOnlyList<PageTables.Leaf>> mappings)
+    {
+        sb.Append("\n## Mappings (at the end of the run)\n");
+        var byTable = core.Domains.Where(d => d.PageTable is not null && d.Type.IsPaging() && !d.Freed)
+            .GroupBy(d => d.PageTable!).ToList();
+        if (byTable.Count == 0) { sb.Append("\nNo paging domain has a page table.\n"); return; }
+        foreach (var grp in byTable)
+        {
+            var doms = grp.ToList();
+            var pt = grp.Key;
+            sb.Append("\n### ").Append(string.Join(", ", doms.Select(d => $"{d.Name} ({d.Type.Name()})")))
+              .Append(doms.Count > 1 ? " — one shared table" : "").Append('\n');
+            sb.Append($"\n{pt.Format} table, TTBR {Hex.Of(pt.Ttbr)}, ias {pt.Cfg.Ias}, oas {pt.Cfg.Oas}, {Hex.Size(pt.TableBytes)} of tables");
+            if (pt.Warnings > 0) sb.Append($", {pt.Warnings} WARN(s)");
+            sb.Append(".\n\n");
+            var rows = mappings(doms[0]);
+            if (rows.Count == 0) { sb.Append("No mappings.\n"); continue; }
+            sb.Append("| iova | last | pa | size | prot |\n|---|---|---|---|---|\n");
+            foreach (var m in rows)
+                sb.Append($"| {Hex.Of(m.Iova)} | {Hex.Of(m.Iova + m.Size - 1)} | {Hex.Of(m.Pa)} | {Hex.Size(m.Size)} | {ProtText.Format(m.Prot)} |\n");
+        }
+    }
+
+    private static void Faults(StringBuilder sb, IommuCore core)
+    {
+        sb.Append("\n## Faults and warnings\n\n");
+        if (core.Log.Events.Count == 0) { sb.Append("None.\n"); return; }
+        sb.Append("| line | event | device | iova | access | domain | detail |\n|---:|---|---|---|---|---|---|\n");
+        foreach (var e in core.Log.Events)
+        {
+            if (e.Kind == "fault")
+                sb.Append($"| {e.Line} | {e.FaultKind} fault | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");
+            else
+                sb.Append($"| {e.Line} | {e.Kind} | {Escape(e.Device ?? "—")} | — | — | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");
+        }
+    }
+
+    private static void Expectations(StringBuilder sb, RunLog log)
+    {
+        sb.Append("\n## Expectations\n\n");
+        if (log.Expectations.Count == 0) { sb.Append("None.\n"); return; }
+        sb.Append("| line | expectation | result |\n|---:|---|---|\n");
+        foreach (var e in log.Expectations)
+            sb.Append($"| {e.Line} | {Escape(e.Text)} | {(e.Passed ? "passed" : "**FAILED**" + (e.Detail is null ? "" : ": " + Escape(e.Detail)))} |\n");
+    }
+
+    private static void Result(StringBuilder sb, Input input)
+    {
+        sb.Append("\n## Result\n\n");
+        int passed = input.Log.Expectations.Count(e => e.Passed), failed = input.Log.Expectations.Count - passed;
+        if (input.Error is { } err)
+        {
+            sb.Append($"**failed** — error {err.CodeText} at `{err.Where}`: {Escape(err.Message)}\n");
+            return;
+        }
+        sb.Append(failed == 0 ? "**passed**" : "**failed**")
+          .Append($" — {passed} expectation{(passed == 1 ? "" : "s")} held, {failed} failed.\n");
+    }
+
+    private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    private static string Code(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+}

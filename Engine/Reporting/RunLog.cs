@@ -1,0 +1,58 @@
+namespace ScenarioEngine.Reporting;
+
+/// <summary>
+/// Everything a script run records, in order: API steps (each with its source line), notes,
+/// sections and tables the script asked for, and expectations. Rendering happens afterwards
+/// (<see cref="MarkdownReport"/>, <see cref="JsonReport"/>) so a report is a pure function of this log.
+/// Consecutive calls from the same line with the same call name and outcome coalesce into one row
+/// with a count and the address range they covered (CONTRACT §5).
+/// </summary>
+public sealed class RunLog
+{
+    private readonly List<ReportItem> _items = new();
+    private readonly List<Expectation> _expectations = new();
+    private int _stepNo;
+
+    public IReadOnlyList<ReportItem> Items => _items;
+    public IReadOnlyList<Expectation> Expectations => _expectations;
+
+    public void Step(int line, string name, string args, string result, string? errno, string? why, ulong? rangeLo = null, ulong? rangeHi = null)
+    {
+        if (_items.Count > 0 && _items[^1] is Step last && last.Line == line && last.Name == name && last.Errno == errno && last.Why == why)
+        {
+            last.Count++;
+            if (last.Result != result) last.ResultVaries = true;
+            if (rangeLo is { } lo && rangeHi is { } hi && last.RangeLo is not null)
+            {
+                last.RangeLo = Math.Min(last.RangeLo.Value, lo);
+                last.RangeHi = Math.Max(last.RangeHi!.Value, hi);
+            }
+            return;
+        }
+        _items.Add(new Step(++_stepNo, line, name, args, result, errno, why) { RangeLo = rangeLo, RangeHi = rangeHi });
+    }
+
+    public void Note(int line, string text) => _items.Add(new Note(line, text));
+    public void Section(int line, string title) => _items.Add(new Section(line, title));
+    public void Table(int line, string title, IReadOnlyList<string> header, IReadOnlyList<string[]> rows) =>
+        _items.Add(new Table(line, title, header, rows));
+
+    public void Expect(int line, string text, bool passed, string? detail) =>
+        _expectations.Add(new Expectation(line, text, passed, detail));
+}
+
+public abstract record ReportItem(int Line);
+
+public sealed record Step(int Number, int Line, string Name, string Args, string Result, string? Errno, string? Why) : ReportItem(Line)
+{
+    public int Count { get; set; } = 1;
+    public bool ResultVaries { get; set; }
+    public ulong? RangeLo { get; set; }
+    public ulong? RangeHi { get; set; }
+}
+
+public sealed record Note(int Line, string Text) : ReportItem(Line);
+public sealed record Section(int Line, string Title) : ReportItem(Line);
+public sealed record Table(int Line, string Title, IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows) : ReportItem(Line);
+
+public sealed record Expectation(int Line, string Text, bool Passed, string? Detail);

@@ -1,0 +1,27 @@
+using ScenarioEngine.Config;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Reporting;
+
+namespace ScenarioEngine.Running;
+
+public enum SnapshotStatus { Matched, Changed, New, NotCompared }
+
+/// <summary>The outcome of one scenario file: what happened, the rendered report, the snapshot verdict.</summary>
+public sealed class RunResult
+{
+    public required string Path { get; init; }
+    public required string FullPath { get; init; }
+    public string? Title { get; init; }
+    public ScenarioError? Error { get; init; }
+    public RunLog Log { get; init; } = new();
+    public IReadOnlyList<SimEvent> Events { get; init; } = [];
+    public required string Report { get; init; }
+    public SnapshotStatus Snapshot { get; set; } = SnapshotStatus.NotCompared;
+    /// <summary>Unified diff against the verified snapshot when <see cref="Snapshot"/> is Changed.</summary>
+    public string? Diff { get; set; }
+    public string? SnapshotPath { get; set; }
+
+    public int ExpectationsPassed => Log.Expectations.Count(e => e.Passed);
+    public int ExpectationsFailed => Log.Expectations.Count(e => !e.Passed);
+    public bool Passed => Error is null && ExpectationsFailed == 0;
+}

@@ -1,0 +1,125 @@
+using ScenarioEngine.Config;
+using ScenarioEngine.Drivers.Mediatek;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+using ScenarioEngine.Reporting;
+using ScenarioEngine.Scripting;
+
+namespace ScenarioEngine.Running;
+
+/// <summary>Options of a run; the same for the CLI, the tests and the service.</summary>
+public sealed record RunOptions
+{
+    public Budgets Budgets { get; init; } = Budgets.Default;
+    public string? SnapshotsDir { get; init; }
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public CancellationToken Cancel { get; init; }
+}
+
+/// <summary>
+/// (scenario file) → <see cref="RunResult"/>: load the YAML, boot the simulated kernel, run the Lua
+/// script in a fresh sandbox, render the report. The only entry point the Host uses. Bad input and
+/// script failures become a failed result with a located error, never an exception.
+/// </summary>
+public static class ScenarioRunner
+{
+    public static RunResult Run(string scenarioPath, RunOptions options)
+    {
+        var layout = ProjectLayout.For(scenarioPath, options.SnapshotsDir);
+        var display = layout.Display(scenarioPath);
+        var full = Path.GetFullPath(scenarioPath);
+        Scenario scenario;
+        try
+        {
+            scenario = ScenarioLoader.Load(scenarioPath, layout);
+        }
+        catch (ScenarioLoadException ex)
+        {
+            return Failed(display, full, null, null, new RunLog(), ex.Error);
+        }
+        catch (IOException ex)
+        {
+            return Failed(display, full, null, null, new RunLog(), new ScenarioError(ErrorCode.FileNotFound, ex.Message, new SourceSpan(display, 0, 0)));
+        }
+
+        var core = new IommuCore(scenario.Soc, scenario.Kernel, DriverFactory());
+        core.Boot();
+        var log = new RunLog();
+        ScenarioError? error = null;
+        ScenarioLibrary? library = null;
+        using (var sandbox = new LuaSandbox(options.Budgets, Directory.Exists(layout.LuaRoot) ? layout.LuaRoot : null, layout.Root, options.Cancel))
+        {
+            library = new ScenarioLibrary(core, log, sandbox);
+            library.Install(scenario.Params, Seed(display));
+            var failure = sandbox.RunScript(scenario.Script.Text, scenario.Script.Chunk, scenario.Script.FirstLine);
+            if (failure is not null)
+                error = new ScenarioError(failure.Code, failure.Message, new SourceSpan(failure.Chunk, failure.Line, 0));
+        }
+        var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, core, log, error, d => library.Mappings(d)));
+        return new RunResult
+        {
+            Path = display,
+            FullPath = full,
+            Title = scenario.Title,
+            Error = error,
+            Log = log,
+            Events = core.Log.Events,
+            Report = report,
+        };
+    }
+
+    /// <summary>Runs many scenarios on <see cref="RunOptions.Jobs"/> workers; results come back in input order.</summary>
+    public static IReadOnlyList<RunResult> RunAll(IReadOnlyList<string> paths, RunOptions options)
+    {
+        var results = new RunResult[paths.Count];
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs) },
+            i => results[i] = Run(paths[i], options));
+        return results;
+    }
+
+    private static RunResult Failed(string display, string full, Scenario? sc, IommuCore? core, RunLog log, ScenarioError error) => new()
+    {
+        Path = display,
+        FullPath = full,
+        Title = sc?.Title,
+        Error = error,
+        Log = log,
+        Report = MarkdownReport.Render(new MarkdownReport.Input(display, sc, core, log, error, null)),
+    };
+
+    private static Func<IommuCore, IommuInstance, IIommuDriver> DriverFactory()
+    {
+        MediatekIommu? mtk = null;
+        return (core, inst) => inst.Driver switch
+        {
+            "mediatek" => mtk ??= new MediatekIommu(core),
+            _ => throw new InvalidOperationException($"driver {inst.Driver} passed the loader but has no model"),
+        };
+    }
+
+    /// <summary>The per-scenario math.random seed: a stable hash of the scenario's display path (FNV-1a).</summary>
+    private static int Seed(string display)
+    {
+        uint h = 2166136261;
+        foreach (var c in display) { h ^= c; h *= 16777619; }
+        return (int)(h & 0x7fffffff);
+    }
+
+    /// <summary>Every scenario file under the given paths (files or folders), SoC files excluded, sorted ordinally.</summary>
+    public static IReadOnlyList<string> Discover(IEnumerable<string> paths)
+    {
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var p in paths)
+        {
+            if (File.Exists(p)) { found.Add(Path.GetFullPath(p)); continue; }
+            if (!Directory.Exists(p)) continue;
+            foreach (var f in Directory.EnumerateFiles(p, "*.yaml", SearchOption.AllDirectories))
+            {
+                var rel = Path.GetRelativePath(p, f).Replace('\\', '/');
+                if (rel.StartsWith("socs/", StringComparison.Ordinal) || rel.Contains("/socs/", StringComparison.Ordinal)) continue;
+                found.Add(Path.GetFullPath(f));
+            }
+        }
+        return found.ToList();
+    }
+}

@@ -1,0 +1,253 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using KeraLua;
+using ScenarioEngine.Config;
+
+namespace ScenarioEngine.Scripting;
+
+/// <summary>
+/// A Lua 5.4 state (KeraLua) locked down for scenarios (CONTRACT §5, ecosystem.md §b):
+/// only base/string/table/math/utf8/coroutine are opened; dofile, loadfile, collectgarbage and print
+/// are removed; load accepts text chunks only (no binary, no reader functions); require resolves only
+/// under lua/; math.randomseed is fixed per scenario; __gc metamethods are refused (a finaliser runs
+/// where the instruction hook cannot stop it). The script runs as a coroutine so that the count hook
+/// can stop it by yielding (also behind pcall); in the rare non-yieldable C boundary (a table.sort
+/// comparator, a __tostring) the hook raises a Lua error instead. Memory is capped by the allocator.
+/// Every delegate handed to native code is held in a field for the state's lifetime.
+/// </summary>
+public sealed class LuaSandbox : IDisposable
+{
+    private const int HookEvery = 1000;
+    private readonly Lua _state;
+    private readonly LuaAlloc _allocFn;
+    private readonly LuaHookFunction _hookFn;
+    private readonly List<LuaFunction> _keepAlive = new();
+    private readonly Budgets _budgets;
+    private readonly string? _luaRoot;
+    private readonly string _projectRoot;
+    private readonly CancellationToken _cancel;
+    private readonly System.Diagnostics.Stopwatch _clock = new();
+    private long _allocated;
+    private long _instructions;
+    private ErrorCode? _stop;
+
+    public LuaSandbox(Budgets budgets, string? luaRoot, string projectRoot, CancellationToken cancel)
+    {
+        _budgets = budgets;
+        _luaRoot = luaRoot;
+        _projectRoot = projectRoot;
+        _cancel = cancel;
+        _allocFn = Allocate;
+        _hookFn = Hook;
+        _state = new Lua(_allocFn, IntPtr.Zero) { Encoding = Encoding.UTF8 };
+        // KeraLua's Open*Library use luaL_requiref: each sets its global and leaves the stack as it was.
+        _state.OpenBasicLibrary();
+        _state.OpenStringLibrary();
+        _state.OpenTableLibrary();
+        _state.OpenMathLibrary();
+        _state.OpenUTF8Library();
+        _state.OpenCoroutineLibrary();
+        foreach (var name in new[] { "dofile", "loadfile", "collectgarbage", "print" })
+        {
+            _state.PushNil();
+            _state.SetGlobal(name);
+        }
+        Register("__se_read_module", ReadModule);
+    }
+
+    public Lua State => _state;
+    public long InstructionsUsed => _instructions;
+
+    /// <summary>Registers a raw C# function as a global, keeping its delegate alive.</summary>
+    public void Register(string name, LuaFunction fn)
+    {
+        _keepAlive.Add(fn);
+        _state.Register(name, fn);
+    }
+
+    /// <summary>Runs trusted host Lua (the prelude) directly; throws on error (a host bug).</summary>
+    public void RunHostChunk(string code, string chunkName)
+    {
+        var bytes = Encoding.UTF8.GetBytes(code);
+        if (_state.LoadBuffer(bytes, "=" + chunkName, "t") != LuaStatus.OK || _state.PCall(0, 0, 0) != LuaStatus.OK)
+        {
+            var msg = _state.ToString(-1, false);
+            _state.SetTop(0);
+            throw new InvalidOperationException($"host Lua chunk {chunkName} failed: {msg}");
+        }
+    }
+
+    /// <summary>
+    /// Runs a user chunk inside a coroutine with the budgets armed. <paramref name="firstLine"/> shifts
+    /// line numbers so inline Lua reports the YAML file's lines. Returns null on success.
+    /// </summary>
+    public ScriptFailure? RunScript(string code, string chunk, int firstLine)
+    {
+        var text = new string('\n', Math.Max(0, firstLine - 1)) + code;
+        var thread = _state.NewThread();
+        // Keep the thread referenced from the main stack while it runs.
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var load = thread.LoadBuffer(bytes, "@" + chunk, "t");
+        if (load != LuaStatus.OK)
+        {
+            var msg = thread.ToString(-1, false) ?? "syntax error";
+            _state.SetTop(0);
+            return new ScriptFailure(ErrorCode.LuaSyntax, msg, chunk, LineOf(msg, chunk));
+        }
+        thread.SetHook(_hookFn, LuaHookMask.Count, HookEvery);
+        _clock.Restart();
+        using var reg = _cancel.Register(() => _stop ??= ErrorCode.Cancelled);
+        var status = thread.Resume(null, 0, out _);
+        _clock.Stop();
+        try
+        {
+            if (_stop is { } code2)
+            {
+                var (c, l) = TopUserFrame(thread);
+                string what = code2 switch
+                {
+                    ErrorCode.InstructionBudget => $"instruction budget exceeded ({_budgets.Instructions:N0} instructions)",
+                    ErrorCode.TimeBudget => $"wall-clock budget exceeded ({_budgets.WallClock.TotalSeconds:0.#} s)",
+                    ErrorCode.MemoryBudget => $"memory budget exceeded ({_budgets.MemoryBytes >> 20} MiB)",
+                    _ => "cancelled",
+                };
+                return new ScriptFailure(code2, $"{c ?? chunk}:{l}: {what}", c ?? chunk, l);
+            }
+            if (status == LuaStatus.OK) return null;
+            if (status == LuaStatus.Yield)
+                return new ScriptFailure(ErrorCode.LuaRuntime, $"{chunk}: the script yielded from its main body (coroutine.yield outside a coroutine)", chunk, 0);
+            var err = thread.ToString(-1, false) ?? "error";
+            if (status == LuaStatus.ErrMem)
+            {
+                var (c, l) = TopUserFrame(thread);
+                return new ScriptFailure(ErrorCode.MemoryBudget, $"{c ?? chunk}:{l}: memory budget exceeded ({_budgets.MemoryBytes >> 20} MiB): {err}", c ?? chunk, l);
+            }
+            if (err.StartsWith(OopsPrefix, StringComparison.Ordinal))
+            {
+                var msg = err[OopsPrefix.Length..];
+                return new ScriptFailure(ErrorCode.KernelOops, msg, chunk, LineOf(msg, chunk));
+            }
+            return new ScriptFailure(ErrorCode.LuaRuntime, err, chunk, LineOf(err, chunk));
+        }
+        finally
+        {
+            _state.SetTop(0);
+        }
+    }
+
+    /// <summary>Marker the library puts in front of a kernel-oops message so it is told apart from script errors.</summary>
+    public const string OopsPrefix = "\u0001oops:";
+
+    private static int LineOf(string message, string chunk)
+    {
+        var i = message.IndexOf(chunk + ":", StringComparison.Ordinal);
+        if (i < 0)
+        {
+            // message may name another chunk (a required module): take the first "name:line:" found
+            var m = System.Text.RegularExpressions.Regex.Match(message, @"^[^:\s]+:(\d+):");
+            return m.Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        }
+        var rest = message[(i + chunk.Length + 1)..];
+        var end = rest.IndexOf(':', StringComparison.Ordinal);
+        return end > 0 && int.TryParse(rest[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+    }
+
+    /// <summary>The innermost frame of a user chunk on a (stopped) thread: its chunk name and current line.</summary>
+    public static (string? Chunk, int Line) TopUserFrame(Lua thread)
+    {
+        var ar = new LuaDebug();
+        for (int level = 0; level < 200 && thread.GetStack(level, ref ar) != 0; level++)
+        {
+            thread.GetInfo("Sl", ref ar);
+            if (ar.CurrentLine > 0 && ar.Source is { } src && src.StartsWith('@'))
+                return (src[1..], ar.CurrentLine);
+        }
+        return (null, 0);
+    }
+
+    /// <summary>The script line calling into the library right now (first user frame from the top).</summary>
+    public static int CurrentUserLine(IntPtr statePtr)
+    {
+        var l = Lua.FromIntPtr(statePtr);
+        return TopUserFrame(l).Line;
+    }
+
+    private void Hook(IntPtr statePtr, IntPtr ar)
+    {
+        _instructions += HookEvery;
+        if (_stop is null)
+        {
+            if (_instructions > _budgets.Instructions) _stop = ErrorCode.InstructionBudget;
+            else if (_clock.Elapsed > _budgets.WallClock) _stop = ErrorCode.TimeBudget;
+        }
+        if (_stop is null) return;
+        var l = Lua.FromIntPtr(statePtr);
+        if (l.IsYieldable) l.Yield(0);
+        else
+        {
+            // Last resort inside a non-yieldable C boundary: raise (a longjmp over this one hook frame).
+            l.PushString("budget exceeded inside a C function boundary");
+            l.Error();
+        }
+    }
+
+    private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
+    {
+        long oldSize = ptr == IntPtr.Zero ? 0 : (long)osize;
+        long newSize = (long)nsize;
+        if (newSize == 0)
+        {
+            if (ptr != IntPtr.Zero) unsafe { NativeMemory.Free((void*)ptr); }
+            _allocated -= oldSize;
+            return IntPtr.Zero;
+        }
+        if (newSize > oldSize && _allocated - oldSize + newSize > _budgets.MemoryBytes)
+        {
+            return IntPtr.Zero;
+        }
+        IntPtr result;
+        unsafe { result = (IntPtr)NativeMemory.Realloc((void*)ptr, (nuint)newSize); }
+        if (result == IntPtr.Zero) return IntPtr.Zero;
+        _allocated += newSize - oldSize;
+        return result;
+    }
+
+    /// <summary>
+    /// Raw loader behind the prelude's require: module names are dotted identifiers resolved to
+    /// lua/&lt;a&gt;/&lt;b&gt;.lua; anything escaping lua/ is refused. Returns (true, source, chunk) or (false, message).
+    /// </summary>
+    private int ReadModule(IntPtr statePtr)
+    {
+        var l = Lua.FromIntPtr(statePtr);
+        try
+        {
+            if (!l.IsString(1)) return Fail(l, "bad argument #1 to 'require' (module name expected)");
+            var name = l.ToString(1, false)!;
+            if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')) || name.Contains("..", StringComparison.Ordinal) || name.StartsWith('.'))
+                return Fail(l, $"module '{name}' not found: module names are dotted names under lua/ (e.g. 'lib.util')");
+            if (_luaRoot is null) return Fail(l, $"module '{name}' not found: no lua/ folder");
+            var path = Path.GetFullPath(Path.Combine(_luaRoot, name.Replace('.', Path.DirectorySeparatorChar) + ".lua"));
+            var root = Path.GetFullPath(_luaRoot) + Path.DirectorySeparatorChar;
+            if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
+                return Fail(l, $"module '{name}' not found under lua/ (looked for lua/{name.Replace('.', '/')}.lua)");
+            var src = File.ReadAllText(path);
+            l.PushBoolean(true);
+            l.PushString(src);
+            l.PushString("@" + Path.GetRelativePath(_projectRoot, path).Replace('\\', '/'));
+            return 3;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Fail(l, "require: " + ex.Message);
+        }
+    }
+
+    private static int Fail(Lua l, string message)
+    {
+        l.PushBoolean(false);
+        l.PushString(message);
+        return 2;
+    }
+
+    public void Dispose() => _state.Dispose();
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using KeraLua;
+using ScenarioEngine.Config;
+
+namespace ScenarioEngine.Scripting;
+
+/// <summary>Reading arguments without raising and pushing results (the host side never calls lua_error).</summary>
+internal static class LuaValues
+{
+    /// <summary>An integer argument: a Lua integer, an integral float, or a string in CONTRACT §2 syntax.</summary>
+    public static bool TryU64(Lua l, int idx, out ulong v)
+    {
+        v = 0;
+        switch (l.Type(idx))
+        {
+            case LuaType.Number:
+                if (l.IsInteger(idx)) { v = (ulong)l.ToInteger(idx); return true; }
+                var d = l.ToNumber(idx);
+                if (d >= 0 && d < 18446744073709551616.0 && Math.Floor(d) == d) { v = (ulong)d; return true; }
+                return false;
+            case LuaType.String:
+                return Numbers.TryParse(l.ToString(idx, false) ?? "", out v);
+            default:
+                return false;
+        }
+    }
+
+    public static string? Str(Lua l, int idx) => l.Type(idx) == LuaType.String ? l.ToString(idx, false) : null;
+
+    public static string TypeOf(Lua l, int idx) => l.TypeName(l.Type(idx));
+
+    public static void Push(Lua l, object? v)
+    {
+        switch (v)
+        {
+            case null: l.PushNil(); break;
+            case bool b: l.PushBoolean(b); break;
+            case int i: l.PushInteger(i); break;
+            case long n: l.PushInteger(n); break;
+            case ulong u: l.PushInteger((long)u); break;
+            case string s: l.PushString(s); break;
+            case IEnumerable<KeyValuePair<string, object?>> map:
+                l.NewTable();
+                foreach (var (k, val) in map)
+                {
+                    Push(l, val);
+                    l.SetField(-2, k);
+                }
+                break;
+            case System.Collections.IEnumerable list:
+                l.NewTable();
+                long n2 = 1;
+                foreach (var item in list)
+                {
+                    Push(l, item);
+                    l.RawSetInteger(-2, n2++);
+                }
+                break;
+            default:
+                throw new InvalidOperationException($"cannot push {v.GetType().Name} to Lua");
+        }
+    }
+
+    /// <summary>Integers as the report prints them: decimal below 4096, lowercase 0x hex above.</summary>
+    public static string Show(ulong v) => v < 4096 ? v.ToString(CultureInfo.InvariantCulture) : "0x" + v.ToString("x", CultureInfo.InvariantCulture);
+}
+
+/// <summary>A Lua table built in C#: ordered key/value pairs (no hash order anywhere).</summary>
+internal sealed class LuaTable : List<KeyValuePair<string, object?>>
+{
+    public LuaTable Add(string key, object? value)
+    {
+        Add(new KeyValuePair<string, object?>(key, value));
+        return this;
+    }
+}

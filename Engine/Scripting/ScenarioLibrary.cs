@@ -1,0 +1,132 @@
+using KeraLua;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Reporting;
+
+namespace ScenarioEngine.Scripting;
+
+/// <summary>
+/// The engine's Lua library: raw host functions (registered as __se_*, wrapped by Prelude.lua) over
+/// the simulated kernel. Conventions (ARCHITECTURE example 3): a raw function never raises; its first
+/// result is true when the script used the API correctly (then the values follow, or nil, errno,
+/// why), or false and a message for misuse. Every API call is recorded as a report step with the
+/// calling script line; handles are small integer ids the prelude maps to proxies.
+/// </summary>
+internal sealed partial class ScenarioLibrary
+{
+    private readonly IommuCore _core;
+    private readonly RunLog _log;
+    private readonly LuaSandbox _sandbox;
+    private readonly List<IommuDomain> _domainIds = new();
+
+    public ScenarioLibrary(IommuCore core, RunLog log, LuaSandbox sandbox)
+    {
+        _core = core;
+        _log = log;
+        _sandbox = sandbox;
+    }
+
+    public void Install(IEnumerable<KeyValuePair<string, Model.ScenarioParam>> parameters, int seed)
+    {
+        foreach (var m in GetType().GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
+        {
+            var attr = (LuaNameAttribute?)Attribute.GetCustomAttribute(m, typeof(LuaNameAttribute));
+            if (attr is null) continue;
+            _sandbox.Register("__se_" + attr.Name, m.CreateDelegate<LuaFunction>(this));
+        }
+        using var stream = typeof(ScenarioLibrary).Assembly.GetManifestResourceStream("ScenarioEngine.Prelude.lua")!;
+        using var reader = new StreamReader(stream);
+        _sandbox.RunHostChunk(reader.ReadToEnd(), "scenario-prelude");
+        var l = _sandbox.State;
+        var ps = new LuaTable();
+        foreach (var (k, v) in parameters) ps.Add(k, ParamValue(v.Value));
+        LuaValues.Push(l, ps);
+        l.SetGlobal("params");
+        _sandbox.RunHostChunk($"math.randomseed({seed})", "seed");
+    }
+
+    private static object? ParamValue(object v) => v switch
+    {
+        List<object> list => list.Select(ParamValue).ToList(),
+        List<KeyValuePair<string, object>> map => map.Select(e => new KeyValuePair<string, object?>(e.Key, ParamValue(e.Value))).ToList(),
+        _ => v,
+    };
+
+    // ------------------------------------------------------------------ plumbing
+
+    /// <summary>The calling script line; also stamps the kernel event log.</summary>
+    private int Line(IntPtr state)
+    {
+        var line = LuaSandbox.CurrentUserLine(state);
+        _core.Log.Line = line;
+        return line;
+    }
+
+    private static int Misuse(Lua l, string message)
+    {
+        l.PushBoolean(false);
+        l.PushString(message);
+        return 2;
+    }
+
+    private int Oops(Lua l, IntPtr state, KernelOopsException ex)
+    {
+        var (chunk, line) = LuaSandbox.TopUserFrame(l);
+        l.PushBoolean(false);
+        l.PushString($"{chunk}:{line}: kernel oops: {ex.Message}");
+        l.PushString("oops");
+        return 3;
+    }
+
+    private static int Values(Lua l, params object?[] values)
+    {
+        l.PushBoolean(true);
+        foreach (var v in values) LuaValues.Push(l, v);
+        return values.Length + 1;
+    }
+
+    private static int Outcome(Lua l, Outcome o, object? okValue = null)
+    {
+        if (o.Ok) return Values(l, okValue ?? true);
+        return Values(l, null, o.Errno.ToString(), o.Why);
+    }
+
+    private int DomId(IommuDomain d)
+    {
+        int i = _domainIds.IndexOf(d);
+        if (i >= 0) return i;
+        _domainIds.Add(d);
+        return _domainIds.Count - 1;
+    }
+
+    private IommuDomain Dom(Lua l, int idx) => _domainIds[(int)l.ToInteger(idx)];
+    private IommuDevice Dev(Lua l, int idx) => _core.Devices[(int)l.ToInteger(idx)];
+    private IommuGroup Grp(Lua l, int idx) => _core.Groups[(int)l.ToInteger(idx)];
+
+    private static string Show(ulong v) => LuaValues.Show(v);
+
+    /// <summary>Wraps a raw function body: kernel oopses stop the script; host bugs are not swallowed silently.</summary>
+    private int Guard(IntPtr state, Func<Lua, int> body)
+    {
+        var l = Lua.FromIntPtr(state);
+        try
+        {
+            return body(l);
+        }
+        catch (KernelOopsException ex)
+        {
+            return Oops(l, state, ex);
+        }
+        catch (Exception ex)
+        {
+            // A bug in the engine: report it at the script line rather than crossing the native boundary.
+            return Misuse(l, $"internal engine error: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>Marks a raw library function and the name the prelude sees it under (__se_NAME).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class LuaNameAttribute(string name) : Attribute
+{
+    public string Name { get; } = name;
+}
