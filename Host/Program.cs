@@ -1,9 +1,6 @@
-using ScenarioEngine.Config;
-using ScenarioEngine.Running;
-Console.Error.WriteLine("start");
-var layout = ProjectLayout.For(args[0]);
-var sc = ScenarioLoader.Load(args[0], layout);
-Console.Error.WriteLine("loaded " + sc.Soc.Devices.Count);
-var r = ScenarioRunner.Run(args[0], new RunOptions());
-Console.Error.WriteLine("done");
-Console.Write(r.Report);
+using System.CommandLine;
+using ScenarioEngine.Host;
+
+// The `scenario` command (CONTRACT §7). Thin: parses, calls Engine/Running, prints.
+// Exit codes: 0 everything passed and matched; 1 a scenario failed, changed or is new; 2 misuse.
+return Cli.Run(args, Console.Out, Console.Error);

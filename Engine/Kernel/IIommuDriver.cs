@@ -33,6 +33,8 @@ public interface IIommuDriver
     Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old);
     /// <summary>ops->get_resv_regions for one device.</summary>
     IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev);
+    /// <summary>One sentence: what this driver's get_resv_regions reports, and from which source.</summary>
+    string ResvRegionsRule { get; }
 
     Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped);
     ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather);

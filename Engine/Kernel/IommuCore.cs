@@ -99,7 +99,8 @@ public sealed partial class IommuCore
             if (group.Domain is not null)
             {
                 var r = DeviceSetDomain(group, dev, group.Domain, null);
-                if (!r.Ok) BootLog.Add($"{dev.Name}: attach to {group.Domain.Name} at probe failed: -{r.Errno} ({r.Why})");
+                BootLog.Add(r.Ok ? $"{dev.Name} joins {group.Name} on {group.Domain.Name}" + (r.Why is null ? "" : $"; {r.Why}")
+                                 : $"{dev.Name}: attach to {group.Domain.Name} at probe failed: -{r.Errno} ({r.Why})");
             }
             else
             {
@@ -107,11 +108,15 @@ public sealed partial class IommuCore
                 if (!r.Ok) BootLog.Add($"{group.Name}: no default domain: -{r.Errno} ({r.Why})");
             }
         }
+        var bound = new List<string>();
         foreach (var dev in _devices.Where(d => d.Spec.DriverBound && d.Group is not null))
         {
             var r = DeviceUseDefaultDomain(dev);
             if (!r.Ok) BootLog.Add($"{dev.Name}: driver probe refused: -{r.Errno} ({r.Why})");
+            else bound.Add(dev.Name);
         }
+        if (bound.Count > 0)
+            BootLog.Add($"DMA-API drivers bound to {string.Join(", ", bound)}: each counts in its group's owner_cnt (iommu_device_use_default_domain)");
     }
 
     private void Refuse(IommuDevice dev, Outcome why)
@@ -334,7 +339,7 @@ public sealed partial class IommuCore
         for (int i = 0; i < g.Devices.Count; i++)
         {
             var r = DeviceSetDomain(g, g.Devices[i], newDomain, old);
-            if (r.Why is not null && r.Ok) notes.Add(r.Why);
+            if (r.Why is not null && r.Ok) notes.AddRange(r.Why.Split("; "));
             if (r.Ok) continue;
             if (mustSucceed)
             {

@@ -40,7 +40,11 @@ public static class MarkdownReport
             if (core is not null) sb.Append(" → global default domain type ").Append(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'));
             sb.Append('\n');
         }
-        if (sc is not null) Iommus(sb, sc.Soc);
+        if (sc is not null)
+        {
+            Memory(sb, sc.Soc);
+            Iommus(sb, sc.Soc);
+        }
         if (input.Core is { } c)
         {
             Boot(sb, c);
@@ -52,6 +56,21 @@ public static class MarkdownReport
         Expectations(sb, input.Log);
         Result(sb, input);
         return sb.ToString();
+    }
+
+    private static void Memory(StringBuilder sb, Soc soc)
+    {
+        sb.Append("\n## Memory\n\n");
+        foreach (var m in soc.Memory)
+            sb.Append($"- DRAM {Escape(m.Name)}: [{Hex.Of(m.Base)}, {Hex.Of(m.End - 1)}] ({Hex.Size(m.Size)})\n");
+        foreach (var r in soc.ReservedMemory)
+        {
+            sb.Append($"- reserved-memory {Escape(r.Name)}: ")
+              .Append(r.Base is { } b ? $"[{Hex.Of(b)}, {Hex.Of(b + r.Size - 1)}]" : "no reg (IOVA-only)").Append($" ({Hex.Size(r.Size)})");
+            foreach (var a in r.IommuAddresses)
+                sb.Append($"; iommu-addresses {Escape(a.Device)} [{Hex.Of(a.Iova)}, {Hex.Of(a.Iova + a.Size - 1)}]");
+            sb.Append('\n');
+        }
     }
 
     private static void Iommus(StringBuilder sb, Soc soc)
@@ -112,7 +131,7 @@ public static class MarkdownReport
                 case Step s:
                     Header();
                     var call = $"{s.Name}({s.Args})";
-                    var count = s.Count > 1 ? $" ×{s.Count}" + (s.RangeLo is { } lo ? $" over [{Hex.Of(lo)}, {Hex.Of(s.RangeHi!.Value)}]" : "") : "";
+                    var count = s.Count > 1 ? $" ×{s.Count}" + (s.RangeLo is { } lo ? $" over [{Hex.Of(lo)}, {Hex.Of(s.RangeHi!.Value)}]" : s.ArgsVary ? " (arguments vary; first shown)" : "") : "";
                     var result = s.Errno is not null && s.Errno != "fault" ? $"**{Escape(s.Result)}**" : Escape(s.ResultVaries ? s.Result + " (first of several)" : s.Result);
                     sb.Append($"| {s.Number} | {s.Line} | `{Code(call)}`{count} | {result} | {Escape(s.Why ?? "")} |\n");
                     break;

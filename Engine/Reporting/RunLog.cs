@@ -22,6 +22,7 @@ public sealed class RunLog
         {
             last.Count++;
             if (last.Result != result) last.ResultVaries = true;
+            if (last.Args != args) last.ArgsVary = true;
             if (rangeLo is { } lo && rangeHi is { } hi && last.RangeLo is not null)
             {
                 last.RangeLo = Math.Min(last.RangeLo.Value, lo);
@@ -47,6 +48,7 @@ public sealed record Step(int Number, int Line, string Name, string Args, string
 {
     public int Count { get; set; } = 1;
     public bool ResultVaries { get; set; }
+    public bool ArgsVary { get; set; }
     public ulong? RangeLo { get; set; }
     public ulong? RangeHi { get; set; }
 }

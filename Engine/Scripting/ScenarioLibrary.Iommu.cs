@@ -181,7 +181,7 @@ internal sealed partial class ScenarioLibrary
         var regions = dev.Group is null ? [] : _core.GroupResvRegions(dev.Group);
         _log.Step(line, "iommu.get_resv_regions", dev.Name,
             regions.Count == 0 ? "none" : string.Join("; ", regions.Select(r => $"{r.Type.Name()} {Show(r.Start)}+{Show(r.Length)}")), null,
-            regions.Count == 0 ? $"{dev.Driver.Name}'s get_resv_regions reports nothing for {dev.Name}'s group" : null);
+            dev.Driver.ResvRegionsRule);
         return Values(l, regions.Select(r => new LuaTable().Add("type", r.Type.Name()).Add("start", r.Start).Add("length", r.Length).Add("prot", ProtText.Format(r.Prot))).ToList());
     });
 

@@ -243,6 +243,9 @@ public sealed partial class MediatekIommu : IIommuDriver
         return list;
     }
 
+    public string ResvRegionsRule =>
+        "mtk_iommu_get_resv_regions reports only IOVA regions nested inside the device's region; it never calls iommu_dma_get_resv_regions, so DT iommu-addresses and MSI windows are not honoured (" + Src + ")";
+
     public string DeviceLocation(IommuDevice dev)
     {
         var region = RegionId(dev);

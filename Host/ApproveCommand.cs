@@ -1,0 +1,22 @@
+using ScenarioEngine.Config;
+using ScenarioEngine.Running;
+using ScenarioEngine.Snapshots;
+
+namespace ScenarioEngine.Host;
+
+/// <summary>`scenario approve`: the only way a verified snapshot is written.</summary>
+internal static class ApproveCommand
+{
+    public static int Execute(string[] paths, string? snapshots, TextWriter stdout, TextWriter stderr)
+    {
+        var roots = Cli.DefaultPaths(paths);
+        foreach (var p in roots)
+            if (!File.Exists(p) && !Directory.Exists(p)) { stderr.WriteLine($"scenario approve: no such file or folder: {p}"); return Cli.Misuse; }
+        var files = ScenarioRunner.Discover(roots);
+        if (files.Count == 0) { stderr.WriteLine("scenario approve: no scenarios found"); return Cli.Misuse; }
+        var done = SnapshotStore.Approve(files, snapshots);
+        foreach (var v in done) stdout.WriteLine("approved " + ProjectLayout.For(files[0], snapshots).Display(v));
+        stdout.WriteLine(done.Count == 0 ? "Nothing to approve: no received reports." : $"{done.Count} snapshot(s) approved.");
+        return Cli.Ok;
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using ScenarioEngine.Running;
+using ScenarioEngine.Scripting;
+
+namespace ScenarioEngine.Host;
+
+public static class Cli
+{
+    public const int Ok = 0, Failed = 1, Misuse = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("ScenarioEngine: IOMMU scenarios against a simulated Linux IOMMU core and hardware.");
+
+        var runPaths = PathsArgument();
+        var filter = new Option<string?>("--filter") { Description = "Only scenarios whose path under scenarios/ matches this glob (e.g. 'seed/*')." };
+        var format = new Option<string>("--format") { Description = "Output format: text or json (junit: not built yet).", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json", "junit");
+        var shard = new Option<string?>("--shard") { Description = "Run shard K of N (K/N, 1-based): a deterministic partition of the sorted scenario list." };
+        var jobs = new Option<int>("--jobs") { Description = "Scenarios run in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var snapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder (default: snapshots/ beside the nearest scenarios/)." };
+        var instructions = new Option<long>("--max-instructions") { Description = "Lua instruction budget per scenario.", DefaultValueFactory = _ => Budgets.Default.Instructions };
+        var memory = new Option<long>("--max-memory-mib") { Description = "Lua memory budget per scenario, MiB.", DefaultValueFactory = _ => Budgets.Default.MemoryBytes >> 20 };
+        var run = new Command("run", "Run scenarios, compare their reports with the approved snapshots.")
+        { runPaths, filter, format, shard, jobs, snapshots, instructions, memory };
+        run.SetAction(p => RunCommand.Execute(new RunCommand.Args(
+            p.GetValue(runPaths) ?? [], p.GetValue(filter), p.GetValue(format)!, p.GetValue(shard), p.GetValue(jobs),
+            p.GetValue(snapshots), new Budgets(p.GetValue(instructions), p.GetValue(memory) << 20, Budgets.Default.WallClock)), stdout, stderr));
+
+        var approvePaths = PathsArgument();
+        var approveSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder." };
+        var approve = new Command("approve", "Accept received reports: move *.received.md over *.verified.md.") { approvePaths, approveSnapshots };
+        approve.SetAction(p => ApproveCommand.Execute(p.GetValue(approvePaths) ?? [], p.GetValue(approveSnapshots), stdout, stderr));
+
+        var validatePaths = PathsArgument();
+        var validate = new Command("validate", "Load and check YAML, compile Lua, without running.") { validatePaths };
+        validate.SetAction(p => ValidateCommand.Execute(p.GetValue(validatePaths) ?? [], stdout, stderr));
+
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(approve);
+        root.Subcommands.Add(validate);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) stderr.WriteLine("scenario: " + e.Message);
+            stderr.WriteLine("Try 'scenario --help'.");
+            return Misuse;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    private static Argument<string[]> PathsArgument() => new("paths")
+    {
+        Description = "Scenario files or folders (default: scenarios/).",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    /// <summary>The given paths, or scenarios/ under the current directory.</summary>
+    internal static string[] DefaultPaths(string[] paths) => paths.Length > 0 ? paths : ["scenarios"];
+}

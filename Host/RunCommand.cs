@@ -1,0 +1,85 @@
+using System.Text.RegularExpressions;
+using ScenarioEngine.Config;
+using ScenarioEngine.Reporting;
+using ScenarioEngine.Running;
+using ScenarioEngine.Scripting;
+using ScenarioEngine.Snapshots;
+
+namespace ScenarioEngine.Host;
+
+/// <summary>`scenario run`: discover, shard, filter, run in parallel, compare snapshots, print.</summary>
+internal static class RunCommand
+{
+    public sealed record Args(string[] Paths, string? Filter, string Format, string? Shard, int Jobs, string? Snapshots, Budgets Budgets);
+
+    public static int Execute(Args a, TextWriter stdout, TextWriter stderr)
+    {
+        if (a.Format == "junit")
+        {
+            stderr.WriteLine("scenario run: --format junit is not built yet (CI outputs are a separate piece of work); use text or json.");
+            return Cli.Misuse;
+        }
+        if (a.Jobs < 1) { stderr.WriteLine("scenario run: --jobs must be at least 1"); return Cli.Misuse; }
+        var paths = Cli.DefaultPaths(a.Paths);
+        foreach (var p in paths)
+            if (!File.Exists(p) && !Directory.Exists(p)) { stderr.WriteLine($"scenario run: no such file or folder: {p}"); return Cli.Misuse; }
+        var files = ScenarioRunner.Discover(paths).ToList();
+        bool wholeTree = a.Filter is null && a.Shard is null;
+        if (a.Filter is not null)
+        {
+            var rx = Glob(a.Filter);
+            files = files.Where(f => rx.IsMatch(UnderScenarios(f)) || rx.IsMatch(Path.ChangeExtension(UnderScenarios(f), null)!)).ToList();
+        }
+        if (a.Shard is not null)
+        {
+            var m = Regex.Match(a.Shard, @"^(\d+)/(\d+)$");
+            if (!m.Success || int.Parse(m.Groups[1].Value) < 1 || int.Parse(m.Groups[1].Value) > int.Parse(m.Groups[2].Value))
+            {
+                stderr.WriteLine($"scenario run: --shard must be K/N with 1 ≤ K ≤ N, got '{a.Shard}'");
+                return Cli.Misuse;
+            }
+            int k = int.Parse(m.Groups[1].Value) - 1, n = int.Parse(m.Groups[2].Value);
+            files = files.Where((_, i) => i % n == k).ToList();
+        }
+        if (files.Count == 0)
+        {
+            stderr.WriteLine($"scenario run: no scenarios found in {string.Join(", ", paths)}" + (a.Filter is null ? "" : $" matching '{a.Filter}'"));
+            return Cli.Misuse;
+        }
+
+        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots };
+        var results = ScenarioRunner.RunAll(files, options);
+        foreach (var r in results) SnapshotStore.Compare(r, a.Snapshots);
+
+        var dangling = new List<string>();
+        if (wholeTree)
+        {
+            foreach (var root in paths.Where(Directory.Exists))
+            {
+                var layout = ProjectLayout.For(Path.Combine(root, "x.yaml"), a.Snapshots);
+                if (Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar) != layout.ScenariosRoot.TrimEnd(Path.DirectorySeparatorChar)) continue;
+                dangling.AddRange(SnapshotStore.Dangling(layout.ScenariosRoot, layout.SnapshotsRoot).Select(layout.Display));
+            }
+        }
+
+        if (a.Format == "json") stdout.Write(JsonReport.Render(results));
+        else TextSummary.Write(stdout, results, dangling);
+        DiffLauncher.MaybeLaunch(results);
+
+        bool ok = results.All(r => r.Passed && r.Snapshot == SnapshotStatus.Matched) && dangling.Count == 0;
+        return ok ? Cli.Ok : Cli.Failed;
+    }
+
+    private static string UnderScenarios(string file)
+    {
+        var layout = ProjectLayout.For(file);
+        return Path.GetRelativePath(layout.ScenariosRoot, file).Replace('\\', '/');
+    }
+
+    internal static Regex Glob(string glob)
+    {
+        var rx = Regex.Escape(glob).Replace(@"\*\*", "\u0001", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal)
+            .Replace(@"\?", "[^/]", StringComparison.Ordinal).Replace("\u0001", ".*", StringComparison.Ordinal);
+        return new Regex("^" + rx + "$", RegexOptions.CultureInvariant);
+    }
+}
