@@ -1,0 +1,80 @@
+using ScenarioEngine.Hardware;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+using ScenarioEngine.PageTables;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>
+/// A recording IOMMU driver for core tests: groups by a name map, real ARMv7s tables, knobs to fail
+/// an attach or report DIRECT regions, and a call log to check the core's order and rollback.
+/// </summary>
+internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuDriver
+{
+    public List<string> Calls { get; } = new();
+    public Func<IommuDevice, string> GroupOf { get; set; } = d => d.Name;
+    public HashSet<string> FailAttachFor { get; } = new();
+    public List<(string Device, ResvRegion Region)> Regions { get; } = new();
+    public bool DeferredFlush { get; set; }
+    public IommuDomain? Identity { get; set; }
+    public HashSet<string> RefuseProbe { get; } = new();
+
+    public string Name => name;
+    public IommuDomain? IdentityDomain => Identity;
+    public IommuDomain? BlockedDomain => null;
+    public string ResvRegionsRule => "fake";
+
+    public Outcome ProbeDevice(IommuDevice dev) => RefuseProbe.Contains(dev.Name) ? Outcome.Fail(Errno.EINVAL, "refused") : Outcome.Success;
+    public Result<object> DeviceGroup(IommuDevice dev) => Result<object>.Of(GroupOf(dev));
+    public DomainType? DefDomainType(IommuDevice dev) => null;
+    public bool Capable(IommuDevice dev, IommuCap cap) => cap == IommuCap.DeferredFlush && DeferredFlush;
+
+    public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id)
+    {
+        var pt = ArmV7sPageTable.Alloc(new IoPgtableCfg(32, 32, ArmV7sPageTable.SupportedSizes, PgtableQuirks.None), core.Memory, core.Pages)!;
+        return Result<IommuDomain>.Of(new IommuDomain(id, DomainType.Unmanaged, this, pt.Cfg.PgsizeBitmap) { PageTable = pt });
+    }
+
+    public void DomainFree(IommuDomain domain) => Calls.Add($"free {domain.Name}");
+
+    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
+    {
+        Calls.Add($"attach {domain.Name} {dev.Name}");
+        return FailAttachFor.Contains(dev.Name) ? Outcome.Fail(Errno.EINVAL, "fake attach failure") : Outcome.Success;
+    }
+
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev) => Regions.Where(r => r.Device == dev.Name).Select(r => r.Region).ToList();
+
+    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped) =>
+        d.PageTable!.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
+
+    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather) => d.PageTable!.UnmapPages(iova, pgsize, pgcount);
+    public ulong IovaToPhys(IommuDomain d, ulong iova) => d.PageTable!.IovaToPhys(iova);
+    public void IotlbSync(IommuDomain d, IotlbGather gather) => Calls.Add($"sync {d.Name} {gather.Start:x}-{gather.End:x}");
+    public void FlushIotlbAll(IommuDomain d) => Calls.Add($"flush-all {d.Name}");
+    public void IotlbSyncMap(IommuDomain d, ulong iova, ulong size) { }
+    public ulong OutputToCpu(IommuDomain d, ulong pa) => pa;
+    public Translation Translate(IommuDevice dev, ulong iova, bool write) => new(true, iova, "ok", "", null);
+    public string DeviceLocation(IommuDevice dev) => "fake";
+
+    /// <summary>A booted core whose devices (name, group name) all sit behind fake drivers.</summary>
+    public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, params (string Device, string Group, bool Bound)[] devices)
+    {
+        var span = SourceSpan.None;
+        var inst = new IommuInstance("fake0", "fake", "mm", "arm-v7s", 32, 32, 1, [0], new Dictionary<int, PortSet>(),
+            [new IovaRegion("r0", 0, 0xff80_0000, span)], new Dictionary<int, IReadOnlyDictionary<int, PortSet>>(), new HashSet<string>(), [], span);
+        var inst2 = inst with { Name = "fake1" };
+        var specs = devices.Select(d => new DeviceSpec(d.Device, [new DeviceId(d.Device.StartsWith("other", StringComparison.Ordinal) ? "fake1" : "fake0", 0, 0, null)], Bus.Platform, 32, d.Bound, [], span)).ToList();
+        var soc = new Soc("fake", null, [new MemoryRange("dram", 0x4000_0000, 1UL << 30)], [], [inst, inst2], specs, "");
+        FakeDriver? main = null, other = null;
+        var groupOf = devices.ToDictionary(d => d.Device, d => d.Group);
+        var core = new IommuCore(soc, knobs, (c, i) =>
+        {
+            if (i.Name == "fake0") { main = new FakeDriver(c) { GroupOf = d => groupOf[d.Name] }; setup?.Invoke(main); return main; }
+            other = new FakeDriver(c, "fake-other") { GroupOf = d => groupOf[d.Name] };
+            return other;
+        });
+        core.Boot();
+        return (core, main!, other!);
+    }
+}
