@@ -285,7 +285,7 @@ function load(chunk, chunkname, mode, env)
   return load_raw(chunk, chunkname, "t", env)
 end
 local setmetatable_raw = setmetatable
-function setmetatable(t, mt)
+_G.setmetatable = function(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("setmetatable: __gc finalisers are not allowed in scenarios", 2)
   end

@@ -1,0 +1,189 @@
+using ScenarioEngine.Config;
+using ScenarioEngine.Drivers.Mediatek;
+using ScenarioEngine.Hardware;
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>drivers/iommu/mtk_iommu.c rules (shared/reference/mediatek.md §1, §4).</summary>
+public class MediatekIommuTests
+{
+    internal static IommuCore Boot(string socYaml, KernelKnobs? knobs = null)
+    {
+        using var tree = new TestTree();
+        var path = tree.Write("scenarios/socs/s.yaml", socYaml);
+        var soc = SocLoader.LoadFile(path, "s.yaml");
+        MediatekIommu? drv = null;
+        var core = new IommuCore(soc, knobs ?? KernelKnobs.Default, (c, _) => drv ??= new MediatekIommu(c));
+        core.Boot();
+        return core;
+    }
+
+    private const string Mem = "soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 2GiB }\n";
+
+    [Fact]
+    public void A_single_bank_single_region_soc_puts_every_master_in_one_group()
+    {
+        var core = Boot(TestTree.Soc);
+        Assert.Single(core.Groups);
+        Assert.Equal(3, core.Groups[0].Devices.Count);
+        Assert.Equal(Errno.EINVAL, core.AttachDevice(core.DomainAlloc(core.Device("apu")!, DomainType.Unmanaged).Value!, core.Device("apu")!).Errno);
+    }
+
+    private const string Banked = Mem + """
+        iommus:
+          - name: infra
+            driver: mediatek
+            type: infra
+            banks: 5
+            banks-enabled: [0, 4]
+            bank-ports: { 0: [16-19], 4: [20-31] }
+        devices:
+          - { name: pcie, ids: [ { iommu: infra, larb: 0, port: 16 } ] }
+          - { name: usb, ids: [ { iommu: infra, larb: 0, port: 21 } ] }
+          - { name: usb2, ids: [ { iommu: infra, larb: 0, port: 22 } ] }
+          - { name: other, ids: [ { iommu: infra, larb: 0, port: 3 } ] }
+        """;
+
+    [Fact]
+    public void The_first_enabled_bank_whose_port_mask_meets_the_ports_is_the_group_and_bank_0_is_the_default()
+    {
+        var core = Boot(Banked);
+        var drv = (MediatekIommu)core.Device("pcie")!.Driver;
+        Assert.Equal(0, drv.BankId(core.Device("pcie")!));
+        Assert.Equal(4, drv.BankId(core.Device("usb")!));
+        Assert.Equal(0, drv.BankId(core.Device("other")!));
+        Assert.Same(core.Device("usb")!.Group, core.Device("usb2")!.Group);
+        Assert.Same(core.Device("pcie")!.Group, core.Device("other")!.Group);
+        Assert.Equal(2, core.Groups.Count);
+    }
+
+    [Fact]
+    public void Every_domain_of_a_hw_list_shares_the_first_domains_table_even_across_banks()
+    {
+        var core = Boot(Banked);
+        var pcieDom = core.Device("pcie")!.Group!.DefaultDomain!;
+        var usbDom = core.Device("usb")!.Group!.DefaultDomain!;
+        Assert.NotSame(pcieDom, usbDom);
+        Assert.Same(pcieDom.PageTable, usbDom.PageTable);
+        Assert.True(core.Map(usbDom, 0x1000_0000, 0x5000_0000, 0x1000, Prot.Read | Prot.Write).Ok);
+        Assert.Equal(0x5000_0000UL, core.IovaToPhys(pcieDom, 0x1000_0000));
+    }
+
+    private const string Regions = Mem + """
+        iommus:
+          - name: m4u
+            driver: mediatek
+            regions:
+              - { name: r0, base: 0x0, size: 0xff80_0000 }
+              - { name: fw, base: 0x6000_0000, size: 256MiB }
+            region-ports:
+              r0: { larb0: [0-9], larb1: all }
+              fw: { larb0: [10, 11] }
+        devices:
+          - { name: display, ids: [ { iommu: m4u, larb: 0, port: 0 } ] }
+          - { name: apu, ids: [ { iommu: m4u, larb: 0, port: 10 }, { iommu: m4u, larb: 0, port: 11 } ] }
+          - { name: split, ids: [ { iommu: m4u, larb: 0, port: 9 }, { iommu: m4u, larb: 0, port: 10 } ] }
+          - { name: twolarbs, ids: [ { iommu: m4u, larb: 0, port: 1 }, { iommu: m4u, larb: 1, port: 1 } ] }
+        """;
+
+    [Fact]
+    public void The_region_is_the_first_whose_larb_mask_holds_all_ports_and_none_is_a_probe_failure()
+    {
+        var core = Boot(Regions);
+        var apu = core.Device("apu")!;
+        Assert.Equal(1, ((MediatekIommu)apu.Driver).RegionId(apu).Value);
+        Assert.NotSame(apu.Group, core.Device("display")!.Group);
+        Assert.Null(core.Device("split")!.Group);
+        Assert.Equal(Errno.EINVAL, core.Device("split")!.ProbeError.Errno);
+    }
+
+    [Fact]
+    public void Ports_on_two_larbs_are_refused_at_probe_without_dl_with_multi_larb()
+    {
+        var core = Boot(Regions);
+        Assert.Equal(Errno.EINVAL, core.Device("twolarbs")!.ProbeError.Errno);
+        Assert.Contains("Can only use one larb", core.Device("twolarbs")!.ProbeError.Why);
+    }
+
+    [Fact]
+    public void Attach_sets_the_aperture_to_the_region_and_widens_the_dma_mask_for_region_1()
+    {
+        var core = Boot(Regions);
+        var apu = core.Device("apu")!;
+        var dom = core.DomainAlloc(apu, DomainType.Unmanaged).Value!;
+        Assert.False(dom.GeometrySet);
+        Assert.True(core.AttachDevice(dom, apu).Ok);
+        Assert.Equal((0x6000_0000UL, 0x6fff_ffffUL), (dom.ApertureStart, dom.ApertureEnd));
+        Assert.Equal(34, apu.DmaMask);
+        Assert.Equal(32, core.Device("display")!.DmaMask);
+        var resv = core.GroupResvRegions(core.Device("display")!.Group!);
+        Assert.Equal([(0x6000_0000UL, 0x1000_0000UL, ResvType.Reserved)], resv.Select(r => (r.Start, r.Length, r.Type)).ToList());
+        Assert.Empty(core.GroupResvRegions(apu.Group!));
+    }
+
+    [Fact]
+    public void A_domain_never_attached_has_no_table_and_mapping_it_oopses()
+    {
+        var core = Boot(TestTree.Soc);
+        var dom = core.DomainAlloc(core.Device("apu")!, DomainType.Unmanaged).Value!;
+        Assert.Throws<KernelOopsException>(() => core.Map(dom, 0x1000, 0x4000_1000, 0x1000, Prot.Read));
+    }
+
+    [Fact]
+    public void Four_gb_mode_sets_pa_bit_32_in_the_table_and_iova_to_phys_strips_it()
+    {
+        var core = Boot("soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 4GiB }\niommus:\n  - { name: m4u, driver: mediatek, flags: [has-4gb-mode] }\ndevices:\n  - { name: a, ids: [ { iommu: m4u, larb: 0, port: 1 } ] }\n");
+        var dom = core.Device("a")!.Group!.DefaultDomain!;
+        Assert.Equal(33, dom.PageTable!.Cfg.Oas);
+        Assert.True(core.Map(dom, 0x1000, 0x4000_1000, 0x1000, Prot.Read | Prot.Write).Ok);
+        Assert.NotEqual(0UL, dom.PageTable.Walk(0x1000)[^1].Pte & (1u << 9));
+        Assert.Equal(0x4000_1000UL, core.IovaToPhys(dom, 0x1000));
+        Assert.True(core.Map(dom, 0x2000, 0x1_2000_0000, 0x1000, Prot.Read | Prot.Write).Ok);
+        Assert.Equal(0x1_2000_0000UL, core.IovaToPhys(dom, 0x2000));
+    }
+
+    [Fact]
+    public void Without_4gb_dram_a_has_4gb_mode_soc_uses_oas_32()
+    {
+        var core = Boot("soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\niommus:\n  - { name: m4u, driver: mediatek, flags: [has-4gb-mode] }\ndevices:\n  - { name: a, ids: [ { iommu: m4u, larb: 0, port: 1 } ] }\n");
+        Assert.Equal(32, core.Device("a")!.Group!.DefaultDomain!.PageTable!.Cfg.Oas);
+    }
+
+    [Fact]
+    public void The_identity_domain_clears_the_port_bits_so_accesses_bypass_the_iommu()
+    {
+        var core = Boot(Regions);
+        var apu = core.Device("apu")!;
+        Assert.False(DeviceAccess.Perform(core, apu, 0x6000_0000, 4, false).Ok);
+        var id = core.DomainAlloc(apu, DomainType.Identity).Value!;
+        Assert.True(core.AttachDevice(id, apu).Ok);
+        var r = DeviceAccess.Perform(core, apu, 0x6000_0000, 4, false);
+        Assert.True(r.Ok);
+        Assert.Equal(0x6000_0000UL, r.Pa);
+    }
+
+    [Fact]
+    public void Lazy_mode_on_mediatek_gives_strict_dma_domains()
+    {
+        var core = Boot(TestTree.Soc, new KernelKnobs(Strict: false, Passthrough: false));
+        Assert.Equal(DomainType.Dma, core.Groups[0].DefaultDomain!.Type);
+        Assert.Contains(core.BootLog, l => l.Contains("IOMMU_CAP_DEFERRED_FLUSH", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_claimed_mediatek_group_is_blocked_in_the_core_but_the_hardware_still_walks_the_shared_table()
+    {
+        var bound = Boot(TestTree.Soc);
+        Assert.Equal(Errno.EPERM, bound.ClaimDmaOwner(bound.Groups[0]).Errno);
+        // Without bound drivers (driver-bound: false) the claim succeeds.
+        var core2 = Boot(TestTree.Soc.Replace("  - name: display\n", "  - name: display\n    driver-bound: false\n").Replace("  - name: apu\n", "  - name: apu\n    driver-bound: false\n").Replace("  - name: venc\n", "  - name: venc\n    driver-bound: false\n"));
+        var g2 = core2.Groups[0];
+        Assert.True(core2.Map(g2.DefaultDomain!, 0x1000, 0x4000_1000, 0x1000, Prot.Read).Ok);
+        Assert.True(core2.ClaimDmaOwner(g2).Ok);
+        Assert.Equal(DomainType.Blocked, g2.Domain!.Type);
+        Assert.Equal(0UL, core2.IovaToPhys(g2.Domain, 0x1000));
+        Assert.True(DeviceAccess.Perform(core2, core2.Device("display")!, 0x1000, 4, false).Ok);
+    }
+}

@@ -1,0 +1,200 @@
+using ScenarioEngine.Config;
+using ScenarioEngine.Running;
+using ScenarioEngine.Scripting;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>The Lua sandbox (CONTRACT §5): no escape, located errors, budgets that stop runaway scripts.</summary>
+public class SandboxTests
+{
+    private static readonly RunOptions Small = new() { Budgets = new Budgets(5_000_000, 16L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 };
+
+    private static RunResult Run(string lua, RunOptions? options = null, Action<TestTree>? prepare = null)
+    {
+        using var tree = new TestTree();
+        prepare?.Invoke(tree);
+        var path = tree.Scenario("x", lua);
+        return ScenarioRunner.Run(path, options ?? Small);
+    }
+
+    [Theory]
+    [InlineData("io.open('/etc/passwd')", "global 'io'")]
+    [InlineData("os.execute('true')", "global 'os'")]
+    [InlineData("debug.getinfo(1)", "global 'debug'")]
+    [InlineData("dofile('/etc/passwd')", "global 'dofile'")]
+    [InlineData("loadfile('/etc/passwd')", "global 'loadfile'")]
+    [InlineData("package.loadlib('x', 'y')", "global 'package'")]
+    [InlineData("collectgarbage('stop')", "global 'collectgarbage'")]
+    public void Unsafe_libraries_are_absent_and_touching_them_is_a_located_error(string code, string what)
+    {
+        var r = Run("local a = 1\n" + code);
+        Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
+        Assert.Equal(("scenarios/t/x.yaml", 5), (r.Error.Where.File, r.Error.Where.Line));
+        Assert.Contains(what, r.Error.Message);
+    }
+
+    [Fact]
+    public void Binary_chunks_and_reader_functions_are_refused_by_load()
+    {
+        var r = Run("""
+            local f, err = load(string.dump(function() return 1 end))
+            expect.eq(f, nil, "a binary chunk is refused")
+            local g, err2 = load(function() return nil end)
+            expect.eq(g, nil, "a reader function is refused")
+            local h = load("return 41 + 1")
+            expect.eq(h(), 42, "text chunks load")
+            """);
+        Assert.Null(r.Error);
+        Assert.Equal(3, r.ExpectationsPassed);
+    }
+
+    [Theory]
+    [InlineData("../secret")]
+    [InlineData("..secret")]
+    [InlineData("/etc/passwd")]
+    [InlineData("socket.core")]
+    [InlineData("lib/../../x")]
+    public void Require_resolves_only_under_lua(string module)
+    {
+        var r = Run($"require('{module}')", prepare: t => t.Write("secret.lua", "return 1"));
+        Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
+        Assert.Contains("not found", r.Error.Message);
+        Assert.Equal(4, r.Error.Where.Line);
+    }
+
+    [Fact]
+    public void Require_loads_modules_from_lua_once_and_their_errors_name_their_file()
+    {
+        var r = Run("""
+            local m = require("lib.util")
+            local m2 = require("lib.util")
+            expect.eq(m, m2, "modules are cached")
+            expect.eq(m.twice(21), 42, "module functions work")
+            m.boom()
+            """, prepare: t => t.Write("lua/lib/util.lua", "local M = {}\nfunction M.twice(x) return 2 * x end\nfunction M.boom()\n  error('bang')\nend\nreturn M\n"));
+        Assert.Equal(2, r.ExpectationsPassed);
+        Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
+        Assert.StartsWith("lua/lib/util.lua:4: bang", r.Error.Message);
+    }
+
+    [Fact]
+    public void Finalisers_are_refused()
+    {
+        var r = Run("setmetatable({}, { __gc = function() end })");
+        Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
+        Assert.Contains("__gc", r.Error.Message);
+    }
+
+    [Fact]
+    public void An_endless_loop_stops_at_the_instruction_budget_with_its_line()
+    {
+        var r = Run("local n = 0\nwhile true do\n  n = n + 1\nend");
+        Assert.Equal(ErrorCode.InstructionBudget, r.Error!.Code);
+        Assert.InRange(r.Error.Where.Line, 5, 7);
+    }
+
+    [Fact]
+    public void An_endless_loop_behind_pcall_still_stops()
+    {
+        var r = Run("pcall(function()\n  while true do end\nend)\nexpect.ok(false, 'never reached')");
+        Assert.Equal(ErrorCode.InstructionBudget, r.Error!.Code);
+        Assert.Empty(r.Log.Expectations);
+    }
+
+    [Fact]
+    public void An_endless_loop_inside_a_coroutine_still_stops()
+    {
+        var r = Run("local co = coroutine.wrap(function() while true do end end)\nco()\nwhile true do co() end");
+        Assert.Equal(ErrorCode.InstructionBudget, r.Error!.Code);
+    }
+
+    [Fact]
+    public void An_endless_comparator_in_table_sort_still_stops()
+    {
+        var r = Run("local t = {3, 2, 1}\ntable.sort(t, function(a, b) while true do end end)");
+        Assert.Equal(ErrorCode.InstructionBudget, r.Error!.Code);
+    }
+
+    [Fact]
+    public void A_memory_bomb_stops_at_the_memory_budget_with_its_line()
+    {
+        var r = Run("local t = {}\nwhile true do\n  t[#t + 1] = string.rep('x', 1 << 20) .. #t\nend");
+        Assert.Equal(ErrorCode.MemoryBudget, r.Error!.Code);
+        Assert.Equal(6, r.Error.Where.Line);
+    }
+
+    [Fact]
+    public void The_next_scenario_runs_normally_after_a_runaway_one()
+    {
+        using var tree = new TestTree();
+        var bad = tree.Scenario("bad", "while true do end");
+        var bomb = tree.Scenario("bomb", "local t = {} while true do t[#t+1] = string.rep('y', 1 << 20) .. #t end");
+        var good = tree.Scenario("good", "expect.eq(1 + 1, 2)");
+        var results = ScenarioRunner.RunAll([bad, bomb, good], Small with { Jobs = 2 });
+        Assert.Equal(ErrorCode.InstructionBudget, results[0].Error!.Code);
+        Assert.Equal(ErrorCode.MemoryBudget, results[1].Error!.Code);
+        Assert.True(results[2].Passed);
+    }
+
+    [Fact]
+    public void A_syntax_error_is_SE2001_at_its_yaml_line()
+    {
+        var r = Run("local a = 1\nlocal = 2");
+        Assert.Equal(ErrorCode.LuaSyntax, r.Error!.Code);
+        Assert.Equal(5, r.Error.Where.Line);
+    }
+
+    [Fact]
+    public void Api_misuse_is_raised_at_the_calling_line_with_the_valid_names()
+    {
+        var r = Run("local a = 1\nlocal d = soc.device('apx')");
+        Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
+        Assert.StartsWith("scenarios/t/x.yaml:5: no device named 'apx'; did you mean 'apu'?", r.Error.Message);
+        var r2 = Run("iommu.attach_device(soc.device('apu'), soc.device('apu'))");
+        Assert.Contains("bad argument #1 to 'attach_device' (domain expected, got device apu)", r2.Error!.Message);
+        var r3 = Run("local h = soc.device('apu')\nh.name = 'x'");
+        Assert.Contains("read-only", r3.Error!.Message);
+    }
+
+    [Fact]
+    public void Handles_cannot_be_forged_and_the_same_object_is_the_same_handle()
+    {
+        var r = Run("""
+            expect.ok(soc.device("apu") == soc.device("apu"), "same handle")
+            expect.ok(soc.device("apu").group == soc.device("venc").group, "same group handle")
+            expect.eq(getmetatable(soc.device("apu")), false, "metatables are hidden")
+            expect.eq(tostring(soc.device("apu")), "apu", "tostring is the name")
+            iommu.attach_device({}, soc.device("apu"))
+            """);
+        Assert.Equal(4, r.ExpectationsPassed);
+        Assert.Contains("domain expected, got table", r.Error!.Message);
+    }
+
+    [Fact]
+    public void A_kernel_oops_stops_the_script_as_SE2006_at_its_line()
+    {
+        var r = Run("local d = iommu.domain_alloc(soc.device('apu'), 'unmanaged')\niommu.map(d, 0x1000, 0x40001000, 0x1000, 'rw')");
+        Assert.Equal(ErrorCode.KernelOops, r.Error!.Code);
+        Assert.Equal(5, r.Error.Where.Line);
+        Assert.Contains("never attached", r.Error.Message);
+    }
+
+    [Fact]
+    public void Math_random_is_seeded_per_scenario_and_repeatable()
+    {
+        var a = Run("report.note(tostring(math.random(1, 1000000)))");
+        var b = Run("report.note(tostring(math.random(1, 1000000)))");
+        Assert.Equal(a.Report, b.Report);
+    }
+
+    [Fact]
+    public void Params_reach_the_script_with_contract_numbers()
+    {
+        using var tree = new TestTree();
+        var path = tree.Scenario("p", "expect.eq(params.window, 0x60000000)\nexpect.eq(params.size, 16 * MiB)\nexpect.eq(params.name, 'fw')\nexpect.eq(params.list[2], 2)",
+            extra: "params: { window: 0x6000_0000, size: 16MiB, name: fw, list: [1, 2] }\n");
+        var r = ScenarioRunner.Run(path, Small);
+        Assert.Null(r.Error);
+        Assert.Equal(4, r.ExpectationsPassed);
+    }
+}
