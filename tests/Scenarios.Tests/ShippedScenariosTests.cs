@@ -1,0 +1,56 @@
+using ScenarioEngine.Running;
+using ScenarioEngine.Snapshots;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>
+/// One data-driven test over the shipped tree: every scenario's report must equal its approved
+/// snapshot byte for byte, and no snapshot may be left without a scenario. Read-only: this test
+/// never writes received or verified files (the CLI does that).
+/// </summary>
+public class ShippedScenariosTests
+{
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ScenarioEngine.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string ScenariosDir => Path.Combine(RepoRoot(), "scenarios");
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in ScenarioRunner.Discover([ScenariosDir]))
+            data.Add(Path.GetRelativePath(ScenariosDir, f).Replace('\\', '/'));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void The_report_matches_its_approved_snapshot(string scenario)
+    {
+        var path = Path.Combine(ScenariosDir, scenario);
+        var result = ScenarioRunner.Run(path, new RunOptions { Jobs = 1 });
+        var (verified, _) = SnapshotStore.PathsFor(path, null);
+        Assert.True(File.Exists(verified), $"no approved snapshot for {scenario}: run 'scenario run' and 'scenario approve' after reading the report");
+        var approved = File.ReadAllText(verified).Replace("\r\n", "\n");
+        if (approved != result.Report)
+            Assert.Fail(UnifiedDiff.Create(approved, result.Report, "verified", "received"));
+        Assert.True(result.Passed, $"{scenario} did not pass: {result.Error?.ToString() ?? $"{result.ExpectationsFailed} expectation(s) failed"}");
+    }
+
+    [Fact]
+    public void No_approved_snapshot_is_left_without_its_scenario()
+    {
+        var dangling = SnapshotStore.Dangling(ScenariosDir, Path.Combine(RepoRoot(), "snapshots"));
+        Assert.Empty(dangling);
+    }
+
+    [Fact]
+    public void The_shipped_tree_has_scenarios()
+    {
+        Assert.True(Scenarios().Count >= 5);
+    }
+}
