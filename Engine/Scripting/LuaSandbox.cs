@@ -12,7 +12,8 @@ namespace ScenarioEngine.Scripting;
 /// under lua/; math.randomseed is fixed per scenario; __gc metamethods are refused (a finaliser runs
 /// where the instruction hook cannot stop it). The script runs as a coroutine so that the count hook
 /// can stop it by yielding (also behind pcall); in the rare non-yieldable C boundary (a table.sort
-/// comparator, a __tostring) the hook raises a Lua error instead. Memory is capped by the allocator.
+/// comparator, a __tostring) the hook parks the script's thread instead, so no Lua error is ever
+/// raised across a managed frame. Memory is capped by the allocator.
 /// Every delegate handed to native code is held in a field for the state's lifetime.
 /// </summary>
 public sealed class LuaSandbox : IDisposable
@@ -30,6 +31,10 @@ public sealed class LuaSandbox : IDisposable
     private long _allocated;
     private long _instructions;
     private ErrorCode? _stop;
+    private readonly ManualResetEventSlim _parked = new();
+    private bool _abandoned;
+    private string? _parkedChunk;
+    private int _parkedAt;
 
     public LuaSandbox(Budgets budgets, string? luaRoot, string projectRoot, CancellationToken cancel)
     {
@@ -97,21 +102,23 @@ public sealed class LuaSandbox : IDisposable
         thread.SetHook(_hookFn, LuaHookMask.Count, HookEvery);
         _clock.Restart();
         using var reg = _cancel.Register(() => _stop ??= ErrorCode.Cancelled);
-        var status = thread.Resume(null, 0, out _);
+        var status = ResumeOnScriptThread(thread, out bool parked);
         _clock.Stop();
+        if (parked)
+        {
+            // The script is parked inside a non-yieldable C boundary; its state stays with that thread.
+            _abandoned = true;
+            var line = _parkedAt;
+            return new ScriptFailure(_stop ?? ErrorCode.InstructionBudget,
+                $"{_parkedChunk ?? chunk}:{line}: {StopText(_stop ?? ErrorCode.InstructionBudget)} inside a callback the hook cannot yield from (a table.sort comparator, a gsub function, a metamethod called from C); the script was parked",
+                _parkedChunk ?? chunk, line);
+        }
         try
         {
             if (_stop is { } code2)
             {
                 var (c, l) = TopUserFrame(thread);
-                string what = code2 switch
-                {
-                    ErrorCode.InstructionBudget => $"instruction budget exceeded ({_budgets.Instructions:N0} instructions)",
-                    ErrorCode.TimeBudget => $"wall-clock budget exceeded ({_budgets.WallClock.TotalSeconds:0.#} s)",
-                    ErrorCode.MemoryBudget => $"memory budget exceeded ({_budgets.MemoryBytes >> 20} MiB)",
-                    _ => "cancelled",
-                };
-                return new ScriptFailure(code2, $"{c ?? chunk}:{l}: {what}", c ?? chunk, l);
+                return new ScriptFailure(code2, $"{c ?? chunk}:{l}: {StopText(code2)}", c ?? chunk, l);
             }
             if (status == LuaStatus.OK) return null;
             if (status == LuaStatus.Yield)
@@ -133,6 +140,36 @@ public sealed class LuaSandbox : IDisposable
         {
             _state.SetTop(0);
         }
+    }
+
+    private string StopText(ErrorCode code) => code switch
+    {
+        ErrorCode.InstructionBudget => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"instruction budget exceeded ({_budgets.Instructions:N0} instructions)"),
+        ErrorCode.TimeBudget => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"wall-clock budget exceeded ({_budgets.WallClock.TotalSeconds:0.#} s)"),
+        ErrorCode.MemoryBudget => $"memory budget exceeded ({_budgets.MemoryBytes >> 20} MiB)",
+        _ => "cancelled",
+    };
+
+    /// <summary>
+    /// Resumes the script on a dedicated thread. A runaway inside a non-yieldable C boundary cannot be
+    /// unwound without a Lua error across the hook's managed frame, so the hook parks that thread
+    /// instead (it blocks for good; the state is abandoned, never closed under it) and the run
+    /// continues here with a located budget error.
+    /// </summary>
+    private LuaStatus ResumeOnScriptThread(Lua thread, out bool parked)
+    {
+        var status = LuaStatus.OK;
+        using var done = new ManualResetEventSlim();
+        var t = new Thread(() =>
+        {
+            status = thread.Resume(null, 0, out _);
+            done.Set();
+        }, 16 << 20)
+        { IsBackground = true, Name = "lua-script" };
+        t.Start();
+        int which = WaitHandle.WaitAny([done.WaitHandle, _parked.WaitHandle]);
+        parked = which == 1;
+        return status;
     }
 
     /// <summary>Marker the library puts in front of a kernel-oops message so it is told apart from script errors.</summary>
@@ -182,13 +219,14 @@ public sealed class LuaSandbox : IDisposable
         }
         if (_stop is null) return;
         var l = Lua.FromIntPtr(statePtr);
-        if (l.IsYieldable) l.Yield(0);
-        else
+        if (l.IsYieldable)
         {
-            // Last resort inside a non-yieldable C boundary: raise (a longjmp over this one hook frame).
-            l.PushString("budget exceeded inside a C function boundary");
-            l.Error();
+            l.Yield(0); // inside a hook lua_yield marks the thread and returns; no longjmp
+            return;
         }
+        (_parkedChunk, _parkedAt) = TopUserFrame(l);
+        _parked.Set();
+        Thread.Sleep(Timeout.Infinite);
     }
 
     private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
@@ -249,5 +287,10 @@ public sealed class LuaSandbox : IDisposable
         return 2;
     }
 
-    public void Dispose() => _state.Dispose();
+    public void Dispose()
+    {
+        if (_abandoned) return; // a parked script thread still runs inside this state
+        _state.Dispose();
+        _parked.Dispose();
+    }
 }

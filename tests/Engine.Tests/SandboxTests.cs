@@ -113,6 +113,15 @@ public class SandboxTests
     {
         var r = Run("local t = {3, 2, 1}\ntable.sort(t, function(a, b) while true do end end)");
         Assert.Equal(ErrorCode.InstructionBudget, r.Error!.Code);
+        Assert.Contains("parked", r.Error.Message);
+        Assert.Equal(5, r.Error.Where.Line);
+    }
+
+    [Fact]
+    public void The_wall_clock_backstop_stops_a_script_the_instruction_budget_would_allow()
+    {
+        var r = Run("while true do end", new RunOptions { Budgets = new Budgets(long.MaxValue, 16L << 20, TimeSpan.Zero), Jobs = 1 });
+        Assert.Equal(ErrorCode.TimeBudget, r.Error!.Code);
     }
 
     [Fact]
