@@ -64,6 +64,7 @@ public static class JsonReport
         {
             w.WriteStartObject();
             w.WriteNumber("line", x.Line);
+            if (x.Chunk is not null) w.WriteString("file", x.Chunk);
             w.WriteString("text", x.Text);
             w.WriteBoolean("passed", x.Passed);
             if (x.Detail is not null) w.WriteString("detail", x.Detail);
@@ -76,6 +77,7 @@ public static class JsonReport
         {
             w.WriteStartObject();
             w.WriteNumber("line", s.Line);
+            if (s.Chunk is not null) w.WriteString("file", s.Chunk);
             w.WriteString("call", $"{s.Name}({s.Args})");
             w.WriteString("result", s.Result);
             w.WriteString("errno", s.Errno);

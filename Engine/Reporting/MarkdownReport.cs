@@ -133,11 +133,11 @@ public static class MarkdownReport
                     var call = $"{s.Name}({s.Args})";
                     var count = s.Count > 1 ? $" ×{s.Count}" + (s.RangeLo is { } lo ? $" over [{Hex.Of(lo)}, {Hex.Of(s.RangeHi!.Value)}]" : s.ArgsVary ? " (arguments vary; first shown)" : "") : "";
                     var result = s.Errno is not null && s.Errno != "fault" ? $"**{Escape(s.Result)}**" : Escape(s.ResultVaries ? s.Result + " (first of several)" : s.Result);
-                    sb.Append($"| {s.Number} | {s.Line} | `{Code(call)}`{count} | {result} | {Escape(s.Why ?? "")} |\n");
+                    sb.Append($"| {s.Number} | {s.Where} | `{Code(call)}`{count} | {result} | {Escape(s.Why ?? "")} |\n");
                     break;
                 case Note n:
                     inTable = false;
-                    sb.Append("\n> ").Append(Escape(n.Text).Replace("\n", "\n> ", StringComparison.Ordinal)).Append(" (line ").Append(n.Line.ToString(CultureInfo.InvariantCulture)).Append(")\n");
+                    sb.Append("\n> ").Append(Escape(n.Text).Replace("\n", "\n> ", StringComparison.Ordinal)).Append(" (line ").Append(n.Where).Append(")\n");
                     break;
                 case Section sec:
                     inTable = false;
@@ -145,7 +145,7 @@ public static class MarkdownReport
                     break;
                 case Table t:
                     inTable = false;
-                    sb.Append("\n**").Append(Escape(t.Title)).Append("** (line ").Append(t.Line.ToString(CultureInfo.InvariantCulture)).Append(")\n\n");
+                    sb.Append("\n**").Append(Escape(t.Title)).Append("** (line ").Append(t.Where).Append(")\n\n");
                     if (t.Rows.Count == 0) { sb.Append("(empty)\n"); break; }
                     sb.Append("| ").Append(string.Join(" | ", t.Header)).Append(" |\n|").Append(string.Concat(t.Header.Select(_ => "---|"))).Append('\n');
                     foreach (var r in t.Rows) sb.Append("| ").Append(string.Join(" | ", r.Select(Escape))).Append(" |\n");
@@ -197,7 +197,7 @@ public static class MarkdownReport
         if (log.Expectations.Count == 0) { sb.Append("None.\n"); return; }
         sb.Append("| line | expectation | result |\n|---:|---|---|\n");
         foreach (var e in log.Expectations)
-            sb.Append($"| {e.Line} | {Escape(e.Text)} | {(e.Passed ? "passed" : "**FAILED**" + (e.Detail is null ? "" : ": " + Escape(e.Detail)))} |\n");
+            sb.Append($"| {e.Where} | {Escape(e.Text)} | {(e.Passed ? "passed" : "**FAILED**" + (e.Detail is null ? "" : ": " + Escape(e.Detail)))} |\n");
     }
 
     private static void Result(StringBuilder sb, Input input)

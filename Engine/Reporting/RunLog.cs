@@ -14,11 +14,14 @@ public sealed class RunLog
     private int _stepNo;
 
     public IReadOnlyList<ReportItem> Items => _items;
+
+    /// <summary>The chunk the next records come from when it is not the scenario's own script (a module under lua/).</summary>
+    public string? Chunk { get; set; }
     public IReadOnlyList<Expectation> Expectations => _expectations;
 
     public void Step(int line, string name, string args, string result, string? errno, string? why, ulong? rangeLo = null, ulong? rangeHi = null)
     {
-        if (_items.Count > 0 && _items[^1] is Step last && last.Line == line && last.Name == name && last.Errno == errno && last.Why == why)
+        if (_items.Count > 0 && _items[^1] is Step last && last.Line == line && last.Chunk == Chunk && last.Name == name && last.Errno == errno && last.Why == why)
         {
             last.Count++;
             if (last.Result != result) last.ResultVaries = true;
@@ -30,19 +33,24 @@ public sealed class RunLog
             }
             return;
         }
-        _items.Add(new Step(++_stepNo, line, name, args, result, errno, why) { RangeLo = rangeLo, RangeHi = rangeHi });
+        _items.Add(new Step(++_stepNo, line, name, args, result, errno, why) { RangeLo = rangeLo, RangeHi = rangeHi, Chunk = Chunk });
     }
 
-    public void Note(int line, string text) => _items.Add(new Note(line, text));
-    public void Section(int line, string title) => _items.Add(new Section(line, title));
+    public void Note(int line, string text) => _items.Add(new Note(line, text) { Chunk = Chunk });
+    public void Section(int line, string title) => _items.Add(new Section(line, title) { Chunk = Chunk });
     public void Table(int line, string title, IReadOnlyList<string> header, IReadOnlyList<string[]> rows) =>
-        _items.Add(new Table(line, title, header, rows));
+        _items.Add(new Table(line, title, header, rows) { Chunk = Chunk });
 
     public void Expect(int line, string text, bool passed, string? detail) =>
-        _expectations.Add(new Expectation(line, text, passed, detail));
+        _expectations.Add(new Expectation(line, text, passed, detail) { Chunk = Chunk });
 }
 
-public abstract record ReportItem(int Line);
+public abstract record ReportItem(int Line)
+{
+    /// <summary>null for the scenario's own script, else the module's chunk (lua/lib/x.lua).</summary>
+    public string? Chunk { get; init; }
+    public string Where => Chunk is null ? Line.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Chunk}:{Line}";
+}
 
 public sealed record Step(int Number, int Line, string Name, string Args, string Result, string? Errno, string? Why) : ReportItem(Line)
 {
@@ -57,4 +65,8 @@ public sealed record Note(int Line, string Text) : ReportItem(Line);
 public sealed record Section(int Line, string Title) : ReportItem(Line);
 public sealed record Table(int Line, string Title, IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows) : ReportItem(Line);
 
-public sealed record Expectation(int Line, string Text, bool Passed, string? Detail);
+public sealed record Expectation(int Line, string Text, bool Passed, string? Detail)
+{
+    public string? Chunk { get; init; }
+    public string Where => Chunk is null ? Line.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Chunk}:{Line}";
+}

@@ -50,7 +50,7 @@ public static class ScenarioRunner
         using (var sandbox = new LuaSandbox(options.Budgets, Directory.Exists(layout.LuaRoot) ? layout.LuaRoot : null, layout.Root, options.Cancel))
         {
             library = new ScenarioLibrary(core, log, sandbox);
-            library.Install(scenario.Params, Seed(display));
+            library.Install(scenario.Params, Seed(display), scenario.Script.Chunk);
             var failure = sandbox.RunScript(scenario.Script.Text, scenario.Script.Chunk, scenario.Script.FirstLine);
             if (failure is not null)
                 error = new ScenarioError(failure.Code, failure.Message, new SourceSpan(failure.Chunk, failure.Line, 0));

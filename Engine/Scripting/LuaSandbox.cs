@@ -202,13 +202,6 @@ public sealed class LuaSandbox : IDisposable
         return (null, 0);
     }
 
-    /// <summary>The script line calling into the library right now (first user frame from the top).</summary>
-    public static int CurrentUserLine(IntPtr statePtr)
-    {
-        var l = Lua.FromIntPtr(statePtr);
-        return TopUserFrame(l).Line;
-    }
-
     private void Hook(IntPtr statePtr, IntPtr ar)
     {
         _instructions += HookEvery;

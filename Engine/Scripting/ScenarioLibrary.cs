@@ -17,6 +17,7 @@ internal sealed partial class ScenarioLibrary
     private readonly RunLog _log;
     private readonly LuaSandbox _sandbox;
     private readonly List<IommuDomain> _domainIds = new();
+    private string? _mainChunk;
 
     public ScenarioLibrary(IommuCore core, RunLog log, LuaSandbox sandbox)
     {
@@ -25,8 +26,9 @@ internal sealed partial class ScenarioLibrary
         _sandbox = sandbox;
     }
 
-    public void Install(IEnumerable<KeyValuePair<string, Model.ScenarioParam>> parameters, int seed)
+    public void Install(IEnumerable<KeyValuePair<string, Model.ScenarioParam>> parameters, int seed, string mainChunk)
     {
+        _mainChunk = mainChunk;
         foreach (var m in GetType().GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
         {
             var attr = (LuaNameAttribute?)Attribute.GetCustomAttribute(m, typeof(LuaNameAttribute));
@@ -56,7 +58,8 @@ internal sealed partial class ScenarioLibrary
     /// <summary>The calling script line; also stamps the kernel event log.</summary>
     private int Line(IntPtr state)
     {
-        var line = LuaSandbox.CurrentUserLine(state);
+        var (chunk, line) = LuaSandbox.TopUserFrame(Lua.FromIntPtr(state));
+        _log.Chunk = chunk == _mainChunk ? null : chunk;
         _core.Log.Line = line;
         return line;
     }

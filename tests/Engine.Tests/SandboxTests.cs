@@ -78,6 +78,15 @@ public class SandboxTests
     }
 
     [Fact]
+    public void Calls_made_from_a_module_are_located_in_the_module()
+    {
+        var r = Run("local m = require('lib.checks')\nm.check()", prepare: t => t.Write("lua/lib/checks.lua", "local M = {}\nfunction M.check()\n  expect.eq(1, 1, 'from the module')\nend\nreturn M\n"));
+        Assert.Null(r.Error);
+        Assert.Equal("lua/lib/checks.lua:3", r.Log.Expectations[0].Where);
+        Assert.Contains("| lua/lib/checks.lua:3 | from the module | passed |", r.Report);
+    }
+
+    [Fact]
     public void Finalisers_are_refused()
     {
         var r = Run("setmetatable({}, { __gc = function() end })");
