@@ -19,8 +19,6 @@ public static class ScenarioLoader
             throw YamlTree.Error(ErrorCode.FileNotFound, "scenario file not found", new SourceSpan(display, 0, 0));
         var root = YamlTree.Parse(File.ReadAllText(path), display);
         var m = MappingReader.Of(root, "the scenario document", Keys);
-        if (!m.Has("scenario") && root is YamlMapping rm && rm.Entries.Any(e => e.Key.Value == "soc") && m.Node("soc") is YamlScalar)
-            throw YamlTree.Error(ErrorCode.MissingKey, "the scenario document needs the key 'scenario' (its title)", m.Span);
         var title = m.String("scenario");
         var description = m.OptString("description");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;

@@ -13,7 +13,7 @@ public sealed class PageAllocator
 {
     private readonly List<MemoryRange> _dram;
     private readonly List<(ulong Base, ulong End)> _reserved;
-    private readonly Dictionary<ulong, Stack<ulong>> _freeKernel = new();
+    private readonly Dictionary<ulong, List<ulong>> _freeKernel = new();
     private readonly List<(ulong Base, ulong Size)> _kernelUsed = new();
     private readonly SortedDictionary<ulong, ulong> _userUsed = new();
 
@@ -26,18 +26,17 @@ public sealed class PageAllocator
     /// <summary>Allocates <paramref name="size"/> bytes aligned to <paramref name="align"/> below <paramref name="limit"/>.</summary>
     public ulong? AllocKernel(ulong size, ulong align, ulong limit)
     {
-        if (_freeKernel.TryGetValue(size, out var st))
+        if (_freeKernel.TryGetValue(size, out var free))
         {
-            // Reuse last-freed-first, but only blocks that satisfy this request's limit and alignment.
-            foreach (var cand in st)
-                if (cand + size <= limit && cand % align == 0)
-                {
-                    var rest = st.Where(x => x != cand).Reverse().ToList();
-                    st.Clear();
-                    foreach (var x in rest) st.Push(x);
-                    _kernelUsed.Add((cand, size));
-                    return cand;
-                }
+            // Reuse last-freed-first, among the blocks that satisfy this request's limit and alignment.
+            int i = free.FindLastIndex(b => b + size <= limit && b % align == 0);
+            if (i >= 0)
+            {
+                var cand = free[i];
+                free.RemoveAt(i);
+                _kernelUsed.Add((cand, size));
+                return cand;
+            }
         }
         for (int i = _dram.Count - 1; i >= 0; i--)
         {
@@ -57,9 +56,9 @@ public sealed class PageAllocator
 
     public void FreeKernel(ulong pa, ulong size)
     {
-        _kernelUsed.RemoveAll(k => k.Base == pa && k.Size == size);
-        if (!_freeKernel.TryGetValue(size, out var st)) _freeKernel[size] = st = new Stack<ulong>();
-        st.Push(pa);
+        _kernelUsed.Remove((pa, size));
+        if (!_freeKernel.TryGetValue(size, out var free)) _freeKernel[size] = free = new List<ulong>();
+        free.Add(pa);
     }
 
     /// <summary>First fit from the bottom of DRAM (CONTRACT §5 <c>mem.alloc</c>).</summary>
@@ -110,6 +109,7 @@ public sealed class PageAllocator
         foreach (var r in _reserved) yield return r;
         foreach (var (b, s) in _kernelUsed) yield return (b, b + s);
         foreach (var (b, s) in _userUsed) yield return (b, b + s);
-        foreach (var st in _freeKernel.Values) foreach (var b in st) yield return (b, b + 1);
+        // freed kernel blocks stay reserved for reuse by requests of their size
+        foreach (var (size, free) in _freeKernel) foreach (var b in free) yield return (b, b + size);
     }
 }

@@ -71,7 +71,7 @@ internal sealed partial class ScenarioLibrary
         return 2;
     }
 
-    private int Oops(Lua l, IntPtr state, KernelOopsException ex)
+    private static int Oops(Lua l, KernelOopsException ex)
     {
         var (chunk, line) = LuaSandbox.TopUserFrame(l);
         l.PushBoolean(false);
@@ -117,7 +117,7 @@ internal sealed partial class ScenarioLibrary
         }
         catch (KernelOopsException ex)
         {
-            return Oops(l, state, ex);
+            return Oops(l, ex);
         }
         catch (Exception ex)
         {
