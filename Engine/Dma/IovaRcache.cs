@@ -1,0 +1,185 @@
+using System.Numerics;
+
+namespace ScenarioEngine.Dma;
+
+/// <summary>
+/// One order of the IOVA range cache (iova.c struct iova_rcache, Linux 7.0): one CPU's loaded and
+/// prev magazines of IOVA_MAG_SIZE (127) pfns and a depot (a stack of full magazines) with its
+/// delayed trim work (IOVA_DEPOT_DELAY, 100 ms). Magazines pop from the top, scanning down for the
+/// first pfn under the limit and swapping the last entry into its place.
+/// </summary>
+internal sealed class IovaRcache
+{
+    public const int MagSize = 127;
+
+    internal sealed class Magazine
+    {
+        public readonly ulong[] Pfns = new ulong[MagSize];
+        public int Size;
+        public bool Full => Size == MagSize;
+        public bool Empty => Size == 0;
+
+        /// <summary>iova_magazine_pop: the topmost pfn ≤ limit, or 0 when none.</summary>
+        public ulong Pop(ulong limitPfn)
+        {
+            int i = Size - 1;
+            var p = Pfns;
+            while (p[i] > limitPfn)
+            {
+                if (i == 0) return 0;
+                i--;
+            }
+            ulong pfn = p[i];
+            p[i] = p[--Size];
+            return pfn;
+        }
+    }
+
+    public Magazine Loaded = new();
+    public Magazine Prev = new();
+    public readonly Stack<Magazine> Depot = new();
+    /// <summary>Simulated time (ms) the depot trim work is due, when scheduled.</summary>
+    public long? WorkDue;
+}
+
+/// <summary>alloc_iova_fast / free_iova_fast and the rcache flushes (iova.c, Linux 7.0).</summary>
+public sealed partial class IovaAllocator
+{
+    /// <summary>IOVA_RANGE_CACHE_MAX_SIZE: orders 0..5 (1..32 pages) are cached.</summary>
+    public const int RangeCacheMaxSize = 6;
+    public const long DepotDelayMs = 100;
+    private readonly IovaRcache[] _rcaches;
+    private readonly Stack<IovaRcache.Magazine> _spareMags = new();
+
+    /// <summary>Simulated time now (ms), for scheduling the depot trim work.</summary>
+    public long NowMs { get; set; }
+
+    private static int OrderBase2(ulong n) => n <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount(n - 1);
+
+    /// <summary>alloc_iova_fast: pow2 rounding below 32 pages, rcache first, then the tree (size-aligned), then flush and retry.</summary>
+    public ulong AllocFast(ulong size, ulong limitPfn, bool flushRcache)
+    {
+        if (size == 0) return 0;
+        if (size < 1UL << (RangeCacheMaxSize - 1)) size = BitOperations.RoundUpToPowerOf2(size);
+        ulong pfn = RcacheGet(size, limitPfn + 1);
+        if (pfn != 0) return pfn;
+        while (true)
+        {
+            var r = AllocAndInsert(size, limitPfn + 1, true);
+            if (r is { } got) return got;
+            if (!flushRcache) return 0;
+            flushRcache = false;
+            FlushCpuRcache();
+            FlushGlobalRcache();
+        }
+    }
+
+    /// <summary>free_iova_fast: into the rcache when order &lt; 6 (the tree node stays), else free_iova.</summary>
+    public void FreeFast(ulong pfn, ulong size)
+    {
+        if (RcacheInsert(pfn, size)) return;
+        Free(pfn);
+    }
+
+    private ulong RcacheGet(ulong size, ulong limit)
+    {
+        int order = OrderBase2(size);
+        if (order >= RangeCacheMaxSize) return 0;
+        var rc = _rcaches[order];
+        bool has = false;
+        if (!rc.Loaded.Empty) has = true;
+        else if (!rc.Prev.Empty)
+        {
+            (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
+            has = true;
+        }
+        else if (rc.Depot.Count > 0)
+        {
+            _spareMags.Push(rc.Loaded);
+            rc.Loaded = rc.Depot.Pop();
+            has = true;
+        }
+        return has ? rc.Loaded.Pop(limit - size) : 0;
+    }
+
+    private bool RcacheInsert(ulong pfn, ulong size)
+    {
+        int order = OrderBase2(size);
+        if (order >= RangeCacheMaxSize) return false;
+        var rc = _rcaches[order];
+        if (rc.Loaded.Full)
+        {
+            if (!rc.Prev.Full) (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
+            else
+            {
+                rc.Depot.Push(rc.Loaded);
+                rc.WorkDue ??= NowMs + DepotDelayMs;
+                rc.Loaded = _spareMags.Count > 0 ? _spareMags.Pop() : new IovaRcache.Magazine();
+                rc.Loaded.Size = 0;
+            }
+        }
+        var m = rc.Loaded;
+        m.Pfns[m.Size++] = pfn;
+        return true;
+    }
+
+    /// <summary>iova_magazine_free_pfns: each cached pfn's node goes back to the tree, index 0 first.</summary>
+    private void FreeMagazinePfns(IovaRcache.Magazine mag)
+    {
+        for (int i = 0; i < mag.Size; i++)
+        {
+            int node = _tree.Find(mag.Pfns[i]);
+            if (node != IovaTree.Nil) Remove(node);
+        }
+        mag.Size = 0;
+    }
+
+    /// <summary>free_cpu_cached_iovas for the one CPU: loaded then prev, for every order.</summary>
+    public void FlushCpuRcache()
+    {
+        foreach (var rc in _rcaches)
+        {
+            FreeMagazinePfns(rc.Loaded);
+            FreeMagazinePfns(rc.Prev);
+        }
+    }
+
+    /// <summary>free_global_cached_iovas: every depot magazine, most recently pushed first.</summary>
+    public void FlushGlobalRcache()
+    {
+        foreach (var rc in _rcaches)
+            while (rc.Depot.Count > 0)
+            {
+                var mag = rc.Depot.Pop();
+                FreeMagazinePfns(mag);
+                _spareMags.Push(mag);
+            }
+    }
+
+    /// <summary>
+    /// iova_depot_work_func at simulated time <paramref name="nowMs"/>: while due, if the depot holds more
+    /// magazines than online CPUs (1), return one to the tree and reschedule 100 ms later.
+    /// </summary>
+    public void RunDepotWork(long nowMs)
+    {
+        NowMs = nowMs;
+        foreach (var rc in _rcaches)
+        {
+            while (rc.WorkDue is { } due && due <= nowMs)
+            {
+                rc.WorkDue = null;
+                if (rc.Depot.Count > 1)
+                {
+                    var mag = rc.Depot.Pop();
+                    FreeMagazinePfns(mag);
+                    _spareMags.Push(mag);
+                    rc.WorkDue = due + DepotDelayMs;
+                }
+            }
+        }
+    }
+
+    /// <summary>Pfns cached per order: loaded, prev and depot magazines (for reports).</summary>
+    public IReadOnlyList<(int Order, int Loaded, int Prev, int DepotMagazines)> RcacheState =>
+        _rcaches.Select((rc, i) => (i, rc.Loaded.Size, rc.Prev.Size, rc.Depot.Count)).ToList();
+}
