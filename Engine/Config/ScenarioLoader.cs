@@ -10,7 +10,7 @@ namespace ScenarioEngine.Config;
 public static class ScenarioLoader
 {
     private static readonly string[] Keys = ["scenario", "description", "soc", "kernel", "script", "lua", "params"];
-    private static readonly string[] KernelKeys = ["iommu.strict", "iommu.passthrough"];
+    private static readonly string[] KernelKeys = ["iommu.strict", "iommu.passthrough", "iommu.forcedac"];
 
     public static Scenario Load(string path, ProjectLayout layout)
     {
@@ -41,7 +41,7 @@ public static class ScenarioLoader
         if (m.Node("kernel") is { } kn)
         {
             var k = MappingReader.Of(kn, "kernel", KernelKeys);
-            knobs = new KernelKnobs(k.OptBool("iommu.strict") ?? true, k.OptBool("iommu.passthrough") ?? false);
+            knobs = new KernelKnobs(k.OptBool("iommu.strict") ?? true, k.OptBool("iommu.passthrough") ?? false, k.OptBool("iommu.forcedac") ?? false);
         }
 
         LuaSource script;

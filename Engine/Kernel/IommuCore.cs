@@ -6,8 +6,7 @@ namespace ScenarioEngine.Kernel;
 /// <summary>
 /// The Linux IOMMU core (drivers/iommu/iommu.c, Linux 7.0; shared/reference/linux-iommu-core.md §1–3,
 /// §4, §5.1, §5.3). Models: device probe into groups (ops->device_group), default domain type from the
-/// boot knobs and the driver (iommu_get_def_domain_type, the DMA_FQ → DMA downgrade without
-/// IOMMU_CAP_DEFERRED_FLUSH done by iommu_dma_init_domain), default domain allocation and attach at
+/// boot knobs and the driver (iommu_get_def_domain_type), default domain allocation and attach at
 /// first probe of a group, direct mappings of DIRECT regions into DMA domains (start rounded up),
 /// driver binding (iommu_device_use_default_domain, owner_cnt), iommu_attach_device /
 /// iommu_detach_device / iommu_attach_group / iommu_detach_group / iommu_group_claim_dma_owner /
@@ -17,7 +16,7 @@ namespace ScenarioEngine.Kernel;
 /// group reserved regions merged by iommu_insert_resv_region.
 /// Not modelled: PASID/SVA attach, sysfs group type changes, PCI topology groups and ACS, hotplug and
 /// release of devices, the 7.0 snapshot's inverted error test in iommu_map_nosync (the intended
-/// behaviour, returning the error, is modelled), dma-iommu (IOVA allocation, flush queues).
+/// behaviour, returning the error, is modelled). dma-iommu lives in Engine/Dma, set up per device at probe.
 /// </summary>
 public sealed partial class IommuCore
 {
@@ -44,7 +43,11 @@ public sealed partial class IommuCore
             _devices.Add(new IommuDevice(spec, inst, drivers[inst]));
         }
         BootLog = new List<string>();
+        Dma = new Dma.DmaIommu(this);
     }
+
+    /// <summary>dma-iommu, set up per device at probe (iommu_setup_dma_ops).</summary>
+    public Dma.DmaIommu Dma { get; }
 
     public Soc Soc { get; }
     public KernelKnobs Knobs { get; }
@@ -107,6 +110,7 @@ public sealed partial class IommuCore
                 var r = SetupDefaultDomain(group);
                 if (!r.Ok) BootLog.Add($"{group.Name}: no default domain: -{r.Errno} ({r.Why})");
             }
+            Dma.SetupDmaOps(dev);
         }
         var bound = new List<string>();
         foreach (var dev in _devices.Where(d => d.Spec.DriverBound && d.Group is not null))
@@ -139,11 +143,6 @@ public sealed partial class IommuCore
         }
         if (!res.Ok) return res.AsOutcome;
         var dom = res.Value!;
-        if (dom.Type == DomainType.DmaFq && !group.Devices.All(d => d.Driver.Capable(d, IommuCap.DeferredFlush)))
-        {
-            dom.Type = DomainType.Dma;
-            BootLog.Add($"{group.Name}: lazy invalidation asked (iommu.strict=0) but {first.Driver.Name} lacks IOMMU_CAP_DEFERRED_FLUSH: {dom.Name} downgraded DMA_FQ → DMA (dma-iommu.c iommu_dma_init_domain, Linux 7.0)");
-        }
         foreach (var d in group.Devices) CreateDirectMappings(dom, d);
         group.DefaultDomain = dom;
         var attach = GroupSetDomainInternal(group, dom, mustSucceed: false);

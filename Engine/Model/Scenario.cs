@@ -12,8 +12,11 @@ public sealed record Scenario(
     LuaSource Script,
     IReadOnlyList<KeyValuePair<string, ScenarioParam>> Params);
 
-/// <summary>Boot-time command-line knobs (iommu.c iommu_subsys_init, Linux 7.0).</summary>
-public sealed record KernelKnobs(bool Strict, bool Passthrough)
+/// <summary>
+/// Boot-time command-line knobs (iommu.c iommu_subsys_init, dma-iommu.c iommu_dma_forcedac_setup,
+/// Linux 7.0): iommu.strict, iommu.passthrough, iommu.forcedac (PCI devices skip the 32-bit-first try).
+/// </summary>
+public sealed record KernelKnobs(bool Strict, bool Passthrough, bool ForceDac = false)
 {
     public static KernelKnobs Default => new(true, false);
 }

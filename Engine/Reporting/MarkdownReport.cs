@@ -52,6 +52,7 @@ public static class MarkdownReport
         }
         Steps(sb, input.Log);
         if (input.Core is { } c2 && input.Mappings is not null) Mappings(sb, c2, input.Mappings);
+        if (input.Core is { } c4) DmaState(sb, c4);
         if (input.Core is { } c3) Faults(sb, c3);
         Expectations(sb, input.Log);
         Result(sb, input);
@@ -174,6 +175,33 @@ public static class MarkdownReport
             sb.Append("| iova | last | pa | size | prot |\n|---|---|---|---|---|\n");
             foreach (var m in rows)
                 sb.Append($"| {Hex.Of(m.Iova)} | {Hex.Of(m.Iova + m.Size - 1)} | {Hex.Of(m.Pa)} | {Hex.Size(m.Size)} | {ProtText.Format(m.Prot)} |\n");
+        }
+    }
+
+    private static void DmaState(StringBuilder sb, IommuCore core)
+    {
+        var used = core.Dma.Cookies.Where(c => c.Cookie.Iovad.Count > 0 || c.Cookie.Fq is { Count: > 0 }).ToList();
+        if (used.Count == 0) return;
+        sb.Append("\n## DMA API state (at the end of the run)\n");
+        foreach (var (d, c) in used)
+        {
+            var iovad = c.Iovad;
+            int sh = iovad.Shift;
+            sb.Append($"\n### {d.Name} ({d.Type.Name()}): granule {Hex.Size(iovad.Granule)}, start_pfn {Hex.Of(iovad.StartPfn)}, {(c.Fq is null ? "strict" : "lazy")}\n\n");
+            var ranges = iovad.Dump().ToList();
+            sb.Append($"- {ranges.Count} IOVA range(s) in the tree");
+            if (ranges.Count > 0)
+                sb.Append(": ").Append(string.Join(", ", ranges.Take(24).Select(r => $"[{Hex.Of(r.Lo << sh)}, {Hex.Of(((r.Hi + 1) << sh) - 1)}]")))
+                  .Append(ranges.Count > 24 ? $", … ({ranges.Count - 24} more)" : "");
+            sb.Append('\n');
+            var (cached, cached32) = iovad.CacheState;
+            static string N((ulong Lo, ulong Hi)? n, int sh) => n is null ? "anchor" : $"[{Hex.Of(n.Value.Lo << sh)}, {Hex.Of(((n.Value.Hi + 1) << sh) - 1)}]";
+            sb.Append($"- cached_node {N(cached, sh)}, cached32_node {N(cached32, sh)}, max32_alloc_size {Hex.Of(iovad.Max32AllocSize)} pages\n");
+            var rc = iovad.RcacheState.Where(r => r.Loaded + r.Prev + r.DepotMagazines > 0).ToList();
+            if (rc.Count > 0)
+                sb.Append("- rcache: ").Append(string.Join("; ", rc.Select(r => $"order {r.Order}: loaded {r.Loaded}, prev {r.Prev}, depot {r.DepotMagazines} magazine(s)"))).Append('\n');
+            if (c.Fq is { } fq)
+                sb.Append($"- flush queue: {fq.Count} pending, {fq.FlushCount} IOTLB flush(es) so far" + (fq.TimerOn ? $", timer due at {fq.TimerDue} ms" : "") + "\n");
         }
     }
 

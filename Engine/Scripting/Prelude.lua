@@ -23,7 +23,7 @@ end
 
 -- handles ---------------------------------------------------------------------------------------
 local ids = setmetatable({}, { __mode = "k" })
-local cache = { device = {}, group = {}, domain = {}, iommu = {} }
+local cache = { device = {}, group = {}, domain = {}, iommu = {}, iovad = {} }
 local mts = {}
 
 local function handle(kind, id)
@@ -183,7 +183,34 @@ mem = {
 }
 sim = {
   events = function() return check(pack(raw.sim_events())) end,
-  advance = function() error("sim.advance is not modelled yet (simulated time arrives with dma-iommu flush queues)", 2) end,
+  advance = function(ms) return check(pack(raw.sim_advance(ms))) end,
+}
+
+-- dma -------------------------------------------------------------------------------------------
+dma = {
+  set_mask = function(d, bits, which) return check(pack(raw.dma_set_mask(dev(d, 1, "set_mask"), bits, which))) end,
+  alloc_coherent = function(d, size) return check(pack(raw.dma_alloc_coherent(dev(d, 1, "alloc_coherent"), size))) end,
+  free_coherent = function(d, size, iova) return check(pack(raw.dma_free_coherent(dev(d, 1, "free_coherent"), size, iova))) end,
+  map_single = function(d, pa, size, dir) return check(pack(raw.dma_map_single(dev(d, 1, "map_single"), pa, size, dir))) end,
+  unmap_single = function(d, iova, size, dir) return check(pack(raw.dma_unmap_single(dev(d, 1, "unmap_single"), iova, size, dir))) end,
+  map_sg = function(d, sg, dir) return check(pack(raw.dma_map_sg(dev(d, 1, "map_sg"), sg, dir))) end,
+}
+
+-- iova ------------------------------------------------------------------------------------------
+define("iovad", { name = function(id) return raw.name("iovad", id) end }, {})
+local function iovad(v, n, f) return id_of("iovad", v, n, f) end
+iova = {
+  init_domain = function(granule, start_pfn) return handle("iovad", check(pack(raw.iova_init(granule, start_pfn)))) end,
+  alloc = function(d, size, limit_pfn, size_aligned) return check(pack(raw.iova_alloc(iovad(d, 1, "alloc"), size, limit_pfn, size_aligned))) end,
+  free = function(d, pfn) return check(pack(raw.iova_free(iovad(d, 1, "free"), pfn))) end,
+  reserve = function(d, lo, hi) return check(pack(raw.iova_reserve(iovad(d, 1, "reserve"), lo, hi))) end,
+  alloc_fast = function(d, size, limit_pfn, flush) return check(pack(raw.iova_alloc_fast(iovad(d, 1, "alloc_fast"), size, limit_pfn, flush))) end,
+  free_fast = function(d, pfn, size) return check(pack(raw.iova_free_fast(iovad(d, 1, "free_fast"), pfn, size))) end,
+  find = function(d, pfn) return check(pack(raw.iova_find(iovad(d, 1, "find"), pfn))) end,
+  flush_cpu_rcache = function(d) return check(pack(raw.iova_flush(iovad(d, 1, "flush_cpu_rcache"), false))) end,
+  flush_global_rcache = function(d) return check(pack(raw.iova_flush(iovad(d, 1, "flush_global_rcache"), true))) end,
+  dump = function(d) return check(pack(raw.iova_dump(iovad(d, 1, "dump")))) end,
+  state = function(d) return check(pack(raw.iova_state(iovad(d, 1, "state")))) end,
 }
 
 -- expect ----------------------------------------------------------------------------------------

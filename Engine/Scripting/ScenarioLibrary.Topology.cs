@@ -19,6 +19,7 @@ internal sealed partial class ScenarioLibrary
             "device" => _core.Devices[id].Name,
             "group" => _core.Groups[id].Name,
             "domain" => _domainIds[id].Name,
+            "iovad" => IovadName(id),
             _ => _core.Soc.Iommus[id].Name,
         });
         return 1;

@@ -43,7 +43,15 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
         return FailAttachFor.Contains(dev.Name) ? Outcome.Fail(Errno.EINVAL, "fake attach failure") : Outcome.Success;
     }
 
-    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev) => Regions.Where(r => r.Device == dev.Name).Select(r => r.Region).ToList();
+    /// <summary>Opt in to the core's DT iommu-addresses helper, as arm-smmu does through iommu_dma_get_resv_regions.</summary>
+    public bool UseOfIommuAddresses { get; set; }
+
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev)
+    {
+        var list = Regions.Where(r => r.Device == dev.Name).Select(r => r.Region).ToList();
+        if (UseOfIommuAddresses) list.AddRange(OfIommuResvRegions.For(core.Soc, dev, core.Log));
+        return list;
+    }
 
     public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped) =>
         d.PageTable!.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
@@ -58,14 +66,18 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public string DeviceLocation(IommuDevice dev) => "fake";
 
     /// <summary>A booted core whose devices (name, group name) all sit behind fake drivers.</summary>
-    public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, params (string Device, string Group, bool Bound)[] devices)
+    public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, params (string Device, string Group, bool Bound)[] devices) =>
+        Boot(knobs, setup, [], devices);
+
+    public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, IReadOnlyList<ReservedMemory> reserved, params (string Device, string Group, bool Bound)[] devices)
     {
         var span = SourceSpan.None;
         var inst = new IommuInstance("fake0", "fake", "mm", "arm-v7s", 32, 32, 1, [0], new Dictionary<int, PortSet>(),
             [new IovaRegion("r0", 0, 0xff80_0000, span)], new Dictionary<int, IReadOnlyDictionary<int, PortSet>>(), new HashSet<string>(), [], span);
         var inst2 = inst with { Name = "fake1" };
-        var specs = devices.Select(d => new DeviceSpec(d.Device, [new DeviceId(d.Device.StartsWith("other", StringComparison.Ordinal) ? "fake1" : "fake0", 0, 0, null)], Bus.Platform, 32, d.Bound, [], span)).ToList();
-        var soc = new Soc("fake", null, [new MemoryRange("dram", 0x4000_0000, 1UL << 30)], [], [inst, inst2], specs, "");
+        var specs = devices.Select(d => new DeviceSpec(d.Device, [new DeviceId(d.Device.StartsWith("other", StringComparison.Ordinal) ? "fake1" : "fake0", 0, 0, null)],
+            d.Device.StartsWith("pci", StringComparison.Ordinal) ? Bus.Pci : Bus.Platform, 32, d.Bound, [], span)).ToList();
+        var soc = new Soc("fake", null, [new MemoryRange("dram", 0x4000_0000, 1UL << 30)], reserved, [inst, inst2], specs, "");
         FakeDriver? main = null, other = null;
         var groupOf = devices.ToDictionary(d => d.Device, d => d.Group);
         var core = new IommuCore(soc, knobs, (c, i) =>

@@ -141,6 +141,44 @@ public class ContractTreeTests
     }
 
     [Fact]
+    public void The_dma_and_iova_modules_follow_the_contract()
+    {
+        using var tree = new TestTree();
+        var path = tree.Scenario("dma", """
+            local apu = soc.device("apu")
+            dma.set_mask(apu, 32)
+            local sg_iova, nents = dma.map_sg(apu, { { 0x40000800, 0x1000 }, { 0x40010000, 0x2000 } }, "to_device")
+            expect.eq(sg_iova, 0xff7fc800)
+            expect.eq(nents, 2)
+            local h = dma.map_single(apu, 0x40020000, 0x1000, "from_device")
+            expect.eq(h, 0xff7fb000)
+            expect.ok(dma.unmap_single(apu, h, 0x1000, "from_device"))
+            local ci, cpa = dma.alloc_coherent(apu, 0x3000)
+            expect.eq(ci, 0xff7f4000)
+            expect.eq(iommu.iova_to_phys(apu.group.default_domain, ci), cpa)
+            expect.ok(dma.free_coherent(apu, 0x3000, ci))
+            expect.eq(sim.advance(25), 25)
+            local d = iova.init_domain(SZ_4K, 1)
+            expect.eq(iova.alloc(d, 3, 0xfffff, false), 0xffffd)
+            expect.eq(iova.reserve(d, 0x100, 0x1ff).lo, 0x100)
+            expect.eq(iova.find(d, 0x150).hi, 0x1ff)
+            iova.free(d, 0x150)
+            expect.eq(iova.find(d, 0x150), nil)
+            expect.eq(iova.alloc_fast(d, 5, 0xfffff, true), 0xffff0)
+            iova.free_fast(d, 0xffff0, 5)
+            iova.flush_cpu_rcache(d)
+            iova.flush_global_rcache(d)
+            expect.eq(#iova.dump(d), 1)
+            expect.eq(iova.state(d).cached32_node.lo, 0xffffd)
+            expect.eq(iova.state(d).dma_32bit_pfn, 0x100000)
+            """);
+        var r = ScenarioRunner.Run(path, new RunOptions { Jobs = 1 });
+        Assert.Null(r.Error);
+        Assert.True(r.ExpectationsFailed == 0, string.Join("\n", r.Log.Expectations.Where(e => !e.Passed).Select(e => $"{e.Line}: {e.Text} {e.Detail}")));
+        Assert.Equal(16, r.ExpectationsPassed);
+    }
+
+    [Fact]
     public void A_hostile_tree_yields_one_located_error_per_scenario_and_no_crash()
     {
         using var tree = new TestTree();
