@@ -36,7 +36,13 @@ public static class Cli
         var validate = new Command("validate", "Load and check YAML, compile Lua, without running.") { validatePaths };
         validate.SetAction(p => ValidateCommand.Execute(p.GetValue(validatePaths) ?? [], stdout, stderr));
 
+        var benchJson = new Option<bool>("--json") { Description = "Print the figures as JSON." };
+        var benchOnly = new Option<string?>("--only") { Description = "Only benchmarks whose name contains this text." };
+        var bench = new Command("bench", "Measure the engine's hot paths against the kernel's own code's figures.") { benchJson, benchOnly };
+        bench.SetAction(p => Bench.BenchCommand.Execute(p.GetValue(benchJson), p.GetValue(benchOnly), stdout));
+
         root.Subcommands.Add(run);
+        root.Subcommands.Add(bench);
         root.Subcommands.Add(approve);
         root.Subcommands.Add(validate);
 

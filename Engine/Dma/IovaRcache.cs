@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace ScenarioEngine.Dma;
 
@@ -20,6 +21,7 @@ internal sealed class IovaRcache
         public bool Empty => Size == 0;
 
         /// <summary>iova_magazine_pop: the topmost pfn ≤ limit, or 0 when none.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ulong Pop(ulong limitPfn)
         {
             int i = Size - 1;
@@ -54,6 +56,7 @@ public sealed partial class IovaAllocator
     /// <summary>Simulated time now (ms), for scheduling the depot trim work.</summary>
     public long NowMs { get; set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int OrderBase2(ulong n) => n <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount(n - 1);
 
     /// <summary>alloc_iova_fast: pow2 rounding below 32 pages, rcache first, then the tree (size-aligned), then flush and retry.</summary>
@@ -61,8 +64,12 @@ public sealed partial class IovaAllocator
     {
         if (size == 0) return 0;
         if (size < 1UL << (RangeCacheMaxSize - 1)) size = BitOperations.RoundUpToPowerOf2(size);
-        ulong pfn = RcacheGet(size, limitPfn + 1);
-        if (pfn != 0) return pfn;
+        int order = OrderBase2(size);
+        if (order < RangeCacheMaxSize)
+        {
+            ulong pfn = RcacheGet(_rcaches[order], limitPfn + 1 - size);
+            if (pfn != 0) return pfn;
+        }
         while (true)
         {
             var r = AllocAndInsert(size, limitPfn + 1, true);
@@ -81,27 +88,29 @@ public sealed partial class IovaAllocator
         Free(pfn);
     }
 
-    private ulong RcacheGet(ulong size, ulong limit)
+    /// <summary>__iova_rcache_get: loaded, else swap in prev, else a depot magazine; then pop under the limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong RcacheGet(IovaRcache rc, ulong limitPfn)
     {
-        int order = OrderBase2(size);
-        if (order >= RangeCacheMaxSize) return 0;
-        var rc = _rcaches[order];
-        bool has = false;
-        if (!rc.Loaded.Empty) has = true;
-        else if (!rc.Prev.Empty)
+        var m = rc.Loaded;
+        if (m.Size == 0)
         {
-            (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
-            has = true;
+            if (!rc.Prev.Empty)
+            {
+                (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
+            }
+            else if (rc.Depot.Count > 0)
+            {
+                _spareMags.Push(rc.Loaded);
+                rc.Loaded = rc.Depot.Pop();
+            }
+            else return 0;
+            m = rc.Loaded;
         }
-        else if (rc.Depot.Count > 0)
-        {
-            _spareMags.Push(rc.Loaded);
-            rc.Loaded = rc.Depot.Pop();
-            has = true;
-        }
-        return has ? rc.Loaded.Pop(limit - size) : 0;
+        return m.Pop(limitPfn);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool RcacheInsert(ulong pfn, ulong size)
     {
         int order = OrderBase2(size);

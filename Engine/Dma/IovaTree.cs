@@ -3,7 +3,7 @@ namespace ScenarioEngine.Dma;
 /// <summary>
 /// The ordered set of IOVA ranges behind <see cref="IovaAllocator"/>: a treap over [Lo, Hi] keyed
 /// by Lo, nodes in a struct array addressed by stable integer handles (so "cached_node" is a handle,
-/// as the kernel's is a pointer), with parent links for rb_prev/rb_next. Only the order of nodes is
+/// as the kernel's is a pointer), with order links for rb_prev/rb_next. Only the order of nodes is
 /// observable, so any balanced tree gives the kernel's results (lib/rbtree.c's exact shape is not
 /// needed); priorities come from a fixed-seed xorshift so even the shape is repeatable.
 /// </summary>
@@ -15,6 +15,7 @@ internal sealed class IovaTree
     {
         public ulong Lo, Hi;
         public int Left, Right, Parent;
+        public int Pred, Succ;
         public uint Prio;
     }
 
@@ -45,19 +46,21 @@ internal sealed class IovaTree
         _rng ^= _rng << 13;
         _rng ^= _rng >> 17;
         _rng ^= _rng << 5;
-        _n[i] = new Node { Lo = lo, Hi = hi, Left = Nil, Right = Nil, Parent = Nil, Prio = _rng };
+        _n[i] = new Node { Lo = lo, Hi = hi, Left = Nil, Right = Nil, Parent = Nil, Pred = Nil, Succ = Nil, Prio = _rng };
         Count++;
         return i;
     }
 
-    /// <summary>iova_insert_rbtree: insert by Lo, searching down from <paramref name="start"/> when given.</summary>
-    public int Insert(ulong lo, ulong hi, int start = Nil)
+    /// <summary>
+    /// iova_insert_rbtree: insert by Lo. <paramref name="successor"/>, when given, is the node the new
+    /// one goes right before (alloc_iova's "prev"); the search starts there, as the kernel's does.
+    /// </summary>
+    public int Insert(ulong lo, ulong hi, int successor = Nil)
     {
-        var nn = _n;
         int x = NewNode(lo, hi);
-        nn = _n;
+        var nn = _n;
         if (_root == Nil) { _root = x; return x; }
-        int cur = start != Nil ? start : _root;
+        int cur = successor != Nil ? successor : _root;
         while (true)
         {
             if (lo < nn[cur].Lo)
@@ -72,6 +75,14 @@ internal sealed class IovaTree
             }
         }
         nn[x].Parent = cur;
+        // order links: a new leaf sits right after its parent (right child) or right before it (left child)
+        int pred, succ;
+        if (nn[cur].Right == x) { pred = cur; succ = nn[cur].Succ; }
+        else { succ = cur; pred = nn[cur].Pred; }
+        nn[x].Pred = pred;
+        nn[x].Succ = succ;
+        if (pred != Nil) nn[pred].Succ = x;
+        if (succ != Nil) nn[succ].Pred = x;
         while (nn[x].Parent != Nil && nn[nn[x].Parent].Prio < nn[x].Prio) RotateUp(x);
         return x;
     }
@@ -109,6 +120,8 @@ internal sealed class IovaTree
             int l = nn[x].Left, r = nn[x].Right;
             RotateUp(nn[l].Prio > nn[r].Prio ? l : r);
         }
+        if (nn[x].Pred != Nil) nn[nn[x].Pred].Succ = nn[x].Succ;
+        if (nn[x].Succ != Nil) nn[nn[x].Succ].Pred = nn[x].Pred;
         int child = nn[x].Left != Nil ? nn[x].Left : nn[x].Right;
         int p = nn[x].Parent;
         if (child != Nil) nn[child].Parent = p;
@@ -122,35 +135,11 @@ internal sealed class IovaTree
         Count--;
     }
 
-    /// <summary>rb_prev.</summary>
-    public int Prev(int x)
-    {
-        var nn = _n;
-        if (nn[x].Left != Nil)
-        {
-            x = nn[x].Left;
-            while (nn[x].Right != Nil) x = nn[x].Right;
-            return x;
-        }
-        int p = nn[x].Parent;
-        while (p != Nil && nn[p].Left == x) { x = p; p = nn[p].Parent; }
-        return p;
-    }
+    /// <summary>rb_prev (kept as an order link, so a walk costs one read per step).</summary>
+    public int Prev(int x) => _n[x].Pred;
 
     /// <summary>rb_next.</summary>
-    public int Next(int x)
-    {
-        var nn = _n;
-        if (nn[x].Right != Nil)
-        {
-            x = nn[x].Right;
-            while (nn[x].Left != Nil) x = nn[x].Left;
-            return x;
-        }
-        int p = nn[x].Parent;
-        while (p != Nil && nn[p].Right == x) { x = p; p = nn[p].Parent; }
-        return p;
-    }
+    public int Next(int x) => _n[x].Succ;
 
     public int First()
     {
