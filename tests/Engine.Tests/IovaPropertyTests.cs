@@ -80,3 +80,26 @@ public class IovaPropertyTests
         Assert.Equal(50_000, iovad.Count);
     }
 }
+
+/// <summary>iova_depot_work_func (iova.c, Linux ≥ 6.7): the depot is trimmed to one magazine per CPU, 100 ms at a time.</summary>
+public class IovaDepotTests
+{
+    [Fact]
+    public void Depot_magazines_beyond_one_per_cpu_return_to_the_tree_every_100_ms()
+    {
+        var iovad = new IovaAllocator(4096, 1);
+        var pfns = new List<ulong>();
+        for (int i = 0; i < 508; i++) pfns.Add(iovad.AllocFast(1, 0xfffff, true));
+        foreach (var p in pfns) iovad.FreeFast(p, 1);
+        var order0 = iovad.RcacheState[0];
+        Assert.Equal((127, 127, 2), (order0.Loaded, order0.Prev, order0.DepotMagazines));
+        Assert.Equal(508, iovad.Count);
+        iovad.RunDepotWork(99);
+        Assert.Equal(508, iovad.Count);
+        iovad.RunDepotWork(100);
+        Assert.Equal(508 - 127, iovad.Count);
+        Assert.Equal(1, iovad.RcacheState[0].DepotMagazines);
+        iovad.RunDepotWork(1000);
+        Assert.Equal(508 - 127, iovad.Count);
+    }
+}
