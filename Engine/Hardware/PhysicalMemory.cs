@@ -1,41 +1,39 @@
 namespace ScenarioEngine.Hardware;
 
 /// <summary>
-/// Simulated physical memory holding page-table descriptors: sparse 4 KiB frames of 32-bit words,
-/// addressed by physical address. Frames never written read as zero, like freshly zeroed pages.
-/// Only descriptor storage is modelled; data buffers the devices read and write are not stored.
+/// Simulated physical memory as far as the IOMMU sees it: the pages that hold page tables. Each
+/// table's descriptor array is registered at its physical address (1 KiB granularity, the smallest
+/// table: an ARMv7s level-2 table), so a hardware walk that starts from a table base register and
+/// follows the addresses inside descriptors reads exactly the words the format wrote. Addresses
+/// holding no table read as zero, like freshly zeroed pages. Data buffers are not stored.
 /// </summary>
 public sealed class PhysicalMemory
 {
-    private readonly Dictionary<ulong, uint[]> _frames = new();
-    private ulong _lastPfn = ulong.MaxValue;
-    private uint[]? _last;
+    private readonly Dictionary<ulong, (Array Words, int Index, int WordBytes)> _blocks = new();
 
-    private uint[]? Frame(ulong pa, bool create)
+    /// <summary>Registers 32-bit descriptor storage at <paramref name="pa"/> (a multiple of 1 KiB).</summary>
+    public void Map(ulong pa, uint[] words) => Register(pa, words, 4, (ulong)words.Length * 4);
+
+    /// <summary>Registers 64-bit descriptor storage at <paramref name="pa"/>.</summary>
+    public void Map(ulong pa, ulong[] words) => Register(pa, words, 8, (ulong)words.Length * 8);
+
+    private void Register(ulong pa, Array words, int wordBytes, ulong bytes)
     {
-        var pfn = pa >> 12;
-        if (pfn == _lastPfn) return _last;
-        if (!_frames.TryGetValue(pfn, out var f))
-        {
-            if (!create) return null;
-            f = new uint[1024];
-            _frames[pfn] = f;
-        }
-        _lastPfn = pfn;
-        _last = f;
-        return f;
+        for (ulong off = 0; off < Math.Max(bytes, 1024); off += 1024)
+            _blocks[(pa + off) >> 10] = (words, (int)(off / (ulong)wordBytes), wordBytes);
     }
 
-    public uint Read32(ulong pa) => Frame(pa, false) is { } f ? f[(pa & 0xfff) >> 2] : 0u;
-
-    public void Write32(ulong pa, uint value)
+    public void Unmap(ulong pa, ulong bytes)
     {
-        var f = Frame(pa, value != 0);
-        if (f is not null) f[(pa & 0xfff) >> 2] = value;
+        for (ulong off = 0; off < Math.Max(bytes, 1024); off += 1024) _blocks.Remove((pa + off) >> 10);
     }
 
-    public void Zero(ulong pa, ulong bytes)
+    public uint Read32(ulong pa)
     {
-        for (ulong a = pa; a < pa + bytes; a += 4) Write32(a, 0);
+        if (!_blocks.TryGetValue(pa >> 10, out var b)) return 0;
+        int i = b.Index + (int)((pa & 0x3ff) / (ulong)b.WordBytes);
+        return b.WordBytes == 4 ? ((uint[])b.Words)[i] : (uint)(((ulong[])b.Words)[i] >> (int)((pa & 4) * 8));
     }
+
+    public ulong Read64(ulong pa) => Read32(pa) | ((ulong)Read32(pa + 4) << 32);
 }

@@ -31,6 +31,12 @@ public sealed class ArmV7sPageTable : IIoPageTable
     private readonly PageAllocator _alloc;
     private readonly ulong _l1;
     private readonly int _l1Bits;
+    private readonly ulong _l1Mask;
+    /// <summary>Level-1 descriptors, registered in <see cref="PhysicalMemory"/> at <see cref="L1Pa"/>.</summary>
+    private readonly uint[] _l1e;
+    /// <summary>The level-2 table behind each level-1 table entry (null elsewhere), with its physical address.</summary>
+    private readonly uint[]?[] _l2;
+    private readonly ulong[] _l2Pa;
     private readonly HashSet<string> _warnedOnce = new();
     private ulong _tableBytes;
 
@@ -52,6 +58,11 @@ public sealed class ArmV7sPageTable : IIoPageTable
         _alloc = alloc;
         _l1 = l1;
         _l1Bits = l1Bits;
+        _l1Mask = (1UL << l1Bits) - 1;
+        _l1e = new uint[1 << l1Bits];
+        _l2 = new uint[]?[1 << l1Bits];
+        _l2Pa = new ulong[1 << l1Bits];
+        mem.Map(l1, _l1e);
         _tableBytes = (4UL << l1Bits);
         Ttbr = Mtk ? (l1 & 0xffff_ffffUL) | (l1 >> 32)
                    : l1 | (cfg.CoherentWalk ? 0x6AUL : 0x2UL);
@@ -78,13 +89,12 @@ public sealed class ArmV7sPageTable : IIoPageTable
         ulong limit = (q & PgtableQuirks.ArmMtkTtbrExt) != 0 ? 1UL << cfg.Oas : 1UL << 32;
         var l1 = alloc.AllocKernel(l1Size, l1Size, limit);
         if (l1 is null) return null;
-        mem.Zero(l1.Value, l1Size);
         return new ArmV7sPageTable(narrowed, mem, alloc, l1.Value, l1Bits);
     }
 
     // ----- geometry -----
     private static int LvlShift(int lvl) => lvl == 1 ? 20 : 12;
-    private ulong LvlIdx(ulong iova, int lvl) => lvl == 1 ? (iova >> 20) & ((1UL << _l1Bits) - 1) : (iova >> 12) & 0xff;
+    private ulong LvlIdx(ulong iova, int lvl) => lvl == 1 ? (iova >> 20) & _l1Mask : (iova >> 12) & 0xff;
     private static uint LvlMask(int lvl) => lvl == 1 ? 0xfff0_0000u : 0xffff_f000u;
     private static bool IsValid(uint pte) => (pte & 3) != 0;
     private static bool IsTable(uint pte, int lvl) => lvl == 1 && (pte & 3) == TypeTable;
@@ -173,8 +183,6 @@ public sealed class ArmV7sPageTable : IIoPageTable
         return TtbrExt ? ToMtk(tablePa, pte) : pte;
     }
 
-    private uint Read(ulong table, ulong idx) => _mem.Read32(table + idx * 4);
-    private void Write(ulong table, ulong idx, uint v) => _mem.Write32(table + idx * 4, v);
 
     // ----- map (arm_v7s_map_pages, __arm_v7s_map, arm_v7s_init_pte) -----
     public Outcome MapPages(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
@@ -190,7 +198,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
         var result = Outcome.Success;
         while (pgcount-- > 0)
         {
-            result = MapOne(iova, paddr, pgsize, prot, 1, _l1);
+            result = MapOne(iova, paddr, pgsize, prot);
             if (!result.Ok) break;
             iova += pgsize;
             paddr += pgsize;
@@ -199,47 +207,54 @@ public sealed class ArmV7sPageTable : IIoPageTable
         return result;
     }
 
-    private Outcome MapOne(ulong iova, ulong paddr, ulong size, Prot prot, int lvl, ulong table)
+    private Outcome MapOne(ulong iova, ulong paddr, ulong size, Prot prot)
     {
-        int numEntries = (int)(size >> LvlShift(lvl));
-        ulong idx = LvlIdx(iova, lvl);
-        if (numEntries > 0) return InitPte(iova, paddr, prot, lvl, numEntries, table, idx);
-        if (lvl == 2)
+        ulong i1 = (iova >> 20) & _l1Mask;
+        if (size >= 0x10_0000)
+            return InitPte(iova, paddr, prot, 1, (int)(size >> 20), _l1e, i1);
+        if (size < 0x1000)
         {
             Warn();
             return Outcome.Fail(Errno.EINVAL, $"__arm_v7s_map: size {Hex.Size(size)} is smaller than a 4K page (io-pgtable-arm-v7s.c)");
         }
-        uint pte = Read(table, idx);
-        ulong next;
+        uint pte = _l1e[i1];
+        uint[]? l2;
         if (pte == 0)
         {
-            var l2 = _alloc.AllocKernel(L2Bytes, L2Bytes, TableLimit);
-            if (l2 is null)
+            var l2pa = _alloc.AllocKernel(L2Bytes, L2Bytes, TableLimit);
+            if (l2pa is null)
                 return Outcome.Fail(Errno.ENOMEM, "__arm_v7s_alloc_table: no memory for an L2 table below the table address limit (io-pgtable-arm-v7s.c)");
-            _mem.Zero(l2.Value, L2Bytes);
+            l2 = new uint[256];
+            _mem.Map(l2pa.Value, l2);
             _tableBytes += L2Bytes;
-            Write(table, idx, TablePte(l2.Value));
-            next = l2.Value;
+            _l2[i1] = l2;
+            _l2Pa[i1] = l2pa.Value;
+            _l1e[i1] = TablePte(l2pa.Value);
         }
-        else if (IsTable(pte, lvl)) next = TableOf(pte);
+        else if (IsTable(pte, 1)) l2 = _l2[i1]!;
         else
         {
             Warn();
             return Outcome.Fail(Errno.EEXIST, $"__arm_v7s_map: {Hex.Of(iova & ~0xfffffUL)} is already a {(IsCont(pte, 1) ? "16M supersection" : "1M section")}; a smaller page cannot go under it (io-pgtable-arm-v7s.c)");
         }
-        return MapOne(iova, paddr, size, prot, lvl + 1, next);
+        return InitPte(iova, paddr, prot, 2, (int)(size >> 12), l2, (iova >> 12) & 0xff);
     }
 
-    private Outcome InitPte(ulong iova, ulong paddr, Prot prot, int lvl, int num, ulong table, ulong idx)
+    private Outcome InitPte(ulong iova, ulong paddr, Prot prot, int lvl, int num, uint[] table, ulong idx)
     {
         ulong sz = 1UL << LvlShift(lvl);
+        if (idx + (ulong)num > (ulong)table.Length)
+        {
+            Warn();
+            return Outcome.Fail(Errno.EINVAL, $"__arm_v7s_map: {num} entries from index {idx} run past the end of the level-{lvl} table (a misaligned request the core would not make)");
+        }
         for (int i = 0; i < num; i++)
         {
-            uint old = Read(table, idx + (ulong)i);
+            uint old = table[idx + (ulong)i];
             if (IsTable(old, lvl))
             {
                 // A section over an L2 table: the table and every page under it go, silently.
-                if (UnmapOne(iova + (ulong)i * sz, sz, lvl, table) != sz)
+                if (UnmapOne(iova + (ulong)i * sz, sz) != sz)
                 {
                     Warn();
                     return Outcome.Fail(Errno.EINVAL, "arm_v7s_init_pte: could not unmap the L2 table being replaced (io-pgtable-arm-v7s.c)");
@@ -254,7 +269,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
         uint pte = ProtToPte(prot, lvl);
         if (num > 1) pte = ToCont(pte, lvl);
         pte |= PaddrToPte(paddr, lvl);
-        for (int i = 0; i < num; i++) Write(table, idx + (ulong)i, pte);
+        table.AsSpan((int)idx, num).Fill(pte);
         return Outcome.Success;
     }
 
@@ -265,7 +280,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
         ulong unmapped = 0;
         while (pgcount-- > 0)
         {
-            var r = UnmapOne(iova, pgsize, 1, _l1);
+            var r = UnmapOne(iova, pgsize);
             if (r == 0) break;
             unmapped += pgsize;
             iova += pgsize;
@@ -273,48 +288,60 @@ public sealed class ArmV7sPageTable : IIoPageTable
         return unmapped;
     }
 
-    private ulong UnmapOne(ulong iova, ulong size, int lvl, ulong table)
+    /// <summary>__arm_v7s_unmap from level 1: reads all target entries before clearing any.</summary>
+    private ulong UnmapOne(ulong iova, ulong size)
     {
-        int num = (int)(size >> LvlShift(lvl));
-        ulong idx = LvlIdx(iova, lvl);
-        int check = Math.Max(num, 1);
-        Span<uint> ptes = stackalloc uint[Math.Max(check, ContPages)];
-        for (int i = 0; i < check; i++)
+        ulong i1 = (iova >> 20) & _l1Mask;
+        int num1 = (int)(size >> 20);
+        if (num1 > 0)
         {
-            ptes[i] = Read(table, idx + (ulong)i);
-            if (!IsValid(ptes[i])) { Warn(); return 0; }
-        }
-        if (num <= 1 && IsCont(ptes[0], lvl)) { Warn("partial-large"); return 0; }
-        if (num > 0)
-        {
-            for (int i = 0; i < num; i++)
+            if (i1 + (ulong)num1 > (ulong)_l1e.Length) { Warn(); return 0; }
+            for (int i = 0; i < num1; i++)
+                if (!IsValid(_l1e[i1 + (ulong)i])) { Warn(); return 0; }
+            if (num1 == 1 && IsCont(_l1e[i1], 1)) { Warn("partial-large"); return 0; }
+            for (int i = 0; i < num1; i++)
             {
-                Write(table, idx + (ulong)i, 0);
-                if (IsTable(ptes[i], lvl))
-                {
-                    _alloc.FreeKernel(TableOf(ptes[i]), L2Bytes);
-                    _tableBytes -= L2Bytes;
-                }
+                ulong k = i1 + (ulong)i;
+                uint old = _l1e[k];
+                _l1e[k] = 0;
+                if (IsTable(old, 1)) FreeL2(k);
             }
             return size;
         }
-        if (lvl == 1 && !IsTable(ptes[0], lvl)) { Warn("partial-large"); return 0; }
-        return UnmapOne(iova, size, lvl + 1, TableOf(ptes[0]));
+        uint pte = _l1e[i1];
+        if (!IsValid(pte)) { Warn(); return 0; }
+        if (IsCont(pte, 1) || !IsTable(pte, 1)) { Warn("partial-large"); return 0; }
+        var l2 = _l2[i1]!;
+        ulong i2 = (iova >> 12) & 0xff;
+        int num2 = (int)(size >> 12);
+        if (num2 == 0 || i2 + (ulong)num2 > 256) { Warn(); return 0; }
+        for (int i = 0; i < num2; i++)
+            if (!IsValid(l2[i2 + (ulong)i])) { Warn(); return 0; }
+        if (num2 == 1 && IsCont(l2[i2], 2)) { Warn("partial-large"); return 0; }
+        l2.AsSpan((int)i2, num2).Clear();
+        return size;
+    }
+
+    private void FreeL2(ulong i1)
+    {
+        _mem.Unmap(_l2Pa[i1], L2Bytes);
+        _alloc.FreeKernel(_l2Pa[i1], L2Bytes);
+        _l2[i1] = null;
+        _tableBytes -= L2Bytes;
     }
 
     // ----- lookup (arm_v7s_iova_to_phys) -----
     public ulong IovaToPhys(ulong iova)
     {
-        ulong table = _l1;
-        int lvl = 0;
-        uint pte;
-        do
+        ulong i1 = (iova >> 20) & _l1Mask;
+        uint pte = _l1e[i1];
+        int lvl = 1;
+        if ((pte & 3) == TypeTable)
         {
-            lvl++;
-            pte = Read(table, LvlIdx(iova, lvl));
-            table = TableOf(pte);
-        } while (IsTable(pte, lvl));
-        if (!IsValid(pte)) return 0;
+            pte = _l2[i1]![(iova >> 12) & 0xff];
+            lvl = 2;
+        }
+        if ((pte & 3) == 0) return 0;
         uint mask = LvlMask(lvl);
         if (IsCont(pte, lvl)) mask = (uint)(mask * (ulong)ContPages);
         return PteToPaddr(pte, lvl) | (iova & ~(ulong)mask & 0xffff_ffffUL);
@@ -324,13 +351,12 @@ public sealed class ArmV7sPageTable : IIoPageTable
     {
         var steps = new List<WalkStep>(2);
         ulong idx1 = LvlIdx(iova, 1);
-        uint l1 = Read(_l1, idx1);
+        uint l1 = _l1e[idx1];
         steps.Add(new WalkStep(1, idx1, l1, _l1));
         if (IsTable(l1, 1))
         {
-            ulong t = TableOf(l1);
             ulong idx2 = LvlIdx(iova, 2);
-            steps.Add(new WalkStep(2, idx2, Read(t, idx2), t));
+            steps.Add(new WalkStep(2, idx2, _l2[idx1]![idx2], TableOf(l1)));
         }
         return steps;
     }
@@ -340,14 +366,14 @@ public sealed class ArmV7sPageTable : IIoPageTable
         ulong n1 = 1UL << _l1Bits;
         for (ulong i = 0; i < n1; i++)
         {
-            uint pte = Read(_l1, i);
+            uint pte = _l1e[i];
             if (!IsValid(pte)) continue;
             if (IsTable(pte, 1))
             {
-                ulong t = TableOf(pte);
+                var t = _l2[i]!;
                 for (ulong j = 0; j < 256; j++)
                 {
-                    uint p2 = Read(t, j);
+                    uint p2 = t[j];
                     if (!IsValid(p2)) continue;
                     bool cont = IsCont(p2, 2);
                     if (cont && (j & 15) != 0) continue;
