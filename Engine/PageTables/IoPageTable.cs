@@ -10,9 +10,13 @@ public enum PgtableQuirks
     None = 0,
     ArmNs = 1 << 0,
     NoPerms = 1 << 1,
+    ArmTtbr1 = 1 << 2,
     ArmMtkExt = 1 << 3,
     ArmMtkTtbrExt = 1 << 4,
+    ArmOuterWbwa = 1 << 5,
+    ArmHd = 1 << 6,
     NoWarn = 1 << 7,
+    ArmS2Fwb = 1 << 8,
 }
 
 /// <summary>struct io_pgtable_cfg: what the driver asked for, narrowed by the format at allocation.</summary>
