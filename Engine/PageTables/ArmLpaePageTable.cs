@@ -363,6 +363,22 @@ public sealed class ArmLpaePageTable : IIoPageTable
         }
     }
 
+    public string Describe(ulong pte, int level)
+    {
+        if ((pte & 3) == 0) return "invalid";
+        if (!IsLeaf(pte, level)) return $"table → {Hex.Of(PteToPaddr(pte))}" + ((pte & NsTable) != 0 ? " NSTABLE" : "");
+        var f = new List<string> { $"{(level == MaxLevels - 1 ? "page" : "block")} {Hex.Size(BlockSize(level))}", "pa " + Hex.Of(PteToPaddr(pte)) };
+        if (Stage == LpaeStage.S1)
+            f.Add($"AttrIndx={(pte >> 2) & 7} AP[2:1]={(pte >> 6) & 3} nG={(pte >> 11) & 1}");
+        else
+            f.Add($"MemAttr={Hex.Of((pte >> 2) & 0xf)} HAP={(pte >> 6) & 3}");
+        f.Add($"SH={(pte >> 8) & 3} AF={(pte >> 10) & 1}");
+        if ((pte & Xn) != 0) f.Add("XN");
+        if ((pte & Ns) != 0 && Stage == LpaeStage.S1) f.Add("NS");
+        if ((pte & Dbm) != 0 && Stage == LpaeStage.S1) f.Add("DBM");
+        return string.Join(", ", f);
+    }
+
     private Prot DecodeProt(ulong pte)
     {
         Prot p;

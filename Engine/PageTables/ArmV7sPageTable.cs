@@ -393,6 +393,31 @@ public sealed class ArmV7sPageTable : IIoPageTable
         }
     }
 
+    public string Describe(ulong pte64, int level)
+    {
+        uint pte = (uint)pte64;
+        if (!IsValid(pte)) return "invalid";
+        if (IsTable(pte, level))
+            return $"table → {Hex.Of(TableOf(pte))}" + ((pte & NsTable) != 0 && (Cfg.Quirks & PgtableQuirks.ArmNs) != 0 ? " NSTABLE" : "");
+        int shift = level == 1 ? 10 : 4;
+        uint attr = (pte >> shift) & 0xff;
+        bool largeL2 = level == 2 && (pte & 3) == TypeLargePage;
+        string type = level == 1 ? (IsCont(pte, 1) ? "supersection 16M ×16" : "section 1M") : largeL2 ? "large page 64K ×16" : "small page 4K";
+        uint tex = largeL2 ? (pte >> 12) & 7 : (attr >> 2) & 7;
+        var f = new List<string> { type, "pa " + Hex.Of(PteToPaddr(pte, level)) };
+        bool mtk = Mtk;
+        if ((Cfg.Quirks & PgtableQuirks.NoPerms) == 0)
+        {
+            f.Add($"AF={attr & 1} AP1={(attr >> 1) & 1} AP2={(attr >> 5) & 1}");
+            bool xn = level == 1 ? (pte & (1u << 4)) != 0 : largeL2 ? (pte & (1u << 15)) != 0 : (pte & 1u) != 0;
+            if (xn) f.Add("XN");
+        }
+        f.Add($"TEX={tex} C={(pte >> 3) & 1} B={(pte >> 2) & 1} S={(attr >> 6) & 1} nG={(attr >> 7) & 1}");
+        if (level == 1 && (pte & NsSection) != 0) f.Add("NS");
+        if (mtk && MtkHigh(pte) != 0) f.Add($"MTK PA[34:32]={MtkHigh(pte) >> 32}");
+        return string.Join(", ", f);
+    }
+
     /// <summary>What a walker grants for a leaf: with NO_PERMS every mapping is read/write.</summary>
     private Prot DecodeProt(uint pte, int lvl)
     {

@@ -46,6 +46,8 @@ public interface IIoPageTable
     IReadOnlyList<WalkStep> Walk(ulong iova);
     /// <summary>Every leaf in ascending IOVA order (replicated entries reported once).</summary>
     IEnumerable<Leaf> Leaves();
+    /// <summary>A descriptor's fields in words: type, attributes, output address.</summary>
+    string Describe(ulong pte, int level);
     /// <summary>Bytes of table memory currently allocated.</summary>
     ulong TableBytes { get; }
 }

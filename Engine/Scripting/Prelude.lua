@@ -23,7 +23,7 @@ end
 
 -- handles ---------------------------------------------------------------------------------------
 local ids = setmetatable({}, { __mode = "k" })
-local cache = { device = {}, group = {}, domain = {}, iommu = {}, iovad = {} }
+local cache = { device = {}, group = {}, domain = {}, iommu = {}, iovad = {}, pgtable = {} }
 local mts = {}
 
 local function handle(kind, id)
@@ -278,12 +278,37 @@ function expect.fault(result, fault, msg)
     (not passed) and ("no fault: the access returned " .. show(result)) or nil)
 end
 
+-- pgtable ---------------------------------------------------------------------------------------
+define("pgtable", {
+  name = function(id) return raw.name("pgtable", id) end,
+  cfg = function(id) return raw.pgtable_info(id).cfg end,
+  warnings = function(id) return raw.pgtable_info(id).warnings end,
+  format = function(id) return raw.pgtable_info(id).format end,
+  ttbr = function(id) return raw.pgtable_info(id).ttbr end,
+}, {})
+local function ops(v, n, f) return id_of("pgtable", v, n, f) end
+pgtable = {
+  alloc = function(fmt, cfg)
+    local r = pack(raw.pgtable_alloc(fmt, cfg))
+    if r[1] and r[2] ~= nil then r[2] = handle("pgtable", r[2]) end
+    return check(r)
+  end,
+  map_pages = function(o, iova, pa, pgsize, pgcount, prot) return check(pack(raw.pgtable_map(ops(o, 1, "map_pages"), iova, pa, pgsize, pgcount, prot))) end,
+  unmap_pages = function(o, iova, pgsize, pgcount) return check(pack(raw.pgtable_unmap(ops(o, 1, "unmap_pages"), iova, pgsize, pgcount))) end,
+  iova_to_phys = function(o, iova) return check(pack(raw.pgtable_iova_to_phys(ops(o, 1, "iova_to_phys"), iova))) end,
+  walk = function(o, iova) return check(pack(raw.pgtable_walk(ops(o, 1, "walk"), iova))) end,
+}
+
 -- report ----------------------------------------------------------------------------------------
 report = {
   note = function(text) return check(pack(raw.report_note(text))) end,
   section = function(title) return check(pack(raw.report_section(title))) end,
   mappings = function(d) return check(pack(raw.report_mappings(dom(d, 1, "mappings")))) end,
-  pagetable = function(d, iova, size) return check(pack(raw.report_pagetable(dom(d, 1, "pagetable"), iova, size))) end,
+  pagetable = function(d, iova, size)
+    local h = ids[d]
+    if h and h.kind == "pgtable" then return check(pack(raw.pgtable_report(h.id, iova, size))) end
+    return check(pack(raw.report_pagetable(dom(d, 1, "pagetable"), iova, size)))
+  end,
 }
 
 -- require, load, setmetatable -------------------------------------------------------------------

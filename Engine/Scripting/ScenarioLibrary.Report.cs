@@ -96,16 +96,32 @@ internal sealed partial class ScenarioLibrary
         if (!l.IsNoneOrNil(2) && !Addr(l, 2, "pagetable", 2, out start, out var m)) return m;
         if (!l.IsNoneOrNil(3) && !Addr(l, 3, "pagetable", 3, out size, out m)) return m;
         if (l.IsNoneOrNil(3) && !l.IsNoneOrNil(2)) size = 0x1000;
-        var rows = new List<string[]>();
-        foreach (var leaf in d.PageTable.Leaves())
-        {
-            if (leaf.Iova + leaf.Size <= start || (size != ulong.MaxValue && leaf.Iova >= start + size)) continue;
-            foreach (var st in d.PageTable.Walk(leaf.Iova))
-                rows.Add([$"L{st.Level}", st.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Hex.Of(st.TablePa), $"0x{st.Pte:x8}",
-                          st.Level == 1 && (st.Pte & 3) == 1 ? "table" : $"{Hex.Of(leaf.Iova)}+{Hex.Size(leaf.Size)} → {Hex.Of(leaf.Pa)} {ProtText.Format(leaf.Prot)}"]);
-            if (rows.Count > 512) break;
-        }
-        _log.Table(Line(s), $"Page table of {d.Name} ({d.PageTable.Format}, TTBR {Hex.Of(d.PageTable.Ttbr)})", ["level", "index", "table", "descriptor", "maps"], rows);
+        var rows = PagetableRows(d.PageTable, start, size);
+        _log.Table(Line(s), $"Page table of {d.Name} ({d.PageTable.Format}, TTBR {Hex.Of(d.PageTable.Ttbr)})", PagetableHeader, rows);
         return Values(l);
     });
+
+    private static readonly string[] PagetableHeader = ["level", "index", "table", "descriptor", "fields", "maps"];
+
+    /// <summary>Every descriptor on the way to each leaf in [start, start + size): level, index, table, raw value, decoded fields, range.</summary>
+    private static List<string[]> PagetableRows(PageTables.IIoPageTable pt, ulong start, ulong size)
+    {
+        var rows = new List<string[]>();
+        var seen = new HashSet<(int, ulong, ulong)>();
+        foreach (var leaf in pt.Leaves())
+        {
+            if (leaf.Iova + leaf.Size <= start || (size != ulong.MaxValue && leaf.Iova >= start + size)) continue;
+            var walk = pt.Walk(leaf.Iova);
+            foreach (var st in walk)
+            {
+                if (!seen.Add((st.Level, st.Index, st.TablePa))) continue;
+                bool isLeaf = st == walk[^1];
+                rows.Add([$"L{st.Level}", st.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Hex.Of(st.TablePa),
+                          pt.Format == "arm-v7s" ? $"0x{st.Pte:x8}" : $"0x{st.Pte:x16}", pt.Describe(st.Pte, st.Level),
+                          isLeaf ? $"[{Hex.Of(leaf.Iova)}, {Hex.Of(leaf.Iova + leaf.Size - 1)}] → {Hex.Of(leaf.Pa)} {ProtText.Format(leaf.Prot)}" : ""]);
+            }
+            if (rows.Count > 512) break;
+        }
+        return rows;
+    }
 }

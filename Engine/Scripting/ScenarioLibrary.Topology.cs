@@ -20,6 +20,7 @@ internal sealed partial class ScenarioLibrary
             "group" => _core.Groups[id].Name,
             "domain" => _domainIds[id].Name,
             "iovad" => IovadName(id),
+            "pgtable" => PtName(id),
             _ => _core.Soc.Iommus[id].Name,
         });
         return 1;

@@ -1,0 +1,21 @@
+report.section("ARMv7s through the IOMMU core (MT8365 DMA domain)")
+local display = soc.device("display")
+local d = display.group.default_domain
+expect.ok(iommu.map(d, 0x10000000, 0x40010000, SZ_64K, "rw"), "a 64 KiB large page")
+expect.eq(iommu.unmap(d, 0x10001000, SZ_4K), 0, "iommu_unmap of one 4 KiB page inside it unmaps nothing")
+expect.eq(iommu.iova_to_phys(d, 0x10001000), 0x40011000, "the large page is still there")
+expect.eq(iommu.unmap(d, 0x10000000, SZ_64K), SZ_64K, "unmapping the whole large page works")
+
+report.section("ARMv7s supersection, directly")
+local v7s = pgtable.alloc("arm-v7s", { ias = 32, oas = 32 })
+pgtable.map_pages(v7s, 0x1000000, 0x41000000, SZ_16M, 1, "rw")
+expect.eq(pgtable.unmap_pages(v7s, 0x1100000, SZ_1M, 1), 0, "1 MiB of a 16 MiB supersection: refused")
+expect.eq(v7s.warnings, 1, "WARN_ONCE printed")
+expect.eq(pgtable.unmap_pages(v7s, 0x1200000, SZ_4K, 1), 0, "4 KiB of it: refused too (WARN_ONCE stays quiet)")
+expect.eq(v7s.warnings, 1)
+
+report.section("Arm LPAE block")
+local s1 = pgtable.alloc("arm-lpae-s1", { ias = 48, oas = 48 })
+pgtable.map_pages(s1, 0x40000000, 0x80000000, SZ_2M, 1, "rw")
+expect.eq(pgtable.unmap_pages(s1, 0x40001000, SZ_4K, 1), 0, "4 KiB of a 2 MiB block: refused")
+expect.eq(pgtable.iova_to_phys(s1, 0x40001000), 0x80001000, "the block is intact")
