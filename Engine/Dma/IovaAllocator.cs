@@ -1,5 +1,7 @@
 using System.Numerics;
 
+using System.Runtime.CompilerServices;
+
 namespace ScenarioEngine.Dma;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using ScenarioEngine.Model;
 
+using System.Runtime.CompilerServices;
+
 namespace ScenarioEngine.Kernel;
 
 /// <summary>

@@ -21,6 +21,12 @@ public static class ProtText
 {
     public static bool TryParse(string text, out Prot prot)
     {
+        switch (text)
+        {
+            case "rw": prot = Prot.Read | Prot.Write; return true;
+            case "r": prot = Prot.Read; return true;
+            case "w": prot = Prot.Write; return true;
+        }
         prot = Prot.None;
         var parts = text.Split('|');
         switch (parts[0].Trim())

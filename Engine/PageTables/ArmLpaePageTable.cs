@@ -3,6 +3,8 @@ using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
+using System.Runtime.CompilerServices;
+
 namespace ScenarioEngine.PageTables;
 
 public enum LpaeStage { S1 = 1, S2 = 2 }
@@ -54,6 +56,8 @@ public sealed class ArmLpaePageTable : IIoPageTable
     private readonly bool _noWarn;
     private readonly HashSet<string> _warnedOnce = new();
     private ulong _tableBytes;
+    private Prot _lastProt = (Prot)(-1);
+    private ulong _lastPte;
 
     public LpaeStage Stage { get; }
     public string Format => Stage == LpaeStage.S1 ? "arm-lpae-s1" : "arm-lpae-s2";
@@ -76,6 +80,11 @@ public sealed class ArmLpaePageTable : IIoPageTable
         _granule = 8UL << bpl;
         _tableLimit = 1UL << cfg.Oas;
         _noWarn = (cfg.Quirks & PgtableQuirks.NoWarn) != 0;
+        for (int l = 0; l < MaxLevels; l++)
+        {
+            _shift[l] = (MaxLevels - l) * bpl + 3;
+            _idxMask[l] = (1UL << (bpl + (l == startLevel ? pgdBits - bpl : 0))) - 1;
+        }
         _pgd = new Table(1 << pgdBits, startLevel == MaxLevels - 1) { Pa = pgdPa };
         mem.Map(pgdPa, _pgd.E);
         _tableBytes = Math.Max(8UL << pgdBits, 64);
@@ -134,10 +143,12 @@ public sealed class ArmLpaePageTable : IIoPageTable
         (granule == 0x1000 && start == 0 && oas is 40 or 42) || (granule == 0x4000 && start == 1 && oas == 40);
 
     // ----- geometry -----
-    private int LvlShift(int l) => (MaxLevels - l) * _bpl + 3;
-    private ulong BlockSize(int l) => 1UL << LvlShift(l);
-    private int LvlIdx(ulong iova, int l) =>
-        (int)((iova >> LvlShift(l)) & ((1UL << (_bpl + (l == _startLevel ? _pgdBits - _bpl : 0))) - 1));
+    // ARM_LPAE_LVL_SHIFT, ARM_LPAE_BLOCK_SIZE and the ARM_LPAE_LVL_IDX mask, per level, computed once
+    private readonly int[] _shift = new int[MaxLevels];
+    private readonly ulong[] _idxMask = new ulong[MaxLevels];
+    private int LvlShift(int l) => _shift[l];
+    private ulong BlockSize(int l) => 1UL << _shift[l];
+    private int LvlIdx(ulong iova, int l) => (int)((iova >> _shift[l]) & _idxMask[l]);
     private int PtesPerTable => 1 << _bpl;
     private int MaxEntries(int i) => PtesPerTable - (i & (PtesPerTable - 1));
     private static bool IsLeaf(ulong pte, int lvl) => lvl == MaxLevels - 1 ? (pte & 3) == TypePage : (pte & 3) == TypeBlock;
@@ -201,7 +212,8 @@ public sealed class ArmLpaePageTable : IIoPageTable
         }
         if ((prot & (Prot.Read | Prot.Write)) == 0)
             return Outcome.Fail(Errno.EINVAL, "arm_lpae_map_pages: prot has neither READ nor WRITE (io-pgtable-arm.c)");
-        ulong pte = ProtToPte(prot);
+        if (prot != _lastProt) { _lastPte = ProtToPte(prot); _lastProt = prot; }
+        ulong pte = _lastPte;
         var t = _pgd;
         for (int lvl = _startLevel; ; lvl++)
         {

@@ -2,6 +2,8 @@ using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
+using System.Runtime.CompilerServices;
+
 namespace ScenarioEngine.PageTables;
 
 /// <summary>
@@ -37,6 +39,14 @@ public sealed class ArmV7sPageTable : IIoPageTable
     /// <summary>The level-2 table behind each level-1 table entry (null elsewhere), with its physical address.</summary>
     private readonly uint[]?[] _l2;
     private readonly ulong[] _l2Pa;
+    private (Prot Prot, uint Pte) _protL1 = ((Prot)(-1), 0), _protL2 = ((Prot)(-1), 0);
+
+    /// <summary>arm_v7s_prot_to_pte, remembered for the last prot per level (map calls repeat it).</summary>
+    private uint ProtPte(Prot prot, int lvl, ref (Prot Prot, uint Pte) cache)
+    {
+        if (cache.Prot != prot) cache = (prot, ProtToPte(prot, lvl));
+        return cache.Pte;
+    }
     private readonly HashSet<string> _warnedOnce = new();
     private ulong _tableBytes;
 
@@ -266,7 +276,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
                 return Outcome.Fail(Errno.EEXIST, $"arm_v7s_init_pte: {Hex.Of(iova + (ulong)i * sz)} is already mapped (io-pgtable-arm-v7s.c)");
             }
         }
-        uint pte = ProtToPte(prot, lvl);
+        uint pte = lvl == 1 ? ProtPte(prot, 1, ref _protL1) : ProtPte(prot, 2, ref _protL2);
         if (num > 1) pte = ToCont(pte, lvl);
         pte |= PaddrToPte(paddr, lvl);
         table.AsSpan((int)idx, num).Fill(pte);

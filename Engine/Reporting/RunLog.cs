@@ -19,6 +19,22 @@ public sealed class RunLog
     public string? Chunk { get; set; }
     public IReadOnlyList<Expectation> Expectations => _expectations;
 
+    /// <summary>
+    /// Folds a call into the previous row when it continues it (same line and chunk, call, outcome and
+    /// result); lets hot callers skip formatting their arguments. False means: record a new row.
+    /// </summary>
+    public bool TryCoalesce(int line, string name, string result, string? errno, string? why, ulong rangeLo, ulong rangeHi)
+    {
+        if (_items.Count == 0 || _items[^1] is not Step last || last.Line != line || last.Chunk != Chunk || !ReferenceEquals(last.Name, name) && last.Name != name
+            || last.Errno != errno || last.Why != why || last.Result != result || last.RangeLo is null)
+            return false;
+        last.Count++;
+        last.ArgsVary = true;
+        last.RangeLo = Math.Min(last.RangeLo.Value, rangeLo);
+        last.RangeHi = Math.Max(last.RangeHi!.Value, rangeHi);
+        return true;
+    }
+
     public void Step(int line, string name, string args, string result, string? errno, string? why, ulong? rangeLo = null, ulong? rangeHi = null)
     {
         if (_items.Count > 0 && _items[^1] is Step last && last.Line == line && last.Chunk == Chunk && last.Name == name && last.Errno == errno && last.Why == why)

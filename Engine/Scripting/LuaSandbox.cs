@@ -190,17 +190,12 @@ public sealed class LuaSandbox : IDisposable
     }
 
     /// <summary>The innermost frame of a user chunk on a (stopped) thread: its chunk name and current line.</summary>
-    public static (string? Chunk, int Line) TopUserFrame(Lua thread)
-    {
-        var ar = new LuaDebug();
-        for (int level = 0; level < 200 && thread.GetStack(level, ref ar) != 0; level++)
-        {
-            thread.GetInfo("Sl", ref ar);
-            if (ar.CurrentLine > 0 && ar.Source is { } src && src.StartsWith('@'))
-                return (src[1..], ar.CurrentLine);
-        }
-        return (null, 0);
-    }
+    private readonly LuaFrames.Cache _frames = new();
+
+    public (string? Chunk, int Line) TopUserFrame(Lua thread) => LuaFrames.UserFrame(thread.Handle, _frames);
+
+    /// <summary>The calling script frame, for the library (same cache as the sandbox's own errors).</summary>
+    public (string? Chunk, int Line) UserFrame(IntPtr state) => LuaFrames.UserFrame(state, _frames);
 
     private void Hook(IntPtr statePtr, IntPtr ar)
     {

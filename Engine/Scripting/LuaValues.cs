@@ -10,6 +10,7 @@ internal static class LuaValues
     /// <summary>An integer argument: a Lua integer, an integral float, or a string in CONTRACT §2 syntax.</summary>
     public static bool TryU64(Lua l, int idx, out ulong v)
     {
+        if (l.ToIntegerX(idx) is { } n) { v = (ulong)n; return true; } // integers, integral floats, numeric strings
         v = 0;
         switch (l.Type(idx))
         {

@@ -21,6 +21,16 @@ local function check(r)
   return unpack(r, 2, r.n)
 end
 
+-- The allocation-free form for API functions that end in `return ret(raw.x(...))`: a tail call, so
+-- level 2 is the script's line. (Raw functions return at most three values after the flag.)
+local function ret(ok, a, b, c)
+  if not ok then
+    if b == "oops" then error(OOPS .. a, 0) end
+    error(a, 2)
+  end
+  return a, b, c
+end
+
 -- handles ---------------------------------------------------------------------------------------
 local ids = setmetatable({}, { __mode = "k" })
 local cache = { device = {}, group = {}, domain = {}, iommu = {}, iovad = {}, pgtable = {} }
@@ -75,13 +85,13 @@ end
 -- devices ---------------------------------------------------------------------------------------
 local dev_methods = {}
 function dev_methods.read(dev, iova, size)
-  return check(pack(raw.dev_access(id_of("device", dev, 1, "read"), iova, size, false, "read")))
+  return ret(raw.dev_access(id_of("device", dev, 1, "read"), iova, size, false, "read"))
 end
 function dev_methods.write(dev, iova, size)
-  return check(pack(raw.dev_access(id_of("device", dev, 1, "write"), iova, size, true, "write")))
+  return ret(raw.dev_access(id_of("device", dev, 1, "write"), iova, size, true, "write"))
 end
 function dev_methods.boot_firmware(dev)
-  return check(pack(raw.dev_boot(id_of("device", dev, 1, "boot_firmware"))))
+  return ret(raw.dev_boot(id_of("device", dev, 1, "boot_firmware")))
 end
 function dev_methods.stream()
   error("dev:stream is not modelled yet (IOTLB traffic model)", 2)
@@ -114,7 +124,7 @@ define("domain", {
     return { start = s, last = l }
   end,
 }, {
-  mappings = function(d) return check(pack(raw.dom_mappings(id_of("domain", d, 1, "mappings")))) end,
+  mappings = function(d) return ret(raw.dom_mappings(id_of("domain", d, 1, "mappings"))) end,
 })
 
 define("iommu", {
@@ -134,7 +144,7 @@ function soc_fns.device(name) return handle("device", check(pack(raw.dev_find(na
 function soc_fns.devices() return list_of("device", raw.all("device")) end
 function soc_fns.iommu(name) return handle("iommu", check(pack(raw.iommu_find(name)))) end
 function soc_fns.groups() return list_of("group", raw.all("group")) end
-function soc_fns.reserved(name) return check(pack(raw.reserved(name))) end
+function soc_fns.reserved(name) return ret(raw.reserved(name)) end
 do
   local mt = { __index = function(_, k)
       if k == "name" then return (raw.soc_name()) end
@@ -156,44 +166,44 @@ end
 
 iommu = {
   domain_alloc = function(d, t) return check(with_domain(pack(raw.domain_alloc(dev(d, 1, "domain_alloc"), t)))) end,
-  domain_free = function(d) return check(pack(raw.domain_free(dom(d, 1, "domain_free")))) end,
-  attach_device = function(d, v) return check(pack(raw.attach_device(dom(d, 1, "attach_device"), dev(v, 2, "attach_device")))) end,
-  detach_device = function(d, v) return check(pack(raw.detach_device(dom(d, 1, "detach_device"), dev(v, 2, "detach_device")))) end,
-  attach_group = function(d, g) return check(pack(raw.attach_group(dom(d, 1, "attach_group"), grp(g, 2, "attach_group")))) end,
-  detach_group = function(d, g) return check(pack(raw.detach_group(dom(d, 1, "detach_group"), grp(g, 2, "detach_group")))) end,
-  group_claim_dma_owner = function(g) return check(pack(raw.claim(grp(g, 1, "group_claim_dma_owner")))) end,
-  group_release_dma_owner = function(g) return check(pack(raw.release(grp(g, 1, "group_release_dma_owner")))) end,
+  domain_free = function(d) return ret(raw.domain_free(dom(d, 1, "domain_free"))) end,
+  attach_device = function(d, v) return ret(raw.attach_device(dom(d, 1, "attach_device"), dev(v, 2, "attach_device"))) end,
+  detach_device = function(d, v) return ret(raw.detach_device(dom(d, 1, "detach_device"), dev(v, 2, "detach_device"))) end,
+  attach_group = function(d, g) return ret(raw.attach_group(dom(d, 1, "attach_group"), grp(g, 2, "attach_group"))) end,
+  detach_group = function(d, g) return ret(raw.detach_group(dom(d, 1, "detach_group"), grp(g, 2, "detach_group"))) end,
+  group_claim_dma_owner = function(g) return ret(raw.claim(grp(g, 1, "group_claim_dma_owner"))) end,
+  group_release_dma_owner = function(g) return ret(raw.release(grp(g, 1, "group_release_dma_owner"))) end,
   get_domain_for_dev = function(v) return handle("domain", check(pack(raw.get_domain_for_dev(dev(v, 1, "get_domain_for_dev"))))) end,
-  map = function(d, iova, pa, size, prot) return check(pack(raw.map(dom(d, 1, "map"), iova, pa, size, prot))) end,
-  unmap = function(d, iova, size) return check(pack(raw.unmap(dom(d, 1, "unmap"), iova, size, false))) end,
-  unmap_fast = function(d, iova, size) return check(pack(raw.unmap(dom(d, 1, "unmap_fast"), iova, size, true))) end,
-  iotlb_sync = function(d) return check(pack(raw.iotlb_sync(dom(d, 1, "iotlb_sync")))) end,
-  flush_iotlb_all = function(d) return check(pack(raw.flush_iotlb_all(dom(d, 1, "flush_iotlb_all")))) end,
-  iova_to_phys = function(d, iova) return check(pack(raw.iova_to_phys(dom(d, 1, "iova_to_phys"), iova))) end,
-  get_resv_regions = function(v) return check(pack(raw.get_resv_regions(dev(v, 1, "get_resv_regions")))) end,
-  walk = function(d, iova) return check(pack(raw.walk(dom(d, 1, "walk"), iova))) end,
+  map = function(d, iova, pa, size, prot) return ret(raw.map(dom(d, 1, "map"), iova, pa, size, prot)) end,
+  unmap = function(d, iova, size) return ret(raw.unmap(dom(d, 1, "unmap"), iova, size, false)) end,
+  unmap_fast = function(d, iova, size) return ret(raw.unmap(dom(d, 1, "unmap_fast"), iova, size, true)) end,
+  iotlb_sync = function(d) return ret(raw.iotlb_sync(dom(d, 1, "iotlb_sync"))) end,
+  flush_iotlb_all = function(d) return ret(raw.flush_iotlb_all(dom(d, 1, "flush_iotlb_all"))) end,
+  iova_to_phys = function(d, iova) return ret(raw.iova_to_phys(dom(d, 1, "iova_to_phys"), iova)) end,
+  get_resv_regions = function(v) return ret(raw.get_resv_regions(dev(v, 1, "get_resv_regions"))) end,
+  walk = function(d, iova) return ret(raw.walk(dom(d, 1, "walk"), iova)) end,
   set_fault_handler = function() error("iommu.set_fault_handler is not modelled yet (fault interrupt path)", 2) end,
 }
 
 -- mem, sim --------------------------------------------------------------------------------------
 mem = {
-  alloc = function(size, align) return check(pack(raw.mem_alloc(size, align))) end,
-  free = function(pa, size) return check(pack(raw.mem_free(pa, size))) end,
-  carveout = function(name) return check(pack(raw.mem_carveout(name))) end,
+  alloc = function(size, align) return ret(raw.mem_alloc(size, align)) end,
+  free = function(pa, size) return ret(raw.mem_free(pa, size)) end,
+  carveout = function(name) return ret(raw.mem_carveout(name)) end,
 }
 sim = {
-  events = function() return check(pack(raw.sim_events())) end,
-  advance = function(ms) return check(pack(raw.sim_advance(ms))) end,
+  events = function() return ret(raw.sim_events()) end,
+  advance = function(ms) return ret(raw.sim_advance(ms)) end,
 }
 
 -- dma -------------------------------------------------------------------------------------------
 dma = {
-  set_mask = function(d, bits, which) return check(pack(raw.dma_set_mask(dev(d, 1, "set_mask"), bits, which))) end,
-  alloc_coherent = function(d, size) return check(pack(raw.dma_alloc_coherent(dev(d, 1, "alloc_coherent"), size))) end,
-  free_coherent = function(d, size, iova) return check(pack(raw.dma_free_coherent(dev(d, 1, "free_coherent"), size, iova))) end,
-  map_single = function(d, pa, size, dir) return check(pack(raw.dma_map_single(dev(d, 1, "map_single"), pa, size, dir))) end,
-  unmap_single = function(d, iova, size, dir) return check(pack(raw.dma_unmap_single(dev(d, 1, "unmap_single"), iova, size, dir))) end,
-  map_sg = function(d, sg, dir) return check(pack(raw.dma_map_sg(dev(d, 1, "map_sg"), sg, dir))) end,
+  set_mask = function(d, bits, which) return ret(raw.dma_set_mask(dev(d, 1, "set_mask"), bits, which)) end,
+  alloc_coherent = function(d, size) return ret(raw.dma_alloc_coherent(dev(d, 1, "alloc_coherent"), size)) end,
+  free_coherent = function(d, size, iova) return ret(raw.dma_free_coherent(dev(d, 1, "free_coherent"), size, iova)) end,
+  map_single = function(d, pa, size, dir) return ret(raw.dma_map_single(dev(d, 1, "map_single"), pa, size, dir)) end,
+  unmap_single = function(d, iova, size, dir) return ret(raw.dma_unmap_single(dev(d, 1, "unmap_single"), iova, size, dir)) end,
+  map_sg = function(d, sg, dir) return ret(raw.dma_map_sg(dev(d, 1, "map_sg"), sg, dir)) end,
 }
 
 -- iova ------------------------------------------------------------------------------------------
@@ -201,16 +211,16 @@ define("iovad", { name = function(id) return raw.name("iovad", id) end }, {})
 local function iovad(v, n, f) return id_of("iovad", v, n, f) end
 iova = {
   init_domain = function(granule, start_pfn) return handle("iovad", check(pack(raw.iova_init(granule, start_pfn)))) end,
-  alloc = function(d, size, limit_pfn, size_aligned) return check(pack(raw.iova_alloc(iovad(d, 1, "alloc"), size, limit_pfn, size_aligned))) end,
-  free = function(d, pfn) return check(pack(raw.iova_free(iovad(d, 1, "free"), pfn))) end,
-  reserve = function(d, lo, hi) return check(pack(raw.iova_reserve(iovad(d, 1, "reserve"), lo, hi))) end,
-  alloc_fast = function(d, size, limit_pfn, flush) return check(pack(raw.iova_alloc_fast(iovad(d, 1, "alloc_fast"), size, limit_pfn, flush))) end,
-  free_fast = function(d, pfn, size) return check(pack(raw.iova_free_fast(iovad(d, 1, "free_fast"), pfn, size))) end,
-  find = function(d, pfn) return check(pack(raw.iova_find(iovad(d, 1, "find"), pfn))) end,
-  flush_cpu_rcache = function(d) return check(pack(raw.iova_flush(iovad(d, 1, "flush_cpu_rcache"), false))) end,
-  flush_global_rcache = function(d) return check(pack(raw.iova_flush(iovad(d, 1, "flush_global_rcache"), true))) end,
-  dump = function(d) return check(pack(raw.iova_dump(iovad(d, 1, "dump")))) end,
-  state = function(d) return check(pack(raw.iova_state(iovad(d, 1, "state")))) end,
+  alloc = function(d, size, limit_pfn, size_aligned) return ret(raw.iova_alloc(iovad(d, 1, "alloc"), size, limit_pfn, size_aligned)) end,
+  free = function(d, pfn) return ret(raw.iova_free(iovad(d, 1, "free"), pfn)) end,
+  reserve = function(d, lo, hi) return ret(raw.iova_reserve(iovad(d, 1, "reserve"), lo, hi)) end,
+  alloc_fast = function(d, size, limit_pfn, flush) return ret(raw.iova_alloc_fast(iovad(d, 1, "alloc_fast"), size, limit_pfn, flush)) end,
+  free_fast = function(d, pfn, size) return ret(raw.iova_free_fast(iovad(d, 1, "free_fast"), pfn, size)) end,
+  find = function(d, pfn) return ret(raw.iova_find(iovad(d, 1, "find"), pfn)) end,
+  flush_cpu_rcache = function(d) return ret(raw.iova_flush(iovad(d, 1, "flush_cpu_rcache"), false)) end,
+  flush_global_rcache = function(d) return ret(raw.iova_flush(iovad(d, 1, "flush_global_rcache"), true)) end,
+  dump = function(d) return ret(raw.iova_dump(iovad(d, 1, "dump"))) end,
+  state = function(d) return ret(raw.iova_state(iovad(d, 1, "state"))) end,
 }
 
 -- expect ----------------------------------------------------------------------------------------
@@ -293,21 +303,21 @@ pgtable = {
     if r[1] and r[2] ~= nil then r[2] = handle("pgtable", r[2]) end
     return check(r)
   end,
-  map_pages = function(o, iova, pa, pgsize, pgcount, prot) return check(pack(raw.pgtable_map(ops(o, 1, "map_pages"), iova, pa, pgsize, pgcount, prot))) end,
-  unmap_pages = function(o, iova, pgsize, pgcount) return check(pack(raw.pgtable_unmap(ops(o, 1, "unmap_pages"), iova, pgsize, pgcount))) end,
-  iova_to_phys = function(o, iova) return check(pack(raw.pgtable_iova_to_phys(ops(o, 1, "iova_to_phys"), iova))) end,
-  walk = function(o, iova) return check(pack(raw.pgtable_walk(ops(o, 1, "walk"), iova))) end,
+  map_pages = function(o, iova, pa, pgsize, pgcount, prot) return ret(raw.pgtable_map(ops(o, 1, "map_pages"), iova, pa, pgsize, pgcount, prot)) end,
+  unmap_pages = function(o, iova, pgsize, pgcount) return ret(raw.pgtable_unmap(ops(o, 1, "unmap_pages"), iova, pgsize, pgcount)) end,
+  iova_to_phys = function(o, iova) return ret(raw.pgtable_iova_to_phys(ops(o, 1, "iova_to_phys"), iova)) end,
+  walk = function(o, iova) return ret(raw.pgtable_walk(ops(o, 1, "walk"), iova)) end,
 }
 
 -- report ----------------------------------------------------------------------------------------
 report = {
-  note = function(text) return check(pack(raw.report_note(text))) end,
-  section = function(title) return check(pack(raw.report_section(title))) end,
-  mappings = function(d) return check(pack(raw.report_mappings(dom(d, 1, "mappings")))) end,
+  note = function(text) return ret(raw.report_note(text)) end,
+  section = function(title) return ret(raw.report_section(title)) end,
+  mappings = function(d) return ret(raw.report_mappings(dom(d, 1, "mappings"))) end,
   pagetable = function(d, iova, size)
     local h = ids[d]
-    if h and h.kind == "pgtable" then return check(pack(raw.pgtable_report(h.id, iova, size))) end
-    return check(pack(raw.report_pagetable(dom(d, 1, "pagetable"), iova, size)))
+    if h and h.kind == "pgtable" then return ret(raw.pgtable_report(h.id, iova, size)) end
+    return ret(raw.report_pagetable(dom(d, 1, "pagetable"), iova, size))
   end,
 }
 

@@ -58,7 +58,7 @@ internal sealed partial class ScenarioLibrary
     /// <summary>The calling script line; also stamps the kernel event log.</summary>
     private int Line(IntPtr state)
     {
-        var (chunk, line) = LuaSandbox.TopUserFrame(Lua.FromIntPtr(state));
+        var (chunk, line) = _sandbox.UserFrame(state);
         _log.Chunk = chunk == _mainChunk ? null : chunk;
         _core.Log.Line = line;
         return line;
@@ -71,9 +71,9 @@ internal sealed partial class ScenarioLibrary
         return 2;
     }
 
-    private static int Oops(Lua l, KernelOopsException ex)
+    private int Oops(Lua l, KernelOopsException ex)
     {
-        var (chunk, line) = LuaSandbox.TopUserFrame(l);
+        var (chunk, line) = _sandbox.TopUserFrame(l);
         l.PushBoolean(false);
         l.PushString($"{chunk}:{line}: kernel oops: {ex.Message}");
         l.PushString("oops");

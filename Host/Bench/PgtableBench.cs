@@ -1,0 +1,148 @@
+using ScenarioEngine.Hardware;
+using ScenarioEngine.Model;
+using ScenarioEngine.PageTables;
+
+namespace ScenarioEngine.Host.Bench;
+
+/// <summary>
+/// Page-table workloads (issue: page tables bit for bit), over 1 GiB of 4 KiB pages, calling the
+/// format's ops table directly as the kernel's benchmark calls io_pgtable_ops. Targets are the
+/// kernel's io-pgtable code built in userspace (gcc -O2) on this machine.
+/// </summary>
+internal static class PgtableBench
+{
+    private const ulong Pages = (1UL << 30) >> 12;
+    private const ulong Base = 0x4000_0000;
+    private static readonly Soc Dram = new("bench", null, [new MemoryRange("dram", 0x1_0000_0000, 64UL << 30)], [], [], [], "");
+
+    private static readonly Soc DramBelow4G = new("bench", null, [new MemoryRange("dram", 0x4000_0000, 3UL << 30)], [], [], [], "");
+
+    private sealed record Fmt(string Name, Func<IIoPageTable> Make, double[] Targets);
+
+    // targets: map fresh, map existing, map_pages/page, iova_to_phys, unmap, unmap_pages/page
+    private static readonly Fmt[] Formats =
+    [
+        new("v7s", () => ArmV7sPageTable.Alloc(new IoPgtableCfg(32, 32, ArmV7sPageTable.SupportedSizes, PgtableQuirks.None), new PhysicalMemory(), new PageAllocator(DramBelow4G))!,
+            [19.9, 8.5, 5.8, 5.2, 12.1, double.NaN]),
+        new("lpae-s1-4k", () => ArmLpaePageTable.Alloc(LpaeStage.S1, new IoPgtableCfg(48, 48, 0x4020_1000, PgtableQuirks.None), new PhysicalMemory(), new PageAllocator(Dram))!,
+            [55, 12.5, 1.3, 20.9, 12.3, double.NaN]),
+    ];
+
+    public static IEnumerable<(string, Func<BenchCommand.Figure>)> All
+    {
+        get
+        {
+            foreach (var f in Formats)
+            {
+                yield return ($"{f.Name} map, one call per page, fresh tables", () => MapFresh(f));
+                yield return ($"{f.Name} map, one call per page, existing tables", () => MapExisting(f));
+                yield return ($"{f.Name} map_pages of 1 GiB, per page", () => MapPagesWhole(f));
+                yield return ($"{f.Name} iova_to_phys, per page", () => IovaToPhys(f));
+                yield return ($"{f.Name} unmap, one call per page", () => UnmapEach(f));
+                yield return ($"{f.Name} unmap_pages of 1 GiB, per page", () => UnmapPagesWhole(f));
+            }
+            yield return ("v7s managed bytes / table bytes, 1 GiB of 4K", () => Memory(Formats[0], 1.2));
+            yield return ("lpae-s1-4k managed bytes / table bytes, 1 GiB of 4K", () => Memory(Formats[1], 1.2));
+        }
+    }
+
+    private static string T(double t) => double.IsNaN(t) ? "no target given" : $"{t} ns (kernel io-pgtable)";
+    private static double? Max(double t) => double.IsNaN(t) ? null : t;
+
+    private static void MapAll(IIoPageTable t)
+    {
+        for (ulong i = 0; i < Pages; i++) t.MapPages(Base + (i << 12), Base + (i << 12), 0x1000, 1, Prot.Read | Prot.Write, out _);
+    }
+
+    private static void MapWhole(IIoPageTable t)
+    {
+        ulong done = 0, total = Pages << 12;
+        while (done < total)
+        {
+            t.MapPages(Base + done, Base + done, 0x1000, (total - done) >> 12, Prot.Read | Prot.Write, out var mapped);
+            done += mapped;
+        }
+    }
+
+    private static BenchCommand.Figure MapFresh(Fmt f)
+    {
+        IIoPageTable t = null!;
+        double ns = BenchCommand.BestNsPerOp(3, (long)Pages, () => t = f.Make(), () => MapAll(t));
+        return new($"{f.Name} map, one call per page, fresh tables", ns, (long)Pages, T(f.Targets[0]), Max(f.Targets[0]));
+    }
+
+    private static BenchCommand.Figure MapExisting(Fmt f)
+    {
+        IIoPageTable t = null!;
+        double ns = BenchCommand.BestNsPerOp(3, (long)Pages, () =>
+        {
+            t = f.Make();
+            MapAll(t);
+            for (ulong i = 0; i < Pages; i++) t.UnmapPages(Base + (i << 12), 0x1000, 1);
+        }, () => MapAll(t));
+        return new($"{f.Name} map, one call per page, existing tables", ns, (long)Pages, T(f.Targets[1]), Max(f.Targets[1]));
+    }
+
+    private static BenchCommand.Figure MapPagesWhole(Fmt f)
+    {
+        IIoPageTable t = null!;
+        double ns = BenchCommand.BestNsPerOp(3, (long)Pages, () =>
+        {
+            t = f.Make();
+            MapAll(t);
+            for (ulong i = 0; i < Pages; i++) t.UnmapPages(Base + (i << 12), 0x1000, 1);
+        }, () => MapWhole(t));
+        return new($"{f.Name} map_pages of 1 GiB, per page", ns, (long)Pages, T(f.Targets[2]), Max(f.Targets[2]));
+    }
+
+    private static BenchCommand.Figure IovaToPhys(Fmt f)
+    {
+        var t = f.Make();
+        MapAll(t);
+        ulong sink = 0;
+        double ns = BenchCommand.BestNsPerOp(3, (long)Pages, () => { }, () =>
+        {
+            for (ulong i = 0; i < Pages; i++) sink += t.IovaToPhys(Base + (i << 12) + 8);
+        });
+        GC.KeepAlive(sink);
+        return new($"{f.Name} iova_to_phys, per page", ns, (long)Pages, T(f.Targets[3]), Max(f.Targets[3]));
+    }
+
+    private static BenchCommand.Figure UnmapEach(Fmt f)
+    {
+        IIoPageTable t = null!;
+        double ns = BenchCommand.BestNsPerOp(3, (long)Pages, () => { t = f.Make(); MapAll(t); }, () =>
+        {
+            for (ulong i = 0; i < Pages; i++) t.UnmapPages(Base + (i << 12), 0x1000, 1);
+        });
+        return new($"{f.Name} unmap, one call per page", ns, (long)Pages, T(f.Targets[4]), Max(f.Targets[4]));
+    }
+
+    private static BenchCommand.Figure UnmapPagesWhole(Fmt f)
+    {
+        IIoPageTable t = null!;
+        double ns = BenchCommand.BestNsPerOp(3, (long)Pages, () => { t = f.Make(); MapAll(t); }, () =>
+        {
+            ulong done = 0, total = Pages << 12;
+            while (done < total)
+            {
+                ulong n = t.UnmapPages(Base + done, 0x1000, (total - done) >> 12);
+                if (n == 0) break;
+                done += n;
+            }
+        });
+        return new($"{f.Name} unmap_pages of 1 GiB, per page", ns, (long)Pages, T(f.Targets[5]), Max(f.Targets[5]));
+    }
+
+    /// <summary>Retained managed bytes of a table holding 1 GiB of 4 KiB pages, over the bytes of the tables themselves.</summary>
+    private static BenchCommand.Figure Memory(Fmt f, double target)
+    {
+        long before = GC.GetTotalMemory(true);
+        var t = f.Make();
+        MapAll(t);
+        long after = GC.GetTotalMemory(true);
+        double ratio = (after - before) / (double)t.TableBytes;
+        GC.KeepAlive(t);
+        return new($"{f.Name} managed bytes / table bytes, 1 GiB of 4K", ratio, 1, $"≤ {target}× ({t.TableBytes >> 10} KiB of tables)", target) { Unit = "×" };
+    }
+}
