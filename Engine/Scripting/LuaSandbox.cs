@@ -23,6 +23,8 @@ public sealed class LuaSandbox : IDisposable
     private readonly LuaAlloc _allocFn;
     private readonly LuaHookFunction _hookFn;
     private readonly List<LuaFunction> _keepAlive = new();
+    /// <summary>Pins nothing: a handle to <see cref="_keepAlive"/> that the native closures carry (freed in Dispose).</summary>
+    private readonly IntPtr _functionsHandle;
     private readonly Budgets _budgets;
     private readonly string? _luaRoot;
     private readonly string _projectRoot;
@@ -44,6 +46,7 @@ public sealed class LuaSandbox : IDisposable
         _cancel = cancel;
         _allocFn = Allocate;
         _hookFn = Hook;
+        _functionsHandle = GCHandle.ToIntPtr(GCHandle.Alloc(_keepAlive));
         _state = new Lua(_allocFn, IntPtr.Zero) { Encoding = Encoding.UTF8 };
         // KeraLua's Open*Library use luaL_requiref: each sets its global and leaves the stack as it was.
         _state.OpenBasicLibrary();
@@ -67,7 +70,7 @@ public sealed class LuaSandbox : IDisposable
     public void Register(string name, LuaFunction fn)
     {
         _keepAlive.Add(fn);
-        _state.Register(name, fn);
+        LuaCallbacks.Register(_state.Handle, _functionsHandle, _keepAlive.Count - 1, name);
     }
 
     /// <summary>Runs trusted host Lua (the prelude) directly; throws on error (a host bug).</summary>
@@ -279,6 +282,7 @@ public sealed class LuaSandbox : IDisposable
     {
         if (_abandoned) return; // a parked script thread still runs inside this state
         _state.Dispose();
+        GCHandle.FromIntPtr(_functionsHandle).Free();
         _parked.Dispose();
     }
 }

@@ -33,6 +33,8 @@ end
 
 -- handles ---------------------------------------------------------------------------------------
 local ids = setmetatable({}, { __mode = "k" })
+-- per-kind id maps for the hot paths: one lookup, no kind check
+local domain_ids = setmetatable({}, { __mode = "k" })
 local cache = { device = {}, group = {}, domain = {}, iommu = {}, iovad = {}, pgtable = {} }
 local mts = {}
 
@@ -42,6 +44,7 @@ local function handle(kind, id)
   if h == nil then
     h = setmetatable({}, mts[kind])
     ids[h] = { kind = kind, id = id }
+    if kind == "domain" then domain_ids[h] = id end
     cache[kind][id] = h
   end
   return h
@@ -164,6 +167,7 @@ local function with_domain(r)
   return r
 end
 
+local raw_map, raw_unmap = raw.map, raw.unmap
 iommu = {
   domain_alloc = function(d, t) return check(with_domain(pack(raw.domain_alloc(dev(d, 1, "domain_alloc"), t)))) end,
   domain_free = function(d) return ret(raw.domain_free(dom(d, 1, "domain_free"))) end,
@@ -174,8 +178,16 @@ iommu = {
   group_claim_dma_owner = function(g) return ret(raw.claim(grp(g, 1, "group_claim_dma_owner"))) end,
   group_release_dma_owner = function(g) return ret(raw.release(grp(g, 1, "group_release_dma_owner"))) end,
   get_domain_for_dev = function(v) return handle("domain", check(pack(raw.get_domain_for_dev(dev(v, 1, "get_domain_for_dev"))))) end,
-  map = function(d, iova, pa, size, prot) return ret(raw.map(dom(d, 1, "map"), iova, pa, size, prot)) end,
-  unmap = function(d, iova, size) return ret(raw.unmap(dom(d, 1, "unmap"), iova, size, false)) end,
+  map = function(d, iova, pa, size, prot)
+    local id = domain_ids[d]
+    if id == nil then id = dom(d, 1, "map") end
+    return ret(raw_map(id, iova, pa, size, prot))
+  end,
+  unmap = function(d, iova, size)
+    local id = domain_ids[d]
+    if id == nil then id = dom(d, 1, "unmap") end
+    return ret(raw_unmap(id, iova, size, false))
+  end,
   unmap_fast = function(d, iova, size) return ret(raw.unmap(dom(d, 1, "unmap_fast"), iova, size, true)) end,
   iotlb_sync = function(d) return ret(raw.iotlb_sync(dom(d, 1, "iotlb_sync"))) end,
   flush_iotlb_all = function(d) return ret(raw.flush_iotlb_all(dom(d, 1, "flush_iotlb_all"))) end,

@@ -116,7 +116,7 @@ internal sealed partial class ScenarioLibrary
     [LuaName("map")]
     private int Map(IntPtr s)
     {
-        var l = Lua.FromIntPtr(s);
+        var l = State(s);
         try
         {
             int line = Line(s);

@@ -64,6 +64,24 @@ internal sealed partial class ScenarioLibrary
         return line;
     }
 
+    private IntPtr _lastStatePtr;
+    private Lua? _lastState;
+
+    /// <summary>
+    /// The KeraLua wrapper for the calling Lua thread. Lua.FromIntPtr builds a new wrapper for a
+    /// coroutine's state on every call, which cost more than the rest of a library call; the script
+    /// runs on one thread, so the wrapper is kept.
+    /// </summary>
+    private Lua State(IntPtr state)
+    {
+        if (state != _lastStatePtr || _lastState is null)
+        {
+            _lastState = Lua.FromIntPtr(state);
+            _lastStatePtr = state;
+        }
+        return _lastState;
+    }
+
     private static int Misuse(Lua l, string message)
     {
         l.PushBoolean(false);
@@ -110,7 +128,7 @@ internal sealed partial class ScenarioLibrary
     /// <summary>Wraps a raw function body: kernel oopses stop the script; host bugs are not swallowed silently.</summary>
     private int Guard(IntPtr state, Func<Lua, int> body)
     {
-        var l = Lua.FromIntPtr(state);
+        var l = State(state);
         try
         {
             return body(l);
