@@ -38,8 +38,9 @@ public static class Cli
 
         var benchJson = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var benchOnly = new Option<string?>("--only") { Description = "Only benchmarks whose name contains this text." };
-        var bench = new Command("bench", "Measure the engine's hot paths against the kernel's own code's figures.") { benchJson, benchOnly };
-        bench.SetAction(p => Bench.BenchCommand.Execute(p.GetValue(benchJson), p.GetValue(benchOnly), stdout));
+        var benchInProcess = new Option<bool>("--in-process") { Description = "Run every benchmark in this process (default: one child process each, for independent JIT profiles)." };
+        var bench = new Command("bench", "Measure the engine's hot paths against the kernel's own code's figures.") { benchJson, benchOnly, benchInProcess };
+        bench.SetAction(p => Bench.BenchCommand.Execute(p.GetValue(benchJson), p.GetValue(benchOnly), p.GetValue(benchInProcess), stdout));
 
         root.Subcommands.Add(run);
         root.Subcommands.Add(bench);

@@ -56,6 +56,9 @@ public sealed class ArmLpaePageTable : IIoPageTable
     private readonly bool _noWarn;
     private readonly HashSet<string> _warnedOnce = new();
     private ulong _tableBytes;
+    /// <summary>The last last-level table reached and the IOVA bits above it: most calls land there again.</summary>
+    private Table? _leafTable;
+    private ulong _leafKey = ulong.MaxValue;
     private Prot _lastProt = (Prot)(-1);
     private ulong _lastPte;
 
@@ -215,11 +218,18 @@ public sealed class ArmLpaePageTable : IIoPageTable
         if (prot != _lastProt) { _lastPte = ProtToPte(prot); _lastProt = prot; }
         ulong pte = _lastPte;
         var t = _pgd;
-        for (int lvl = _startLevel; ; lvl++)
+        int startAt = _startLevel;
+        if (pgsize == _granule && _leafTable is not null && iova >> _shift[MaxLevels - 2] == _leafKey)
+        {
+            t = _leafTable;
+            startAt = MaxLevels - 1;
+        }
+        for (int lvl = startAt; ; lvl++)
         {
             int idx = LvlIdx(iova, lvl);
             if (pgsize == BlockSize(lvl))
             {
+                if (lvl == MaxLevels - 1 && t != _pgd) { _leafTable = t; _leafKey = iova >> _shift[MaxLevels - 2]; }
                 int num = (int)Math.Min(pgcount, (ulong)Math.Min(MaxEntries(idx), t.E.Length - idx));
                 var r = InitPte(iova, paddr, pte, lvl, num, t, idx);
                 if (r.Ok) mapped += (ulong)num * pgsize;
@@ -256,6 +266,15 @@ public sealed class ArmLpaePageTable : IIoPageTable
     private Outcome InitPte(ulong iova, ulong paddr, ulong prot, int lvl, int num, Table t, int idx)
     {
         ulong sz = BlockSize(lvl);
+        var span = t.E.AsSpan(idx, num);
+        ulong type = lvl == MaxLevels - 1 ? TypePage : TypeBlock;
+        if (span.IndexOfAnyExcept(0UL) < 0 && _granule < 0x10000)
+        {
+            // All slots empty (the usual case): below 64K granules the output address is PA[47:12] as is.
+            ulong v = prot | type | (paddr & AddrMask);
+            for (int i = 0; i < span.Length; i++, v += sz) span[i] = v;
+            return Outcome.Success;
+        }
         for (int i = 0; i < num; i++)
         {
             ulong e = t.E[idx + i];
@@ -271,8 +290,6 @@ public sealed class ArmLpaePageTable : IIoPageTable
                 t.E[idx + i] = 0;
             }
         }
-        ulong type = lvl == MaxLevels - 1 ? TypePage : TypeBlock;
-        var span = t.E.AsSpan(idx, num);
         ulong bits = prot | type;
         for (int i = 0; i < span.Length; i++) span[i] = bits | PaddrToPte(paddr + (ulong)i * sz);
         return Outcome.Success;
@@ -286,6 +303,7 @@ public sealed class ArmLpaePageTable : IIoPageTable
         if (child.Next is not null)
             for (int i = 0; i < child.Next.Length; i++)
                 if (child.Next[i] is not null) FreeSubtree(child, i);
+        if (child == _leafTable) { _leafTable = null; _leafKey = ulong.MaxValue; }
         _mem.Unmap(child.Pa, _granule);
         _alloc.FreeKernel(child.Pa, _granule);
         _tableBytes -= _granule;
@@ -297,11 +315,18 @@ public sealed class ArmLpaePageTable : IIoPageTable
         if (pgsize == 0 || (pgsize & Cfg.PgsizeBitmap) != pgsize || pgcount == 0) { Warn(); return 0; }
         if ((long)iova >> Cfg.Ias != 0) { Warn(); return 0; }
         var t = _pgd;
-        for (int lvl = _startLevel; lvl < MaxLevels; lvl++)
+        int startAt = _startLevel;
+        if (pgsize == _granule && _leafTable is not null && iova >> _shift[MaxLevels - 2] == _leafKey)
+        {
+            t = _leafTable;
+            startAt = MaxLevels - 1;
+        }
+        for (int lvl = startAt; lvl < MaxLevels; lvl++)
         {
             int idx = LvlIdx(iova, lvl);
             ulong pte = t.E[idx];
             if (pte == 0) { Warn(); return 0; }
+            if (lvl == MaxLevels - 1 && t != _pgd && startAt != lvl) { _leafTable = t; _leafKey = iova >> _shift[MaxLevels - 2]; }
             if (pgsize == BlockSize(lvl))
             {
                 int num = (int)Math.Min(pgcount, (ulong)Math.Min(MaxEntries(idx), t.E.Length - idx));

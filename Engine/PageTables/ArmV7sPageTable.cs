@@ -206,8 +206,27 @@ public sealed class ArmV7sPageTable : IIoPageTable
         if ((prot & (Prot.Read | Prot.Write)) == 0)
             return Outcome.Fail(Errno.EINVAL, "arm_v7s_map_pages: prot has neither READ nor WRITE (io-pgtable-arm-v7s.c)");
         var result = Outcome.Success;
+        uint small = pgsize == 0x1000 ? ProtPte(prot, 2, ref _protL2) : 0;
         while (pgcount-- > 0)
         {
+            if (pgsize == 0x1000)
+            {
+                // The common case, inline: the level-2 table exists (_l2 is non-null exactly where the
+                // level-1 entry is a table pointer) and the slot is empty. Anything else takes MapOne.
+                var l2 = _l2[(iova >> 20) & _l1Mask];
+                if (l2 is not null)
+                {
+                    int i2 = (int)((iova >> 12) & 0xff);
+                    if (l2[i2] == 0)
+                    {
+                        l2[i2] = small | PaddrToPte(paddr, 2);
+                        iova += 0x1000;
+                        paddr += 0x1000;
+                        mapped += 0x1000;
+                        continue;
+                    }
+                }
+            }
             result = MapOne(iova, paddr, pgsize, prot);
             if (!result.Ok) break;
             iova += pgsize;

@@ -18,14 +18,12 @@ internal static class BenchCommand
         public string Unit { get; init; } = "ns";
     }
 
-    public static int Execute(bool json, string? only, TextWriter stdout)
+    public static int Execute(bool json, string? only, bool inProcess, TextWriter stdout)
     {
+        var all = IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
         var figures = new List<Figure>();
-        foreach (var (name, run) in IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All))
-        {
-            if (only is not null && !name.Contains(only, StringComparison.Ordinal)) continue;
-            figures.Add(run());
-        }
+        foreach (var (name, run) in all)
+            figures.Add(inProcess || all.Count == 1 ? run() : InChild(name) ?? run());
         if (json)
         {
             using var ms = new MemoryStream();
@@ -46,7 +44,11 @@ internal static class BenchCommand
                     else w.WriteNumber("ratio", Math.Round(f.NsPerOp, 3));
                     w.WriteNumber("ops", f.Ops);
                     w.WriteString("target", f.Target);
-                    if (f.TargetMaxNs is { } t) w.WriteBoolean("meets_target", f.NsPerOp <= t);
+                    if (f.TargetMaxNs is { } t)
+                    {
+                        w.WriteNumber("target_max", t);
+                        w.WriteBoolean("meets_target", f.NsPerOp <= t);
+                    }
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -68,18 +70,52 @@ internal static class BenchCommand
         return Cli.Ok;
     }
 
+    /// <summary>
+    /// Runs one benchmark in a fresh process, so its code is compiled with its own profile (tiered
+    /// compilation optimises a method once, for whatever ran first). Null when no child can be started.
+    /// </summary>
+    private static Figure? InChild(string name)
+    {
+        var exe = Environment.ProcessPath;
+        if (exe is null) return null;
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        foreach (var a in new[] { "bench", "--only", name, "--json", "--in-process" }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi);
+        if (p is null) return null;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) return null;
+        using var doc = JsonDocument.Parse(output);
+        foreach (var b in doc.RootElement.GetProperty("benchmarks").EnumerateArray())
+        {
+            if (b.GetProperty("name").GetString() != name) continue;
+            bool isNs = b.TryGetProperty("ns_per_op", out var ns);
+            double value = isNs ? ns.GetDouble() : b.GetProperty("ratio").GetDouble();
+            double? max = b.TryGetProperty("target_max", out var tm) ? tm.GetDouble() : null;
+            return new Figure(name, value, b.GetProperty("ops").GetInt64(), b.GetProperty("target").GetString()!, max) { Unit = isNs ? "ns" : "×" };
+        }
+        return null;
+    }
+
     /// <summary>Best of <paramref name="rounds"/> timed runs of <paramref name="body"/>, each doing <paramref name="ops"/> operations.</summary>
     internal static double BestNsPerOp(int rounds, long ops, Action setup, Action body)
     {
-        const int warmups = 3; // let tiered compilation (and its profile-guided tier) settle first
+        // Warm up by time, not by count: tiered compilation waits for 100 ms without new methods
+        // before promoting hot code, and its profile-guided tier needs a while after that.
+        var warm = Stopwatch.StartNew();
+        for (int w = 0; w < 3 || warm.ElapsedMilliseconds < 600; w++)
+        {
+            setup();
+            body();
+        }
         double best = double.MaxValue;
-        for (int r = 0; r < rounds + warmups; r++)
+        for (int r = 0; r < rounds; r++)
         {
             setup();
             var sw = Stopwatch.StartNew();
             body();
             sw.Stop();
-            if (r < warmups) continue;
             best = Math.Min(best, sw.Elapsed.TotalNanoseconds / ops);
         }
         return best;
