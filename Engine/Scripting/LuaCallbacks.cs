@@ -23,10 +23,11 @@ internal static unsafe class LuaCallbacks
     [DllImport("lua54", CallingConvention = CallingConvention.Cdecl)]
     private static extern void lua_pushinteger(IntPtr l, long n);
 
-    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl)]
+    // Called on every host call: neither allocates nor calls back, so no GC transition is needed.
+    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl), SuppressGCTransition]
     private static extern IntPtr lua_touserdata(IntPtr l, int idx);
 
-    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl)]
+    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl), SuppressGCTransition]
     private static extern long lua_tointegerx(IntPtr l, int idx, IntPtr isnum);
 
     [DllImport("lua54", CallingConvention = CallingConvention.Cdecl)]

@@ -24,10 +24,11 @@ internal static unsafe class LuaFrames
         public IntPtr ICi;
     }
 
-    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl)]
+    // Neither allocates nor calls back for "Sl": safe without the GC transition.
+    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl), SuppressGCTransition]
     private static extern int lua_getstack(IntPtr l, int level, LuaDebugRaw* ar);
 
-    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl)]
+    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl), SuppressGCTransition]
     private static extern int lua_getinfo(IntPtr l, byte* what, LuaDebugRaw* ar);
 
     private static readonly byte[] Sl = "Sl\0"u8.ToArray();

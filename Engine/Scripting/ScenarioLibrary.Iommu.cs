@@ -112,39 +112,46 @@ internal sealed partial class ScenarioLibrary
         return false;
     }
 
-    /// <summary>iommu.map: the hottest call, so no closure, no argument formatting when the row coalesces.</summary>
+    /// <summary>iommu.map: the hottest call, so no closure, no marshaling layer, no formatting when the row coalesces.</summary>
     [LuaName("map")]
     private int Map(IntPtr s)
     {
-        var l = State(s);
         try
         {
             int line = Line(s);
-            var d = Dom(l, 1);
-            if (!Addr(l, 2, "map", 2, out var iova, out var m)) return m;
-            if (!Addr(l, 3, "map", 3, out var pa, out m)) return m;
-            if (!Addr(l, 4, "map", 4, out var size, out m)) return m;
-            var ps = LuaValues.Str(l, 5);
-            if (ps is null || !ProtText.TryParse(ps, out var prot))
-                return Misuse(l, $"bad argument #5 to 'map' (prot like \"rw\" or \"r|noexec\" expected, got {(ps is null ? LuaValues.TypeOf(l, 5) : $"\"{ps}\"")})");
-            var o = _core.Map(d, iova, pa, size, prot);
-            ulong hi = size == 0 ? iova : iova + size - 1;
-            if (o.Ok && o.Why is null && _log.TryCoalesce(line, "iommu.map", "ok", null, null, iova, hi))
+            if (LuaFast.TryInteger(s, 1, out var domId) && LuaFast.TryInteger(s, 2, out var iova) && LuaFast.TryInteger(s, 3, out var pa)
+                && LuaFast.TryInteger(s, 4, out var size) && LuaFast.TryShortProt(s, 5, out var fastProt))
             {
-                l.PushBoolean(true);
-                l.PushBoolean(true);
-                return 2;
+                var dom = _domainIds[(int)domId];
+                var fo = _core.Map(dom, iova, pa, size, fastProt);
+                ulong fhi = size == 0 ? iova : iova + size - 1;
+                if (fo.Ok && fo.Why is null && _log.TryCoalesce(line, "iommu.map", "ok", null, null, iova, fhi))
+                    return LuaFast.PushTrueTrue(s);
+                return Record(State(s), line, "iommu.map", $"{dom.Name}, {Show(iova)}, {Show(pa)}, {Show(size)}, \"{ProtText.Format(fastProt)}\"", fo, lo: iova, hi: fhi);
             }
-            return Record(l, line, "iommu.map", $"{d.Name}, {Show(iova)}, {Show(pa)}, {Show(size)}, \"{ps}\"", o, lo: iova, hi: hi);
+            return MapSlow(State(s), line);
         }
         catch (KernelOopsException ex)
         {
-            return Oops(l, ex);
+            return Oops(State(s), ex);
         }
         catch (Exception ex)
         {
-            return Misuse(l, $"internal engine error: {ex.GetType().Name}: {ex.Message}");
+            return Misuse(State(s), $"internal engine error: {ex.GetType().Name}: {ex.Message}");
         }
+    }
+
+    private int MapSlow(Lua l, int line)
+    {
+        var d = Dom(l, 1);
+        if (!Addr(l, 2, "map", 2, out var iova, out var m)) return m;
+        if (!Addr(l, 3, "map", 3, out var pa, out m)) return m;
+        if (!Addr(l, 4, "map", 4, out var size, out m)) return m;
+        var ps = LuaValues.Str(l, 5);
+        if (ps is null || !ProtText.TryParse(ps, out var prot))
+            return Misuse(l, $"bad argument #5 to 'map' (prot like \"rw\" or \"r|noexec\" expected, got {(ps is null ? LuaValues.TypeOf(l, 5) : $"\"{ps}\"")})");
+        var o = _core.Map(d, iova, pa, size, prot);
+        return Record(l, line, "iommu.map", $"{d.Name}, {Show(iova)}, {Show(pa)}, {Show(size)}, \"{ps}\"", o, lo: iova, hi: size == 0 ? iova : iova + size - 1);
     }
 
     [LuaName("unmap")]
