@@ -37,6 +37,7 @@ public static class MarkdownReport
             var core = input.Core;
             sb.Append("- Kernel: iommu.strict=").Append(sc.Kernel.Strict ? '1' : '0')
               .Append(" iommu.passthrough=").Append(sc.Kernel.Passthrough ? '1' : '0');
+            if (sc.Kernel.ForceDac) sb.Append(" iommu.forcedac=1");
             if (core is not null) sb.Append(" → global default domain type ").Append(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'));
             sb.Append('\n');
         }

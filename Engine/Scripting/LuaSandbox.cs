@@ -259,6 +259,15 @@ public sealed class LuaSandbox : IDisposable
             var root = Path.GetFullPath(_luaRoot) + Path.DirectorySeparatorChar;
             if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
                 return Fail(l, $"module '{name}' not found under lua/ (looked for lua/{name.Replace('.', '/')}.lua)");
+            // A symbolic link inside lua/ could point anywhere: require does not follow them.
+            var walk = root.TrimEnd(Path.DirectorySeparatorChar);
+            foreach (var part in Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar))
+            {
+                walk = Path.Combine(walk, part);
+                FileSystemInfo info = Directory.Exists(walk) ? new DirectoryInfo(walk) : new FileInfo(walk);
+                if (info.LinkTarget is not null)
+                    return Fail(l, $"module '{name}': lua/{Path.GetRelativePath(root, walk).Replace('\\', '/')} is a symbolic link, which require does not follow");
+            }
             var src = File.ReadAllText(path);
             l.PushBoolean(true);
             l.PushString(src);

@@ -63,6 +63,19 @@ public class SandboxTests
     }
 
     [Fact]
+    public void Require_does_not_follow_symbolic_links_out_of_lua()
+    {
+        var r = Run("require('lib.escape')", prepare: t =>
+        {
+            t.Write("secret.lua", "return 'secret'");
+            Directory.CreateDirectory(Path.Combine(t.Root, "lua", "lib"));
+            File.CreateSymbolicLink(Path.Combine(t.Root, "lua", "lib", "escape.lua"), Path.Combine(t.Root, "secret.lua"));
+        });
+        Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
+        Assert.Contains("symbolic link", r.Error.Message);
+    }
+
+    [Fact]
     public void Require_loads_modules_from_lua_once_and_their_errors_name_their_file()
     {
         var r = Run("""
