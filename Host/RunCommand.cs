@@ -14,11 +14,6 @@ internal static class RunCommand
 
     public static int Execute(Args a, TextWriter stdout, TextWriter stderr)
     {
-        if (a.Format == "junit")
-        {
-            stderr.WriteLine("scenario run: --format junit is not built yet (CI outputs are a separate piece of work); use text or json.");
-            return Cli.Misuse;
-        }
         if (a.Jobs < 1) { stderr.WriteLine("scenario run: --jobs must be at least 1"); return Cli.Misuse; }
         var paths = Cli.DefaultPaths(a.Paths);
         foreach (var p in paths)
@@ -63,7 +58,10 @@ internal static class RunCommand
         }
 
         if (a.Format == "json") stdout.Write(JsonReport.Render(results));
+        else if (a.Format == "junit") stdout.Write(JunitReport.Render(results));
         else TextSummary.Write(stdout, results, dangling);
+        if (a.Format != "text")
+            foreach (var d in dangling) stderr.WriteLine($"scenario run: dangling snapshot {d} (its scenario no longer exists)");
         DiffLauncher.MaybeLaunch(results);
 
         bool ok = results.All(r => r.Passed && r.Snapshot == SnapshotStatus.Matched) && dangling.Count == 0;

@@ -98,6 +98,29 @@ public class CliTests
     }
 
     [Fact]
+    public void Junit_output_has_one_testcase_per_scenario_with_errors_failures_and_diffs()
+    {
+        using var tree = new TestTree();
+        var ok = tree.Scenario("ok", "expect.eq(1, 1)");
+        tree.Scenario("bad", "local x = nil\nx.y = 1");
+        tree.Scenario("fails", "expect.eq(1, 2, 'one is two')");
+        Cli("run", ok);
+        Cli("approve", ok);
+        var (code, xml, _) = Cli("run", Path.Combine(tree.Root, "scenarios"), "--format", "junit");
+        Assert.Equal(1, code);
+        var doc = System.Xml.Linq.XDocument.Parse(xml);
+        var cases = doc.Descendants("testcase").ToList();
+        Assert.Equal(["bad", "fails", "ok"], cases.Select(c => (string)c.Attribute("name")!).ToList());
+        Assert.All(cases, c => Assert.Equal("t", (string)c.Attribute("classname")!));
+        Assert.Equal("SE2002", (string)cases[0].Element("error")!.Attribute("type")!);
+        Assert.Contains(cases[1].Elements("failure"), f => (string)f.Attribute("type")! == "expectation" && f.Value.Contains("one is two"));
+        Assert.Empty(cases[2].Elements());
+        Assert.Equal("1", (string)doc.Root!.Attribute("errors")!);
+        Assert.Equal("1", (string)doc.Root!.Attribute("failures")!);
+        Assert.DoesNotContain("time", xml);
+    }
+
+    [Fact]
     public void Validate_reports_located_errors_without_running_scripts()
     {
         using var tree = new TestTree();

@@ -1,0 +1,89 @@
+using System.Text;
+using System.Xml;
+using ScenarioEngine.Running;
+
+namespace ScenarioEngine.Reporting;
+
+/// <summary>
+/// `--format junit`: JUnit XML as CI systems render it (GitHub, GitLab, Jenkins): one testcase per
+/// scenario, classname = topic folder, name = case. A load or script error is an &lt;error&gt;; failed
+/// expectations, a changed or a new snapshot are &lt;failure&gt;s carrying the details or the diff.
+/// No times or timestamps, so the document is a pure function of the results.
+/// </summary>
+public static class JunitReport
+{
+    public static string Render(IReadOnlyList<RunResult> results)
+    {
+        var sb = new StringBuilder();
+        var settings = new XmlWriterSettings { Indent = true, NewLineChars = "\n", Encoding = new UTF8Encoding(false), OmitXmlDeclaration = false };
+        using (var sw = new StringWriterUtf8(sb))
+        using (var w = XmlWriter.Create(sw, settings))
+        {
+            int errors = results.Count(r => r.Error is not null);
+            int failures = results.Count(r => r.Error is null && (!r.Passed || r.Snapshot is SnapshotStatus.Changed or SnapshotStatus.New));
+            w.WriteStartElement("testsuites");
+            w.WriteAttributeString("name", "scenario");
+            w.WriteAttributeString("tests", results.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteAttributeString("failures", failures.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteAttributeString("errors", errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteStartElement("testsuite");
+            w.WriteAttributeString("name", "scenarios");
+            w.WriteAttributeString("tests", results.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteAttributeString("failures", failures.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteAttributeString("errors", errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteAttributeString("skipped", "0");
+            foreach (var r in results)
+            {
+                var rel = r.Path.StartsWith("scenarios/", StringComparison.Ordinal) ? r.Path["scenarios/".Length..] : r.Path;
+                var slash = rel.LastIndexOf('/');
+                w.WriteStartElement("testcase");
+                w.WriteAttributeString("classname", slash > 0 ? rel[..slash] : "scenarios");
+                w.WriteAttributeString("name", Path.GetFileNameWithoutExtension(rel[(slash + 1)..]));
+                w.WriteAttributeString("file", r.Path);
+                if (r.Error is { } e)
+                {
+                    w.WriteStartElement("error");
+                    w.WriteAttributeString("type", e.CodeText);
+                    w.WriteAttributeString("message", e.ToString());
+                    w.WriteString(e.ToString());
+                    w.WriteEndElement();
+                }
+                else
+                {
+                    if (r.ExpectationsFailed > 0)
+                    {
+                        w.WriteStartElement("failure");
+                        w.WriteAttributeString("type", "expectation");
+                        w.WriteAttributeString("message", $"{r.ExpectationsFailed} of {r.Log.Expectations.Count} expectation(s) failed");
+                        w.WriteString(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{r.Path}:{x.Where}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})"))));
+                        w.WriteEndElement();
+                    }
+                    if (r.Snapshot == SnapshotStatus.Changed)
+                    {
+                        w.WriteStartElement("failure");
+                        w.WriteAttributeString("type", "snapshot-changed");
+                        w.WriteAttributeString("message", $"the report differs from {r.SnapshotPath}");
+                        w.WriteString(r.Diff ?? "");
+                        w.WriteEndElement();
+                    }
+                    else if (r.Snapshot == SnapshotStatus.New)
+                    {
+                        w.WriteStartElement("failure");
+                        w.WriteAttributeString("type", "snapshot-new");
+                        w.WriteAttributeString("message", $"no approved snapshot yet ({r.SnapshotPath}); review the received report and run 'scenario approve'");
+                        w.WriteEndElement();
+                    }
+                }
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+        return sb.Append('\n').ToString();
+    }
+
+    private sealed class StringWriterUtf8(StringBuilder sb) : StringWriter(sb, System.Globalization.CultureInfo.InvariantCulture)
+    {
+        public override Encoding Encoding => new UTF8Encoding(false);
+    }
+}
