@@ -92,7 +92,7 @@ public static class SocLoader
     private static IommuInstance ReadIommu(YamlNode node)
     {
         var r = MappingReader.Of(node, "an IOMMU", "name", "driver", "type", "pgtable", "ias", "oas", "banks",
-            "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with");
+            "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "iotlb", "larbid-remap");
         var name = r.String("name");
         var driverName = r.String("driver");
         var family = DriverCatalog.Find(driverName);
@@ -210,8 +210,26 @@ public static class SocLoader
         var shares = new List<string>();
         foreach (var s in r.List("shares-pgtable-with")) shares.Add(MappingReader.AsString(s, "shares-pgtable-with"));
 
+        var iotlb = Hardware.IotlbGeometry.Default;
+        if (r.Node("iotlb") is { } tn)
+        {
+            var t = MappingReader.Of(tn, "iotlb", "entries", "ways");
+            int entries = t.OptInt("entries", iotlb.Entries, 1, 4096);
+            int ways = t.OptInt("ways", Math.Min(iotlb.Ways, entries), 1, 4096);
+            int sets = ways == 0 ? 0 : entries / ways;
+            if (ways > entries || entries % ways != 0 || (sets & (sets - 1)) != 0)
+                throw YamlTree.Error(ErrorCode.BadValue, $"iotlb: {entries} entries in {ways} ways must give a power-of-two number of sets", t.Span);
+            iotlb = new Hardware.IotlbGeometry(entries, ways);
+        }
+        List<IReadOnlyList<int>>? remap = null;
+        if (r.Has("larbid-remap"))
+        {
+            remap = new List<IReadOnlyList<int>>();
+            foreach (var row in r.List("larbid-remap"))
+                remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
+        }
         return new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, enabled, bankPorts, regions,
-            regionPorts, flags, shares, r.Span);
+            regionPorts, flags, shares, r.Span) { Iotlb = iotlb, LarbIdRemap = remap };
     }
 
     private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus)

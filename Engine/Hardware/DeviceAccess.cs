@@ -4,33 +4,82 @@ using ScenarioEngine.Model;
 namespace ScenarioEngine.Hardware;
 
 /// <summary>
-/// A bus master's read or write, translated the way the hardware translates it right now (the
-/// driver's <see cref="IIommuDriver.Translate"/>: port bypass, the bank's table base register, the
-/// walk). A translation failure is a fault event in the log, never an exception. Each 4 KiB page the
-/// access touches is translated; the first failing page is the fault.
-/// Not modelled yet: IOTLBs and stale entries, permission faults, the fault interrupt path
-/// (report_iommu_fault, fault handlers) — see the device-traffic issue.
+/// A bus master's reads and writes, translated the way the hardware translates them right now (the
+/// driver's <see cref="IIommuDriver.Translate"/>: port bypass, IOTLB, walk of the table the bank's
+/// base register points at). A fault is an event in the log carrying the fault registers, never an
+/// exception; a hit on a stale IOTLB entry reaches the old physical page and is logged as a
+/// stale-translation event naming the line that changed the mapping without a flush.
+/// Each 4 KiB page an access touches is translated; the first failing page is the fault.
 /// </summary>
 public static class DeviceAccess
 {
-    public readonly record struct Access(bool Ok, ulong Pa, SimEvent? Fault);
+    public readonly record struct Access(bool Ok, ulong Pa, SimEvent? Fault, int Stale);
 
     public static Access Perform(IommuCore core, IommuDevice dev, ulong iova, ulong size, bool write)
     {
         if (size == 0) size = 1;
         ulong first = 0;
+        int stale = 0;
+        ulong lastPage = (iova + size - 1) & ~0xfffUL;
         for (ulong page = iova & ~0xfffUL; ; page += 0x1000)
         {
             ulong at = Math.Max(page, iova);
             var t = dev.Driver.Translate(dev, at, write);
             if (!t.Ok)
             {
-                core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain?.Name, t.Why);
-                return new Access(false, 0, core.Log.Events[^1]);
+                core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain?.Name, t.Why, t.Registers);
+                return new Access(false, 0, core.Log.Events[^1], stale);
+            }
+            if (t.StaleLine != 0)
+            {
+                stale++;
+                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain?.Name,
+                    $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
             }
             if (at == iova) first = t.Pa;
-            if (page >= iova + size - 1 - ((iova + size - 1) & 0xfff)) break;
+            if (page >= lastPage) break;
         }
-        return new Access(true, first, null);
+        return new Access(true, first, null, stale);
+    }
+
+    /// <summary>Counters of <see cref="Stream"/>.</summary>
+    public readonly record struct StreamResult(long Accesses, long Hits, long Misses, long Faults, long Stale);
+
+    /// <summary>
+    /// dev:stream: <paramref name="count"/> accesses at iova + (k·stride mod size). A hit is an access the
+    /// IOTLB (or a bypassing port) answered, a miss one that needed a walk (and then faulted or filled); every fault still goes through the driver's interrupt path, but
+    /// only the first few faults and stale hits of a stream are logged one by one (then a summary WARN).
+    /// </summary>
+    public static StreamResult Stream(IommuCore core, IommuDevice dev, ulong iova, ulong size, ulong stride, long count, bool write)
+    {
+        const int LogLimit = 8;
+        long faults = 0, stale = 0, misses = 0;
+        var fast = dev.Driver.Bind(dev);
+        ulong offset = 0;
+        for (long k = 0; k < count; k++)
+        {
+            ulong at = iova + offset;
+            offset += stride;
+            if (offset >= size) offset %= size;
+            if (fast.TryFast(at, out var fpa, out var fstale))
+            {
+                if (fstale != 0 && ++stale <= LogLimit)
+                    core.Log.Stale(dev.Name, at, write, fpa, fstale, null,
+                        $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(fpa & ~0xfffUL)}; the mapping changed at line {fstale} and no IOTLB flush followed");
+                continue;
+            }
+            misses++;
+            var t = dev.Driver.Translate(dev, at, write);
+            if (!t.Ok)
+            {
+                if (++faults <= LogLimit) core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain?.Name, t.Why, t.Registers);
+            }
+            else if (t.StaleLine != 0 && ++stale <= LogLimit)
+                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain?.Name,
+                    $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
+        }
+        if (faults > LogLimit || stale > LogLimit)
+            core.Log.Warn($"{dev.Name}: stream logged the first {LogLimit} faults and stale hits; {faults} faults and {stale} stale hits in all");
+        return new StreamResult(count, count - misses, misses, faults, stale);
     }
 }

@@ -12,11 +12,32 @@ public sealed class EventLog
     public int Line { get; set; }
     public IReadOnlyList<SimEvent> Events => _events;
 
-    public void Fault(string device, ulong iova, bool write, string kind, string? domain, string why) =>
-        _events.Add(new SimEvent("fault", Line, device, iova, write, kind, domain, why));
+    public void Fault(string device, ulong iova, bool write, string kind, string? domain, string why, FaultRegisters? regs = null) =>
+        _events.Add(new SimEvent("fault", Line, device, iova, write, kind, domain, why) { Registers = regs });
 
     public void Warn(string why) => _events.Add(new SimEvent("warn", Line, null, 0, false, "warn", null, why));
+
+    /// <summary>A hit on an IOTLB entry whose mapping changed since it was filled (no flush in between).</summary>
+    public void Stale(string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
+        _events.Add(new SimEvent("stale-translation", Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
 }
 
 /// <summary>One event: kind "fault" | "warn" | "stale-translation", the script line, and details.</summary>
-public sealed record SimEvent(string Kind, int Line, string? Device, ulong Iova, bool Write, string FaultKind, string? Domain, string Why);
+public sealed record SimEvent(string Kind, int Line, string? Device, ulong Iova, bool Write, string FaultKind, string? Domain, string Why)
+{
+    /// <summary>Faults: what the fault registers held and what the interrupt handler did with them.</summary>
+    public FaultRegisters? Registers { get; init; }
+    /// <summary>Stale translations: the old physical address reached, and the line of the change left unflushed.</summary>
+    public ulong Pa { get; init; }
+    public int UnmapLine { get; init; }
+}
+
+/// <summary>
+/// A fault as a driver's interrupt handler reads and reports it (MediaTek: mtk_iommu_isr). Raw register
+/// values, the decoded fields as the driver computes them, the report_iommu_fault result, and the
+/// rate-limited message the driver prints when no handler took the fault.
+/// </summary>
+public sealed record FaultRegisters(
+    uint IntState, uint FaultVa, uint IntId, ulong InvalidPa,
+    ulong ReportedIova, ulong ReportedPa, int Larb, int Port, int Layer,
+    int HandlerResult, string? Message, ulong ProtectPa);

@@ -6,7 +6,12 @@ namespace ScenarioEngine.Kernel;
 public enum IommuCap { CacheCoherency, NoExec, DeferredFlush, DirtyTracking }
 
 /// <summary>The outcome of one device access as the hardware performs it.</summary>
-public readonly record struct Translation(bool Ok, ulong Pa, string Kind, string Why, IommuDomain? ReportedDomain);
+public readonly record struct Translation(bool Ok, ulong Pa, string Kind, string Why, IommuDomain? ReportedDomain)
+{
+    public FaultRegisters? Registers { get; init; }
+    /// <summary>Non-zero when the translation came from a stale IOTLB entry: the line that changed the mapping.</summary>
+    public int StaleLine { get; init; }
+}
 
 /// <summary>
 /// What the Linux IOMMU core asks of a driver: struct iommu_ops plus struct iommu_domain_ops
@@ -47,8 +52,17 @@ public interface IIommuDriver
 
     /// <summary>A device access at the bus: what the hardware does with it right now.</summary>
     Translation Translate(IommuDevice dev, ulong iova, bool write);
+    /// <summary>A translator bound to one device for many accesses: answers IOTLB hits and bypass itself.</summary>
+    IDeviceTranslator Bind(IommuDevice dev);
     /// <summary>Lines describing the driver's private per-device state for the topology table.</summary>
     string DeviceLocation(IommuDevice dev);
+}
+
+/// <summary>The hot path of a stream of accesses; anything it cannot answer goes to <see cref="IIommuDriver.Translate"/>.</summary>
+public interface IDeviceTranslator
+{
+    /// <summary>True with the physical address (and stale line, 0 if fresh) when the IOTLB or bypass answers.</summary>
+    bool TryFast(ulong iova, out ulong pa, out int staleLine);
 }
 
 /// <summary>struct iommu_iotlb_gather: the range an unmap collected for the following sync.</summary>

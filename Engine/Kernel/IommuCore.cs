@@ -409,6 +409,27 @@ public sealed partial class IommuCore
         return Outcome.Note($"{g.Name} back on its default domain {g.DefaultDomain!.Name}" + (r.Why is null ? "" : $"; {r.Why}"));
     }
 
+    // ------------------------------------------------------------------ faults (iommu.c, Linux 7.0; linux-iommu-core.md §8)
+
+    /// <summary>Calls a domain's fault handler (set by the scripting layer): (domain, IOMMU instance, iova, write) → int.</summary>
+    public Func<IommuDomain, IommuInstance, ulong, bool, int>? FaultHandlerInvoker { get; set; }
+
+    /// <summary>iommu_set_fault_handler: a domain with a DMA cookie WARNs and keeps no handler (7.0 cookie rule).</summary>
+    public Outcome SetFaultHandler(IommuDomain d, object handler)
+    {
+        if (Dma.Cookie(d) is not null || d.IsStatic || !d.Type.IsPaging())
+        {
+            Log.Warn($"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
+            return Outcome.Note($"WARN_ON: {d.Name} is a {d.Type.Name()} domain with a DMA cookie (or not a paging domain): the handler is ignored (iommu_set_fault_handler, {Src})");
+        }
+        d.FaultHandler = handler;
+        return Outcome.Success;
+    }
+
+    /// <summary>report_iommu_fault: -ENOSYS without a handler, otherwise the handler's return value.</summary>
+    public int ReportIommuFault(IommuDomain d, IommuInstance iommu, ulong iova, bool write) =>
+        d.FaultHandler is null || FaultHandlerInvoker is null ? -(int)Errno.ENOSYS : FaultHandlerInvoker(d, iommu, iova, write);
+
     // ------------------------------------------------------------------ reserved regions
 
     /// <summary>iommu_get_group_resv_regions: every device's regions merged by iommu_insert_resv_region.</summary>

@@ -36,6 +36,9 @@ public sealed class IommuDomain
     /// <summary>The io-pgtable this domain translates with, once it has one.</summary>
     public IIoPageTable? PageTable { get; set; }
 
+    /// <summary>iommu_set_fault_handler's handler: an opaque token the scripting layer can invoke.</summary>
+    public object? FaultHandler { get; set; }
+
     /// <summary>Driver-private state (struct mtk_iommu_domain etc.).</summary>
     public object? Private { get; set; }
 

@@ -21,6 +21,15 @@ public sealed record IommuInstance(
     SourceSpan Span)
 {
     public bool HasFlag(string flag) => Flags.Contains(flag);
+
+    /// <summary>IOTLB size and associativity (YAML <c>iotlb: {entries, ways}</c>).</summary>
+    public Hardware.IotlbGeometry Iotlb { get; init; } = Hardware.IotlbGeometry.Default;
+
+    /// <summary>
+    /// MediaTek larbid_remap[common][sub-common] → larb, used to decode the fault INT_ID register
+    /// (YAML <c>larbid-remap</c>, a list per common id). Null: linear (common id i → larb i).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<int>>? LarbIdRemap { get; init; }
 }
 
 /// <summary>A set of port numbers 0..63 (a u64 mask), or "all ports".</summary>

@@ -9,7 +9,7 @@ namespace ScenarioEngine.Reporting;
 /// <summary>
 /// The report (CONTRACT §6): Markdown, UTF-8, LF, invariant culture, no timestamps, no absolute
 /// paths, collections in a fixed order. Sections: title and description; SoC and boot knobs;
-/// IOMMUs; boot; topology; steps; mappings; faults and warnings; expectations; result line.
+/// IOMMUs; boot; topology; steps; mappings; DMA API state; faults and hazards; expectations; result line.
 /// </summary>
 public static class MarkdownReport
 {
@@ -208,15 +208,28 @@ public static class MarkdownReport
 
     private static void Faults(StringBuilder sb, IommuCore core)
     {
-        sb.Append("\n## Faults and warnings\n\n");
+        sb.Append("\n## Faults and hazards\n\n");
         if (core.Log.Events.Count == 0) { sb.Append("None.\n"); return; }
         sb.Append("| line | event | device | iova | access | domain | detail |\n|---:|---|---|---|---|---|---|\n");
         foreach (var e in core.Log.Events)
         {
-            if (e.Kind == "fault")
-                sb.Append($"| {e.Line} | {e.FaultKind} fault | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");
-            else
-                sb.Append($"| {e.Line} | {e.Kind} | {Escape(e.Device ?? "—")} | — | — | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");
+            switch (e.Kind)
+            {
+                case "fault":
+                    var detail = Escape(e.Why);
+                    if (e.Registers is { } r)
+                        detail += $"<br>FAULT_ST1 0x{r.IntState:x}, FAULT_VA 0x{r.FaultVa:x8}, INT_ID 0x{r.IntId:x}, INVLD_PA {Hex.Of(r.InvalidPa)} → " +
+                                  $"larb {r.Larb} port {r.Port}, layer {r.Layer}, iova reported {Hex.Of(r.ReportedIova)}, pa {Hex.Of(r.ReportedPa)}; report_iommu_fault → {r.HandlerResult}" +
+                                  (r.Message is null ? "" : $"<br>`{Escape(r.Message)}`");
+                    sb.Append($"| {e.Line} | {e.FaultKind} fault | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
+                    break;
+                case "stale-translation":
+                    sb.Append($"| {e.Line} | stale translation | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | reached {Hex.Of(e.Pa)}: {Escape(e.Why)} |\n");
+                    break;
+                default:
+                    sb.Append($"| {e.Line} | {e.Kind} | {Escape(e.Device ?? "—")} | — | — | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");
+                    break;
+            }
         }
     }
 

@@ -16,6 +16,7 @@ local OOPS = "\1oops:"
 local function check(r)
   if not r[1] then
     if r[3] == "oops" then error(OOPS .. r[2], 0) end
+    if r[3] == "raw" then error(r[2], 0) end
     error(r[2], 3)
   end
   return unpack(r, 2, r.n)
@@ -26,6 +27,7 @@ end
 local function ret(ok, a, b, c)
   if not ok then
     if b == "oops" then error(OOPS .. a, 0) end
+    if b == "raw" then error(a, 0) end
     error(a, 2)
   end
   return a, b, c
@@ -96,8 +98,8 @@ end
 function dev_methods.boot_firmware(dev)
   return ret(raw.dev_boot(id_of("device", dev, 1, "boot_firmware")))
 end
-function dev_methods.stream()
-  error("dev:stream is not modelled yet (IOTLB traffic model)", 2)
+function dev_methods.stream(dev, iova, size, opts)
+  return ret(raw.dev_stream(id_of("device", dev, 1, "stream"), iova, size, opts))
 end
 define("device", {
   name = function(id) return raw.name("device", id) end,
@@ -194,7 +196,17 @@ iommu = {
   iova_to_phys = function(d, iova) return ret(raw.iova_to_phys(dom(d, 1, "iova_to_phys"), iova)) end,
   get_resv_regions = function(v) return ret(raw.get_resv_regions(dev(v, 1, "get_resv_regions"))) end,
   walk = function(d, iova) return ret(raw.walk(dom(d, 1, "walk"), iova)) end,
-  set_fault_handler = function() error("iommu.set_fault_handler is not modelled yet (fault interrupt path)", 2) end,
+  set_fault_handler = function(d, fn)
+    local id = dom(d, 1, "set_fault_handler")
+    if type(fn) ~= "function" then error(("bad argument #2 to 'set_fault_handler' (function expected, got %s)"):format(type(fn)), 2) end
+    -- the host keeps this closure and calls it from the fault path with raw ids
+    local function call(domid, iommuid, iova, write)
+      local r = fn(handle("domain", domid), handle("iommu", iommuid), iova, write)
+      if math.type(r) ~= "integer" then error("a fault handler must return an integer (0 handled, -ENOSYS not)", 2) end
+      return r
+    end
+    return ret(raw.set_fault_handler(id, call))
+  end,
 }
 
 -- mem, sim --------------------------------------------------------------------------------------
@@ -205,6 +217,7 @@ mem = {
 }
 sim = {
   events = function() return ret(raw.sim_events()) end,
+  -- (events carry the fault registers when a driver's interrupt handler read them)
   advance = function(ms) return ret(raw.sim_advance(ms)) end,
 }
 

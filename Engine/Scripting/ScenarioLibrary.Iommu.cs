@@ -212,6 +212,41 @@ internal sealed partial class ScenarioLibrary
         return Values(l, regions.Select(r => new LuaTable().Add("type", r.Type.Name()).Add("start", r.Start).Add("length", r.Length).Add("prot", ProtText.Format(r.Prot))).ToList());
     });
 
+    [LuaName("set_fault_handler")]
+    private int SetFaultHandler(IntPtr s) => Guard(s, l =>
+    {
+        int line = Line(s);
+        var d = Dom(l, 1);
+        if (!l.IsFunction(2)) return Misuse(l, "bad argument #2 to 'set_fault_handler' (function expected)");
+        l.PushCopy(2);
+        int reference = l.Ref(LuaRegistry.Index);
+        var o = _core.SetFaultHandler(d, reference);
+        if (d.FaultHandler is null) l.Unref(LuaRegistry.Index, reference);
+        return Record(l, line, "iommu.set_fault_handler", $"{d.Name}, function", o);
+    });
+
+    /// <summary>report_iommu_fault's call into a Lua handler: (domain, iommu, iova, write) → integer.</summary>
+    private int InvokeFaultHandler(IommuDomain d, Model.IommuInstance inst, ulong iova, bool write)
+    {
+        var l = _lastState ?? throw new InvalidOperationException("no Lua state for a fault handler");
+        int top = l.GetTop();
+        l.RawGetInteger(LuaRegistry.Index, (int)d.FaultHandler!);
+        l.PushInteger(DomId(d));
+        l.PushInteger(_core.Soc.Iommus.ToList().IndexOf(inst));
+        l.PushInteger((long)iova);
+        l.PushBoolean(write);
+        var status = l.PCall(4, 1, 0);
+        if (status != LuaStatus.OK)
+        {
+            var msg = l.ToString(-1, false) ?? "error in a fault handler";
+            l.SetTop(top);
+            throw new ScriptRaisedException(msg);
+        }
+        long r = l.ToIntegerX(-1) ?? 0;
+        l.SetTop(top);
+        return (int)r;
+    }
+
     [LuaName("walk")]
     private int Walk(IntPtr s) => Guard(s, l =>
     {

@@ -47,8 +47,13 @@ internal sealed partial class ScenarioLibrary
 
     [LuaName("sim_events")]
     private int SimEvents(IntPtr s) => Guard(s, l =>
-        Values(l, _core.Log.Events.Select(e => new LuaTable().Add("kind", e.Kind).Add("line", e.Line).Add("device", e.Device)
-            .Add("iova", e.Kind == "fault" ? e.Iova : null).Add("write", e.Kind == "fault" ? e.Write : null).Add("domain", e.Domain).Add("why", e.Why)).ToList()));
+        Values(l, _core.Log.Events.Select(e =>
+        {
+            if (e.Kind == "fault") { var t = FaultTable(e); t.Add("why", e.Why); return t; }
+            var row = new LuaTable().Add("kind", e.Kind).Add("line", e.Line).Add("device", e.Device).Add("domain", e.Domain).Add("why", e.Why);
+            if (e.Kind == "stale-translation") row.Add("iova", e.Iova).Add("write", e.Write).Add("pa", e.Pa).Add("unmap_line", e.UnmapLine);
+            return row;
+        }).ToList()));
 
     [LuaName("expect")]
     private int Expect(IntPtr s) => Guard(s, l =>

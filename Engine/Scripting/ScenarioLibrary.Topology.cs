@@ -220,7 +220,8 @@ internal sealed partial class ScenarioLibrary
         var args = size == 4 ? Show(iova) : $"{Show(iova)}, {Show(size)}";
         if (r.Ok)
         {
-            _log.Step(line, call, args, "pa " + Show(r.Pa), null, null, iova, iova + size - 1);
+            _log.Step(line, call, args, "pa " + Show(r.Pa), r.Stale > 0 ? "stale" : null,
+                r.Stale > 0 ? "STALE: a stale IOTLB entry translated it (see Faults and hazards)" : null, iova, iova + size - 1);
             return Values(l, r.Pa);
         }
         var f = r.Fault!;
@@ -228,8 +229,48 @@ internal sealed partial class ScenarioLibrary
         return Values(l, null, FaultTable(f));
     });
 
-    private static LuaTable FaultTable(SimEvent f) => new LuaTable()
-        .Add("kind", f.FaultKind).Add("iova", f.Iova).Add("write", f.Write).Add("device", f.Device).Add("domain", f.Domain).Add("line", f.Line);
+    private static LuaTable FaultTable(SimEvent f)
+    {
+        var t = new LuaTable().Add("kind", f.FaultKind).Add("iova", f.Iova).Add("write", f.Write).Add("device", f.Device).Add("domain", f.Domain).Add("line", f.Line);
+        if (f.Registers is { } r)
+            t.Add("fault_va", (ulong)r.FaultVa).Add("int_id", (ulong)r.IntId).Add("int_state", (ulong)r.IntState).Add("pa", r.ReportedPa)
+             .Add("reported_iova", r.ReportedIova).Add("larb", r.Larb).Add("port", r.Port).Add("layer", r.Layer)
+             .Add("handler_result", r.HandlerResult).Add("message", r.Message).Add("protect_pa", r.ProtectPa);
+        return t;
+    }
+
+    [LuaName("dev_stream")]
+    private int DevStream(IntPtr s) => Guard(s, l =>
+    {
+        int line = Line(s);
+        var dev = Dev(l, 1);
+        if (!LuaValues.TryU64(l, 2, out var iova)) return Misuse(l, $"bad argument #1 to 'stream' (iova expected, got {LuaValues.TypeOf(l, 2)})");
+        if (!LuaValues.TryU64(l, 3, out var size) || size == 0) return Misuse(l, "bad argument #2 to 'stream' (size > 0 expected)");
+        ulong stride = 0x1000, count = 0;
+        bool write = false, hasCount = false;
+        if (!l.IsNoneOrNil(4))
+        {
+            if (!l.IsTable(4)) return Misuse(l, "bad argument #3 to 'stream' (options table {stride, count, write} expected)");
+            l.GetField(4, "stride");
+            bool okStride = l.IsNil(-1) || (LuaValues.TryU64(l, -1, out stride) && stride > 0);
+            l.Pop(1);
+            l.GetField(4, "count");
+            hasCount = !l.IsNil(-1);
+            bool okCount = !hasCount || LuaValues.TryU64(l, -1, out count);
+            l.Pop(1);
+            l.GetField(4, "write");
+            write = l.ToBoolean(-1);
+            l.Pop(1);
+            if (!okStride || !okCount) return Misuse(l, "bad argument #3 to 'stream' (stride > 0 and count must be integers)");
+        }
+        if (!hasCount) count = (size + stride - 1) / stride;
+        if (count > 1UL << 40) return Misuse(l, "bad argument #3 to 'stream' (count too large)");
+        var r = DeviceAccess.Stream(_core, dev, iova, size, stride, (long)count, write);
+        _log.Step(line, $"{dev.Name}:stream", $"{Show(iova)}, {Show(size)}, {{stride = {Show(stride)}, count = {count}{(write ? ", write = true" : "")}}}",
+            $"{r.Accesses} accesses: {r.Hits} hits, {r.Misses} misses, {r.Faults} faults, {r.Stale} stale", r.Faults + r.Stale > 0 ? (r.Faults > 0 ? "fault" : "stale") : null,
+            r.Faults + r.Stale > 0 ? "see Faults and hazards" : null, iova, iova + size - 1);
+        return Values(l, new LuaTable().Add("accesses", r.Accesses).Add("hits", r.Hits).Add("misses", r.Misses).Add("faults", r.Faults).Add("stale", r.Stale));
+    });
 
     [LuaName("dev_boot")]
     private int DevBoot(IntPtr s) => Guard(s, l =>
@@ -248,7 +289,7 @@ internal sealed partial class ScenarioLibrary
                 results.Add(row);
             }
         _log.Step(line, $"{dev.Name}:boot_firmware", "", $"{ok} ok, {faults} faulted", faults > 0 ? "fault" : null,
-            faults > 0 ? "the firmware's boot accesses fault where nothing is mapped (see Faults)" : null);
+            faults > 0 ? "the firmware's boot accesses fault where nothing is mapped (see Faults and hazards)" : null);
         return Values(l, results);
     });
 }

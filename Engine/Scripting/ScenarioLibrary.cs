@@ -29,6 +29,7 @@ internal sealed partial class ScenarioLibrary
     public void Install(IEnumerable<KeyValuePair<string, Model.ScenarioParam>> parameters, int seed, string mainChunk)
     {
         _mainChunk = mainChunk;
+        _core.FaultHandlerInvoker = InvokeFaultHandler;
         foreach (var m in GetType().GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
         {
             var attr = (LuaNameAttribute?)Attribute.GetCustomAttribute(m, typeof(LuaNameAttribute));
@@ -137,6 +138,14 @@ internal sealed partial class ScenarioLibrary
         {
             return Oops(l, ex);
         }
+        catch (ScriptRaisedException ex)
+        {
+            // an error raised by script code the library called (a fault handler): passed on as it is
+            l.PushBoolean(false);
+            l.PushString(ex.Message);
+            l.PushString("raw");
+            return 3;
+        }
         catch (Exception ex)
         {
             // A bug in the engine: report it at the script line rather than crossing the native boundary.
@@ -144,6 +153,9 @@ internal sealed partial class ScenarioLibrary
         }
     }
 }
+
+/// <summary>An error raised by Lua code the library called back into; the script sees it unchanged.</summary>
+internal sealed class ScriptRaisedException(string message) : Exception(message);
 
 /// <summary>Marks a raw library function and the name the prelude sees it under (__se_NAME).</summary>
 [AttributeUsage(AttributeTargets.Method)]

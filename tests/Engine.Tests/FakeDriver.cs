@@ -64,6 +64,11 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public ulong OutputToCpu(IommuDomain d, ulong pa) => pa;
     public Translation Translate(IommuDevice dev, ulong iova, bool write) => new(true, iova, "ok", "", null);
     public string DeviceLocation(IommuDevice dev) => "fake";
+    public IDeviceTranslator Bind(IommuDevice dev) => new PassThrough();
+    private sealed class PassThrough : IDeviceTranslator
+    {
+        public bool TryFast(ulong iova, out ulong pa, out int staleLine) { pa = iova; staleLine = 0; return true; }
+    }
 
     /// <summary>A booted core whose devices (name, group name) all sit behind fake drivers.</summary>
     public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, params (string Device, string Group, bool Bound)[] devices) =>

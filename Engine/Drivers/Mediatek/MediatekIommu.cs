@@ -18,8 +18,10 @@ namespace ScenarioEngine.Drivers.Mediatek;
 /// per-port IOVA[33:32] bank field), mtk_iommu_get_resv_regions (nested regions RESERVED; no
 /// iommu-addresses, no MSI), mtk_iommu_map/iova_to_phys 4GB-mode PA handling, and the hardware walk
 /// of a device access through its bank's table base register.
-/// Not modelled here yet: IOTLBs and range/full invalidation effects, fault registers and INT_ID
-/// decoding, the protect buffer, runtime PM, SMI larb power links, the gen-1 driver (mtk_iommu_v1.c).
+/// The IOTLB per bank, its range and full invalidations, and the fault interrupt path are in
+/// MediatekIommu.Ops.cs and MediatekIommu.Faults.cs.
+/// Not modelled: runtime PM (flushes always reach the hardware), SMI larb power links, the second
+/// sub-MMU's fault registers, the gen-1 driver (mtk_iommu_v1.c).
 /// </summary>
 public sealed partial class MediatekIommu : IIommuDriver
 {
@@ -52,7 +54,11 @@ public sealed partial class MediatekIommu : IIommuDriver
             var hw = new HwList(list[0].Name);
             foreach (var inst in list)
             {
-                var d = new MtkData(inst, hw, inst.HasFlag("has-4gb-mode") && fourGbDram);
+                var d = new MtkData(inst, hw, inst.HasFlag("has-4gb-mode") && fourGbDram)
+                {
+                    // mtk_iommu_probe: devm_kcalloc(2, MTK_PROTECT_PA_ALIGN), aligned to 256 bytes
+                    ProtectPa = core.Pages.AllocKernel(512, 256, 1UL << 32) ?? 0,
+                };
                 hw.Members.Add(d);
                 _data[inst] = d;
             }

@@ -12,6 +12,7 @@ internal sealed class MtkData
         Hw = hw;
         Enable4Gb = enable4Gb;
         Banks = Enumerable.Range(0, inst.Banks).Select(i => new MtkBank(i, this)).ToArray();
+        foreach (var b in Banks) b.Tlb = new Hardware.Iotlb(inst.Iotlb);
     }
 
     public IommuInstance Inst { get; }
@@ -21,6 +22,8 @@ internal sealed class MtkData
     public MtkBank[] Banks { get; }
     /// <summary>SMI larb state per (larb, port): MMU enabled, and the larb's IOVA[33:32] "bank" field.</summary>
     public Dictionary<(int Larb, int Port), PortState> Ports { get; } = new();
+    /// <summary>IVRP_PADDR: the buffer faulting accesses are redirected to (allocated at probe).</summary>
+    public ulong ProtectPa { get; set; }
 }
 
 /// <summary>A hw_list (m4ulist, or an instance's own list): the first member holds share_dom.</summary>
@@ -38,6 +41,7 @@ internal sealed class MtkBank(int id, MtkData parent)
     public MtkData Parent { get; } = parent;
     public IommuDomain? Dom { get; set; }
     public ulong Ttbr { get; set; }
+    public Hardware.Iotlb Tlb { get; set; } = null!;
 }
 
 /// <summary>struct mtk_iommu_domain: the bank it was first bound to.</summary>
