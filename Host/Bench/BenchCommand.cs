@@ -20,7 +20,7 @@ internal static class BenchCommand
 
     public static int Execute(bool json, string? only, bool inProcess, TextWriter stdout)
     {
-        var all = IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
+        var all = IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All).Concat(TrafficBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
         var figures = new List<Figure>();
         foreach (var (name, run) in all)
             figures.Add(inProcess || all.Count == 1 ? run() : InChild(name) ?? run());
