@@ -66,7 +66,12 @@ local function id_of(kind, v, n, fname)
   return h.id
 end
 
+-- The API's shape, returned at the end of this chunk: the host ignores it, the annotation test
+-- (tests/Engine.Tests/LuaAnnotationsTests.cs) compares it with lua/types/scenario.lua.
+local shape = { objects = {}, libraries = {} }
+
 local function define(kind, fields, methods)
+  shape.objects[kind] = { fields = fields, methods = methods }
   mts[kind] = {
     __index = function(t, k)
       local m = methods[k]
@@ -382,3 +387,9 @@ end
 -- constants -------------------------------------------------------------------------------------
 SZ_4K, SZ_64K, SZ_1M, SZ_2M, SZ_16M, SZ_1G = 0x1000, 0x10000, 0x100000, 0x200000, 0x1000000, 0x40000000
 KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024
+
+shape.objects.soc = { fields = { name = true, description = true }, methods = {} }
+for _, lib in ipairs({ "soc", "iommu", "mem", "sim", "dma", "iova", "expect", "pgtable", "report" }) do
+  shape.libraries[lib] = lib == "soc" and soc_fns or _G[lib]
+end
+return shape

@@ -1,0 +1,425 @@
+---@meta
+-- Annotations for the Lua Language Server (https://luals.github.io): the scenario library as
+-- scripts see it (CONTRACT §5, docs/lua-api.md). Never loaded by the engine; `.luarc.json` at the
+-- repository root points editors here. tests/Engine.Tests/LuaAnnotationsTests.cs fails when this
+-- file and the engine's library disagree on a library function, its parameter count, an object
+-- field or an object method.
+--
+-- Simulated outcomes are values: success returns the value (or true); failure returns
+-- `nil, errno, why` where errno is the kernel's name ("EINVAL") and why the rule that decided.
+-- Misusing the API (wrong argument type, unknown name) raises an error at the calling line.
+
+---@alias Int integer|string               # a Lua integer, or YAML syntax: "16MiB", "0x6000_0000"
+---@alias Errno string                     # the kernel's errno name: "EINVAL", "EBUSY", "ENOMEM", …
+---@alias Prot string                      # "r" | "w" | "rw", optionally "|cache", "|noexec", "|mmio", "|priv"
+---@alias DomainType "unmanaged"|"dma"|"dma-fq"|"identity"|"blocked"
+---@alias DmaDir "to_device"|"from_device"|"bidirectional"
+---@alias Window {iova: integer, size: integer}|{base: integer, size: integer}|{start: integer, last: integer}
+
+---@class Firmware
+---@field name string
+---@field iova integer
+---@field size integer
+
+---@class Device
+---@field name string
+---@field group Group?        # nil if the IOMMU refused the device at probe
+---@field iommu IommuInstance?
+---@field bank integer?       # MediaTek bank id
+---@field region integer?     # MediaTek IOVA region id
+---@field dma_mask integer
+---@field firmware table<string, Firmware>
+local Device = {}
+
+--- A device read through the IOTLB and the page table; a stale IOTLB entry still reaches the old page.
+---@param iova Int
+---@param size Int?
+---@return integer|nil pa
+---@return Fault|nil fault
+function Device:read(iova, size) end
+
+--- A device write through the IOTLB and the page table.
+---@param iova Int
+---@param size Int?
+---@return integer|nil pa
+---@return Fault|nil fault
+function Device:write(iova, size) end
+
+--- Access k goes to iova + k·stride mod size; a hit is an access the IOTLB or a bypassing port answered.
+---@param iova Int
+---@param size Int
+---@param opts {stride: Int?, count: integer?, write: boolean?}?
+---@return {accesses: integer, hits: integer, misses: integer, faults: integer, stale: integer}
+function Device:stream(iova, size, opts) end
+
+--- The device's firmware windows, accessed as the firmware does at boot: one row per access.
+---@return {window: string, iova: integer, size: integer, write: boolean, pa: integer?, fault: Fault?}[]
+function Device:boot_firmware() end
+
+---@class Group
+---@field name string                # group0, group1, …
+---@field devices Device[]           # sorted by name
+---@field domain Domain?
+---@field default_domain Domain?
+---@field owner_cnt integer
+
+---@class Domain
+---@field name string                # domain#1, …
+---@field type DomainType
+---@field pgsize_bitmap integer
+---@field aperture {start: integer, last: integer}?  # nil until a driver set it
+local Domain = {}
+
+--- The domain's mappings, coalesced.
+---@return {iova: integer, pa: integer, size: integer, prot: string}[]
+function Domain:mappings() end
+
+---@class IommuInstance
+---@field name string
+---@field driver string
+---@field type string
+---@field pgtable string
+---@field ias integer
+---@field oas integer
+---@field banks integer[]?
+---@field regions table[]?
+
+---@class Iovad
+---@field name string
+
+---@class PgtableOps
+---@field name string
+---@field cfg table          # the configuration as the format narrowed it
+---@field warnings string[]
+---@field format string
+---@field ttbr integer
+
+---@class Fault
+---@field kind "translation"
+---@field iova integer
+---@field write boolean
+---@field device string
+---@field domain string
+---@field line integer
+---@field fault_va integer?
+---@field int_id integer?
+---@field int_state integer?
+---@field pa integer?
+---@field reported_iova integer?
+---@field larb integer?
+---@field port integer?
+---@field layer integer?
+---@field handler_result integer?   # report_iommu_fault's result: -38 (-ENOSYS) without a handler
+---@field message string?
+---@field protect_pa integer?
+
+---@class Event
+---@field kind "fault"|"stale-translation"|"warn"
+---@field line integer
+
+---@class Soc
+---@field name string
+---@field description string
+soc = {}
+
+---@param name string
+---@return Device
+function soc.device(name) end
+---@return Device[]
+function soc.devices() end
+---@param name string
+---@return IommuInstance
+function soc.iommu(name) end
+---@return Group[]
+function soc.groups() end
+---@param name string
+---@return {name: string, base: integer, size: integer, iommu_addresses: {device: string, iova: integer, size: integer}[]}|nil
+---@return Errno?
+---@return string?
+function soc.reserved(name) end
+
+--- The Linux IOMMU core (drivers/iommu/iommu.c) over the SoC's simulated drivers.
+iommu = {}
+
+---@param dev Device
+---@param type DomainType
+---@return Domain|nil domain
+---@return Errno? errno
+---@return string? why
+function iommu.domain_alloc(dev, type) end
+---@param domain Domain
+function iommu.domain_free(domain) end
+---@param domain Domain
+---@param dev Device
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.attach_device(domain, dev) end
+---@param domain Domain
+---@param dev Device
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.detach_device(domain, dev) end
+---@param domain Domain
+---@param group Group
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.attach_group(domain, group) end
+---@param domain Domain
+---@param group Group
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.detach_group(domain, group) end
+---@param group Group
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.group_claim_dma_owner(group) end
+---@param group Group
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.group_release_dma_owner(group) end
+---@param dev Device
+---@return Domain?
+function iommu.get_domain_for_dev(dev) end
+---@param domain Domain
+---@param iova Int
+---@param pa Int
+---@param size Int
+---@param prot Prot
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.map(domain, iova, pa, size, prot) end
+---@param domain Domain
+---@param iova Int
+---@param size Int
+---@return integer bytes
+function iommu.unmap(domain, iova, size) end
+---@param domain Domain
+---@param iova Int
+---@param size Int
+---@return integer bytes
+function iommu.unmap_fast(domain, iova, size) end
+---@param domain Domain
+function iommu.iotlb_sync(domain) end
+---@param domain Domain
+function iommu.flush_iotlb_all(domain) end
+---@param domain Domain
+---@param iova Int
+---@return integer pa  # 0 when unmapped
+function iommu.iova_to_phys(domain, iova) end
+---@param dev Device
+---@return {type: string, start: integer, length: integer, prot: string}[]
+function iommu.get_resv_regions(dev) end
+---@param domain Domain
+---@param iova Int
+---@return {level: integer, index: integer, pte: integer, table_pa: integer}[]
+function iommu.walk(domain, iova) end
+--- A domain with a DMA cookie WARNs and ignores the handler (Linux 7.0).
+---@param domain Domain
+---@param fn fun(domain: Domain, iommu: IommuInstance, iova: integer, write: boolean): integer
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.set_fault_handler(domain, fn) end
+
+--- Physical memory: first fit from the bottom of DRAM, skipping reserved-memory.
+mem = {}
+---@param size Int
+---@param align Int?
+---@return integer|nil pa
+---@return Errno? errno
+---@return string? why
+function mem.alloc(size, align) end
+---@param pa Int
+---@param size Int
+function mem.free(pa, size) end
+---@param name string
+---@return {base: integer, size: integer}|nil
+---@return Errno? errno
+---@return string? why
+function mem.carveout(name) end
+
+sim = {}
+---@return Event[]
+function sim.events() end
+--- Advances simulated time (flush-queue timers, rcache depot work).
+---@param ms integer
+---@return integer now_ms
+function sim.advance(ms) end
+
+--- The DMA API (kernel/dma/mapping.c over drivers/iommu/dma-iommu.c): maps into the group's default domain.
+dma = {}
+---@param dev Device
+---@param bits integer
+---@param which "both"|"streaming"|"coherent"|nil
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function dma.set_mask(dev, bits, which) end
+---@param dev Device
+---@param size Int
+---@return integer|nil iova
+---@return integer|Errno pa_or_errno
+---@return string? why
+function dma.alloc_coherent(dev, size) end
+---@param dev Device
+---@param size Int
+---@param iova Int
+function dma.free_coherent(dev, size, iova) end
+---@param dev Device
+---@param pa Int
+---@param size Int
+---@param dir DmaDir
+---@return integer|nil iova
+---@return Errno? errno
+---@return string? why
+function dma.map_single(dev, pa, size, dir) end
+---@param dev Device
+---@param iova Int
+---@param size Int
+---@param dir DmaDir
+function dma.unmap_single(dev, iova, size, dir) end
+---@param dev Device
+---@param sg {[1]: Int, [2]: Int}[]   # {{pa, len}, …}
+---@param dir DmaDir
+---@return integer|nil iova
+---@return integer|Errno nents_or_errno
+---@return string? why
+function dma.map_sg(dev, sg, dir) end
+
+--- The kernel's IOVA allocator itself (drivers/iommu/iova.c).
+iova = {}
+---@param granule Int
+---@param start_pfn integer
+---@return Iovad
+function iova.init_domain(granule, start_pfn) end
+---@param iovad Iovad
+---@param size integer       # in pages
+---@param limit_pfn integer
+---@param size_aligned boolean
+---@return integer? pfn
+function iova.alloc(iovad, size, limit_pfn, size_aligned) end
+---@param iovad Iovad
+---@param pfn integer
+function iova.free(iovad, pfn) end
+---@param iovad Iovad
+---@param lo integer
+---@param hi integer
+---@return {lo: integer, hi: integer}?
+function iova.reserve(iovad, lo, hi) end
+---@param iovad Iovad
+---@param size integer
+---@param limit_pfn integer
+---@param flush_rcache boolean
+---@return integer pfn   # 0 on failure
+function iova.alloc_fast(iovad, size, limit_pfn, flush_rcache) end
+---@param iovad Iovad
+---@param pfn integer
+---@param size integer
+function iova.free_fast(iovad, pfn, size) end
+---@param iovad Iovad
+---@param pfn integer
+---@return {lo: integer, hi: integer}?
+function iova.find(iovad, pfn) end
+---@param iovad Iovad
+function iova.flush_cpu_rcache(iovad) end
+---@param iovad Iovad
+function iova.flush_global_rcache(iovad) end
+---@param iovad Iovad
+---@return {lo: integer, hi: integer}[]
+function iova.dump(iovad) end
+---@param iovad Iovad
+---@return {cached_node: integer, cached32_node: integer, max32_alloc_size: integer, dma_32bit_pfn: integer}
+function iova.state(iovad) end
+
+--- Expectations: each is a row in the report; a failed one fails the scenario, the script goes on.
+expect = {}
+---@param v any
+---@param msg string?
+---@return boolean passed
+function expect.ok(v, msg, ...) end
+---@param actual any
+---@param expected any
+---@param msg string?
+---@return boolean passed
+function expect.eq(actual, expected, msg) end
+---@param err Errno?          # the second result of a failed call
+---@param name Errno
+---@param msg string?
+---@return boolean passed
+function expect.errno(err, name, msg) end
+---@param addr integer
+---@param size integer
+---@param window Window
+---@param msg string?
+---@return boolean passed
+function expect.inside(addr, size, window, msg) end
+---@param addr integer
+---@param size integer
+---@param window Window
+---@param msg string?
+---@return boolean passed
+function expect.outside(addr, size, window, msg) end
+---@param result any          # the first result of dev:read / dev:write
+---@param fault Fault?        # the second
+---@param msg string?
+---@return boolean passed
+function expect.fault(result, fault, msg) end
+
+--- A page-table format itself (drivers/iommu/io-pgtable-arm-v7s.c, io-pgtable-arm.c).
+pgtable = {}
+---@param fmt "arm-v7s"|"arm-lpae-s1"|"arm-lpae-s2"
+---@param cfg {ias: integer, oas: integer, pgsize_bitmap: integer, quirks: string[]?}
+---@return PgtableOps|nil ops
+---@return Errno? errno
+---@return string? why
+function pgtable.alloc(fmt, cfg) end
+---@param ops PgtableOps
+---@param iova Int
+---@param pa Int
+---@param pgsize Int
+---@param pgcount integer
+---@param prot Prot
+---@return integer mapped
+---@return Errno? errno       # nil on success
+function pgtable.map_pages(ops, iova, pa, pgsize, pgcount, prot) end
+---@param ops PgtableOps
+---@param iova Int
+---@param pgsize Int
+---@param pgcount integer
+---@return integer bytes
+function pgtable.unmap_pages(ops, iova, pgsize, pgcount) end
+---@param ops PgtableOps
+---@param iova Int
+---@return integer pa
+function pgtable.iova_to_phys(ops, iova) end
+---@param ops PgtableOps
+---@param iova Int
+---@return {level: integer, index: integer, pte: integer, table_pa: integer, fields: table}[]
+function pgtable.walk(ops, iova) end
+
+--- Sections and tables added to the scenario's report.
+report = {}
+---@param text string
+function report.note(text) end
+---@param title string
+function report.section(title) end
+---@param domain Domain
+function report.mappings(domain) end
+--- Every descriptor on the way to each leaf: level, index, table address, raw value, decoded fields, range.
+---@param target Domain|PgtableOps
+---@param iova Int?
+---@param size Int?
+function report.pagetable(target, iova, size) end
+
+---@type table<string, any>    # the scenario's `params:`
+params = {}
+
+SZ_4K, SZ_64K, SZ_1M, SZ_2M, SZ_16M, SZ_1G = 0x1000, 0x10000, 0x100000, 0x200000, 0x1000000, 0x40000000
+KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024

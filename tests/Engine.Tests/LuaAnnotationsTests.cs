@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using KeraLua;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>
+/// lua/types/scenario.lua (the Lua Language Server annotations) against the engine's library as the
+/// prelude builds it: the same library functions with the same parameter counts, the same object
+/// fields and methods. The prelude returns its API shape; a plain Lua state with the debug library
+/// reads parameter counts from it without running any of the functions.
+/// </summary>
+public class LuaAnnotationsTests
+{
+    private static readonly Dictionary<string, string> ClassOf = new()
+    {
+        ["soc"] = "Soc", ["device"] = "Device", ["group"] = "Group", ["domain"] = "Domain",
+        ["iommu"] = "IommuInstance", ["iovad"] = "Iovad", ["pgtable"] = "PgtableOps",
+    };
+
+    private const string Describe = """
+        local out = {}
+        local function arity(f)
+          local i = debug.getinfo(f, "u")
+          return tostring(i.nparams) .. (i.isvararg and "+..." or "")
+        end
+        for lib, t in pairs(shape.libraries) do
+          for name, f in pairs(t) do out[#out + 1] = ("function %s.%s %s"):format(lib, name, arity(f)) end
+        end
+        for kind, o in pairs(shape.objects) do
+          local cls = class_of[kind] or ("?" .. kind)
+          for name in pairs(o.fields) do out[#out + 1] = ("field %s.%s"):format(cls, name) end
+          for name, f in pairs(o.methods) do
+            local i = debug.getinfo(f, "u")
+            out[#out + 1] = ("method %s:%s %d%s"):format(cls, name, i.nparams - 1, i.isvararg and "+..." or "")
+          end
+        end
+        table.sort(out)
+        return table.concat(out, "\n")
+        """;
+
+    private static List<string> EngineShape()
+    {
+        using var l = new Lua(openLibs: true);
+        using var stream = typeof(ScenarioEngine.Scripting.LuaSandbox).Assembly.GetManifestResourceStream("ScenarioEngine.Prelude.lua")!;
+        var prelude = new StreamReader(stream).ReadToEnd();
+        Assert.Equal(LuaStatus.OK, l.LoadString(prelude, "=prelude"));
+        Assert.True(l.PCall(0, 1, 0) == LuaStatus.OK, l.ToString(-1));
+        l.SetGlobal("shape");
+        l.NewTable();
+        foreach (var (k, v) in ClassOf) { l.PushString(v); l.SetField(-2, k); }
+        l.SetGlobal("class_of");
+        Assert.Equal(LuaStatus.OK, l.LoadString(Describe, "=describe"));
+        Assert.True(l.PCall(0, 1, 0) == LuaStatus.OK, l.ToString(-1));
+        return l.ToString(-1).Split('\n').ToList();
+    }
+
+    private static List<string> AnnotatedShape()
+    {
+        var path = Path.Combine(ShippedRoot(), "lua", "types", "scenario.lua");
+        var classes = new HashSet<string>(ClassOf.Values);
+        var outList = new List<string>();
+        string? current = null;
+        foreach (var line in File.ReadLines(path))
+        {
+            var m = Regex.Match(line, @"^---@class (\w+)");
+            if (m.Success) { current = classes.Contains(m.Groups[1].Value) ? m.Groups[1].Value : null; continue; }
+            m = Regex.Match(line, @"^---@field (\w+)");
+            if (m.Success) { if (current is not null) outList.Add($"field {current}.{m.Groups[1].Value}"); continue; }
+            if (!line.StartsWith("---")) current = line.Length == 0 || line.StartsWith("local ") ? current : null;
+            m = Regex.Match(line, @"^function (\w+)([.:])(\w+)\((.*)\)");
+            if (!m.Success) continue;
+            var ps = m.Groups[4].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+            var vararg = ps.Remove("...");
+            var arity = ps.Count + (vararg ? "+..." : "");
+            outList.Add(m.Groups[2].Value == "."
+                ? $"function {m.Groups[1].Value}.{m.Groups[3].Value} {arity}"
+                : $"method {m.Groups[1].Value}:{m.Groups[3].Value} {arity}");
+        }
+        outList.Sort(StringComparer.Ordinal);
+        return outList;
+    }
+
+    private static string ShippedRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ScenarioEngine.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void The_annotations_describe_exactly_the_library_the_engine_installs()
+    {
+        var engine = EngineShape();
+        var annotated = AnnotatedShape();
+        var missing = engine.Except(annotated).ToList();
+        var extra = annotated.Except(engine).ToList();
+        Assert.True(missing.Count == 0 && extra.Count == 0,
+            "lua/types/scenario.lua disagrees with the prelude.\n  in the engine, not annotated:\n    " + string.Join("\n    ", missing)
+            + "\n  annotated, not in the engine:\n    " + string.Join("\n    ", extra));
+    }
+
+    [Fact]
+    public void The_engine_shape_covers_every_library_table_and_object_kind()
+    {
+        var engine = EngineShape();
+        foreach (var lib in new[] { "soc", "iommu", "mem", "sim", "dma", "iova", "expect", "pgtable", "report" })
+            Assert.Contains(engine, l => l.StartsWith($"function {lib}."));
+        Assert.Contains("function iommu.map 5", engine);
+        Assert.Contains("method Device:stream 3", engine);
+        Assert.Contains("field Domain.aperture", engine);
+        Assert.DoesNotContain(engine, l => l.Contains('?'));
+    }
+}
