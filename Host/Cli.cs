@@ -42,7 +42,19 @@ public static class Cli
         var bench = new Command("bench", "Measure the engine's hot paths against the kernel's own code's figures.") { benchJson, benchOnly, benchInProcess };
         bench.SetAction(p => Bench.BenchCommand.Execute(p.GetValue(benchJson), p.GetValue(benchOnly), p.GetValue(benchInProcess), stdout));
 
+        var newSocName = new Argument<string>("name") { Description = "The SoC's name; the file is scenarios/socs/NAME.yaml." };
+        var newSocDir = new Option<string?>("--dir") { Description = "Folder for the file (default: scenarios/socs)." };
+        var newSoc = new Command("soc", "Scaffold an SoC file that validates.") { newSocName, newSocDir };
+        newSoc.SetAction(p => NewCommand.Soc(p.GetValue(newSocName)!, p.GetValue(newSocDir), stdout, stderr));
+        var newScenarioName = new Argument<string>("name") { Description = "The scenario's name, optionally under a folder (seed/apu-attach); the file is scenarios/NAME.yaml." };
+        var newScenarioSoc = new Option<string>("--soc") { Description = "The SoC file the scenario runs on.", Required = true };
+        var newScenarioDir = new Option<string?>("--dir") { Description = "Folder for the file (default: scenarios)." };
+        var newScenario = new Command("scenario", "Scaffold a scenario that validates and runs on an SoC file.") { newScenarioName, newScenarioSoc, newScenarioDir };
+        newScenario.SetAction(p => NewCommand.Scenario(p.GetValue(newScenarioName)!, p.GetValue(newScenarioSoc)!, p.GetValue(newScenarioDir), stdout, stderr));
+        var @new = new Command("new", "Scaffold a new SoC or scenario file (never overwrites).") { newSoc, newScenario };
+
         root.Subcommands.Add(run);
+        root.Subcommands.Add(@new);
         root.Subcommands.Add(bench);
         root.Subcommands.Add(approve);
         root.Subcommands.Add(validate);

@@ -1,0 +1,69 @@
+namespace ScenarioEngine.Tests;
+
+/// <summary>`scenario new soc` / `scenario new scenario`: scaffolds validate and run as written, and never overwrite.</summary>
+public class NewCommandTests
+{
+    private static (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = ScenarioEngine.Host.Cli.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void A_scaffolded_soc_and_scenario_validate_run_pass_and_match_once_approved()
+    {
+        using var tree = new TestTree();
+        var socs = Path.Combine(tree.Root, "scenarios", "socs");
+        var scenarios = Path.Combine(tree.Root, "scenarios");
+        Assert.Equal(0, Cli("new", "soc", "board", "--dir", socs).Code);
+        var (code, output, err) = Cli("new", "scenario", "first/attach", "--soc", Path.Combine(socs, "board.yaml"), "--dir", scenarios);
+        Assert.True(code == 0, err);
+        Assert.Contains("device display of board", output);
+        var scenario = Path.Combine(scenarios, "first", "attach.yaml");
+        Assert.Contains("soc: ../socs/board.yaml", File.ReadAllText(scenario));
+
+        Assert.Equal(0, Cli("validate", scenarios).Code);
+        var first = Cli("run", scenario, "--jobs", "1");
+        Assert.Equal(1, first.Code);
+        Assert.Contains("NEW", first.Out);
+        Assert.Contains("passed  2 expectation(s)", first.Out);
+        var report = tree.Read("snapshots/first/attach.received.md");
+        Assert.Contains("| 4 | 22 | `iommu.attach_device(domain#2, display)` | **-EINVAL** |", report);
+        Assert.Equal(0, Cli("approve", scenario).Code);
+        Assert.Equal(0, Cli("run", scenario, "--jobs", "1").Code);
+    }
+
+    [Fact]
+    public void New_never_overwrites_an_existing_file()
+    {
+        using var tree = new TestTree();
+        var socs = Path.Combine(tree.Root, "scenarios", "socs");
+        var path = tree.Write("scenarios/socs/board.yaml", "soc: mine\n");
+        var (code, _, err) = Cli("new", "soc", "board", "--dir", socs);
+        Assert.Equal(2, code);
+        Assert.Contains("exists; not overwritten", err);
+        Assert.Equal("soc: mine\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void A_scenario_for_a_broken_soc_file_is_refused_with_the_located_error()
+    {
+        using var tree = new TestTree();
+        var soc = tree.Write("scenarios/socs/bad.yaml", "soc: bad\nmemroy: []\n");
+        var (code, _, err) = Cli("new", "scenario", "x", "--soc", soc, "--dir", Path.Combine(tree.Root, "scenarios"));
+        Assert.Equal(2, code);
+        Assert.Contains(":2:1: error SE", err);
+        Assert.Contains("did you mean 'memory'", err);
+        Assert.False(tree.Exists("scenarios/x.yaml"));
+    }
+
+    [Fact]
+    public void A_name_with_capitals_or_dots_is_refused()
+    {
+        using var tree = new TestTree();
+        Assert.Equal(2, Cli("new", "soc", "../Evil", "--dir", tree.Root).Code);
+        Assert.Equal(2, Cli("new", "soc", "My.Soc", "--dir", tree.Root).Code);
+    }
+}
