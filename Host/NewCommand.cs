@@ -17,7 +17,7 @@ internal static partial class NewCommand
     {
         if (!CheckName(name, stderr)) return Cli.Misuse;
         var path = Path.Combine(dir ?? Path.Combine("scenarios", "socs"), name + ".yaml");
-        if (!Create(path, SocTemplate(Path.GetFileName(name)), stderr)) return Cli.Misuse;
+        if (!Create(path, Modeline(path, "soc") + SocTemplate(Path.GetFileName(name)), stderr)) return Cli.Misuse;
         stdout.WriteLine($"created {Show(path)}: one MediaTek M4U with one bank, so every master shares one IOMMU group.");
         stdout.WriteLine($"next: scenario new scenario first-attach --soc {Show(path)}");
         return Cli.Ok;
@@ -40,7 +40,7 @@ internal static partial class NewCommand
         if (device is null) { stderr.WriteLine($"scenario new: {Show(socFile)} has no device behind an IOMMU to start from"); return Cli.Misuse; }
         var path = Path.Combine(dir ?? "scenarios", name + ".yaml");
         var socRel = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFullPath(socFile)).Replace('\\', '/');
-        if (!Create(path, ScenarioTemplate(Path.GetFileName(name), socRel, device.Name), stderr)) return Cli.Misuse;
+        if (!Create(path, Modeline(path, "scenario") + ScenarioTemplate(Path.GetFileName(name), socRel, device.Name), stderr)) return Cli.Misuse;
         stdout.WriteLine($"created {Show(path)} (device {device.Name} of {soc.Name}).");
         stdout.WriteLine($"next: scenario run {Show(path)}, read the report, then scenario approve {Show(path)}");
         return Cli.Ok;
@@ -58,6 +58,22 @@ internal static partial class NewCommand
         if (File.Exists(path)) { stderr.WriteLine($"scenario new: {Show(path)} exists; not overwritten"); return false; }
         SnapshotStore.WriteAtomic(path, text);
         return true;
+    }
+
+    /// <summary>
+    /// The yaml-language-server line that gives editors completion from schema/KIND.schema.json, when
+    /// a schema/ folder is found above the new file (as in this repository); otherwise nothing.
+    /// </summary>
+    internal static string Modeline(string path, string kind)
+    {
+        var target = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        for (var dir = new DirectoryInfo(target); dir is not null; dir = dir.Parent)
+        {
+            var schema = Path.Combine(dir.FullName, "schema", kind + ".schema.json");
+            if (File.Exists(schema))
+                return "# yaml-language-server: $schema=" + Path.GetRelativePath(target, schema).Replace('\\', '/') + "\n";
+        }
+        return "";
     }
 
     private static string Show(string path) => Path.GetRelativePath(Directory.GetCurrentDirectory(), path).Replace('\\', '/');

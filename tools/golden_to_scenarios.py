@@ -27,7 +27,8 @@ for seq in golden["scenarios"]:
         lines.append("  " + lua(fields) + ",")
     lines.append("}")
     open(os.path.join(root, f"lua/golden/{seq['name']}.lua"), "w").write("\n".join(lines) + "\n")
-    yaml = f"""scenario: "golden iova.c sequence: {seq['name']}"
+    yaml = f"""# yaml-language-server: $schema=../../schema/scenario.schema.json
+scenario: "golden iova.c sequence: {seq['name']}"
 description: >
   {seq['description']}
   Replayed through the engine's iova module; every result must equal what the kernel's own

@@ -9,8 +9,8 @@ namespace ScenarioEngine.Config;
 /// </summary>
 public static class ScenarioLoader
 {
-    private static readonly string[] Keys = ["scenario", "description", "soc", "kernel", "script", "lua", "params"];
-    private static readonly string[] KernelKeys = ["iommu.strict", "iommu.passthrough", "iommu.forcedac"];
+    private static readonly string[] Keys = YamlKeys.Scenario;
+    private static readonly string[] KernelKeys = YamlKeys.Kernel;
 
     public static Scenario Load(string path, ProjectLayout layout)
     {

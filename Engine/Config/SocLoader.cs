@@ -10,7 +10,7 @@ namespace ScenarioEngine.Config;
 /// </summary>
 public static class SocLoader
 {
-    private static readonly string[] SocKeys = ["soc", "description", "memory", "reserved-memory", "iommus", "devices"];
+    private static readonly string[] SocKeys = YamlKeys.Soc;
 
     public static Soc LoadFile(string path, string displayPath)
     {
@@ -28,7 +28,7 @@ public static class SocLoader
         var memSpans = new List<(ulong B, ulong E, SourceSpan S, string N)>();
         foreach (var node in m.List("memory"))
         {
-            var r = MappingReader.Of(node, "a memory entry", "name", "base", "size");
+            var r = MappingReader.Of(node, "a memory entry", YamlKeys.Memory);
             var mr = new MemoryRange(r.String("name"), r.Number("base"), NonZero(r, "size"));
             CheckNoWrap(mr.Base, mr.Size, r);
             memory.Add(mr);
@@ -60,7 +60,7 @@ public static class SocLoader
         var resSpans = new List<(ulong B, ulong E, SourceSpan S, string N)>();
         foreach (var node in m.List("reserved-memory"))
         {
-            var r = MappingReader.Of(node, "a reserved-memory node", "name", "base", "size", "iommu-addresses");
+            var r = MappingReader.Of(node, "a reserved-memory node", YamlKeys.ReservedMemory);
             var rname = r.String("name");
             var rbase = r.OptNumber("base");
             var rsize = NonZero(r, "size");
@@ -72,7 +72,7 @@ public static class SocLoader
             var addrs = new List<IommuAddress>();
             foreach (var an in r.List("iommu-addresses"))
             {
-                var a = MappingReader.Of(an, "an iommu-addresses entry", "device", "iova", "size");
+                var a = MappingReader.Of(an, "an iommu-addresses entry", YamlKeys.IommuAddress);
                 var dev = a.String("device");
                 if (devices.All(d => d.Name != dev))
                     throw YamlTree.Error(ErrorCode.UnknownReference, $"iommu-addresses: no device named '{dev}'" + DeviceHint(dev, devices), a.Node("device")!.Span);
@@ -91,8 +91,7 @@ public static class SocLoader
 
     private static IommuInstance ReadIommu(YamlNode node)
     {
-        var r = MappingReader.Of(node, "an IOMMU", "name", "driver", "type", "pgtable", "ias", "oas", "banks",
-            "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "iotlb", "larbid-remap");
+        var r = MappingReader.Of(node, "an IOMMU", YamlKeys.Iommu);
         var name = r.String("name");
         var driverName = r.String("driver");
         var family = DriverCatalog.Find(driverName);
@@ -161,7 +160,7 @@ public static class SocLoader
         {
             foreach (var rn in r.List("regions"))
             {
-                var rr = MappingReader.Of(rn, "an IOVA region", "name", "base", "size");
+                var rr = MappingReader.Of(rn, "an IOVA region", YamlKeys.Region);
                 var reg = new IovaRegion(rr.String("name"), rr.Number("base"), NonZero(rr, "size"), rr.Span);
                 CheckNoWrap(reg.Base, reg.Size, rr);
                 if (ias < 64 && reg.Last >> ias != 0)
@@ -213,7 +212,7 @@ public static class SocLoader
         var iotlb = Hardware.IotlbGeometry.Default;
         if (r.Node("iotlb") is { } tn)
         {
-            var t = MappingReader.Of(tn, "iotlb", "entries", "ways");
+            var t = MappingReader.Of(tn, "iotlb", YamlKeys.Iotlb);
             int entries = t.OptInt("entries", iotlb.Entries, 1, 4096);
             int ways = t.OptInt("ways", Math.Min(iotlb.Ways, entries), 1, 4096);
             int sets = ways == 0 ? 0 : entries / ways;
@@ -234,12 +233,12 @@ public static class SocLoader
 
     private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus)
     {
-        var r = MappingReader.Of(node, "a device", "name", "ids", "bus", "dma-mask", "driver-bound", "firmware");
+        var r = MappingReader.Of(node, "a device", YamlKeys.Device);
         var name = r.String("name");
         var ids = new List<DeviceId>();
         foreach (var idNode in r.List("ids"))
         {
-            var ir = MappingReader.Of(idNode, "a device id", "iommu", "larb", "port", "stream");
+            var ir = MappingReader.Of(idNode, "a device id", YamlKeys.DeviceId);
             var iommuName = ir.String("iommu");
             var inst = iommus.FirstOrDefault(i => i.Name == iommuName);
             if (inst is null)
@@ -268,7 +267,7 @@ public static class SocLoader
         var fwSpans = new List<(ulong B, ulong E, SourceSpan S, string N)>();
         foreach (var fn in r.List("firmware"))
         {
-            var fr = MappingReader.Of(fn, "a firmware window", "name", "iova", "size", "boot");
+            var fr = MappingReader.Of(fn, "a firmware window", YamlKeys.Firmware);
             var fwName = fr.String("name");
             var iova = fr.Number("iova");
             var size = NonZero(fr, "size");
@@ -276,7 +275,7 @@ public static class SocLoader
             var boot = new List<BootAccess>();
             foreach (var bn in fr.List("boot"))
             {
-                var br = MappingReader.Of(bn, "a boot access", "iova", "size", "write");
+                var br = MappingReader.Of(bn, "a boot access", YamlKeys.BootAccess);
                 var bi = br.Number("iova");
                 var bs = br.OptNumber("size") ?? 4;
                 if (bs == 0 || bi < iova || bi - iova > size || bs > size - (bi - iova))

@@ -66,4 +66,18 @@ public class NewCommandTests
         Assert.Equal(2, Cli("new", "soc", "../Evil", "--dir", tree.Root).Code);
         Assert.Equal(2, Cli("new", "soc", "My.Soc", "--dir", tree.Root).Code);
     }
+
+    [Fact]
+    public void Scaffolds_name_the_schema_found_above_them_for_the_editor()
+    {
+        using var tree = new TestTree();
+        tree.Write("schema/soc.schema.json", "{}");
+        tree.Write("schema/scenario.schema.json", "{}");
+        var socs = Path.Combine(tree.Root, "scenarios", "socs");
+        Assert.Equal(0, Cli("new", "soc", "board", "--dir", socs).Code);
+        Assert.Equal(0, Cli("new", "scenario", "deep/er/one", "--soc", Path.Combine(socs, "board.yaml"), "--dir", Path.Combine(tree.Root, "scenarios")).Code);
+        Assert.StartsWith("# yaml-language-server: $schema=../../schema/soc.schema.json\n", tree.Read("scenarios/socs/board.yaml"));
+        Assert.StartsWith("# yaml-language-server: $schema=../../../schema/scenario.schema.json\n", tree.Read("scenarios/deep/er/one.yaml"));
+        Assert.Equal(0, Cli("validate", Path.Combine(tree.Root, "scenarios")).Code);
+    }
 }

@@ -1,0 +1,33 @@
+namespace ScenarioEngine.Config;
+
+/// <summary>
+/// The keys each YAML object accepts, in one place: the loaders read with these lists and
+/// tests/Scenarios.Tests/SchemaTests.cs checks that schema/*.schema.json names exactly the same keys
+/// for the definition of the same name, so the schema cannot drift from the loader.
+/// </summary>
+public static class YamlKeys
+{
+    public static readonly string[] Scenario = ["scenario", "description", "soc", "kernel", "script", "lua", "params"];
+    public static readonly string[] Kernel = ["iommu.strict", "iommu.passthrough", "iommu.forcedac"];
+    public static readonly string[] Soc = ["soc", "description", "memory", "reserved-memory", "iommus", "devices"];
+    public static readonly string[] Memory = ["name", "base", "size"];
+    public static readonly string[] ReservedMemory = ["name", "base", "size", "iommu-addresses"];
+    public static readonly string[] IommuAddress = ["device", "iova", "size"];
+    public static readonly string[] Iommu = ["name", "driver", "type", "pgtable", "ias", "oas", "banks",
+        "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "iotlb", "larbid-remap"];
+    public static readonly string[] Region = ["name", "base", "size"];
+    public static readonly string[] Iotlb = ["entries", "ways"];
+    public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware"];
+    public static readonly string[] DeviceId = ["iommu", "larb", "port", "stream"];
+    public static readonly string[] Firmware = ["name", "iova", "size", "boot"];
+    public static readonly string[] BootAccess = ["iova", "size", "write"];
+
+    /// <summary>Schema definition name → keys (the scenario and SoC documents are their schemas' roots).</summary>
+    public static IReadOnlyDictionary<string, string[]> ByDefinition { get; } = new Dictionary<string, string[]>
+    {
+        ["scenario"] = Scenario, ["kernel"] = Kernel, ["soc"] = Soc, ["memory"] = Memory,
+        ["reserved-memory"] = ReservedMemory, ["iommu-address"] = IommuAddress, ["iommu"] = Iommu,
+        ["region"] = Region, ["iotlb"] = Iotlb, ["device"] = Device, ["device-id"] = DeviceId,
+        ["firmware"] = Firmware, ["boot-access"] = BootAccess,
+    };
+}

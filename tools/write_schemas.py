@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Writes schema/soc.schema.json and schema/scenario.schema.json (JSON Schema draft 2020-12).
+
+The schemas are committed; tests/Scenarios.Tests/SchemaTests.cs checks them against the loader
+(Engine/Config/YamlKeys.cs, the driver catalogue's enums) and validates every shipped YAML file, so
+edit this script, rerun it, and let the tests say what else must change.
+"""
+import json, os
+
+NUM = {"anyOf": [
+    {"type": "integer", "minimum": 0},
+    {"type": "string", "pattern": r"^(0[xX][0-9a-fA-F](_?[0-9a-fA-F])*|[0-9](_?[0-9])*) *(KiB|MiB|GiB|TiB)?$"}],
+    "description": "decimal, 0x hex, '_' between digits, optional IEC suffix: 4096, 0x6000_0000, 16MiB"}
+
+def num(desc): return {"$ref": "#/definitions/number", "description": desc}
+def obj(desc, props, required):
+    return {"type": "object", "description": desc, "additionalProperties": False,
+            "required": required, "properties": props}
+
+MTK_FLAGS = ["has-4gb-mode", "has-bclk", "has-vld-pa-rng", "reset-axi", "out-order-wr-en", "wr-throt-en",
+    "has-sub-comm-2bits", "has-sub-comm-3bits", "int-id-port-width-6", "has-legacy-ivrp-paddr",
+    "iova-34-en", "share-pgtable", "dcm-disable", "std-axi-mode", "pm-clk-ao", "ifa-iommu-pcie-support",
+    "pgtable-pa-35-en", "tf-port-to-addr-mt8173", "cfg-ifa-master-in-atf", "dl-with-multi-larb"]
+PORTS = {"anyOf": [{"enum": ["all"]}, {"type": "array", "items": {"anyOf": [
+    {"type": "integer", "minimum": 0, "maximum": 31},
+    {"type": "string", "pattern": r"^[0-9]+ *- *[0-9]+$"}]}}],
+    "description": "'all', or a list of ports (0-31) and ranges like 0-7"}
+
+soc_defs = {
+    "number": NUM,
+    "memory": obj("A DRAM bank.", {"name": {"type": "string"}, "base": num("physical base"), "size": num("bytes, not 0")}, ["name", "base", "size"]),
+    "iommu-address": obj("An iommu-addresses entry of a reserved-memory node (reserved-memory.yaml binding).",
+        {"device": {"type": "string", "description": "a device of this SoC"}, "iova": num("IOVA the device expects"), "size": num("bytes")},
+        ["device", "iova", "size"]),
+    "reserved-memory": obj("A reserved-memory node (a carve-out the page allocator skips).",
+        {"name": {"type": "string"}, "base": num("physical base"), "size": num("bytes, not 0"),
+         "iommu-addresses": {"type": "array", "items": {"$ref": "#/definitions/iommu-address"}}}, ["name", "base", "size"]),
+    "region": obj("A MediaTek IOVA region (mtk_iommu_iova_region).", {"name": {"type": "string"}, "base": num("first IOVA"), "size": num("bytes, not 0")}, ["name", "base", "size"]),
+    "iotlb": obj("The bank's IOTLB geometry (the hardware's is not public; the default is an assumption, docs/modelled.md).",
+        {"entries": {"type": "integer", "minimum": 1, "maximum": 4096}, "ways": {"type": "integer", "minimum": 1, "maximum": 4096}}, []),
+    "iommu": obj("An IOMMU instance and its platform data.", {
+        "name": {"type": "string"},
+        "driver": {"enum": ["mediatek"], "description": "the driver family (modelled: mediatek)"},
+        "type": {"enum": ["mm", "infra", "apu"], "description": "MediaTek: MTK_IOMMU_TYPE_MM / _INFRA / APU"},
+        "pgtable": {"enum": ["arm-v7s"], "description": "the io-pgtable format the driver uses"},
+        "ias": {"type": "integer", "minimum": 32, "maximum": 48, "description": "input (IOVA) address bits"},
+        "oas": {"type": "integer", "minimum": 32, "maximum": 48, "description": "output (PA) address bits"},
+        "banks": {"type": "integer", "minimum": 1, "maximum": 5, "description": "MTK_IOMMU_BANK_MAX is 5"},
+        "banks-enabled": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 4}},
+        "bank-ports": {"type": "object", "description": "bank number → ports (bank_portmsk)", "patternProperties": {"^[0-4]$": PORTS}, "additionalProperties": False},
+        "regions": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/region"}},
+        "region-ports": {"type": "object", "description": "region name or index → {larbN: ports} (iova_region_larb_msk)",
+            "additionalProperties": {"type": "object", "patternProperties": {"^larb([0-9]|[12][0-9]|3[01])$": PORTS}, "additionalProperties": False}},
+        "flags": {"type": "array", "uniqueItems": True, "items": {"enum": MTK_FLAGS}, "description": "platform-data flags (MTK_IOMMU_* in mtk_iommu.c), lowercase with '-'"},
+        "shares-pgtable-with": {"type": "array", "items": {"type": "string"}},
+        "iotlb": {"$ref": "#/definitions/iotlb"},
+        "larbid-remap": {"type": "array", "items": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 31}}},
+    }, ["name", "driver"]),
+    "device-id": obj("One IOMMU specifier of the device (MediaTek: larb and port).",
+        {"iommu": {"type": "string"}, "larb": {"type": "integer", "minimum": 0, "maximum": 31}, "port": {"type": "integer", "minimum": 0, "maximum": 31},
+         "stream": num("stream id (drivers not modelled yet)")}, ["iommu"]),
+    "boot-access": obj("One access the firmware makes at boot.", {"iova": num("inside the window"), "size": num("bytes (default 4)"), "write": {"type": "boolean"}}, ["iova"]),
+    "firmware": obj("A firmware window linked at a fixed IOVA.", {"name": {"type": "string"}, "iova": num("linked address"), "size": num("bytes, not 0"),
+        "boot": {"type": "array", "items": {"$ref": "#/definitions/boot-access"}}}, ["name", "iova", "size"]),
+    "device": obj("A DMA master.", {"name": {"type": "string"}, "ids": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/device-id"}},
+        "bus": {"enum": ["platform", "pci"]}, "dma-mask": {"type": "integer", "minimum": 1, "maximum": 64, "description": "bits (default 32)"},
+        "driver-bound": {"type": "boolean", "description": "a DMA-API driver is bound (counts in owner_cnt); default true"},
+        "firmware": {"type": "array", "items": {"$ref": "#/definitions/firmware"}}}, ["name", "ids"]),
+}
+soc_root = obj("An SoC: memory, IOMMU instances, masters.", {
+    "soc": {"type": "string", "description": "the SoC's name"}, "description": {"type": "string"},
+    "memory": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/memory"}},
+    "reserved-memory": {"type": "array", "items": {"$ref": "#/definitions/reserved-memory"}},
+    "iommus": {"type": "array", "items": {"$ref": "#/definitions/iommu"}},
+    "devices": {"type": "array", "items": {"$ref": "#/definitions/device"}}}, ["soc", "memory"])
+soc_defs["soc"] = soc_root
+
+def schema(id_, title, root, defs):
+    s = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title}
+    s.update(root)
+    s["definitions"] = defs
+    return s
+
+scen_defs = dict(soc_defs)
+scen_defs["kernel"] = obj("Boot parameters (Documentation/admin-guide/kernel-parameters.txt).",
+    {"iommu.strict": {"type": "boolean", "description": "default true"}, "iommu.passthrough": {"type": "boolean"},
+     "iommu.forcedac": {"type": "boolean"}}, [])
+scen_root = obj("A scenario: an SoC, boot knobs and a Lua script.", {
+    "scenario": {"type": "string", "description": "the title (the report's heading)"},
+    "description": {"type": "string"},
+    "soc": {"anyOf": [{"type": "string", "description": "path of an SoC file, relative to this file"}, {"$ref": "#/definitions/soc"}]},
+    "kernel": {"$ref": "#/definitions/kernel"},
+    "script": {"type": "string", "description": "a Lua file, relative to this file"},
+    "lua": {"type": "string", "description": "inline Lua (use a block scalar: lua: |)"},
+    "params": {"type": "object", "description": "values the script reads as params.NAME"}}, ["scenario", "soc"])
+scen_defs["scenario"] = scen_root
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema")
+for name, s in [("soc", schema("soc.schema.json", "ScenarioEngine SoC file", soc_root, soc_defs)),
+                ("scenario", schema("scenario.schema.json", "ScenarioEngine scenario file", {**scen_root, "oneOf": [{"required": ["script"]}, {"required": ["lua"]}]}, scen_defs))]:
+    with open(os.path.join(root, name + ".schema.json"), "w") as f:
+        json.dump(s, f, indent=2, sort_keys=False)
+        f.write("\n")
