@@ -4,5 +4,6 @@ namespace ScenarioEngine.Model;
 public readonly record struct SourceSpan(string File, int Line, int Column)
 {
     public static SourceSpan None => new("", 0, 0);
-    public override string ToString() => Line > 0 ? $"{File}:{Line}:{Column}" : File;
+    /// <summary>file:line:col; a Lua error knows no column, so it prints as file:line.</summary>
+    public override string ToString() => Line <= 0 ? File : Column > 0 ? $"{File}:{Line}:{Column}" : $"{File}:{Line}";
 }

@@ -53,7 +53,12 @@ public static class ScenarioRunner
             library.Install(scenario.Params, Seed(display), scenario.Script.Chunk);
             var failure = sandbox.RunScript(scenario.Script.Text, scenario.Script.Chunk, scenario.Script.FirstLine);
             if (failure is not null)
-                error = new ScenarioError(failure.Code, failure.Message, new SourceSpan(failure.Chunk, failure.Line, 0));
+            {
+                // Lua's message starts with the same "chunk:line: " the error's location gives.
+                var prefix = $"{failure.Chunk}:{failure.Line}: ";
+                var message = failure.Message.StartsWith(prefix, StringComparison.Ordinal) ? failure.Message[prefix.Length..] : failure.Message;
+                error = new ScenarioError(failure.Code, message, new SourceSpan(failure.Chunk, failure.Line, 0));
+            }
         }
         var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, core, log, error, d => library.Mappings(d)));
         return new RunResult

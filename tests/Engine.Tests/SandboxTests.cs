@@ -180,7 +180,9 @@ public class SandboxTests
     {
         var r = Run("local a = 1\nlocal d = soc.device('apx')");
         Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
-        Assert.StartsWith("scenarios/t/x.yaml:5: no device named 'apx'; did you mean 'apu'?", r.Error.Message);
+        Assert.Equal("scenarios/t/x.yaml:5", r.Error.Where.ToString());
+        Assert.StartsWith("no device named 'apx'; did you mean 'apu'?", r.Error.Message);
+        Assert.StartsWith("scenarios/t/x.yaml:5: error SE2002: no device named 'apx'", r.Error.ToString());
         var r2 = Run("iommu.attach_device(soc.device('apu'), soc.device('apu'))");
         Assert.Contains("bad argument #1 to 'attach_device' (domain expected, got device apu)", r2.Error!.Message);
         var r3 = Run("local h = soc.device('apu')\nh.name = 'x'");

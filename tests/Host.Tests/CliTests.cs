@@ -129,7 +129,7 @@ public class CliTests
         tree.Write("scenarios/t/typo.yaml", "scenario: x\nsoc: ../socs/tiny.yaml\nscirpt: a.lua\n");
         var (code, output, _) = Cli("validate", Path.Combine(tree.Root, "scenarios"));
         Assert.Equal(1, code);
-        Assert.Contains("scenarios/t/syntax.yaml:4:0: error SE2001", output);
+        Assert.Contains("scenarios/t/syntax.yaml:4: error SE2001", output);
         Assert.Contains("scenarios/t/typo.yaml:3:1: error SE1003", output);
         Assert.Contains("did you mean 'script'", output);
         Assert.Contains("3 scenario(s) checked, 2 with errors.", output);
