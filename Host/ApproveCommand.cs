@@ -15,8 +15,21 @@ internal static class ApproveCommand
         var files = ScenarioRunner.Discover(roots);
         if (files.Count == 0) { stderr.WriteLine("scenario approve: no scenarios found"); return Cli.Misuse; }
         var done = SnapshotStore.Approve(files, snapshots);
-        foreach (var v in done) stdout.WriteLine("approved " + ProjectLayout.For(files[0], snapshots).Display(v));
+        foreach (var v in done)
+            stdout.WriteLine("approved " + ProjectLayout.For(files[0], snapshots).Display(v) + ResultOf(v));
         stdout.WriteLine(done.Count == 0 ? "Nothing to approve: no received reports." : $"{done.Count} snapshot(s) approved.");
         return Cli.Ok;
+    }
+
+    /// <summary>
+    /// The approved report's result line, so approving the report of a failed run (say, a stale
+    /// received file from before a fix) is visible at once: " — failed — error SE2002 at …".
+    /// </summary>
+    private static string ResultOf(string verified)
+    {
+        var lines = File.ReadAllLines(verified);
+        var at = Array.IndexOf(lines, "## Result");
+        var result = lines.Skip(at + 1).FirstOrDefault(l => l.Length > 0);
+        return at < 0 || result is null ? "" : " — " + result.Replace("**", "", StringComparison.Ordinal);
     }
 }

@@ -95,6 +95,8 @@ public class CliTests
         Assert.Contains("\"code\": \"SE2002\"", json);
         Assert.Contains("\"line\": 5", json);
         Assert.Contains("\"snapshot\": \"new\"", json);
+        var (_, approved, _) = Cli("approve", sc);
+        Assert.Contains("bad.verified.md — failed — error SE2002 at `scenarios/t/bad.yaml:5`: attempt to index a nil value", approved);
     }
 
     [Fact]

@@ -31,7 +31,9 @@ public class NewCommandTests
         Assert.Contains("passed  2 expectation(s)", first.Out);
         var report = tree.Read("snapshots/first/attach.received.md");
         Assert.Contains("| 4 | 22 | `iommu.attach_device(domain#2, display)` | **-EINVAL** |", report);
-        Assert.Equal(0, Cli("approve", scenario).Code);
+        var approve = Cli("approve", scenario);
+        Assert.Equal(0, approve.Code);
+        Assert.Contains("attach.verified.md — passed — 2 expectations held, 0 failed.", approve.Out);
         Assert.Equal(0, Cli("run", scenario, "--jobs", "1").Code);
     }
 
