@@ -40,6 +40,23 @@ public class GeneratedDocsTests
         Assert.Contains("| `driver` | **required**; one of `mediatek` |", text);
     }
 
+    [Fact]
+    public void Every_error_code_has_a_row_in_errors_md_with_its_meaning_and_fix()
+    {
+        var rows = File.ReadLines(Path.Combine(Root, "docs", "errors.md"))
+            .Select(l => Regex.Match(l, @"^\| (SE\d{4}) \|(.*)$")).Where(m => m.Success)
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Split(" | "));
+        foreach (var code in Enum.GetValues<ScenarioEngine.Config.ErrorCode>())
+        {
+            var name = ScenarioEngine.Config.ErrorCodes.Format(code);
+            Assert.True(rows.TryGetValue(name, out var cols), $"docs/errors.md has no row for {name} ({code})");
+            Assert.False(string.IsNullOrWhiteSpace(cols[0]), $"{name}: no meaning");
+            if (!cols[0].Trim().StartsWith("reserved", StringComparison.Ordinal))
+                Assert.False(string.IsNullOrWhiteSpace(cols[^1].TrimEnd('|', ' ')), $"{name}: no fix");
+        }
+        Assert.Equal(Enum.GetValues<ScenarioEngine.Config.ErrorCode>().Length, rows.Count);
+    }
+
     // ------------------------------------------------------------------ YAML reference
 
     internal static string YamlReference()
