@@ -56,7 +56,7 @@ public class LuaAnnotationsTests
 
     private static List<string> AnnotatedShape()
     {
-        var path = Path.Combine(ShippedRoot(), "lua", "types", "scenario.lua");
+        var path = Path.Combine(RepoRoot.Path, "lua", "types", "scenario.lua");
         var classes = new HashSet<string>(ClassOf.Values);
         var outList = new List<string>();
         string? current = null;
@@ -78,13 +78,6 @@ public class LuaAnnotationsTests
         }
         outList.Sort(StringComparer.Ordinal);
         return outList;
-    }
-
-    private static string ShippedRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ScenarioEngine.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace ScenarioEngine.Tests;
 /// <summary>The `scenario` command: exit codes, received/verified handling, approve, validate (CONTRACT §6–7).</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args)
+    internal static (int Code, string Out, string Err) Cli(params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();

@@ -3,13 +3,7 @@ namespace ScenarioEngine.Tests;
 /// <summary>`scenario new soc` / `scenario new scenario`: scaffolds validate and run as written, and never overwrite.</summary>
 public class NewCommandTests
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = ScenarioEngine.Host.Cli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => CliTests.Cli(args);
 
     [Fact]
     public void A_scaffolded_soc_and_scenario_validate_run_pass_and_match_once_approved()

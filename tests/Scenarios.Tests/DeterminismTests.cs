@@ -8,7 +8,7 @@ public class DeterminismTests
     [Fact]
     public void Two_runs_at_different_job_counts_and_orders_give_identical_bytes()
     {
-        var files = ScenarioRunner.Discover([Path.Combine(ShippedScenariosTests.RepoRoot(), "scenarios")]);
+        var files = ScenarioRunner.Discover([Path.Combine(RepoRoot.Path, "scenarios")]);
         var one = ScenarioRunner.RunAll(files, new RunOptions { Jobs = 1 });
         var reversed = ScenarioRunner.RunAll(files.Reverse().ToList(), new RunOptions { Jobs = 4 });
         var byPath = reversed.ToDictionary(r => r.Path, r => r.Report);
@@ -19,7 +19,7 @@ public class DeterminismTests
     [Fact]
     public void Reports_hold_no_absolute_paths_and_only_lf_line_ends()
     {
-        var root = ShippedScenariosTests.RepoRoot();
+        var root = RepoRoot.Path;
         foreach (var r in ScenarioRunner.RunAll(ScenarioRunner.Discover([Path.Combine(root, "scenarios")]), new RunOptions { Jobs = 2 }))
         {
             Assert.DoesNotContain(root, r.Report);

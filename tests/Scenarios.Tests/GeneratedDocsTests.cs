@@ -12,7 +12,7 @@ namespace ScenarioEngine.Tests;
 /// </summary>
 public class GeneratedDocsTests
 {
-    private static string Root => ShippedScenariosTests.RepoRoot();
+    private static string Root => RepoRoot.Path;
 
     private static void Check(string relative, string expected)
     {

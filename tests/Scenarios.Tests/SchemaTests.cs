@@ -13,7 +13,7 @@ namespace ScenarioEngine.Tests;
 /// </summary>
 public class SchemaTests
 {
-    private static string Root => ShippedScenariosTests.RepoRoot();
+    private static string Root => RepoRoot.Path;
     private static JsonSchema Load(string name) => JsonSchema.FromFileAsync(Path.Combine(Root, "schema", name + ".schema.json")).GetAwaiter().GetResult();
     private static readonly Lazy<JsonSchema> Soc = new(() => Load("soc"));
     private static readonly Lazy<JsonSchema> Scenario = new(() => Load("scenario"));

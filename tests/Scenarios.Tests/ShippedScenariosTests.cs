@@ -10,14 +10,7 @@ namespace ScenarioEngine.Tests;
 /// </summary>
 public class ShippedScenariosTests
 {
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ScenarioEngine.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string ScenariosDir => Path.Combine(RepoRoot(), "scenarios");
+    private static string ScenariosDir => Path.Combine(RepoRoot.Path, "scenarios");
 
     public static TheoryData<string> Scenarios()
     {
@@ -44,7 +37,7 @@ public class ShippedScenariosTests
     [Fact]
     public void No_approved_snapshot_is_left_without_its_scenario()
     {
-        var dangling = SnapshotStore.Dangling(ScenariosDir, Path.Combine(RepoRoot(), "snapshots"));
+        var dangling = SnapshotStore.Dangling(ScenariosDir, Path.Combine(RepoRoot.Path, "snapshots"));
         Assert.Empty(dangling);
     }
 
