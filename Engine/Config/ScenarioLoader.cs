@@ -12,9 +12,12 @@ public static class ScenarioLoader
     private static readonly string[] Keys = YamlKeys.Scenario;
     private static readonly string[] KernelKeys = YamlKeys.Kernel;
 
-    public static Scenario Load(string path, ProjectLayout layout)
+    /// <param name="inputs">When given, collects the full path of every file the scenario reads or
+    /// tries to read (the scenario, its SoC file, its script), so a watcher can re-run it when one changes.</param>
+    public static Scenario Load(string path, ProjectLayout layout, ICollection<string>? inputs = null)
     {
         var display = layout.Display(path);
+        inputs?.Add(Path.GetFullPath(path));
         if (!File.Exists(path))
             throw YamlTree.Error(ErrorCode.FileNotFound, "scenario file not found", new SourceSpan(display, 0, 0));
         var root = YamlTree.Parse(File.ReadAllText(path), display);
@@ -28,6 +31,7 @@ public static class ScenarioLoader
         if (socNode is YamlScalar s && !s.IsNull)
         {
             var socPath = Path.GetFullPath(Path.Combine(dir, s.Value));
+            inputs?.Add(socPath);
             if (!File.Exists(socPath))
                 throw YamlTree.Error(ErrorCode.FileNotFound, $"SoC file '{s.Value}' not found (resolved relative to this file)", s.Span);
             soc = SocLoader.LoadFile(socPath, layout.Display(socPath));
@@ -51,6 +55,7 @@ public static class ScenarioLoader
         {
             var rel = MappingReader.AsString(sn, "script");
             var luaPath = Path.GetFullPath(Path.Combine(dir, rel));
+            inputs?.Add(luaPath);
             if (!File.Exists(luaPath))
                 throw YamlTree.Error(ErrorCode.FileNotFound, $"script '{rel}' not found (resolved relative to this file)", sn.Span);
             script = new LuaSource(layout.Display(luaPath), File.ReadAllText(luaPath), 1, layout.LuaRoot);

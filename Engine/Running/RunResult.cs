@@ -16,6 +16,11 @@ public sealed class RunResult
     public RunLog Log { get; init; } = new();
     public IReadOnlyList<SimEvent> Events { get; init; } = [];
     public required string Report { get; init; }
+    /// <summary>
+    /// Full paths of the files the run read or looked for (scenario, SoC file, script, required
+    /// modules, sorted): a change to any of them can change the report. Never part of the report.
+    /// </summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
     public SnapshotStatus Snapshot { get; set; } = SnapshotStatus.NotCompared;
     /// <summary>Unified diff against the verified snapshot when <see cref="Snapshot"/> is Changed.</summary>
     public string? Diff { get; set; }

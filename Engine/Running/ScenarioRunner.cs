@@ -28,18 +28,19 @@ public static class ScenarioRunner
         var layout = ProjectLayout.For(scenarioPath, options.SnapshotsDir);
         var display = layout.Display(scenarioPath);
         var full = Path.GetFullPath(scenarioPath);
+        var inputs = new SortedSet<string>(StringComparer.Ordinal);
         Scenario scenario;
         try
         {
-            scenario = ScenarioLoader.Load(scenarioPath, layout);
+            scenario = ScenarioLoader.Load(scenarioPath, layout, inputs);
         }
         catch (ScenarioLoadException ex)
         {
-            return Failed(display, full, null, null, new RunLog(), ex.Error);
+            return Failed(display, full, inputs, new RunLog(), ex.Error);
         }
         catch (IOException ex)
         {
-            return Failed(display, full, null, null, new RunLog(), new ScenarioError(ErrorCode.FileNotFound, ex.Message, new SourceSpan(display, 0, 0)));
+            return Failed(display, full, inputs, new RunLog(), new ScenarioError(ErrorCode.FileNotFound, ex.Message, new SourceSpan(display, 0, 0)));
         }
 
         var core = new IommuCore(scenario.Soc, scenario.Kernel, DriverFactory());
@@ -49,6 +50,7 @@ public static class ScenarioRunner
         ScenarioLibrary? library = null;
         using (var sandbox = new LuaSandbox(options.Budgets, Directory.Exists(layout.LuaRoot) ? layout.LuaRoot : null, layout.Root, options.Cancel))
         {
+            sandbox.Inputs = inputs;
             library = new ScenarioLibrary(core, log, sandbox);
             library.Install(scenario.Params, Seed(display), scenario.Script.Chunk);
             var failure = sandbox.RunScript(scenario.Script.Text, scenario.Script.Chunk, scenario.Script.FirstLine);
@@ -70,6 +72,7 @@ public static class ScenarioRunner
             Log = log,
             Events = core.Log.Events,
             Report = report,
+            Inputs = inputs.ToList(),
         };
     }
 
@@ -82,14 +85,14 @@ public static class ScenarioRunner
         return results;
     }
 
-    private static RunResult Failed(string display, string full, Scenario? sc, IommuCore? core, RunLog log, ScenarioError error) => new()
+    private static RunResult Failed(string display, string full, IEnumerable<string> inputs, RunLog log, ScenarioError error) => new()
     {
         Path = display,
         FullPath = full,
-        Title = sc?.Title,
         Error = error,
         Log = log,
-        Report = MarkdownReport.Render(new MarkdownReport.Input(display, sc, core, log, error, null)),
+        Report = MarkdownReport.Render(new MarkdownReport.Input(display, null, null, log, error, null)),
+        Inputs = inputs.ToList(),
     };
 
     private static Func<IommuCore, IommuInstance, IIommuDriver> DriverFactory()

@@ -64,6 +64,9 @@ public sealed class LuaSandbox : IDisposable
     }
 
     public Lua State => _state;
+
+    /// <summary>When set, collects the full path of every module file require looked for, found or not.</summary>
+    public ICollection<string>? Inputs { get; set; }
     public long InstructionsUsed => _instructions;
 
     /// <summary>Registers a raw C# function as a global, keeping its delegate alive.</summary>
@@ -256,6 +259,7 @@ public sealed class LuaSandbox : IDisposable
                 return Fail(l, $"module '{name}' not found: module names are dotted names under lua/ (e.g. 'lib.util')");
             if (_luaRoot is null) return Fail(l, $"module '{name}' not found: no lua/ folder");
             var path = Path.GetFullPath(Path.Combine(_luaRoot, name.Replace('.', Path.DirectorySeparatorChar) + ".lua"));
+            Inputs?.Add(path);
             var root = Path.GetFullPath(_luaRoot) + Path.DirectorySeparatorChar;
             if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
                 return Fail(l, $"module '{name}' not found under lua/ (looked for lua/{name.Replace('.', '/')}.lua)");
