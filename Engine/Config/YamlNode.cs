@@ -59,6 +59,13 @@ internal static class YamlTree
             if (cut >= 0) msg = msg[(cut + 3)..];
             throw Error(ErrorCode.YamlSyntax, msg.TrimEnd('.'), At(file, ex.Start));
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 18 throws this (not a YamlException) from its scanner when a flow collection
+            // is left open at the end of the input, e.g. a '# comment' that swallowed the closing '}'.
+            var at = parser.Current is { } ev ? At(file, ev.Start) : new SourceSpan(file, text.Count(c => c == '\n') + 1, 1);
+            throw Error(ErrorCode.YamlSyntax, "the YAML ends inside an unclosed flow collection ('{' or '['; a '#' comment on the same line hides what follows it)", at);
+        }
     }
 
     private static YamlNode ReadNode(IParser parser, string file, Dictionary<string, YamlNode> anchors)

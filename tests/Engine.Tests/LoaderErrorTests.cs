@@ -26,6 +26,20 @@ public class LoaderErrorTests
     }
 
     [Fact]
+    public void A_comment_that_hides_the_closing_brace_of_a_flow_mapping_is_SE1001_not_a_crash()
+    {
+        // Found by `scenario watch` on an edited mt8365.yaml: YamlDotNet's scanner throws
+        // InvalidOperationException here, which must still become a located SE1001.
+        foreach (var tail in new[] { "", "iommus:\n  - name: m4u\n    driver: mediatek\n" })
+        {
+            var e = LoadError("soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 2GiB   # edited }\n" + tail);
+            Assert.Equal(ErrorCode.YamlSyntax, e.Code);
+            Assert.Equal("scenarios/socs/s.yaml", e.Where.File);
+            Assert.True(e.Where.Line >= 3, e.ToString());
+        }
+    }
+
+    [Fact]
     public void A_duplicate_key_is_SE1002_at_the_second_occurrence()
     {
         var e = LoadError(Head + "iommus:\n  - name: m4u\n    driver: mediatek\n    name: again\n");
