@@ -53,7 +53,25 @@ public static class Cli
         newScenario.SetAction(p => NewCommand.Scenario(p.GetValue(newScenarioName)!, p.GetValue(newScenarioSoc)!, p.GetValue(newScenarioDir), stdout, stderr));
         var @new = new Command("new", "Scaffold a new SoC or scenario file (never overwrites).") { newSoc, newScenario };
 
+        var watchPath = new Argument<string?>("path") { Description = "The scenarios/ folder to keep checked (default: scenarios).", Arity = ArgumentArity.ZeroOrOne };
+        var watchPoll = new Option<int?>("--poll-ms") { Description = "Poll content hashes at this interval instead of file-system events (for file systems without events)." };
+        var watchDebounce = new Option<int>("--debounce-ms") { Description = "Quiet time per file before a change is acted on.", DefaultValueFactory = _ => 200 };
+        var watchJobs = new Option<int>("--jobs") { Description = "Scenarios run in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var watchSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder (default: snapshots/ beside scenarios/)." };
+        var watch = new Command("watch", "Run the tree, then re-run what each change affects; writes received files, never verified ones.")
+        { watchPath, watchPoll, watchDebounce, watchJobs, watchSnapshots, instructions, memory };
+        watch.SetAction(p => Watch.WatchCommand.Execute(new Watch.WatchOptions
+        {
+            ScenariosRoot = p.GetValue(watchPath) ?? "scenarios",
+            Poll = p.GetValue(watchPoll) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+            Debounce = TimeSpan.FromMilliseconds(p.GetValue(watchDebounce)),
+            Jobs = p.GetValue(watchJobs),
+            SnapshotsDir = p.GetValue(watchSnapshots),
+            Budgets = new Budgets(p.GetValue(instructions), p.GetValue(memory) << 20, Budgets.Default.WallClock),
+        }, stderr));
+
         root.Subcommands.Add(run);
+        root.Subcommands.Add(watch);
         root.Subcommands.Add(@new);
         root.Subcommands.Add(bench);
         root.Subcommands.Add(approve);

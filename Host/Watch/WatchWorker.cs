@@ -1,0 +1,168 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ScenarioEngine.Running;
+
+namespace ScenarioEngine.Host.Watch;
+
+/// <summary>
+/// The `scenario watch` background service: runs the tree once, then re-runs what each change affects
+/// (<see cref="TreeWatcher"/>). Changes arrive from one FileSystemWatcher per watched folder, or from
+/// a poll of content hashes when <see cref="WatchOptions.Poll"/> is set; each path waits for
+/// <see cref="WatchOptions.Debounce"/> of quiet before it is acted on; a watcher overflow or error
+/// triggers a full rescan. Stopping cancels the running scripts (SE2007) and returns.
+/// Event ids: docs/service.md.
+/// </summary>
+public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) : BackgroundService
+{
+    public static readonly EventId Started = new(1, "WatchStarted");
+    public static readonly EventId ScenarioRan = new(2, "ScenarioRan");
+    public static readonly EventId Rescanning = new(3, "Rescan");
+    public static readonly EventId WatcherFailed = new(4, "WatcherError");
+    public static readonly EventId Stopping = new(5, "WatchStopping");
+    public static readonly EventId BatchDone = new(6, "BatchDone");
+    public static readonly EventId BatchFailed = new(7, "BatchFailed");
+
+    private const string RescanSignal = "";
+    private readonly Channel<string> _changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Raised after the first run and after each batch of re-runs (tests await it; no sleeps).</summary>
+    public event Action<IReadOnlyList<RunResult>>? BatchCompleted;
+
+    /// <summary>The latest results, by full path (read-only for the web view; replaced per batch).</summary>
+    public IReadOnlyDictionary<string, RunResult> Latest { get; private set; } = new Dictionary<string, RunResult>();
+
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        await Task.Yield();
+        var tree = new TreeWatcher(options.ScenariosRoot, new RunOptions
+        {
+            Budgets = options.Budgets, Jobs = options.Jobs, SnapshotsDir = options.SnapshotsDir, Cancel = stop,
+        });
+        var watchers = new List<FileSystemWatcher>();
+        try
+        {
+            if (options.Poll is null)
+                foreach (var folder in tree.WatchedFolders.Where(Directory.Exists))
+                    watchers.Add(Watch(folder));
+            var first = await Task.Run(tree.RunAll, stop);
+            log.LogInformation(Started, "watching {Root} ({Mode}): {Count} scenario(s), {Failed} failed",
+                options.ScenariosRoot, options.Poll is { } p ? $"polling every {p.TotalMilliseconds:0} ms" : "file-system events",
+                first.Count, first.Count(r => !r.Passed));
+            Publish(tree, first);
+
+            if (options.Poll is { } interval) await PollLoop(tree, interval, stop);
+            else await EventLoop(tree, stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+        finally
+        {
+            foreach (var w in watchers) w.Dispose();
+            log.LogInformation(Stopping, "watch stopping");
+        }
+    }
+
+    private FileSystemWatcher Watch(string folder)
+    {
+        var w = new FileSystemWatcher(folder)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            InternalBufferSize = 64 * 1024,
+        };
+        w.Changed += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        w.Created += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        w.Deleted += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        w.Renamed += (_, e) => { _changes.Writer.TryWrite(e.OldFullPath); _changes.Writer.TryWrite(e.FullPath); };
+        w.Error += (_, e) =>
+        {
+            log.LogWarning(WatcherFailed, e.GetException(), "file watcher lost events in {Folder}; rescanning", folder);
+            _changes.Writer.TryWrite(RescanSignal);
+        };
+        w.EnableRaisingEvents = true;
+        return w;
+    }
+
+    private async Task PollLoop(TreeWatcher tree, TimeSpan interval, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(stop))
+        {
+            var results = await Guarded(tree.Rescan, stop);
+            if (results.Count > 0) Publish(tree, results);
+        }
+    }
+
+    /// <summary>Per-path debounce: a path is applied once it has been quiet for the debounce time.</summary>
+    private async Task EventLoop(TreeWatcher tree, CancellationToken stop)
+    {
+        var pending = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        bool rescan = false;
+        while (!stop.IsCancellationRequested)
+        {
+            while (_changes.Reader.TryRead(out var path))
+            {
+                if (path == RescanSignal) rescan = true;
+                else if (path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".lua", StringComparison.Ordinal) || Directory.Exists(path) || !Path.HasExtension(path))
+                    pending[path] = DateTime.UtcNow + options.Debounce;
+            }
+            if (rescan)
+            {
+                rescan = false;
+                pending.Clear();
+                log.LogInformation(Rescanning, "rescanning {Root}", options.ScenariosRoot);
+                Publish(tree, await Guarded(tree.Rescan, stop));
+                continue;
+            }
+            var now = DateTime.UtcNow;
+            var due = pending.Where(p => p.Value <= now).Select(p => p.Key).ToList();
+            if (due.Count > 0)
+            {
+                foreach (var d in due) pending.Remove(d);
+                // A renamed or deleted folder reports only the folder: rescan its files' hashes instead.
+                if (due.Any(d => !Path.HasExtension(d))) { Publish(tree, await Guarded(tree.Rescan, stop)); continue; }
+                var results = await Guarded(() => tree.Apply(due), stop);
+                if (results.Count > 0) Publish(tree, results);
+                continue;
+            }
+            if (pending.Count == 0) await _changes.Reader.WaitToReadAsync(stop);
+            else
+            {
+                var wait = pending.Values.Min() - DateTime.UtcNow;
+                if (wait > TimeSpan.Zero)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                    var read = _changes.Reader.WaitToReadAsync(cts.Token).AsTask();
+                    var finished = await Task.WhenAny(read, Task.Delay(wait, stop));
+                    cts.Cancel();
+                    if (finished != read) stop.ThrowIfCancellationRequested();
+                    try { await read; } catch (OperationCanceledException) when (!stop.IsCancellationRequested) { }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a batch off the host's thread. An engine bug in one batch is logged and the service goes
+    /// on (bad input and misbehaving scripts never get here: they are failed results).
+    /// </summary>
+    private async Task<IReadOnlyList<RunResult>> Guarded(Func<IReadOnlyList<RunResult>> batch, CancellationToken stop)
+    {
+        try { return await Task.Run(batch, stop); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(BatchFailed, e, "a batch of runs failed inside the engine; the service goes on");
+            return [];
+        }
+    }
+
+    private void Publish(TreeWatcher tree, IReadOnlyList<RunResult> results)
+    {
+        foreach (var r in results)
+            log.LogInformation(ScenarioRan, "{Snapshot} {Scenario} {Status}", r.Snapshot.ToString().ToLowerInvariant(), r.Path,
+                r.Error is { } e ? $"failed: error {e.CodeText} at {e.Where}: {e.Message}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)");
+        Latest = new Dictionary<string, RunResult>(tree.Latest, StringComparer.Ordinal);
+        log.LogDebug(BatchDone, "{Count} scenario(s) ran", results.Count);
+        BatchCompleted?.Invoke(results);
+    }
+}
