@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ScenarioEngine.Host.Watch;
+using ScenarioEngine.Running;
+using ScenarioEngine.Scripting;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>
+/// `scenario watch` as a hosted service on a temp tree: it re-runs an edited scenario (file-system
+/// events and polling), and stops cleanly during a runaway run. Synchronised on the worker's batch
+/// event, never on sleeps; every wait is bounded.
+/// </summary>
+public class WatchServiceTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private sealed class Harness : IAsyncDisposable
+    {
+        public readonly TestTree Tree = new();
+        public IHost Host = null!;
+        public WatchWorker Worker = null!;
+        public readonly BlockingCollection<IReadOnlyList<RunResult>> Batches = new();
+
+        public async Task Start(TimeSpan? poll, Budgets? budgets = null)
+        {
+            Host = WatchCommand.Build(new WatchOptions
+            {
+                ScenariosRoot = Path.Combine(Tree.Root, "scenarios"),
+                Poll = poll,
+                Debounce = TimeSpan.FromMilliseconds(20),
+                Jobs = 2,
+                Budgets = budgets ?? Budgets.Default,
+            }, l => l.SetMinimumLevel(LogLevel.Warning));
+            Worker = Host.Services.GetRequiredService<WatchWorker>();
+            Worker.BatchCompleted += b => Batches.Add(b);
+            await Host.StartAsync().WaitAsync(Bound);
+        }
+
+        /// <summary>The next batch that ran the given scenario.</summary>
+        public RunResult Next(string scenario)
+        {
+            var deadline = DateTime.UtcNow + Bound;
+            while (DateTime.UtcNow < deadline)
+                if (Batches.TryTake(out var b, deadline - DateTime.UtcNow) && b.FirstOrDefault(r => r.Path == scenario) is { } r) return r;
+            throw new TimeoutException($"no run of {scenario} within {Bound}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Host.StopAsync().WaitAsync(Bound);
+            Host.Dispose();
+            Tree.Dispose();
+        }
+    }
+
+    private static void Seed(TestTree tree)
+    {
+        tree.Write("scenarios/socs/tiny.yaml", TestTree.Soc);
+        tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(1, 1)\n");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_edited_scenario_is_rerun_and_reported_with_its_new_outcome(bool polling)
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(polling ? TimeSpan.FromMilliseconds(50) : null);
+        Assert.True(h.Next("scenarios/t/a.yaml").Passed);
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(1, 2, 'now wrong')\n");
+        var r = h.Next("scenarios/t/a.yaml");
+        Assert.Equal(1, r.ExpectationsFailed);
+        Assert.False(h.Tree.Exists("snapshots/t/a.verified.md"));
+        Assert.Equal(1, h.Worker.Latest.Values.Single().ExpectationsFailed);
+    }
+
+    [Fact]
+    public async Task Stopping_during_a_runaway_run_cancels_it_and_the_service_ends()
+    {
+        var h = new Harness();
+        Seed(h.Tree);
+        h.Tree.Write("scenarios/t/spin.yaml", "scenario: spin\nsoc: ../socs/tiny.yaml\nlua: |\n  while true do end\n");
+        await h.Start(null, new Budgets(long.MaxValue, 64 << 20, TimeSpan.FromMinutes(5)));
+        await h.Host.StopAsync().WaitAsync(Bound);
+        Assert.NotNull(h.Worker.ExecuteTask);
+        await h.Worker.ExecuteTask!.WaitAsync(Bound);
+        Assert.True(h.Worker.ExecuteTask.IsCompletedSuccessfully);
+        h.Host.Dispose();
+        h.Tree.Dispose();
+    }
+
+    [Fact]
+    public void Bad_options_are_refused_before_the_host_starts()
+    {
+        var err = new StringWriter();
+        var code = WatchCommand.Execute(new WatchOptions { ScenariosRoot = "/no/such/folder", Jobs = 0, Poll = TimeSpan.FromMilliseconds(1) }, err);
+        Assert.Equal(2, code);
+        Assert.Contains("no such folder", err.ToString());
+        Assert.Contains("--jobs must be at least 1", err.ToString());
+        Assert.Contains("--poll-ms must be 50..600000", err.ToString());
+    }
+
+    [Fact]
+    public async Task After_a_churn_of_edits_renames_deletes_and_half_written_files_the_results_match_a_clean_run()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        for (int i = 0; i < 6; i++)
+            h.Tree.Write($"scenarios/t/s{i}.yaml", $"scenario: s{i}\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq({i}, {i})\n");
+        h.Tree.Write("snapshots/t/a.verified.md", "approved by a person\n");
+        await h.Start(null);
+        h.Next("scenarios/t/a.yaml");
+
+        var rng = new Random(20261124);
+        string Body(int n) => $"scenario: s{n}\nsoc: ../socs/tiny.yaml\nlua: |\n  local d = soc.device('apu')\n  expect.eq({n % 3}, {n % 2})\n";
+        for (int op = 0; op < 300; op++)
+        {
+            var i = rng.Next(8);
+            var rel = $"scenarios/t/s{i}.yaml";
+            var path = Path.Combine(h.Tree.Root, rel);
+            switch (rng.Next(6))
+            {
+                case 0: h.Tree.Write(rel, Body(op)); break;
+                case 1: h.Tree.Write(rel, Body(op)[..rng.Next(1, Body(op).Length)]); break; // half-written
+                case 2: if (File.Exists(path)) File.Delete(path); break;
+                case 3:
+                    var to = Path.Combine(h.Tree.Root, $"scenarios/t/s{rng.Next(8)}.yaml");
+                    if (File.Exists(path) && !File.Exists(to)) File.Move(path, to);
+                    break;
+                case 4: h.Tree.Write("scenarios/socs/tiny.yaml", TestTree.Soc + $"# edit {op}\n"); break;
+                default: h.Tree.Write(rel, Body(op)); h.Tree.Write(rel, Body(op + 1)); break;
+            }
+        }
+
+        // Wait (bounded, on batches) until the service's latest results equal a clean run of the tree.
+        var scenarios = Path.Combine(h.Tree.Root, "scenarios");
+        var deadline = DateTime.UtcNow + Bound;
+        string? difference;
+        while (true)
+        {
+            var clean = ScenarioRunner.RunAll(ScenarioRunner.Discover([scenarios]), new RunOptions { Jobs = 1 })
+                .ToDictionary(r => r.FullPath, r => r.Report);
+            var latest = h.Worker.Latest;
+            difference = !clean.Keys.Order().SequenceEqual(latest.Keys.Order())
+                ? $"scenarios: clean {string.Join(",", clean.Keys.Select(Path.GetFileName))} vs service {string.Join(",", latest.Keys.Select(Path.GetFileName))}"
+                : clean.FirstOrDefault(kv => latest[kv.Key].Report != kv.Value).Key;
+            if (difference is null || DateTime.UtcNow > deadline) break;
+            h.Batches.TryTake(out _, TimeSpan.FromSeconds(2));
+        }
+        Assert.Null(difference);
+        Assert.Equal("approved by a person\n", h.Tree.Read("snapshots/t/a.verified.md"));
+        Assert.False(h.Worker.ExecuteTask!.IsCompleted, "the service is still running");
+    }
+
+    [Fact]
+    public async Task Two_services_on_one_tree_leave_whole_received_files_and_no_temporaries()
+    {
+        await using var one = new Harness();
+        Seed(one.Tree);
+        await one.Start(null);
+        using var other = WatchCommand.Build(new WatchOptions { ScenariosRoot = Path.Combine(one.Tree.Root, "scenarios"), Debounce = TimeSpan.FromMilliseconds(20) },
+            l => l.SetMinimumLevel(LogLevel.Warning));
+        var otherWorker = other.Services.GetRequiredService<WatchWorker>();
+        var otherBatches = new BlockingCollection<IReadOnlyList<RunResult>>();
+        otherWorker.BatchCompleted += b => otherBatches.Add(b);
+        await other.StartAsync().WaitAsync(Bound);
+        one.Next("scenarios/t/a.yaml");
+        Assert.True(otherBatches.TryTake(out _, Bound));
+
+        for (int i = 0; i < 20; i++)
+            one.Tree.Write("scenarios/t/a.yaml", $"scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq({i}, {i}, 'edit {i}')\n");
+        var last = "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(1, 1, 'final')\n";
+        one.Tree.Write("scenarios/t/a.yaml", last);
+        var expected = ScenarioRunner.Run(Path.Combine(one.Tree.Root, "scenarios/t/a.yaml"), new RunOptions { Jobs = 1 }).Report;
+        var deadline = DateTime.UtcNow + Bound;
+        while (!(one.Worker.Latest.Values.Single().Report == expected && otherWorker.Latest.Values.Single().Report == expected) && DateTime.UtcNow < deadline)
+            if (!one.Batches.TryTake(out _, TimeSpan.FromSeconds(1))) otherBatches.TryTake(out _, TimeSpan.FromSeconds(1));
+        Assert.Equal(expected, one.Worker.Latest.Values.Single().Report);
+        Assert.Equal(expected, otherWorker.Latest.Values.Single().Report);
+        Assert.Equal(expected, one.Tree.Read("snapshots/t/a.received.md"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(one.Tree.Root, "snapshots"), "*.tmp", SearchOption.AllDirectories));
+        await other.StopAsync().WaitAsync(Bound);
+    }
+}
