@@ -58,8 +58,9 @@ public static class Cli
         var watchDebounce = new Option<int>("--debounce-ms") { Description = "Quiet time per file before a change is acted on.", DefaultValueFactory = _ => 200 };
         var watchJobs = new Option<int>("--jobs") { Description = "Scenarios run in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var watchSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder (default: snapshots/ beside scenarios/)." };
+        var watchUrls = new Option<string?>("--urls") { Description = "Also serve the latest results read-only at this loopback URL, e.g. http://127.0.0.1:5080." };
         var watch = new Command("watch", "Run the tree, then re-run what each change affects; writes received files, never verified ones.")
-        { watchPath, watchPoll, watchDebounce, watchJobs, watchSnapshots, instructions, memory };
+        { watchPath, watchPoll, watchDebounce, watchJobs, watchSnapshots, watchUrls, instructions, memory };
         watch.SetAction(p => Watch.WatchCommand.Execute(new Watch.WatchOptions
         {
             ScenariosRoot = p.GetValue(watchPath) ?? "scenarios",
@@ -67,6 +68,7 @@ public static class Cli
             Debounce = TimeSpan.FromMilliseconds(p.GetValue(watchDebounce)),
             Jobs = p.GetValue(watchJobs),
             SnapshotsDir = p.GetValue(watchSnapshots),
+            Urls = p.GetValue(watchUrls),
             Budgets = new Budgets(p.GetValue(instructions), p.GetValue(memory) << 20, Budgets.Default.WallClock),
         }, stderr));
 

@@ -41,6 +41,7 @@ internal static class WatchCommand
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<WatchWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WatchWorker>());
+        builder.Services.AddHostedService<ResultsServer>();
         return builder.Build();
     }
 }

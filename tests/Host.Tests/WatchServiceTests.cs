@@ -24,7 +24,7 @@ public class WatchServiceTests
         public WatchWorker Worker = null!;
         public readonly BlockingCollection<IReadOnlyList<RunResult>> Batches = new();
 
-        public async Task Start(TimeSpan? poll, Budgets? budgets = null)
+        public async Task Start(TimeSpan? poll, Budgets? budgets = null, string? urls = null)
         {
             Host = WatchCommand.Build(new WatchOptions
             {
@@ -33,6 +33,7 @@ public class WatchServiceTests
                 Debounce = TimeSpan.FromMilliseconds(20),
                 Jobs = 2,
                 Budgets = budgets ?? Budgets.Default,
+                Urls = urls,
             }, l => l.SetMinimumLevel(LogLevel.Warning));
             Worker = Host.Services.GetRequiredService<WatchWorker>();
             Worker.BatchCompleted += b => Batches.Add(b);
@@ -184,5 +185,36 @@ public class WatchServiceTests
         Assert.Equal(expected, one.Tree.Read("snapshots/t/a.received.md"));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(one.Tree.Root, "snapshots"), "*.tmp", SearchOption.AllDirectories));
         await other.StopAsync().WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task The_results_are_served_read_only_on_loopback()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)) { probe.Start(); port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port; }
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, urls: $"http://127.0.0.1:{port}");
+        var r = h.Next("scenarios/t/a.yaml");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Bound };
+
+        var json = await http.GetStringAsync("/api/results");
+        Assert.Contains("\"path\": \"scenarios/t/a.yaml\"", json);
+        Assert.Equal(r.Report, await http.GetStringAsync("/report?path=scenarios/t/a.yaml"));
+        Assert.Equal("new: no verified snapshot yet\n", await http.GetStringAsync("/diff?path=scenarios/t/a.yaml"));
+        Assert.Contains("<td>scenarios/t/a.yaml</td><td>passed</td><td>new</td>", await http.GetStringAsync("/"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/report?path=nope.yaml")).StatusCode);
+        var post = await http.PostAsync("/api/results", new StringContent("x"));
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(h.Tree.Root, "scenarios"), "*", SearchOption.AllDirectories).Count());
+    }
+
+    [Fact]
+    public void A_non_loopback_url_is_refused_before_the_host_starts()
+    {
+        using var tree = new TestTree();
+        var err = new StringWriter();
+        Assert.Equal(2, WatchCommand.Execute(new WatchOptions { ScenariosRoot = Path.Combine(tree.Root, "scenarios"), Urls = "http://0.0.0.0:5080" }, err));
+        Assert.Contains("not a loopback address", err.ToString());
     }
 }
