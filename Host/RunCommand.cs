@@ -42,8 +42,10 @@ internal static class RunCommand
             return Cli.Misuse;
         }
 
-        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots };
+        var progress = a.Format == "text" && Progress.Interactive(stderr) ? new Progress(stderr, files.Count) : null;
+        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Completed = progress is null ? null : r => progress.Completed(r.Path) };
         var results = ScenarioRunner.RunAll(files, options);
+        progress?.Finish();
         foreach (var r in results) SnapshotStore.Compare(r, a.Snapshots);
 
         var dangling = new List<string>();

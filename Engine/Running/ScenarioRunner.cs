@@ -14,6 +14,8 @@ public sealed record RunOptions
     public string? SnapshotsDir { get; init; }
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public CancellationToken Cancel { get; init; }
+    /// <summary>Called as each scenario of <see cref="ScenarioRunner.RunAll"/> finishes, from the worker that ran it (progress display).</summary>
+    public Action<RunResult>? Completed { get; init; }
 }
 
 /// <summary>
@@ -81,7 +83,11 @@ public static class ScenarioRunner
     {
         var results = new RunResult[paths.Count];
         Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs) },
-            i => results[i] = Run(paths[i], options));
+            i =>
+            {
+                results[i] = Run(paths[i], options);
+                options.Completed?.Invoke(results[i]);
+            });
         return results;
     }
 
