@@ -80,6 +80,20 @@ public class WatchServiceTests
     }
 
     [Fact]
+    public async Task A_runaway_scenario_under_the_service_is_stopped_by_its_budget_and_the_service_goes_on()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, new Budgets(200_000, 64 << 20, TimeSpan.FromSeconds(20)));
+        h.Next("scenarios/t/a.yaml");
+        h.Tree.Write("scenarios/t/spin.yaml", "scenario: spin\nsoc: ../socs/tiny.yaml\nlua: |\n  while true do end\n");
+        Assert.Equal(Config.ErrorCode.InstructionBudget, h.Next("scenarios/t/spin.yaml").Error!.Code);
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(2, 2, 'still served')\n");
+        Assert.True(h.Next("scenarios/t/a.yaml").Passed);
+        Assert.False(h.Worker.ExecuteTask!.IsCompleted);
+    }
+
+    [Fact]
     public async Task Stopping_during_a_runaway_run_cancels_it_and_the_service_ends()
     {
         var h = new Harness();
