@@ -31,8 +31,6 @@ public sealed class ChangeMap
             if (_readers.TryGetValue(i, out var set) && set.Remove(scenario) && set.Count == 0) _readers.Remove(i);
     }
 
-    public IReadOnlyCollection<string> Scenarios => _inputs.Keys;
-
     /// <summary>
     /// The scenarios to re-run after <paramref name="changed"/> was written, created or deleted;
     /// <paramref name="isScenario"/> says whether a path is a scenario file of the watched tree.

@@ -84,7 +84,7 @@ public class GeneratedDocsTests
                 var required = def.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!).ToHashSet() : [];
                 foreach (var p in def.GetProperty("properties").EnumerateObject())
                     sb.Append($"| `{p.Name}` | {(required.Contains(p.Name) ? "**required**; " : "")}{TypeOf(p.Value)} | {Text(p.Value, "description")} |\n");
-                if (def.TryGetProperty("oneOf", out _) || doc.RootElement.TryGetProperty("oneOf", out _) && name == "scenario")
+                if (name == file && doc.RootElement.TryGetProperty("oneOf", out _))
                     sb.Append("\nExactly one of `script` and `lua` is given.\n");
             }
         }
@@ -166,7 +166,7 @@ public class GeneratedDocsTests
             if ((m = Regex.Match(line, @"^---@param (\S+) (.+?)(?:\s+#\s*(.*))?$")).Success) { pars.Add($"`{m.Groups[1].Value}`: `{m.Groups[2].Value}`" + (m.Groups[3].Success ? " — " + m.Groups[3].Value : "")); continue; }
             if ((m = Regex.Match(line, @"^---@return (.+?)(?:\s+#\s*(.*))?$")).Success) { rets.Add($"`{m.Groups[1].Value}`" + (m.Groups[2].Success ? " — " + m.Groups[2].Value : "")); continue; }
             if ((m = Regex.Match(line, @"^--- ?(.*)$")).Success && !line.StartsWith("---@", StringComparison.Ordinal)) { doc.Add(m.Groups[1].Value); continue; }
-            if ((m = Regex.Match(line, @"^(\w+) = \{\}")).Success && cls is null || (m.Success && cls == "Soc"))
+            if ((m = Regex.Match(line, @"^(\w+) = \{\}")).Success)
             {
                 FlushClass();
                 section = m.Groups[1].Value;
