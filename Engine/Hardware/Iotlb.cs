@@ -26,6 +26,7 @@ public sealed class Iotlb
     private readonly ulong[] _lru;
     private readonly int _ways, _setMask;
     private ulong _clock;
+    private int _valid; // entries with a tag: flushes and stale-marking of an empty TLB cost nothing
 
     public Iotlb(IotlbGeometry g)
     {
@@ -78,6 +79,7 @@ public sealed class Iotlb
             if (_tag[i] == 0) { victim = i; break; }
             if (_lru[i] < _lru[victim]) victim = i;
         }
+        if (_tag[victim] == 0) _valid++;
         _tag[victim] = vpn + 1;
         _pa[victim] = paPage;
         _staleLine[victim] = 0;
@@ -87,6 +89,7 @@ public sealed class Iotlb
     /// <summary>The page table changed for [firstVpn, lastVpn]: cached translations there are now stale.</summary>
     public void MarkStale(ulong firstVpn, ulong lastVpn, int line)
     {
+        if (_valid == 0) return;
         for (int i = 0; i < _tag.Length; i++)
         {
             ulong t = _tag[i];
@@ -98,10 +101,15 @@ public sealed class Iotlb
     public void InvalidateRange(ulong firstVpn, ulong lastVpn)
     {
         Flushes++;
+        if (_valid == 0) return;
         for (int i = 0; i < _tag.Length; i++)
         {
             ulong t = _tag[i];
-            if (t != 0 && t - 1 >= firstVpn && t - 1 <= lastVpn) _tag[i] = 0;
+            if (t != 0 && t - 1 >= firstVpn && t - 1 <= lastVpn)
+            {
+                _tag[i] = 0;
+                _valid--;
+            }
         }
     }
 
@@ -110,7 +118,8 @@ public sealed class Iotlb
     {
         Flushes++;
         Array.Clear(_tag);
+        _valid = 0;
     }
 
-    public int Valid => _tag.Count(t => t != 0);
+    public int Valid => _valid;
 }

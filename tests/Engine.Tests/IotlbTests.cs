@@ -39,6 +39,29 @@ public class IotlbTests
         Assert.False(tlb.Lookup(1, out _, out _));
     }
 
+    [Fact]
+    public void The_valid_count_follows_fills_evictions_and_flushes_so_a_refilled_tlb_is_still_marked_and_flushed()
+    {
+        var tlb = new Iotlb(new IotlbGeometry(8, 2)); // 4 sets
+        tlb.Fill(0, 0x1000);
+        tlb.Fill(4, 0x2000);
+        tlb.Fill(8, 0x3000);          // evicts a valid way: still 2 valid
+        Assert.Equal(2, tlb.Valid);
+        tlb.InvalidateRange(0, 8);
+        Assert.Equal(0, tlb.Valid);
+        tlb.MarkStale(0, 100, 7);     // empty: nothing to mark
+        tlb.Fill(1, 0x5000);
+        Assert.Equal(1, tlb.Valid);
+        tlb.MarkStale(1, 1, 9);       // refilled: the mark must land
+        Assert.True(tlb.Lookup(1, out var pa, out var stale));
+        Assert.Equal((0x5000UL, 9), (pa, stale));
+        tlb.InvalidateRange(1, 1);
+        Assert.False(tlb.Lookup(1, out _, out _));
+        tlb.Fill(2, 0x6000);
+        tlb.InvalidateAll();
+        Assert.Equal(0, tlb.Valid);
+    }
+
     private const string TwoInstances = """
         soc: s
         memory:

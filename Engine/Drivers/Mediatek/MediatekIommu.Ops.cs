@@ -24,13 +24,12 @@ public sealed partial class MediatekIommu
     }
 
     /// <summary>Every bank TLB that walks this domain's table: the domain's hw_list shares one table.</summary>
-    private IEnumerable<Iotlb> TlbsSharing(IommuDomain d) =>
-        Priv(d).Bank!.Parent.Hw.Members.SelectMany(m => m.Banks).Select(b => b.Tlb);
-
     private void MarkStale(IommuDomain d, ulong iova, ulong bytes)
     {
         if (bytes == 0) return;
-        foreach (var tlb in TlbsSharing(d)) tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, _core.Log.Line);
+        // every bank of every instance sharing the table (loops, not LINQ: this runs on every map)
+        foreach (var m in Priv(d).Bank!.Parent.Hw.Members)
+            foreach (var b in m.Banks) b.Tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, _core.Log.Line);
     }
 
     /// <summary>mtk_iommu_map: in 4GB mode bit 32 is ORed into every output address.</summary>
