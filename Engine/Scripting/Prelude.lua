@@ -185,15 +185,20 @@ iommu = {
   group_claim_dma_owner = function(g) return ret(raw.claim(grp(g, 1, "group_claim_dma_owner"))) end,
   group_release_dma_owner = function(g) return ret(raw.release(grp(g, 1, "group_release_dma_owner"))) end,
   get_domain_for_dev = function(v) return handle("domain", check(pack(raw.get_domain_for_dev(dev(v, 1, "get_domain_for_dev"))))) end,
+  -- the hot pair: success returns without a second Lua call; anything else goes through ret
   map = function(d, iova, pa, size, prot)
     local id = domain_ids[d]
     if id == nil then id = dom(d, 1, "map") end
-    return ret(raw_map(id, iova, pa, size, prot))
+    local ok, a, b, c = raw_map(id, iova, pa, size, prot)
+    if ok then return a, b, c end
+    return ret(ok, a, b, c)
   end,
   unmap = function(d, iova, size)
     local id = domain_ids[d]
     if id == nil then id = dom(d, 1, "unmap") end
-    return ret(raw_unmap(id, iova, size, false))
+    local ok, a, b, c = raw_unmap(id, iova, size, false)
+    if ok then return a, b, c end
+    return ret(ok, a, b, c)
   end,
   unmap_fast = function(d, iova, size) return ret(raw.unmap(dom(d, 1, "unmap_fast"), iova, size, true)) end,
   iotlb_sync = function(d) return ret(raw.iotlb_sync(dom(d, 1, "iotlb_sync"))) end,

@@ -190,6 +190,27 @@ public class SandboxTests
     }
 
     [Fact]
+    public void The_hot_map_and_unmap_wrappers_raise_misuse_at_the_calling_line_and_return_outcomes_as_values()
+    {
+        var r = Run("local d = soc.device('apu').group.default_domain\niommu.map(d, 'x', 0, 4096, 'rw')");
+        Assert.Equal("scenarios/t/x.yaml:5", r.Error!.Where.ToString());
+        Assert.Contains("bad argument #2 to 'map' (integer expected, got string)", r.Error.Message);
+        var r2 = Run("local d = soc.device('apu').group.default_domain\niommu.unmap(d, 0x1000, {})");
+        Assert.Equal("scenarios/t/x.yaml:5", r2.Error!.Where.ToString());
+        Assert.Contains("bad argument #3 to 'unmap' (integer expected, got table)", r2.Error.Message);
+        var r3 = Run("iommu.map(soc.device('apu'), 0, 0, 4096, 'rw')");
+        Assert.Contains("bad argument #1 to 'map' (domain expected, got device apu)", r3.Error!.Message);
+        var ok = Run("""
+            local d = soc.device('apu').group.default_domain
+            expect.eq(select('#', iommu.map(d, 0x1000, 0x40000000, 4096, 'rw')), 3, "true, nil, nil as before")
+            local v, e, why = iommu.map(d, 0x1001, 0x40000000, 4096, 'rw')
+            expect.eq(v, nil, "unaligned map fails") expect.errno(e, "EINVAL", "as the kernel") expect.ok(why ~= nil, "with a reason")
+            expect.eq(iommu.unmap(d, 0x1000, 4096), 4096, "unmap returns bytes")
+            """);
+        Assert.True(ok.Passed, ok.Error?.ToString());
+    }
+
+    [Fact]
     public void Handles_cannot_be_forged_and_the_same_object_is_the_same_handle()
     {
         var r = Run("""
