@@ -38,14 +38,16 @@ soc_defs = {
     "region": obj("A MediaTek IOVA region (mtk_iommu_iova_region).", {"name": {"type": "string"}, "base": num("first IOVA"), "size": num("bytes, not 0")}, ["name", "base", "size"]),
     "iotlb": obj("The bank's IOTLB geometry (the hardware's is not public; the default is an assumption, docs/modelled.md).",
         {"entries": {"type": "integer", "minimum": 1, "maximum": 4096}, "ways": {"type": "integer", "minimum": 1, "maximum": 4096}}, []),
-    "iommu": obj("An IOMMU instance and its platform data.", {
+    "iommu": obj("An IOMMU instance and its platform data. Each driver takes only its own values and keys: "
+                 "mediatek (types mm, infra, apu; arm-v7s; up to 5 banks) uses every key; arm-smmu (type smmu-v2; arm-lpae-s1; "
+                 "banks are context banks) takes only name, driver, type, pgtable, ias, oas, banks and iotlb.", {
         "name": {"type": "string"},
-        "driver": {"enum": ["mediatek"], "description": "the driver family (modelled: mediatek)"},
-        "type": {"enum": ["mm", "infra", "apu"], "description": "MediaTek: MTK_IOMMU_TYPE_MM / _INFRA / APU"},
-        "pgtable": {"enum": ["arm-v7s"], "description": "the io-pgtable format the driver uses"},
+        "driver": {"enum": ["mediatek", "arm-smmu"], "description": "the driver family (modelled: mediatek, arm-smmu)"},
+        "type": {"enum": ["mm", "infra", "apu", "smmu-v2"], "description": "MediaTek: MTK_IOMMU_TYPE_MM / _INFRA / APU; arm-smmu: smmu-v2"},
+        "pgtable": {"enum": ["arm-v7s", "arm-lpae-s1"], "description": "the io-pgtable format the driver uses (mediatek: arm-v7s; arm-smmu: arm-lpae-s1)"},
         "ias": {"type": "integer", "minimum": 32, "maximum": 48, "description": "input (IOVA) address bits"},
         "oas": {"type": "integer", "minimum": 32, "maximum": 48, "description": "output (PA) address bits"},
-        "banks": {"type": "integer", "minimum": 1, "maximum": 5, "description": "MTK_IOMMU_BANK_MAX is 5"},
+        "banks": {"type": "integer", "minimum": 1, "maximum": 128, "description": "mediatek: banks, MTK_IOMMU_BANK_MAX is 5; arm-smmu: context banks (NUMCB), ARM_SMMU_MAX_CBS is 128, default 8"},
         "banks-enabled": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 4}},
         "bank-ports": {"type": "object", "description": "bank number → ports (bank_portmsk)", "patternProperties": {"^[0-4]$": PORTS}, "additionalProperties": False},
         "regions": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/region"}},
@@ -56,9 +58,9 @@ soc_defs = {
         "iotlb": {"$ref": "#/definitions/iotlb"},
         "larbid-remap": {"type": "array", "items": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 31}}},
     }, ["name", "driver"]),
-    "device-id": obj("One IOMMU specifier of the device (MediaTek: larb and port).",
+    "device-id": obj("One IOMMU specifier of the device (MediaTek: larb and port; Arm SMMU: stream).",
         {"iommu": {"type": "string"}, "larb": {"type": "integer", "minimum": 0, "maximum": 31}, "port": {"type": "integer", "minimum": 0, "maximum": 31},
-         "stream": num("stream id (drivers not modelled yet)")}, ["iommu"]),
+         "stream": num("Arm SMMU stream ID, 0 to 0xffff")}, ["iommu"]),
     "boot-access": obj("One access the firmware makes at boot.", {"iova": num("inside the window"), "size": num("bytes (default 4)"), "write": {"type": "boolean"}}, ["iova"]),
     "firmware": obj("A firmware window linked at a fixed IOVA.", {"name": {"type": "string"}, "iova": num("linked address"), "size": num("bytes, not 0"),
         "boot": {"type": "array", "items": {"$ref": "#/definitions/boot-access"}}}, ["name", "iova", "size"]),
@@ -67,6 +69,17 @@ soc_defs = {
         "driver-bound": {"type": "boolean", "description": "a DMA-API driver is bound (counts in owner_cnt); default true"},
         "firmware": {"type": "array", "items": {"$ref": "#/definitions/firmware"}}}, ["name", "ids"]),
 }
+# Each driver family accepts only its own values and keys (Engine/Config/*Family.cs): one branch each.
+MTK_ONLY = ["banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "larbid-remap"]
+soc_defs["iommu"]["anyOf"] = [
+    {"properties": {"driver": {"enum": ["mediatek"]}, "type": {"enum": ["mm", "infra", "apu"]}, "pgtable": {"enum": ["arm-v7s"]},
+                    "banks": {"maximum": 5}}},
+    {"properties": {"driver": {"enum": ["arm-smmu"]}, "type": {"enum": ["smmu-v2"]}, "pgtable": {"enum": ["arm-lpae-s1"]}},
+     "not": {"anyOf": [{"required": [k]} for k in MTK_ONLY]}},
+]
+soc_defs["device-id"]["anyOf"] = [{"required": ["larb", "port"], "not": {"required": ["stream"]}},
+                                  {"required": ["stream"], "not": {"anyOf": [{"required": ["larb"]}, {"required": ["port"]}]}}]
+
 soc_root = obj("An SoC: memory, IOMMU instances, masters.", {
     "soc": {"type": "string", "description": "the SoC's name"}, "description": {"type": "string"},
     "memory": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/memory"}},

@@ -13,6 +13,10 @@ public abstract class DriverFamily
     public abstract IReadOnlyList<string> Pgtables { get; }
     public abstract IReadOnlyList<string> Flags { get; }
     public abstract int MaxBanks { get; }
+    /// <summary>The number of banks (MediaTek banks, SMMU context banks) when the YAML gives none.</summary>
+    public virtual int DefaultBanks => 1;
+    /// <summary>The IOMMU keys this family reads; any other key of YamlKeys.Iommu is refused (SE1003).</summary>
+    public virtual IReadOnlyList<string> IommuKeys => YamlKeys.Iommu;
     public abstract int DefaultIas(IReadOnlySet<string> flags);
     public abstract int DefaultOas(IReadOnlySet<string> flags);
     public abstract void CheckWidths(IReadOnlySet<string> flags, int ias, int oas, SourceSpan iasAt, SourceSpan oasAt);
@@ -22,10 +26,10 @@ public abstract class DriverFamily
 
 public static class DriverCatalog
 {
-    public static IReadOnlyList<DriverFamily> Families { get; } = [new MediatekFamily()];
+    public static IReadOnlyList<DriverFamily> Families { get; } = [new MediatekFamily(), new ArmSmmuFamily()];
 
     /// <summary>Families named in ARCHITECTURE.md that are not modelled yet: loading one is SE1013.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["arm-smmu", "arm-smmu-v3", "apple-dart"];
+    public static IReadOnlyList<string> Planned { get; } = ["arm-smmu-v3", "apple-dart"];
 
     public static DriverFamily? Find(string name) => Families.FirstOrDefault(f => f.Name == name);
 }

@@ -106,6 +106,10 @@ public static class SocLoader
                 r.Node("driver")!.Span);
         }
 
+        foreach (var key in YamlKeys.Iommu)
+            if (r.Has(key) && !family.IommuKeys.Contains(key))
+                throw YamlTree.Error(ErrorCode.UnknownKey, $"'{key}' does not apply to the {family.Name} driver (its keys: {string.Join(", ", family.IommuKeys)})", r.KeySpan(key));
+
         var flags = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var f in r.List("flags"))
         {
@@ -130,7 +134,7 @@ public static class SocLoader
         var oas = r.OptInt("oas", family.DefaultOas(flags), 32, 48);
         family.CheckWidths(flags, ias, oas, r.Has("ias") ? r.Node("ias")!.Span : r.Span, r.Has("oas") ? r.Node("oas")!.Span : r.Span);
 
-        var banks = r.OptInt("banks", 1, 1, family.MaxBanks);
+        var banks = r.OptInt("banks", family.DefaultBanks, 1, family.MaxBanks);
         var enabled = new List<int>();
         if (r.Has("banks-enabled"))
         {

@@ -153,7 +153,8 @@ public sealed class DmaIommu(IommuCore core)
         var domain = dev.Group!.DefaultDomain!;
         var cookie = _cookies[domain];
         var (iova, len) = DmaIommuAlloc.UnmapRounding(cookie.Iovad, handle, size);
-        ulong unmapped = core.UnmapFast(domain, iova, len);
+        // __iommu_dma_unmap: iotlb_gather.queued = cookie->fq_domain
+        ulong unmapped = cookie.Fq is null ? core.UnmapFast(domain, iova, len) : core.UnmapQueued(domain, iova, len);
         string? warn = null;
         if (unmapped != len)
         {

@@ -54,7 +54,7 @@ public static class DeviceAccess
     {
         const int LogLimit = 8;
         long faults = 0, stale = 0, misses = 0;
-        var fast = dev.Driver.Bind(dev);
+        var fast = dev.Driver.Bind(dev, write);
         ulong offset = 0;
         for (long k = 0; k < count; k++)
         {

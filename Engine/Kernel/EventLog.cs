@@ -33,11 +33,23 @@ public sealed record SimEvent(string Kind, int Line, string? Device, ulong Iova,
 }
 
 /// <summary>
-/// A fault as a driver's interrupt handler reads and reports it (MediaTek: mtk_iommu_isr). Raw register
-/// values, the decoded fields as the driver computes them, the report_iommu_fault result, and the
-/// rate-limited message the driver prints when no handler took the fault.
+/// A fault as a driver's interrupt handler reads and reports it: the raw registers and decoded fields
+/// are the family's own (<see cref="MtkFaultRegisters"/>, <see cref="SmmuFaultRegisters"/>); every
+/// family reports the report_iommu_fault result and the rate-limited message the driver prints when no
+/// handler took the fault (null when it printed nothing).
 /// </summary>
-public sealed record FaultRegisters(
+public abstract record FaultRegisters(int HandlerResult, string? Message);
+
+/// <summary>mtk_iommu_isr: FAULT_ST1, FAULT_VA, INT_ID, INVLD_PA and what the driver decodes from them.</summary>
+public sealed record MtkFaultRegisters(
     uint IntState, uint FaultVa, uint IntId, ulong InvalidPa,
     ulong ReportedIova, ulong ReportedPa, int Larb, int Port, int Layer,
-    int HandlerResult, string? Message, ulong ProtectPa);
+    int HandlerResult, string? Message, ulong ProtectPa) : FaultRegisters(HandlerResult, Message);
+
+/// <summary>
+/// arm_smmu_context_fault: the context bank's FSR, FAR and FSYNR0, the GR1 CBFRSYNRA of the bank (the
+/// faulting stream ID), the bank index, and whether the transaction was terminated (no stall model).
+/// </summary>
+public sealed record SmmuFaultRegisters(
+    uint Fsr, ulong Far, uint Fsynr0, uint Cbfrsynra, int Cb,
+    int HandlerResult, string? Message) : FaultRegisters(HandlerResult, Message);

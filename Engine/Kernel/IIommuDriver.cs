@@ -52,8 +52,8 @@ public interface IIommuDriver
 
     /// <summary>A device access at the bus: what the hardware does with it right now.</summary>
     Translation Translate(IommuDevice dev, ulong iova, bool write);
-    /// <summary>A translator bound to one device for many accesses: answers IOTLB hits and bypass itself.</summary>
-    IDeviceTranslator Bind(IommuDevice dev);
+    /// <summary>A translator bound to one device for many accesses of one direction: answers IOTLB hits and bypass itself.</summary>
+    IDeviceTranslator Bind(IommuDevice dev, bool write);
     /// <summary>Lines describing the driver's private per-device state for the topology table.</summary>
     string DeviceLocation(IommuDevice dev);
 }

@@ -60,6 +60,13 @@ public sealed partial class IommuCore
         return UnmapInto(d, iova, size, gather);
     }
 
+    /// <summary>
+    /// iommu_unmap_fast with a queued gather (dma-iommu's lazy path: iotlb_gather.queued = fq_domain):
+    /// the page table skips tlb_add_page and nobody syncs the gather; the flush queue's
+    /// flush_iotlb_all invalidates later.
+    /// </summary>
+    public ulong UnmapQueued(IommuDomain d, ulong iova, ulong size) => UnmapInto(d, iova, size, new IotlbGather { Queued = true });
+
     public void IotlbSync(IommuDomain d)
     {
         if (_pendingGather.Remove(d, out var gather) && !gather.Empty) d.Driver.IotlbSync(d, gather);

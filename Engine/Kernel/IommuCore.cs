@@ -143,7 +143,13 @@ public sealed partial class IommuCore
         }
         if (!res.Ok) return res.AsOutcome;
         var dom = res.Value!;
-        foreach (var d in group.Devices) CreateDirectMappings(dom, d);
+        bool directFailed = false;
+        foreach (var d in group.Devices)
+            if (!CreateDirectMappings(dom, d, quiet: true))
+            {
+                directFailed = true;
+                BootLog.Add($"{d.Name}: IOMMU driver was not able to establish FW requested direct mapping (before the first attach); retried after it (iommu_setup_default_domain)");
+            }
         group.DefaultDomain = dom;
         var attach = GroupSetDomainInternal(group, dom, mustSucceed: false);
         if (!attach.Ok)
@@ -151,6 +157,15 @@ public sealed partial class IommuCore
             group.DefaultDomain = null;
             return attach;
         }
+        // "Drivers are supposed to allow mappings to be installed in a domain before device attachment,
+        // but some don't": the second try after the attach must succeed, or the setup fails.
+        if (directFailed)
+            foreach (var d in group.Devices)
+                if (!CreateDirectMappings(dom, d, quiet: false))
+                {
+                    group.DefaultDomain = null;
+                    return Outcome.Fail(Errno.EINVAL, $"the direct mappings of {d.Name} failed again after the attach (iommu_setup_default_domain, {Src})");
+                }
         BootLog.Add($"{group.Name}: default domain {dom.Name} ({dom.Type.Name()}) attached to {string.Join(", ", group.Devices.Select(d => d.Name))}" +
                     (attach.Why is null ? "" : $"; {attach.Why}"));
         return Outcome.Success;
@@ -183,10 +198,10 @@ public sealed partial class IommuCore
         return Result<IommuDomain>.Of(Track(r.Value));
     }
 
-    /// <summary>iommu_create_device_direct_mappings: DMA domains only; start rounded UP to the page size.</summary>
-    private void CreateDirectMappings(IommuDomain domain, IommuDevice dev)
+    /// <summary>iommu_create_device_direct_mappings: DMA domains only; start rounded UP to the page size. False when a map failed.</summary>
+    private bool CreateDirectMappings(IommuDomain domain, IommuDevice dev, bool quiet = false)
     {
-        if (!domain.Type.IsDmaApi() || domain.PgsizeBitmap == 0) return;
+        if (!domain.Type.IsDmaApi() || domain.PgsizeBitmap == 0) return true;
         ulong pg = PageSizes.MinPageSize(domain.PgsizeBitmap);
         foreach (var r in dev.Driver.GetResvRegions(dev))
         {
@@ -202,13 +217,18 @@ public sealed partial class IommuCore
                     if (a > mapStart)
                     {
                         var m = Map(domain, mapStart, mapStart, a - mapStart, r.Prot);
-                        if (!m.Ok) { BootLog.Add($"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed: -{m.Errno}"); return; }
+                        if (!m.Ok)
+                        {
+                            if (!quiet) BootLog.Add($"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed: -{m.Errno}");
+                            return false;
+                        }
                     }
                     mapStart = a + pg;
                 }
                 if (a == end) break;
             }
         }
+        return true;
     }
 
     /// <summary>iommu_device_use_default_domain (iommu.c): bound DMA-API drivers count as owners.</summary>
@@ -412,7 +432,7 @@ public sealed partial class IommuCore
     // ------------------------------------------------------------------ faults (iommu.c, Linux 7.0; linux-iommu-core.md §8)
 
     /// <summary>Calls a domain's fault handler (set by the scripting layer): (domain, IOMMU instance, iova, write) → int.</summary>
-    public Func<IommuDomain, IommuInstance, ulong, bool, int>? FaultHandlerInvoker { get; set; }
+    public Func<IommuDomain, IommuInstance?, ulong, bool, int>? FaultHandlerInvoker { get; set; }
 
     /// <summary>iommu_set_fault_handler: a domain with a DMA cookie WARNs and keeps no handler (7.0 cookie rule).</summary>
     public Outcome SetFaultHandler(IommuDomain d, object handler)
@@ -427,7 +447,7 @@ public sealed partial class IommuCore
     }
 
     /// <summary>report_iommu_fault: -ENOSYS without a handler, otherwise the handler's return value.</summary>
-    public int ReportIommuFault(IommuDomain d, IommuInstance iommu, ulong iova, bool write) =>
+    public int ReportIommuFault(IommuDomain d, IommuInstance? iommu, ulong iova, bool write) =>
         d.FaultHandler is null || FaultHandlerInvoker is null ? -(int)Errno.ENOSYS : FaultHandlerInvoker(d, iommu, iova, write);
 
     // ------------------------------------------------------------------ reserved regions

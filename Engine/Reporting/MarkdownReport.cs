@@ -217,10 +217,12 @@ public static class MarkdownReport
             {
                 case "fault":
                     var detail = Escape(e.Why);
-                    if (e.Registers is { } r)
+                    if (e.Registers is MtkFaultRegisters r)
                         detail += $"<br>FAULT_ST1 0x{r.IntState:x}, FAULT_VA 0x{r.FaultVa:x8}, INT_ID 0x{r.IntId:x}, INVLD_PA {Hex.Of(r.InvalidPa)} → " +
-                                  $"larb {r.Larb} port {r.Port}, layer {r.Layer}, iova reported {Hex.Of(r.ReportedIova)}, pa {Hex.Of(r.ReportedPa)}; report_iommu_fault → {r.HandlerResult}" +
-                                  (r.Message is null ? "" : $"<br>`{Escape(r.Message)}`");
+                                  $"larb {r.Larb} port {r.Port}, layer {r.Layer}, iova reported {Hex.Of(r.ReportedIova)}, pa {Hex.Of(r.ReportedPa)}; report_iommu_fault → {r.HandlerResult}";
+                    else if (e.Registers is SmmuFaultRegisters sr)
+                        detail += $"<br>cb{sr.Cb}: FSR 0x{sr.Fsr:x}, FAR {Hex.Of(sr.Far)}, FSYNR0 0x{sr.Fsynr0:x}, CBFRSYNRA 0x{sr.Cbfrsynra:x}; report_iommu_fault → {sr.HandlerResult}; transaction terminated";
+                    if (e.Registers?.Message is { } msg) detail += $"<br>`{Escape(msg)}`";
                     sb.Append($"| {e.Line} | {e.FaultKind} fault | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
                     break;
                 case "stale-translation":

@@ -104,9 +104,11 @@ public static class ScenarioRunner
     private static Func<IommuCore, IommuInstance, IIommuDriver> DriverFactory()
     {
         MediatekIommu? mtk = null;
+        Drivers.ArmSmmu.ArmSmmu? smmu = null;
         return (core, inst) => inst.Driver switch
         {
             "mediatek" => mtk ??= new MediatekIommu(core),
+            "arm-smmu" => smmu ??= new Drivers.ArmSmmu.ArmSmmu(core),
             _ => throw new InvalidOperationException($"driver {inst.Driver} passed the loader but has no model"),
         };
     }

@@ -225,14 +225,15 @@ internal sealed partial class ScenarioLibrary
         return Record(l, line, "iommu.set_fault_handler", $"{d.Name}, function", o);
     });
 
-    /// <summary>report_iommu_fault's call into a Lua handler: (domain, iommu, iova, write) → integer.</summary>
-    private int InvokeFaultHandler(IommuDomain d, Model.IommuInstance inst, ulong iova, bool write)
+    /// <summary>report_iommu_fault's call into a Lua handler: (domain, iommu or nil when the driver passes no device, iova, write) → integer.</summary>
+    private int InvokeFaultHandler(IommuDomain d, Model.IommuInstance? inst, ulong iova, bool write)
     {
         var l = _lastState ?? throw new InvalidOperationException("no Lua state for a fault handler");
         int top = l.GetTop();
         l.RawGetInteger(LuaRegistry.Index, (int)d.FaultHandler!);
         l.PushInteger(DomId(d));
-        l.PushInteger(_core.Soc.Iommus.ToList().IndexOf(inst));
+        if (inst is null) l.PushNil();
+        else l.PushInteger(_core.Soc.Iommus.ToList().IndexOf(inst));
         l.PushInteger((long)iova);
         l.PushBoolean(write);
         var status = l.PCall(4, 1, 0);

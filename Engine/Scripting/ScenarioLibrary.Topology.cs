@@ -232,10 +232,14 @@ internal sealed partial class ScenarioLibrary
     private static LuaTable FaultTable(SimEvent f)
     {
         var t = new LuaTable().Add("kind", f.FaultKind).Add("iova", f.Iova).Add("write", f.Write).Add("device", f.Device).Add("domain", f.Domain).Add("line", f.Line);
-        if (f.Registers is { } r)
+        if (f.Registers is MtkFaultRegisters r)
             t.Add("fault_va", (ulong)r.FaultVa).Add("int_id", (ulong)r.IntId).Add("int_state", (ulong)r.IntState).Add("pa", r.ReportedPa)
              .Add("reported_iova", r.ReportedIova).Add("larb", r.Larb).Add("port", r.Port).Add("layer", r.Layer)
-             .Add("handler_result", r.HandlerResult).Add("message", r.Message).Add("protect_pa", r.ProtectPa);
+             .Add("protect_pa", r.ProtectPa);
+        else if (f.Registers is SmmuFaultRegisters sr)
+            t.Add("fsr", (ulong)sr.Fsr).Add("far", sr.Far).Add("fsynr0", (ulong)sr.Fsynr0).Add("cbfrsynra", (ulong)sr.Cbfrsynra).Add("cb", sr.Cb)
+             .Add("reported_iova", sr.Far);
+        if (f.Registers is { } any) t.Add("handler_result", any.HandlerResult).Add("message", any.Message);
         return t;
     }
 

@@ -95,23 +95,28 @@ function Domain:mappings() end
 ---@field ttbr integer
 
 ---@class Fault
----@field kind "translation"
+---@field kind "translation"|"permission"
 ---@field iova integer
 ---@field write boolean
 ---@field device string
 ---@field domain string
 ---@field line integer
----@field fault_va integer?
----@field int_id integer?
----@field int_state integer?
----@field pa integer?
----@field reported_iova integer?
----@field larb integer?
----@field port integer?
----@field layer integer?
+---@field fault_va integer?         # mediatek: REG_MMU0_FAULT_VA
+---@field int_id integer?           # mediatek: REG_MMU0_INT_ID
+---@field int_state integer?        # mediatek: REG_MMU_FAULT_ST1
+---@field pa integer?               # mediatek: the PA the driver decodes
+---@field reported_iova integer?    # the iova report_iommu_fault was given
+---@field larb integer?             # mediatek
+---@field port integer?             # mediatek
+---@field layer integer?            # mediatek
+---@field protect_pa integer?       # mediatek: where the access was redirected
+---@field fsr integer?              # arm-smmu: the context bank's FSR (TF 0x2, PF 0x8)
+---@field far integer?              # arm-smmu: FAR, the faulting address
+---@field fsynr0 integer?           # arm-smmu: FSYNR0 (WNR 0x10, PLVL bits 1:0)
+---@field cbfrsynra integer?        # arm-smmu: the stream ID
+---@field cb integer?               # arm-smmu: the context bank
 ---@field handler_result integer?   # report_iommu_fault's result: -38 (-ENOSYS) without a handler
----@field message string?
----@field protect_pa integer?
+---@field message string?           # the line the driver printed, if any
 
 ---@class Event
 ---@field kind "fault"|"stale-translation"|"warn"
@@ -220,9 +225,10 @@ function iommu.get_resv_regions(dev) end
 ---@param iova Int
 ---@return {level: integer, index: integer, pte: integer, table_pa: integer}[]
 function iommu.walk(domain, iova) end
---- A domain with a DMA cookie WARNs and ignores the handler (Linux 7.0).
+--- A domain with a DMA cookie WARNs and ignores the handler (Linux 7.0). `iommu` is the device the
+--- driver passes: the IOMMU on mediatek, nil on arm-smmu (report_iommu_fault(domain, NULL, ...)).
 ---@param domain Domain
----@param fn fun(domain: Domain, iommu: IommuInstance, iova: integer, write: boolean): integer
+---@param fn fun(domain: Domain, iommu: IommuInstance?, iova: integer, write: boolean): integer
 ---@return true|nil ok
 ---@return Errno? errno
 ---@return string? why

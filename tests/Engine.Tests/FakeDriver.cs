@@ -64,7 +64,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public ulong OutputToCpu(IommuDomain d, ulong pa) => pa;
     public Translation Translate(IommuDevice dev, ulong iova, bool write) => new(true, iova, "ok", "", null);
     public string DeviceLocation(IommuDevice dev) => "fake";
-    public IDeviceTranslator Bind(IommuDevice dev) => new PassThrough();
+    public IDeviceTranslator Bind(IommuDevice dev, bool write) => new PassThrough();
     private sealed class PassThrough : IDeviceTranslator
     {
         public bool TryFast(ulong iova, out ulong pa, out int staleLine) { pa = iova; staleLine = 0; return true; }

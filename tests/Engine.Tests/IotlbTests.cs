@@ -123,7 +123,7 @@ public class IotlbTests
         var r = DeviceAccess.Perform(core, a, 0x3000_0010, 4, true);
         Assert.False(r.Ok);
         Assert.Equal([(dom.Name, 0x3000_0002UL, true)], calls);
-        var regs = r.Fault!.Registers!;
+        var regs = (MtkFaultRegisters)r.Fault!.Registers!;
         Assert.Equal(0, regs.HandlerResult);
         Assert.Null(regs.Message);
         Assert.Equal((0, 3, 0), (regs.Larb, regs.Port, regs.Layer));
@@ -157,7 +157,7 @@ public class IotlbTests
     {
         var core = MediatekIommuTests.Boot("soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\niommus:\n  - name: m4u\n    driver: mediatek\n    flags: [iova-34-en]\n    regions:\n      - { name: r0, base: 0x0, size: 0xff80_0000 }\n      - { name: r1, base: 0x1_0000_0000, size: 0xff80_0000 }\n    region-ports: { r0: { larb0: [0-3] }, r1: { larb1: all } }\ndevices:\n  - { name: hi, ids: [ { iommu: m4u, larb: 1, port: 2 } ] }\n");
         var r = DeviceAccess.Perform(core, core.Device("hi")!, 0x1_2345_6000, 4, false);
-        var regs = r.Fault!.Registers!;
+        var regs = (MtkFaultRegisters)r.Fault!.Registers!;
         Assert.Equal(0x2345_6000u | 1u << 9, regs.FaultVa);
         Assert.Equal(0x1_2345_6000UL, regs.ReportedIova);
         Assert.Equal((1, 2), (regs.Larb, regs.Port));

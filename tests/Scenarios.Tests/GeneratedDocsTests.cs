@@ -37,7 +37,7 @@ public class GeneratedDocsTests
         foreach (var def in new[] { "soc", "memory", "iommu", "device", "device-id", "firmware", "scenario", "kernel" })
             Assert.Contains($"\n### `{def}`", text);
         Assert.Contains("| `ias` | integer 32…48 |", text);
-        Assert.Contains("| `driver` | **required**; one of `mediatek` |", text);
+        Assert.Contains("| `driver` | **required**; one of `mediatek`, `arm-smmu` |", text);
     }
 
     [Fact]

@@ -82,7 +82,10 @@ public class SchemaTests
         { "a bank count beyond MTK_IOMMU_BANK_MAX", "banks: 1", "banks: 6" },
         { "a port beyond 5 bits", "port: 1", "port: 32" },
         { "a size that is not a number", "size: 1GiB", "size: 1 gigabyte" },
-        { "a driver not modelled", "driver: mediatek", "driver: arm-smmu" },
+        { "a driver not modelled", "driver: mediatek", "driver: arm-smmu-v3" },
+        { "a MediaTek flag on an SMMU", "driver: mediatek, banks: 1", "driver: arm-smmu, banks: 1" },
+        { "more banks than MediaTek has", "banks: 1", "banks: 8" },
+        { "a stream on a MediaTek master", "larb: 0, port: 1 }", "larb: 0, port: 1, stream: 4 }" },
         { "a device without ids", "{ name: a, ids: [ { iommu: m4u, larb: 0, port: 1 } ] }", "{ name: a }" },
     };
 
@@ -125,12 +128,22 @@ public class SchemaTests
     [Fact]
     public void The_schema_enums_are_the_driver_catalogues()
     {
-        var iommu = Soc.Value.Definitions["iommu"].Properties;
-        var family = DriverCatalog.Families.Single();
-        Assert.Equal(DriverCatalog.Families.Select(f => f.Name), iommu["driver"].Enumeration.Cast<string>());
-        Assert.Equal(family.Types, iommu["type"].Enumeration.Cast<string>());
-        Assert.Equal(family.Pgtables, iommu["pgtable"].Enumeration.Cast<string>());
-        Assert.Equal(family.Flags, iommu["flags"].Item!.Enumeration.Cast<string>());
-        Assert.Equal(family.MaxBanks, (int)iommu["banks"].Maximum!.Value);
+        var def = Soc.Value.Definitions["iommu"];
+        var iommu = def.Properties;
+        var families = DriverCatalog.Families;
+        Assert.Equal(families.Select(f => f.Name), iommu["driver"].Enumeration.Cast<string>());
+        Assert.Equal(families.SelectMany(f => f.Types), iommu["type"].Enumeration.Cast<string>());
+        Assert.Equal(families.SelectMany(f => f.Pgtables), iommu["pgtable"].Enumeration.Cast<string>());
+        Assert.Equal(families.SelectMany(f => f.Flags), iommu["flags"].Item!.Enumeration.Cast<string>());
+        Assert.Equal(families.Max(f => f.MaxBanks), (int)iommu["banks"].Maximum!.Value);
+        // one branch per family, in catalogue order, with the family's own values
+        Assert.Equal(families.Count, def.AnyOf.Count);
+        foreach (var (family, branch) in families.Zip(def.AnyOf))
+        {
+            Assert.Equal([family.Name], branch.Properties["driver"].Enumeration.Cast<string>());
+            Assert.Equal(family.Types, branch.Properties["type"].Enumeration.Cast<string>());
+            Assert.Equal(family.Pgtables, branch.Properties["pgtable"].Enumeration.Cast<string>());
+            if (family.MaxBanks < families.Max(f => f.MaxBanks)) Assert.Equal(family.MaxBanks, (int)branch.Properties["banks"].Maximum!.Value);
+        }
     }
 }

@@ -53,7 +53,7 @@ public sealed partial class MediatekIommu
         if (dom is null || ret != 0)
             message = $"fault type=0x{FaultTranslation:x} iova=0x{reportedIova:x} pa=0x{reportedPa:x} master=0x{intId:x}(larb={larb} port={port}) layer={layer} {(write ? "write" : "read")}";
         FlushAll(data); // after the INT clear: a full TLB flush of the instance
-        var regs = new FaultRegisters(FaultTranslation, faultVa, intId, faultPa, reportedIova, reportedPa, larb, port, layer, ret, message, data.ProtectPa);
+        var regs = new MtkFaultRegisters(FaultTranslation, faultVa, intId, faultPa, reportedIova, reportedPa, larb, port, layer, ret, message, data.ProtectPa);
         var why = $"{inst.Name} bank{bank.Id}: no valid L{last.Level} descriptor for {Hex.Of(busIova)}; mtk_iommu_isr reports it against {dom?.Name ?? "no domain"}"
                   + (ret == -(int)Errno.ENOSYS ? " (no fault handler: -ENOSYS)" : $" (handler returned {ret})")
                   + $"; the access went to the protect buffer at {Hex.Of(data.ProtectPa)}";

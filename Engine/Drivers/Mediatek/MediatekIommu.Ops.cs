@@ -99,7 +99,7 @@ public sealed partial class MediatekIommu
         foreach (var b in data.Banks) b.Tlb.InvalidateAll();
     }
 
-    public IDeviceTranslator Bind(IommuDevice dev)
+    public IDeviceTranslator Bind(IommuDevice dev, bool write)
     {
         var data = Data(dev);
         var id = dev.Spec.Ids[0];

@@ -1,0 +1,42 @@
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Config;
+
+/// <summary>
+/// Arm SMMU v2 (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0; other-iommus.md §1): the generic
+/// "arm,smmu-v2" / "arm,mmu-500" programming model without an implementation's quirks. Context banks
+/// are the family's banks (SMMU_IDR1.NUMCB, at most ARM_SMMU_MAX_CBS = 128; default 8 here, an
+/// assumption); every bank can hold a stage-1 context (NUMS2CB = 0). Stage 1 only, AArch64 LPAE with
+/// the 4K granule (ARM_SMMU_FEAT_FMT_AARCH64_4K): ias is SMMU_IDR2.UBS and oas SMMU_IDR2.IAS as the
+/// driver takes them for stage 1, both 48 unless the YAML says otherwise. Masters are named by stream
+/// ID; the MediaTek keys (regions, bank ports, larbs, shared tables) do not apply.
+/// </summary>
+public sealed class ArmSmmuFamily : DriverFamily
+{
+    public override string Name => "arm-smmu";
+    public override IReadOnlyList<string> Types { get; } = ["smmu-v2"];
+    public override IReadOnlyList<string> Pgtables { get; } = ["arm-lpae-s1"];
+    public override IReadOnlyList<string> Flags { get; } = [];
+    public override int MaxBanks => 128;
+    public override int DefaultBanks => 8;
+    public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb"];
+
+    public override int DefaultIas(IReadOnlySet<string> flags) => 48;
+    public override int DefaultOas(IReadOnlySet<string> flags) => 48;
+
+    public override void CheckWidths(IReadOnlySet<string> flags, int ias, int oas, SourceSpan iasAt, SourceSpan oasAt)
+    {
+        // 32..48 is checked by the loader; arm_64_lpae_alloc_pgtable_s1 takes any of them with 4K.
+    }
+
+    public override IEnumerable<IovaRegion> DefaultRegions(SourceSpan at) => [];
+
+    internal override DeviceId ReadId(MappingReader id, string iommu)
+    {
+        foreach (var k in new[] { "larb", "port" })
+            if (id.Has(k))
+                throw YamlTree.Error(ErrorCode.BadValue, $"arm-smmu masters are named by stream ID (iommus = <&smmu SID>), not {k}", id.KeySpan(k));
+        var stream = MappingReader.AsInt(id.Required("stream"), "stream", 0, 0xffff);
+        return new DeviceId(iommu, 0, 0, (uint)stream);
+    }
+}

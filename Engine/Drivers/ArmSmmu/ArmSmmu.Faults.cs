@@ -1,0 +1,38 @@
+using ScenarioEngine.Kernel;
+
+namespace ScenarioEngine.Drivers.ArmSmmu;
+
+/// <summary>
+/// The context fault as an SMMU v2 context bank raises it and arm_smmu_context_fault handles it
+/// (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0; linux-iommu-core.md §8). Hardware: FSR gets TF
+/// (bit 1) for a translation fault or PF (bit 3) for a permission fault, FAR the faulting input
+/// address, FSYNR0 WNR (bit 4) for a write and PLVL (bits 1:0) the table level, and the bank's
+/// CBFRSYNRA the stream ID (bits 15:0). Driver: report_iommu_fault(domain, NULL, FAR, WNR ? WRITE :
+/// READ); when it returns -ENOSYS, the rate-limited "Unhandled context fault" line with FSR, iova,
+/// FSYNR0, CBFRSYNRA and the bank; FSR written back to clear it. The bank is not configured to stall
+/// (SCTLR.CFCFG = 0), so the transaction is terminated — the master gets an abort, never data — and
+/// the handler's return value changes nothing. The TLB is not flushed.
+/// Not modelled: FSR.SS and RESUME (stall mode), multi-fault (FSR.MULTI), the other FSR causes
+/// (access flag, external, TLB conflict), and the rate limit itself (every fault prints its line).
+/// </summary>
+public sealed partial class ArmSmmu
+{
+    private const uint FsrTf = 1u << 1, FsrPf = 1u << 3, Fsynr0Wnr = 1u << 4;
+
+    private Translation ContextFault(IommuDevice dev, SmmuData data, SmmuCb cb, uint sid, ulong iova, bool write, bool permission, int level, string cause)
+    {
+        uint fsr = permission ? FsrPf : FsrTf;
+        uint fsynr0 = (write ? Fsynr0Wnr : 0u) | (uint)(level & 3);
+        uint cbfrsynra = sid & 0xffff;
+        var dom = cb.Dom!;
+        int ret = _core.ReportIommuFault(dom, null, iova, write);
+        string? message = ret == -(int)Errno.ENOSYS
+            ? $"Unhandled context fault: fsr=0x{fsr:x}, iova=0x{iova:x8}, fsynr=0x{fsynr0:x}, cbfrsynra=0x{cbfrsynra:x}, cb={cb.Index}"
+            : null;
+        var regs = new SmmuFaultRegisters(fsr, iova, fsynr0, cbfrsynra, cb.Index, ret, message);
+        var why = $"{data.Inst.Name} cb{cb.Index}: {cause}; arm_smmu_context_fault reports it against {dom.Name}"
+                  + (ret == -(int)Errno.ENOSYS ? " (no fault handler: -ENOSYS)" : $" (handler returned {ret})")
+                  + "; the transaction was terminated";
+        return new Translation(false, 0, permission ? "permission" : "translation", why, dom) { Registers = regs };
+    }
+}

@@ -1,0 +1,195 @@
+using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
+using ScenarioEngine.PageTables;
+
+namespace ScenarioEngine.Drivers.ArmSmmu;
+
+/// <summary>
+/// The Arm SMMU v2 driver as an ops table (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0;
+/// shared/reference/other-iommus.md §1, linux-iommu-core.md §6.2 and §8). Models: stream matching with
+/// one SMR per stream ID, arm_smmu_device_group (a group remembered on the stream-map entries is
+/// reused, the last entry's group wins, two different ones are -EINVAL; otherwise one group per
+/// device — pci_device_group's alias and ACS rules are not modelled), arm_smmu_capable (NOEXEC and
+/// DEFERRED_FLUSH true, so DMA_FQ default domains keep their flush queue; CACHE_COHERENCY false: no
+/// coherent table walk), domain_alloc_paging (pgsize_bitmap SZ_4K|SZ_2M|SZ_1G, nothing else until
+/// the first attach), the static identity and blocked domains (S2CR type BYPASS and FAULT),
+/// arm_smmu_init_domain_context at the first attach (a stage-1 context bank from the bitmap, -ENOSPC
+/// when every bank is taken; ASID = bank index; AArch64 LPAE S1 table with the SMMU's ias/oas;
+/// aperture [0, 2^ias)), -EINVAL when the domain was finalised on another SMMU, S2CRs written for
+/// every stream of the master, the domain's bank freed (after a TLBIASID) when the domain is freed,
+/// and arm_smmu_get_resv_regions (the software MSI window [0x8000000, +1 MiB) plus
+/// iommu_dma_get_resv_regions, i.e. DT iommu-addresses).
+/// TLB maintenance, the hardware walk and the context fault are in ArmSmmu.Tlb.cs and ArmSmmu.Faults.cs.
+/// Not modelled: SMR masks and SMR exhaustion, the stream-ID width check at probe, stage 2 and nested
+/// contexts, the AArch32 formats, the 16K/64K granules, runtime PM, stalling (CFCFG), implementation
+/// quirks (Qualcomm, NVIDIA, Cavium ASID offset), global faults, and hardware ATS1PR translation
+/// (iova_to_phys uses the software walk, whose result is the same).
+/// </summary>
+public sealed partial class ArmSmmu : IIommuDriver
+{
+    private const string Src = "drivers/iommu/arm/arm-smmu/arm-smmu.c";
+    /// <summary>ARM_SMMU_FEAT_FMT_AARCH64_4K: SZ_4K | SZ_2M | SZ_1G.</summary>
+    public const ulong PgSizes = 0x1000UL | 0x20_0000UL | 0x4000_0000UL;
+    public const ulong MsiIovaBase = 0x800_0000UL, MsiIovaLength = 0x10_0000UL;
+
+    private readonly IommuCore _core;
+    private readonly Dictionary<IommuInstance, SmmuData> _data = new();
+    private readonly IommuDomain _identity, _blocked;
+    private int _groups;
+
+    public ArmSmmu(IommuCore core)
+    {
+        _core = core;
+        _identity = new IommuDomain(0, DomainType.Identity, this, 0, isStatic: true);
+        _blocked = new IommuDomain(0, DomainType.Blocked, this, 0, isStatic: true);
+        foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "arm-smmu"))
+            _data[inst] = new SmmuData(inst);
+    }
+
+    public string Name => "arm-smmu";
+    public IommuDomain? IdentityDomain => _identity;
+    public IommuDomain? BlockedDomain => _blocked;
+
+    internal SmmuData Data(IommuDevice dev) => _data[dev.Iommu];
+    internal static SmmuDomain Priv(IommuDomain d) => (SmmuDomain)d.Private!;
+    private static IEnumerable<uint> Sids(IommuDevice dev) => dev.Spec.Ids.Select(i => i.Stream!.Value);
+
+    // ------------------------------------------------------------------ probe and groups
+
+    /// <summary>arm_smmu_probe_device / arm_smmu_master_alloc_smes: one stream-map entry per new stream ID.</summary>
+    public Outcome ProbeDevice(IommuDevice dev)
+    {
+        var data = Data(dev);
+        foreach (var sid in Sids(dev))
+            if (!data.Smes.ContainsKey(sid)) data.Smes[sid] = new Sme();
+        return Outcome.Success;
+    }
+
+    /// <summary>arm_smmu_device_group: reuse the group remembered on the device's stream-map entries.</summary>
+    public Result<object> DeviceGroup(IommuDevice dev)
+    {
+        var data = Data(dev);
+        object? group = null;
+        foreach (var sid in Sids(dev))
+        {
+            var sme = data.Smes[sid];
+            if (group is not null && sme.Group is not null && group != sme.Group)
+                return Result<object>.Fail(Errno.EINVAL, $"{dev.Name}'s stream IDs already belong to two different groups (arm_smmu_device_group, {Src})");
+            group = sme.Group; // the last entry's group, as the loop leaves it
+        }
+        if (group is null)
+        {
+            // pci_device_group / generic_device_group: a new group (PCI aliases are not modelled)
+            group = new GroupKey(data.Inst.Name, _groups++);
+        }
+        foreach (var sid in Sids(dev)) data.Smes[sid].Group = group;
+        return Result<object>.Of(group);
+    }
+
+    private sealed record GroupKey(string Smmu, int Number);
+
+    /// <summary>arm_smmu_def_domain_type: only an implementation hook answers; none is modelled.</summary>
+    public DomainType? DefDomainType(IommuDevice dev) => null;
+
+    /// <summary>arm_smmu_capable: CACHE_COHERENCY needs a coherent table walk (not modelled); NOEXEC and DEFERRED_FLUSH are true.</summary>
+    public bool Capable(IommuDevice dev, IommuCap cap) => cap is IommuCap.NoExec or IommuCap.DeferredFlush;
+
+    // ------------------------------------------------------------------ domains
+
+    /// <summary>arm_smmu_domain_alloc_paging: a wrapper with the SMMU's page sizes; the context comes at the first attach.</summary>
+    public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id) =>
+        Result<IommuDomain>.Of(new IommuDomain(id, DomainType.Unmanaged, this, PgSizes) { Private = new SmmuDomain() });
+
+    /// <summary>arm_smmu_destroy_domain_context: free_io_pgtable_ops flushes the ASID, then the bank is released.</summary>
+    public void DomainFree(IommuDomain domain)
+    {
+        var p = Priv(domain);
+        if (p.Smmu is not { } smmu) return;
+        var cb = smmu.Cbs[p.Cbndx];
+        cb.Tlb.InvalidateAll();
+        cb.Dom = null;
+        p.Smmu = null;
+        p.Cbndx = -1;
+    }
+
+    /// <summary>arm_smmu_init_domain_context: the first attach picks a context bank and builds the table.</summary>
+    private Outcome InitDomainContext(IommuDomain d, SmmuData smmu)
+    {
+        var p = Priv(d);
+        if (p.Smmu is not null) return Outcome.Success;
+        var cb = smmu.Cbs.FirstOrDefault(c => c.Dom is null);
+        if (cb is null)
+            return Outcome.Fail(Errno.ENOSPC, $"all {smmu.Cbs.Length} context banks of {smmu.Inst.Name} are in use (__arm_smmu_alloc_bitmap, {Src})");
+        var cfg = new IoPgtableCfg(smmu.Inst.Ias, smmu.Inst.Oas, PgSizes, PgtableQuirks.None);
+        var pt = ArmLpaePageTable.Alloc(LpaeStage.S1, cfg, _core.Memory, _core.Pages);
+        if (pt is null)
+            return Outcome.Fail(Errno.ENOMEM, $"failed to allocate IO pgtable (arm_smmu_init_domain_context, {Src})");
+        cb.Dom = d;
+        p.Smmu = smmu;
+        p.Cbndx = cb.Index;
+        d.PageTable = pt;
+        d.PgsizeBitmap = pt.Cfg.PgsizeBitmap;
+        d.ApertureStart = 0;
+        d.ApertureEnd = smmu.Inst.Ias >= 64 ? ulong.MaxValue : (1UL << smmu.Inst.Ias) - 1;
+        d.ForceAperture = true;
+        d.GeometrySet = true;
+        return Outcome.Note($"{d.Name}: {smmu.Inst.Name} context bank {cb.Index} (ASID {cb.Index}), LPAE S1 table at {Hex.Of(pt.Ttbr)}, ias {smmu.Inst.Ias}, oas {smmu.Inst.Oas} (arm_smmu_init_domain_context)");
+    }
+
+    // ------------------------------------------------------------------ attach
+
+    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
+    {
+        var data = Data(dev);
+        if (domain == _identity || domain == _blocked)
+        {
+            var type = domain == _identity ? S2crType.Bypass : S2crType.Fault;
+            foreach (var sid in Sids(dev)) data.Smes[sid].Type = type;
+            return Outcome.Note($"{dev.Name}: S2CR type {(type == S2crType.Bypass ? "BYPASS" : "FAULT")} for streams {Streams(dev)} ({(type == S2crType.Bypass ? "arm_smmu_attach_dev_identity" : "arm_smmu_attach_dev_blocked")})");
+        }
+        var init = InitDomainContext(domain, data);
+        if (!init.Ok) return init;
+        var p = Priv(domain);
+        if (p.Smmu != data)
+            return Outcome.Fail(Errno.EINVAL, $"{domain.Name} was finalised on {p.Smmu!.Inst.Name}, not {data.Inst.Name} (arm_smmu_attach_dev, {Src})");
+        foreach (var sid in Sids(dev))
+        {
+            data.Smes[sid].Type = S2crType.Trans;
+            data.Smes[sid].Cbndx = p.Cbndx;
+        }
+        var note = $"{dev.Name}: S2CR TRANS → cb{p.Cbndx} for streams {Streams(dev)}";
+        return Outcome.Note(init.Why is null ? note : init.Why + "; " + note);
+    }
+
+    private static string Streams(IommuDevice dev) => string.Join(", ", Sids(dev).Select(s => $"0x{s:x}"));
+
+    // ------------------------------------------------------------------ reserved regions
+
+    /// <summary>arm_smmu_get_resv_regions: the SW_MSI window, then iommu_dma_get_resv_regions (DT iommu-addresses).</summary>
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev)
+    {
+        // the list is the same on every call; computed once so the parser's WARNs are logged once
+        if (_resv.TryGetValue(dev, out var cached)) return cached;
+        var list = new List<ResvRegion>
+        {
+            new(MsiIovaBase, MsiIovaLength, Prot.Write | Prot.NoExec | Prot.Mmio, ResvType.SwMsi,
+                "software MSI window MSI_IOVA_BASE/MSI_IOVA_LENGTH (arm_smmu_get_resv_regions)"),
+        };
+        list.AddRange(OfIommuResvRegions.For(_core.Soc, dev, _core.Log));
+        _resv[dev] = list;
+        return list;
+    }
+
+    private readonly Dictionary<IommuDevice, IReadOnlyList<ResvRegion>> _resv = new();
+
+    public string ResvRegionsRule =>
+        "arm_smmu_get_resv_regions reports the software MSI window [0x8000000, 0x80fffff] and calls iommu_dma_get_resv_regions, so DT iommu-addresses are honoured (" + Src + ")";
+
+    public string DeviceLocation(IommuDevice dev)
+    {
+        var data = Data(dev);
+        var sme = data.Smes[Sids(dev).First()];
+        var s2cr = sme.Type switch { S2crType.Trans => $"cb{sme.Cbndx}", S2crType.Bypass => "bypass", _ => "fault" };
+        return $"streams {Streams(dev)}, S2CR {s2cr}";
+    }
+}
