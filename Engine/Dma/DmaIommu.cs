@@ -92,7 +92,12 @@ public sealed class DmaIommu(IommuCore core)
         var reserved = new List<string>();
         foreach (var r in dev.Driver.GetResvRegions(dev))
         {
-            if (r.Type == ResvType.SwMsi) continue;
+            if (r.Type == ResvType.SwMsi)
+            {
+                // "We ARE the software that manages these!": the MSI cookie maps it on demand
+                notes.Add($"sw-msi [{Hex.Of(r.Start)}, {Hex.Of(r.Last)}] not reserved (iova_reserve_iommu_regions skips IOMMU_RESV_SW_MSI)");
+                continue;
+            }
             var shift = cookie.Iovad.Shift;
             cookie.Iovad.Reserve(r.Start >> shift, (r.Start + r.Length - 1) >> shift);
             reserved.Add($"{r.Type.Name()} [{Hex.Of(r.Start)}, {Hex.Of(r.Last)}]");
