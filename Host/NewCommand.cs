@@ -87,7 +87,7 @@ internal static partial class NewCommand
           - { name: dram, base: 0x4000_0000, size: 1GiB }
         iommus:
           - name: m4u
-            driver: mediatek        # the only driver modelled today (docs/modelled.md)
+            driver: mediatek        # arm-smmu takes other keys: docs/yaml-reference.md, docs/modelled.md
             type: mm
             pgtable: arm-v7s
             ias: 32

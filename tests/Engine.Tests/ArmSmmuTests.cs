@@ -146,6 +146,29 @@ public class ArmSmmuTests
     }
 
     [Fact]
+    public void A_full_flush_queue_flushes_the_asid_at_once_without_waiting_for_the_timer()
+    {
+        var core = Boot(Soc, Lazy);
+        var gpu = core.Device("gpu")!;
+        ulong buf = core.Pages.AllocUser(0x1000, 0x1000)!.Value;
+        ulong first = core.Dma.MapSingle(gpu, buf, 0x1000, DmaDirection.Bidirectional).Value;
+        Assert.True(DeviceAccess.Perform(core, gpu, first, 4, false).Ok);
+        core.Dma.Unmap(gpu, first, 0x1000);
+        for (int i = 0; i < FlushQueue.Size - 2; i++)
+        {
+            ulong v = core.Dma.MapSingle(gpu, buf, 0x1000, DmaDirection.Bidirectional).Value;
+            Assert.NotEqual(first, v);
+            core.Dma.Unmap(gpu, v, 0x1000);
+        }
+        // 255 entries: the ring is full, nothing flushed yet
+        Assert.Equal(1, DeviceAccess.Perform(core, gpu, first, 4, false).Stale);
+        ulong last = core.Dma.MapSingle(gpu, buf, 0x1000, DmaDirection.Bidirectional).Value;
+        core.Dma.Unmap(gpu, last, 0x1000); // queue_iova finds the ring full: fq_flush_iotlb now
+        Assert.False(DeviceAccess.Perform(core, gpu, first, 4, false).Ok);
+        Assert.Equal(0L, core.Dma.NowMs);
+    }
+
+    [Fact]
     public void A_strict_dma_unmap_on_the_same_smmu_leaves_no_window()
     {
         var core = Boot(Soc);
