@@ -222,7 +222,8 @@ public static class MarkdownReport
                                   $"larb {r.Larb} port {r.Port}, layer {r.Layer}, iova reported {Hex.Of(r.ReportedIova)}, pa {Hex.Of(r.ReportedPa)}; report_iommu_fault → {r.HandlerResult}";
                     else if (e.Registers is SmmuFaultRegisters sr)
                         detail += $"<br>cb{sr.Cb}: FSR 0x{sr.Fsr:x}, FAR {Hex.Of(sr.Far)}, FSYNR0 0x{sr.Fsynr0:x}, CBFRSYNRA 0x{sr.Cbfrsynra:x}; report_iommu_fault → {sr.HandlerResult}; transaction terminated";
-                    if (e.Registers?.Message is { } msg) detail += $"<br>`{Escape(msg)}`";
+                    if (e.Registers?.Message is { } msg)
+                        foreach (var printed in msg.Split('\n')) detail += $"<br>`{Escape(printed)}`";
                     sb.Append($"| {e.Line} | {e.FaultKind} fault | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
                     break;
                 case "stale-translation":

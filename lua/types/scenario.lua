@@ -110,13 +110,13 @@ function Domain:mappings() end
 ---@field port integer?             # mediatek
 ---@field layer integer?            # mediatek
 ---@field protect_pa integer?       # mediatek: where the access was redirected
----@field fsr integer?              # arm-smmu: the context bank's FSR (TF 0x2, PF 0x8)
+---@field fsr integer?              # arm-smmu: the context bank's FSR (0x402 translation, 0x408 permission)
 ---@field far integer?              # arm-smmu: FAR, the faulting address
 ---@field fsynr0 integer?           # arm-smmu: FSYNR0 (WNR 0x10, PLVL bits 1:0)
 ---@field cbfrsynra integer?        # arm-smmu: the stream ID
 ---@field cb integer?               # arm-smmu: the context bank
 ---@field handler_result integer?   # report_iommu_fault's result: -38 (-ENOSYS) without a handler
----@field message string?           # the line the driver printed, if any
+---@field message string?           # what the driver printed, if anything (lines joined by "\n")
 
 ---@class Event
 ---@field kind "fault"|"stale-translation"|"warn"

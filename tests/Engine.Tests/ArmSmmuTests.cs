@@ -210,9 +210,13 @@ public class ArmSmmuTests
         Assert.False(r.Ok);
         var regs = (SmmuFaultRegisters)r.Fault!.Registers!;
         // nothing is mapped: the walk stops at the level-0 entry, so PLVL is 0
-        Assert.Equal((0x2u, 0x1234_5678UL, 0x10u, 0x800u, 1), (regs.Fsr, regs.Far, regs.Fsynr0, regs.Cbfrsynra, regs.Cb));
+        Assert.Equal((0x402u, 0x1234_5678UL, 0x10u, 0x800u, 1), (regs.Fsr, regs.Far, regs.Fsynr0, regs.Cbfrsynra, regs.Cb));
         Assert.Equal(-38, regs.HandlerResult);
-        Assert.Equal("Unhandled context fault: fsr=0x2, iova=0x12345678, fsynr=0x10, cbfrsynra=0x800, cb=1", regs.Message);
+        Assert.Equal("""
+            Unhandled context fault: fsr=0x402, iova=0x12345678, fsynr=0x10, cbfrsynra=0x800, cb=1
+            FSR    = 00000402 [Format=2 TF], SID=0x800
+            FSYNR0 = 00000010 [S1CBNDX=0 WNR PLVL=0]
+            """, regs.Message);
         Assert.Equal("translation", r.Fault.FaultKind);
     }
 
@@ -245,7 +249,7 @@ public class ArmSmmuTests
         Assert.True(DeviceAccess.Perform(core, gpu, 0x1000, 4, false).Ok);
         var w = DeviceAccess.Perform(core, gpu, 0x1000, 4, true); // the read filled the TLB: the hit still refuses
         Assert.Equal("permission", w.Fault!.FaultKind);
-        Assert.Equal((0x8u, 0x13u), (((SmmuFaultRegisters)w.Fault.Registers!).Fsr, ((SmmuFaultRegisters)w.Fault.Registers!).Fsynr0));
+        Assert.Equal((0x408u, 0x13u), (((SmmuFaultRegisters)w.Fault.Registers!).Fsr, ((SmmuFaultRegisters)w.Fault.Registers!).Fsynr0));
         var p = DeviceAccess.Perform(core, gpu, 0x2000, 4, false);
         Assert.Equal("permission", p.Fault!.FaultKind);
         var s = DeviceAccess.Stream(core, gpu, 0x1000, 0x1000, 0x1000, 4, write: true);
