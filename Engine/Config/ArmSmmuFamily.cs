@@ -21,6 +21,8 @@ public sealed class ArmSmmuFamily : DriverFamily
     public override int DefaultBanks => 8;
     public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb"];
 
+    public override string DescribeBanks(IommuInstance i) => $"{i.Banks} context banks";
+
     public override int DefaultIas(IReadOnlySet<string> flags) => 48;
     public override int DefaultOas(IReadOnlySet<string> flags) => 48;
 

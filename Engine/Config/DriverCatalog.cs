@@ -15,6 +15,14 @@ public abstract class DriverFamily
     public abstract int MaxBanks { get; }
     /// <summary>The number of banks (MediaTek banks, SMMU context banks) when the YAML gives none.</summary>
     public virtual int DefaultBanks => 1;
+    /// <summary>The report's "banks" cell for an instance of this family.</summary>
+    public virtual string DescribeBanks(IommuInstance i)
+    {
+        var banks = $"{i.Banks} ({string.Join(", ", i.BanksEnabled)})";
+        foreach (var (b, p) in i.BankPorts) banks += $"<br>bank{b} ports {p}";
+        return banks;
+    }
+
     /// <summary>The IOMMU keys this family reads; any other key of YamlKeys.Iommu is refused (SE1003).</summary>
     public virtual IReadOnlyList<string> IommuKeys => YamlKeys.Iommu;
     public abstract int DefaultIas(IReadOnlySet<string> flags);

@@ -83,12 +83,12 @@ public static class MarkdownReport
         foreach (var i in soc.Iommus)
         {
             var regions = string.Join("<br>", i.Regions.Select(r => $"{Escape(r.Name)} [{Hex.Of(r.Base)}, {Hex.Of(r.Last)}]"));
-            var banks = $"{i.Banks} ({string.Join(", ", i.BanksEnabled)})";
-            foreach (var (b, p) in i.BankPorts) banks += $"<br>bank{b} ports {p}";
+            var banks = DriverCatalog.Find(i.Driver)!.DescribeBanks(i);
             var flags = i.Flags.Count == 0 ? "—" : string.Join(", ", i.Flags);
             if (i.SharesPgtableWith.Count > 0) flags += $"<br>shares table with {string.Join(", ", i.SharesPgtableWith)}";
             foreach (var (r, larbs) in i.RegionPorts)
                 regions += $"<br>{Escape(i.Regions[r].Name)}: " + string.Join(", ", larbs.Select(kv => $"larb{kv.Key} {kv.Value}"));
+            if (regions.Length == 0) regions = "—"; // families without IOVA regions
             sb.Append($"| {Escape(i.Name)} | {i.Driver} | {i.Type} | {i.Pgtable} | {i.Ias} | {i.Oas} | {banks} | {regions} | {flags} |\n");
         }
     }
