@@ -36,7 +36,7 @@ soc_defs = {
         {"name": {"type": "string"}, "base": num("physical base (reg); omit it for a node with no reg"), "size": num("bytes, not 0"),
          "iommu-addresses": {"type": "array", "items": {"$ref": "#/definitions/iommu-address"}}}, ["name", "size"]),
     "region": obj("A MediaTek IOVA region (mtk_iommu_iova_region).", {"name": {"type": "string"}, "base": num("first IOVA"), "size": num("bytes, not 0")}, ["name", "base", "size"]),
-    "iotlb": obj("The bank's IOTLB geometry (the hardware's is not public; the default is an assumption, docs/modelled.md).",
+    "iotlb": obj("The IOTLB geometry: each bank's on mediatek, the one TLB all context banks share on arm-smmu (the hardware's is not public; the default is an assumption, docs/modelled.md).",
         {"entries": {"type": "integer", "minimum": 1, "maximum": 4096}, "ways": {"type": "integer", "minimum": 1, "maximum": 4096}}, []),
     "iommu": obj("An IOMMU instance and its platform data. Each driver takes only its own values and keys: "
                  "mediatek (types mm, infra, apu; arm-v7s; up to 5 banks) uses every key; arm-smmu (type smmu-v2; arm-lpae-s1; "

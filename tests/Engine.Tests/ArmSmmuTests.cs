@@ -202,6 +202,30 @@ public class ArmSmmuTests
     }
 
     [Fact]
+    public void Contexts_share_one_tlb_tagged_by_asid_so_they_evict_each_other_but_never_hit_each_others_entries()
+    {
+        var core = Boot(Soc.Replace("banks: 3 }", "banks: 3, iotlb: { entries: 2, ways: 2 } }", StringComparison.Ordinal), Lazy);
+        var gpu = core.Device("gpu")!;
+        var vpu = core.Device("vpu")!;
+        ulong a = core.Pages.AllocUser(0x1000, 0x1000)!.Value, b = core.Pages.AllocUser(0x1000, 0x1000)!.Value;
+        ulong ia = core.Dma.MapSingle(gpu, a, 0x1000, DmaDirection.Bidirectional).Value;
+        ulong ib = core.Dma.MapSingle(vpu, b, 0x1000, DmaDirection.Bidirectional).Value;
+        Assert.Equal(ia, ib); // the same IOVA in two domains
+        Assert.Equal(a, DeviceAccess.Perform(core, gpu, ia, 4, false).Pa);
+        Assert.Equal(b, DeviceAccess.Perform(core, vpu, ib, 4, false).Pa); // not gpu's cached page
+        core.Dma.Unmap(gpu, ia, 0x1000);                                      // lazy: gpu's entry stays
+        Assert.Equal(1, DeviceAccess.Perform(core, gpu, ia, 4, false).Stale);
+        core.FlushIotlbAll(vpu.Group!.DefaultDomain!);                        // TLBIASID of vpu's context only
+        Assert.Equal(1, DeviceAccess.Perform(core, gpu, ia, 4, false).Stale);
+        Assert.Equal(b, DeviceAccess.Perform(core, vpu, ib, 4, false).Pa);    // refilled
+        // two more of vpu's pages fill both ways: gpu's stale entry is evicted, its window closes
+        ulong ic = core.Dma.MapSingle(vpu, b, 0x2000, DmaDirection.Bidirectional).Value;
+        Assert.True(DeviceAccess.Perform(core, vpu, ic, 4, false).Ok);
+        Assert.True(DeviceAccess.Perform(core, vpu, ic + 0x1000, 4, false).Ok);
+        Assert.False(DeviceAccess.Perform(core, gpu, ia, 4, false).Ok);
+    }
+
+    [Fact]
     public void A_translation_fault_latches_fsr_far_fsynr0_and_the_stream_and_prints_the_unhandled_line()
     {
         var core = Boot(Soc);

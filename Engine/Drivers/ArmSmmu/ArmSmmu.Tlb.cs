@@ -20,8 +20,9 @@ namespace ScenarioEngine.Drivers.ArmSmmu;
 /// * replacing or freeing a table (a block unmap or map over a table) always calls tlb_flush_walk,
 ///   queued or not: that range is invalidated at once.
 /// * map has no iotlb_sync_map here, so a map never invalidates anything else.
-/// Hardware: the stream's S2CR selects bypass, fault or a context bank; a bank's TLB is tagged by its
-/// ASID (= bank index); the walk starts at the bank's TTBR0 (the domain's table). Accesses are
+/// Hardware: the stream's S2CR selects bypass, fault or a context bank; one TLB per SMMU serves every
+/// bank, its entries tagged by ASID (= bank index), so contexts evict each other but never hit each
+/// other's entries; the walk starts at the bank's TTBR0 (the domain's table). Accesses are
 /// unprivileged data accesses (S2CR.PRIVCFG "use incoming", masters assumed unprivileged): a
 /// read-only leaf (AP[2]) faults a write and a privileged-only leaf (IOMMU_PRIV: AP[1] clear)
 /// faults any access, as permission faults; no valid leaf, or an IOVA beyond ias, is a translation fault.
@@ -34,7 +35,7 @@ public sealed partial class ArmSmmu
 
     private static ulong BlockSize(int level) => 1UL << (12 + 9 * (3 - level)); // 4K granule
 
-    private Iotlb? Tlb(IommuDomain d) => Priv(d) is { Smmu: { } s } p ? s.Cbs[p.Cbndx].Tlb : null;
+    private AsidTlb? Tlb(IommuDomain d) => Priv(d) is { Smmu: { } s } p ? s.Cbs[p.Cbndx].Tlb : null;
 
     /// <summary>The chunks at pgsize granularity where a table currently sits: they get a walk flush.</summary>
     private static List<(ulong Iova, ulong Size)> TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount)
@@ -58,7 +59,7 @@ public sealed partial class ArmSmmu
             return Outcome.Fail(Errno.ENODEV, $"{d.Name} has no io-pgtable ops: it was never attached (arm_smmu_map_pages, {Src})");
         var tables = TablesAt(pt, iova, pgsize, pgcount);
         var r = pt.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
-        var tlb = Tlb(d)!;
+        var tlb = Tlb(d)!.Value;
         foreach (var (at, size) in tables)
             if (at < iova + mapped) tlb.InvalidateRange(at >> 12, (at + size - 1) >> 12);
         return r;
@@ -71,7 +72,7 @@ public sealed partial class ArmSmmu
         var tables = TablesAt(pt, iova, pgsize, pgcount);
         ulong n = pt.UnmapPages(iova, pgsize, pgcount);
         if (n == 0) return 0;
-        var tlb = Tlb(d)!;
+        var tlb = Tlb(d)!.Value;
         ulong first = iova >> 12, last = (iova + n - 1) >> 12;
         if (!gather.Queued) tlb.InvalidateRange(first, last);
         else
@@ -92,7 +93,7 @@ public sealed partial class ArmSmmu
     }
 
     /// <summary>arm_smmu_flush_iotlb_all → arm_smmu_tlb_inv_context_s1: TLBIASID of the domain's bank (nothing before the first attach).</summary>
-    public void FlushIotlbAll(IommuDomain d) => Tlb(d)?.InvalidateAll();
+    public void FlushIotlbAll(IommuDomain d) => Tlb(d)?.InvalidateAsid();
 
     /// <summary>arm-smmu has no iotlb_sync_map.</summary>
     public void IotlbSyncMap(IommuDomain d, ulong iova, ulong size)
@@ -105,20 +106,22 @@ public sealed partial class ArmSmmu
 
     public IDeviceTranslator Bind(IommuDevice dev, bool write)
     {
-        var sme = Data(dev).Smes[Sids(dev).First()];
-        var cb = sme.Type == S2crType.Trans ? Data(dev).Cbs[sme.Cbndx] : null;
-        return new BoundTranslator(sme.Type, cb?.Tlb, write);
+        var data = Data(dev);
+        var sme = data.Smes[Sids(dev).First()];
+        var cb = sme.Type == S2crType.Trans ? data.Cbs[sme.Cbndx] : null;
+        return new BoundTranslator(sme.Type, cb?.Tlb, data.Inst.Ias, write);
     }
 
     /// <summary>IOTLB hits and bypass; a cached page whose permissions refuse the access goes to <see cref="Translate"/>.</summary>
-    private sealed class BoundTranslator(S2crType type, Iotlb? tlb, bool write) : IDeviceTranslator
+    private sealed class BoundTranslator(S2crType type, AsidTlb? tlb, int ias, bool write) : IDeviceTranslator
     {
         public bool TryFast(ulong iova, out ulong pa, out int staleLine)
         {
             staleLine = 0;
             pa = 0;
             if (type == S2crType.Bypass) { pa = iova; return true; }
-            if (tlb is null || !tlb.Lookup(iova >> 12, out var entry, out staleLine)) return false;
+            if (iova >> ias != 0) return false; // beyond the input range: never a TLB hit
+            if (tlb is not { } asid || !asid.Lookup(iova >> 12, out var entry, out staleLine)) return false;
             if (Refused(entry, write)) { staleLine = 0; return false; }
             pa = (entry & ~0xfffUL) | (iova & 0xfff);
             return true;
@@ -144,6 +147,9 @@ public sealed partial class ArmSmmu
         var cb = data.Cbs[sme.Cbndx];
         var dom = cb.Dom!;
         var pt = dom.PageTable!;
+        if (iova >> data.Inst.Ias != 0) // ias is at most 48: the shift is defined
+            return ContextFault(dev, data, cb, sid, iova, write, permission: false, pt.Walk(0)[0].Level,
+                $"{Hex.Of(iova)} is beyond the {data.Inst.Ias}-bit input range of cb{cb.Index}");
         ulong vpn = iova >> 12;
         if (cb.Tlb.Lookup(vpn, out var entry, out var staleLine))
         {
@@ -151,9 +157,6 @@ public sealed partial class ArmSmmu
                 return new Translation(true, (entry & ~0xfffUL) | (iova & 0xfff), staleLine != 0 ? "stale" : "ok", "", dom) { StaleLine = staleLine };
             // a cached page that refuses the access faults like the walk would: a permission fault on its leaf
         }
-        if (data.Inst.Ias < 64 && iova >> data.Inst.Ias != 0)
-            return ContextFault(dev, data, cb, sid, iova, write, permission: false, pt.Walk(0)[0].Level,
-                $"{Hex.Of(iova)} is beyond the {data.Inst.Ias}-bit input range of cb{cb.Index}");
         var walk = pt.Walk(iova);
         var last = walk[^1];
         if ((last.Pte & 3) == 0)

@@ -106,7 +106,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         var p = Priv(domain);
         if (p.Smmu is not { } smmu) return;
         var cb = smmu.Cbs[p.Cbndx];
-        cb.Tlb.InvalidateAll();
+        cb.Tlb.InvalidateAsid();
         cb.Dom = null;
         p.Smmu = null;
         p.Cbndx = -1;
