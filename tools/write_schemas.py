@@ -40,7 +40,7 @@ soc_defs = {
         {"entries": {"type": "integer", "minimum": 1, "maximum": 4096}, "ways": {"type": "integer", "minimum": 1, "maximum": 4096}}, []),
     "iommu": obj("An IOMMU instance and its platform data. Each driver takes only its own values and keys: "
                  "mediatek (types mm, infra, apu; arm-v7s; up to 5 banks) uses every key; arm-smmu (type smmu-v2; arm-lpae-s1; "
-                 "banks are context banks) takes only name, driver, type, pgtable, ias, oas, banks and iotlb.", {
+                 "banks are context banks) takes only name, driver, type, pgtable, ias, oas, banks, iotlb and smrs.", {
         "name": {"type": "string"},
         "driver": {"enum": ["mediatek", "arm-smmu"], "description": "the driver family (modelled: mediatek, arm-smmu)"},
         "type": {"enum": ["mm", "infra", "apu", "smmu-v2"], "description": "MediaTek: MTK_IOMMU_TYPE_MM / _INFRA / APU; arm-smmu: smmu-v2"},
@@ -57,10 +57,12 @@ soc_defs = {
         "shares-pgtable-with": {"type": "array", "items": {"type": "string"}},
         "iotlb": {"$ref": "#/definitions/iotlb"},
         "larbid-remap": {"type": "array", "items": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 31}}},
+        "smrs": {"type": "integer", "minimum": 1, "maximum": 128, "description": "arm-smmu: stream-match registers (SMMU_IDR0.NUMSMRG), default and most 128 (ARM_SMMU_MAX_SMRS)"},
     }, ["name", "driver"]),
     "device-id": obj("One IOMMU specifier of the device (MediaTek: larb and port; Arm SMMU: stream).",
         {"iommu": {"type": "string"}, "larb": {"type": "integer", "minimum": 0, "maximum": 31}, "port": {"type": "integer", "minimum": 0, "maximum": 31},
-         "stream": num("Arm SMMU stream ID, 0 to 0xffff")}, ["iommu"]),
+         "stream": num("Arm SMMU stream ID, 0 to 0xffff"),
+         "mask": num("Arm SMMU SMR mask (the specifier's second cell), 0 to 0xffff; default 0")}, ["iommu"]),
     "boot-access": obj("One access the firmware makes at boot.", {"iova": num("inside the window"), "size": num("bytes (default 4)"), "write": {"type": "boolean"}}, ["iova"]),
     "firmware": obj("A firmware window linked at a fixed IOVA.", {"name": {"type": "string"}, "iova": num("linked address"), "size": num("bytes, not 0"),
         "boot": {"type": "array", "items": {"$ref": "#/definitions/boot-access"}}}, ["name", "iova", "size"]),
@@ -73,11 +75,11 @@ soc_defs = {
 MTK_ONLY = ["banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "larbid-remap"]
 soc_defs["iommu"]["anyOf"] = [
     {"properties": {"driver": {"enum": ["mediatek"]}, "type": {"enum": ["mm", "infra", "apu"]}, "pgtable": {"enum": ["arm-v7s"]},
-                    "banks": {"maximum": 5}}},
+                    "banks": {"maximum": 5}}, "not": {"required": ["smrs"]}},
     {"properties": {"driver": {"enum": ["arm-smmu"]}, "type": {"enum": ["smmu-v2"]}, "pgtable": {"enum": ["arm-lpae-s1"]}},
      "not": {"anyOf": [{"required": [k]} for k in MTK_ONLY]}},
 ]
-soc_defs["device-id"]["anyOf"] = [{"required": ["larb", "port"], "not": {"required": ["stream"]}},
+soc_defs["device-id"]["anyOf"] = [{"required": ["larb", "port"], "not": {"anyOf": [{"required": ["stream"]}, {"required": ["mask"]}]}},
                                   {"required": ["stream"], "not": {"anyOf": [{"required": ["larb"]}, {"required": ["port"]}]}}]
 
 soc_root = obj("An SoC: memory, IOMMU instances, masters.", {

@@ -9,7 +9,8 @@ namespace ScenarioEngine.Config;
 /// assumption); every bank can hold a stage-1 context (NUMS2CB = 0). Stage 1 only, AArch64 LPAE with
 /// the 4K granule (ARM_SMMU_FEAT_FMT_AARCH64_4K): ias is SMMU_IDR2.UBS and oas SMMU_IDR2.IAS as the
 /// driver takes them for stage 1, both 48 unless the YAML says otherwise. Masters are named by stream
-/// ID; the MediaTek keys (regions, bank ports, larbs, shared tables) do not apply.
+/// ID and an optional SMR mask (#iommu-cells = 2); `smrs` is SMMU_IDR0.NUMSMRG (default and maximum
+/// ARM_SMMU_MAX_SMRS = 128). The MediaTek keys (regions, bank ports, larbs, shared tables) do not apply.
 /// </summary>
 public sealed class ArmSmmuFamily : DriverFamily
 {
@@ -19,7 +20,9 @@ public sealed class ArmSmmuFamily : DriverFamily
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 128;
     public override int DefaultBanks => 8;
-    public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb"];
+    public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb", "smrs"];
+    /// <summary>ARM_SMMU_MAX_SMRS (the architectural limit of SMMU_IDR0.NUMSMRG); also the default here.</summary>
+    public const int MaxSmrs = 128;
 
     public override string DescribeBanks(IommuInstance i) => $"{i.Banks} context banks";
 
@@ -39,6 +42,7 @@ public sealed class ArmSmmuFamily : DriverFamily
             if (id.Has(k))
                 throw YamlTree.Error(ErrorCode.BadValue, $"arm-smmu masters are named by stream ID (iommus = <&smmu SID>), not {k}", id.KeySpan(k));
         var stream = MappingReader.AsInt(id.Required("stream"), "stream", 0, 0xffff);
-        return new DeviceId(iommu, 0, 0, (uint)stream);
+        var mask = id.Has("mask") ? MappingReader.AsInt(id.Node("mask")!, "mask", 0, 0xffff) : 0;
+        return new DeviceId(iommu, 0, 0, (uint)stream) { Mask = (uint)mask };
     }
 }

@@ -62,6 +62,7 @@ public sealed class MediatekFamily : DriverFamily
         "pgtable-pa-35-en", "tf-port-to-addr-mt8173", "cfg-ifa-master-in-atf", "dl-with-multi-larb",
     ];
     public override int MaxBanks => 5;
+    public override IReadOnlyList<string> IommuKeys { get; } = YamlKeys.Iommu.Where(k => k != "smrs").ToArray();
     public const ulong SingleRegionSize = 0x1_0000_0000UL - 0x80_0000UL;
 
     public override int DefaultIas(IReadOnlySet<string> flags) => flags.Contains("iova-34-en") ? 34 : 32;
@@ -81,8 +82,9 @@ public sealed class MediatekFamily : DriverFamily
 
     internal override DeviceId ReadId(MappingReader id, string iommu)
     {
-        if (id.Has("stream"))
-            throw YamlTree.Error(ErrorCode.BadValue, "mediatek masters are named by larb and port, not stream (MTK_M4U_ID(larb, port))", id.KeySpan("stream"));
+        foreach (var k in new[] { "stream", "mask" })
+            if (id.Has(k))
+                throw YamlTree.Error(ErrorCode.BadValue, $"mediatek masters are named by larb and port, not {k} (MTK_M4U_ID(larb, port))", id.KeySpan(k));
         var larb = MappingReader.AsInt(id.Required("larb"), "larb", 0, 31);
         var port = MappingReader.AsInt(id.Required("port"), "port", 0, 31);
         return new DeviceId(iommu, larb, port, null);

@@ -232,7 +232,7 @@ public static class SocLoader
                 remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
         }
         return new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, enabled, bankPorts, regions,
-            regionPorts, flags, shares, r.Span) { Iotlb = iotlb, LarbIdRemap = remap };
+            regionPorts, flags, shares, r.Span) { Iotlb = iotlb, LarbIdRemap = remap, Smrs = r.OptInt("smrs", ArmSmmuFamily.MaxSmrs, 1, ArmSmmuFamily.MaxSmrs) };
     }
 
     private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus)

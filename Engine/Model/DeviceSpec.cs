@@ -18,7 +18,10 @@ public sealed record DeviceSpec(
 /// </summary>
 public sealed record DeviceId(string Iommu, int Larb, int Port, uint? Stream)
 {
-    public override string ToString() => Stream is { } s ? $"{Iommu} stream {s}" : $"{Iommu} larb{Larb} port{Port}";
+    /// <summary>Arm SMMU: the SMR mask of the specifier's second cell (#iommu-cells = 2); 0 = exact match.</summary>
+    public uint Mask { get; init; }
+
+    public override string ToString() => Stream is { } s ? $"{Iommu} stream 0x{s:x}" + (Mask != 0 ? $"/0x{Mask:x}" : "") : $"{Iommu} larb{Larb} port{Port}";
 }
 
 /// <summary>An address window the device's firmware was linked for, and the accesses it makes at boot.</summary>

@@ -30,6 +30,9 @@ public sealed record IommuInstance(
     /// (YAML <c>larbid-remap</c>, a list per common id). Null: linear (common id i → larb i).
     /// </summary>
     public IReadOnlyList<IReadOnlyList<int>>? LarbIdRemap { get; init; }
+
+    /// <summary>Arm SMMU: the number of stream-match registers (SMMU_IDR0.NUMSMRG; YAML <c>smrs</c>).</summary>
+    public int Smrs { get; init; }
 }
 
 /// <summary>A set of port numbers 0..63 (a u64 mask), or "all ports".</summary>

@@ -64,6 +64,39 @@ public class ArmSmmuTests
         Assert.NotSame(core.Device("gpu")!.Group, dsp.Group);
     }
 
+    private static string SmrSoc(string iommuExtra, params string[] devices) =>
+        "soc: s\nmemory:\n  - { name: dram, base: 0x8000_0000, size: 1GiB }\niommus:\n  - { name: smmu0, driver: arm-smmu" + iommuExtra + " }\ndevices:\n"
+        + string.Concat(devices.Select((ids, i) => $"  - {{ name: d{i}, ids: [ {ids} ] }}\n"));
+
+    [Fact]
+    public void A_masked_stream_id_contained_in_an_existing_smr_shares_it_and_so_shares_its_group()
+    {
+        var core = Boot(SmrSoc("", "{ iommu: smmu0, stream: 0x400, mask: 0xf }", "{ iommu: smmu0, stream: 0x405 }", "{ iommu: smmu0, stream: 0x410 }"));
+        Assert.Same(core.Device("d0")!.Group, core.Device("d1")!.Group); // 0x405 is matched by 0x400/0xf
+        Assert.NotSame(core.Device("d0")!.Group, core.Device("d2")!.Group);
+        Assert.Equal("streams 0x405, S2CR cb0", core.Device("d1")!.Driver.DeviceLocation(core.Device("d1")!));
+    }
+
+    [Fact]
+    public void A_stream_id_that_overlaps_an_smr_without_being_contained_fails_the_probe_with_einval()
+    {
+        // 0x400/0x1 matches 0x400 and 0x401; the exact SMR 0x400 matches one of them: a conflict
+        var core = Boot(SmrSoc("", "{ iommu: smmu0, stream: 0x400 }", "{ iommu: smmu0, stream: 0x400, mask: 0x1 }"));
+        Assert.Null(core.Device("d1")!.Group);
+        Assert.Contains(core.BootLog, l => l.StartsWith("d1: IOMMU probe failed: -EINVAL", StringComparison.Ordinal));
+        var r = DeviceAccess.Perform(core, core.Device("d1")!, 0x1000, 4, false);
+        Assert.False(r.Ok); // an unidentified stream, terminated
+    }
+
+    [Fact]
+    public void Running_out_of_stream_match_registers_fails_the_probe_with_enospc_and_gives_back_what_it_took()
+    {
+        var core = Boot(SmrSoc(", smrs: 2", "{ iommu: smmu0, stream: 1 }", "{ iommu: smmu0, stream: 2 }, { iommu: smmu0, stream: 3 }", "{ iommu: smmu0, stream: 4 }"));
+        Assert.NotNull(core.Device("d0")!.Group);
+        Assert.Contains(core.BootLog, l => l.StartsWith("d1: IOMMU probe failed: -ENOSPC", StringComparison.Ordinal));
+        Assert.NotNull(core.Device("d2")!.Group); // d1's half-taken entry was released
+    }
+
     [Fact]
     public void Context_banks_are_taken_at_the_first_attach_and_the_next_domain_gets_enospc_until_one_is_freed()
     {

@@ -86,6 +86,8 @@ public class SchemaTests
         { "a MediaTek flag on an SMMU", "driver: mediatek, banks: 1", "driver: arm-smmu, banks: 1" },
         { "more banks than MediaTek has", "banks: 1", "banks: 8" },
         { "a stream on a MediaTek master", "larb: 0, port: 1 }", "larb: 0, port: 1, stream: 4 }" },
+        { "an SMR mask on a MediaTek master", "larb: 0, port: 1 }", "larb: 0, port: 1, mask: 0xf }" },
+        { "stream-match registers on a MediaTek IOMMU", "banks: 1,", "banks: 1, smrs: 16," },
         { "a device without ids", "{ name: a, ids: [ { iommu: m4u, larb: 0, port: 1 } ] }", "{ name: a }" },
     };
 

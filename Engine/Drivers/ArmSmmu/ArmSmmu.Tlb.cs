@@ -107,9 +107,10 @@ public sealed partial class ArmSmmu
     public IDeviceTranslator Bind(IommuDevice dev, bool write)
     {
         var data = Data(dev);
-        var sme = data.Smes[Sids(dev).First()];
-        var cb = sme.Type == S2crType.Trans ? data.Cbs[sme.Cbndx] : null;
-        return new BoundTranslator(sme.Type, cb?.Tlb, data.Inst.Ias, write);
+        var sme = SmesOf(dev).FirstOrDefault();
+        var type = sme?.Type ?? S2crType.Fault; // an unmatched stream never hits: Translate reports it
+        var cb = type == S2crType.Trans ? data.Cbs[sme!.Cbndx] : null;
+        return new BoundTranslator(type, cb?.Tlb, data.Inst.Ias, write);
     }
 
     /// <summary>IOTLB hits and bypass; a cached page whose permissions refuse the access goes to <see cref="Translate"/>.</summary>
@@ -135,7 +136,10 @@ public sealed partial class ArmSmmu
     {
         var data = Data(dev);
         uint sid = Sids(dev).First();
-        var sme = data.Smes[sid];
+        // the access carries the master's first stream ID
+        if (SmesOf(dev).FirstOrDefault() is not { } sme)
+            return new Translation(false, 0, "translation",
+                $"{data.Inst.Name}: stream 0x{sid:x} matches no SMR (the probe failed): with ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT the SMMU terminates it as an unidentified stream (GFSR.USF, \"Blocked unknown Stream ID 0x{sid:x}\"; global fault registers not modelled)", null);
         switch (sme.Type)
         {
             case S2crType.Bypass:

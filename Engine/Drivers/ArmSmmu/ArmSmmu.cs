@@ -7,7 +7,8 @@ namespace ScenarioEngine.Drivers.ArmSmmu;
 /// <summary>
 /// The Arm SMMU v2 driver as an ops table (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0;
 /// shared/reference/other-iommus.md §1, linux-iommu-core.md §6.2 and §8). Models: stream matching with
-/// one SMR per stream ID, arm_smmu_device_group (a group remembered on the stream-map entries is
+/// stream-match registers (arm_smmu_find_sme: an ID/mask contained in a valid SMR shares it, any other
+/// overlap is -EINVAL, none free is -ENOSPC — all at probe, which then fails), arm_smmu_device_group (a group remembered on the stream-map entries is
 /// reused, the last entry's group wins, two different ones are -EINVAL; otherwise one group per
 /// device — pci_device_group's alias and ACS rules are not modelled), arm_smmu_capable (NOEXEC and
 /// DEFERRED_FLUSH true, so DMA_FQ default domains keep their flush queue; CACHE_COHERENCY false: no
@@ -20,7 +21,7 @@ namespace ScenarioEngine.Drivers.ArmSmmu;
 /// and arm_smmu_get_resv_regions (the software MSI window [0x8000000, +1 MiB) plus
 /// iommu_dma_get_resv_regions, i.e. DT iommu-addresses).
 /// TLB maintenance, the hardware walk and the context fault are in ArmSmmu.Tlb.cs and ArmSmmu.Faults.cs.
-/// Not modelled: SMR masks and SMR exhaustion, the stream-ID width check at probe, stage 2 and nested
+/// Not modelled: stream indexing (SMMUs without SMRs), the stream-ID and SMR-mask width checks at probe, stage 2 and nested
 /// contexts, the AArch32 formats, the 16K/64K granules, runtime PM, stalling (CFCFG), implementation
 /// quirks (Qualcomm, NVIDIA, Cavium ASID offset), global faults, and hardware ATS1PR translation
 /// (iova_to_phys uses the software walk, whose result is the same).
@@ -43,7 +44,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         _identity = new IommuDomain(0, DomainType.Identity, this, 0, isStatic: true);
         _blocked = new IommuDomain(0, DomainType.Blocked, this, 0, isStatic: true);
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "arm-smmu"))
-            _data[inst] = new SmmuData(inst);
+            _data[inst] = SmmuData.For(inst);
     }
 
     public string Name => "arm-smmu";
@@ -53,16 +54,68 @@ public sealed partial class ArmSmmu : IIommuDriver
     internal SmmuData Data(IommuDevice dev) => _data[dev.Iommu];
     internal static SmmuDomain Priv(IommuDomain d) => (SmmuDomain)d.Private!;
     private static IEnumerable<uint> Sids(IommuDevice dev) => dev.Spec.Ids.Select(i => i.Stream!.Value);
+    /// <summary>The device's stream-map entries (for_each_cfg_sme); none when its probe failed.</summary>
+    private IEnumerable<Sme> SmesOf(IommuDevice dev) =>
+        Data(dev).SmEndx.TryGetValue(dev, out var idx) ? idx.Select(i => Data(dev).Smes[i]) : [];
 
     // ------------------------------------------------------------------ probe and groups
 
-    /// <summary>arm_smmu_probe_device / arm_smmu_master_alloc_smes: one stream-map entry per new stream ID.</summary>
+    /// <summary>
+    /// arm_smmu_probe_device / arm_smmu_master_alloc_smes: a stream-map entry for every ID of the master
+    /// (arm_smmu_find_sme); on a failure the entries taken so far are released and the probe fails.
+    /// </summary>
     public Outcome ProbeDevice(IommuDevice dev)
     {
         var data = Data(dev);
-        foreach (var sid in Sids(dev))
-            if (!data.Smes.ContainsKey(sid)) data.Smes[sid] = new Sme();
+        var idx = new List<int>();
+        foreach (var id in dev.Spec.Ids)
+        {
+            var found = FindSme(data, id.Stream!.Value, id.Mask);
+            if (!found.Ok)
+            {
+                foreach (var i in idx) FreeSme(data.Smes[i]);
+                return found.AsOutcome;
+            }
+            var sme = data.Smes[found.Value];
+            if (sme.Count++ == 0)
+            {
+                sme.Id = id.Stream!.Value;
+                sme.Mask = id.Mask;
+                sme.Valid = true;
+            }
+            idx.Add(found.Value);
+        }
+        data.SmEndx[dev] = idx.ToArray();
         return Outcome.Success;
+    }
+
+    private static void FreeSme(Sme sme)
+    {
+        if (--sme.Count == 0) sme.Valid = false;
+    }
+
+    /// <summary>
+    /// arm_smmu_find_sme: an existing entry that entirely matches (id, mask) is reused; any other overlap
+    /// with a valid entry is -EINVAL (some stream ID would match two SMRs); else the first free entry,
+    /// or -ENOSPC when all NUMSMRG are valid.
+    /// </summary>
+    private static Result<int> FindSme(SmmuData data, uint id, uint mask)
+    {
+        int free = -1;
+        for (int i = 0; i < data.Smes.Length; i++)
+        {
+            var smr = data.Smes[i];
+            if (!smr.Valid)
+            {
+                if (free < 0) free = i;
+                continue;
+            }
+            if ((mask & smr.Mask) == mask && ((id ^ smr.Id) & ~smr.Mask) == 0) return Result<int>.Of(i);
+            if (((id ^ smr.Id) & ~(smr.Mask | mask)) == 0)
+                return Result<int>.Fail(Errno.EINVAL, $"stream 0x{id:x}/0x{mask:x} overlaps SMR{i} (0x{smr.Id:x}/0x{smr.Mask:x}) without being contained in it (arm_smmu_find_sme, {Src})");
+        }
+        return free >= 0 ? Result<int>.Of(free)
+            : Result<int>.Fail(Errno.ENOSPC, $"all {data.Smes.Length} stream-match registers of {data.Inst.Name} are in use (arm_smmu_find_sme, {Src})");
     }
 
     /// <summary>arm_smmu_device_group: reuse the group remembered on the device's stream-map entries.</summary>
@@ -70,11 +123,10 @@ public sealed partial class ArmSmmu : IIommuDriver
     {
         var data = Data(dev);
         object? group = null;
-        foreach (var sid in Sids(dev))
+        foreach (var sme in SmesOf(dev))
         {
-            var sme = data.Smes[sid];
             if (group is not null && sme.Group is not null && group != sme.Group)
-                return Result<object>.Fail(Errno.EINVAL, $"{dev.Name}'s stream IDs already belong to two different groups (arm_smmu_device_group, {Src})");
+                return Result<object>.Fail(Errno.EINVAL, $"{dev.Name}'s stream-map entries already belong to two different groups (arm_smmu_device_group, {Src})");
             group = sme.Group; // the last entry's group, as the loop leaves it
         }
         if (group is null)
@@ -82,7 +134,7 @@ public sealed partial class ArmSmmu : IIommuDriver
             // pci_device_group / generic_device_group: a new group (PCI aliases are not modelled)
             group = new GroupKey(data.Inst.Name, _groups++);
         }
-        foreach (var sid in Sids(dev)) data.Smes[sid].Group = group;
+        foreach (var sme in SmesOf(dev)) sme.Group = group;
         return Result<object>.Of(group);
     }
 
@@ -144,7 +196,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         if (domain == _identity || domain == _blocked)
         {
             var type = domain == _identity ? S2crType.Bypass : S2crType.Fault;
-            foreach (var sid in Sids(dev)) data.Smes[sid].Type = type;
+            foreach (var sme in SmesOf(dev)) sme.Type = type;
             return Outcome.Note($"{dev.Name}: S2CR type {(type == S2crType.Bypass ? "BYPASS" : "FAULT")} for streams {Streams(dev)} ({(type == S2crType.Bypass ? "arm_smmu_attach_dev_identity" : "arm_smmu_attach_dev_blocked")})");
         }
         var init = InitDomainContext(domain, data);
@@ -152,16 +204,16 @@ public sealed partial class ArmSmmu : IIommuDriver
         var p = Priv(domain);
         if (p.Smmu != data)
             return Outcome.Fail(Errno.EINVAL, $"{domain.Name} was finalised on {p.Smmu!.Inst.Name}, not {data.Inst.Name} (arm_smmu_attach_dev, {Src})");
-        foreach (var sid in Sids(dev))
+        foreach (var sme in SmesOf(dev))
         {
-            data.Smes[sid].Type = S2crType.Trans;
-            data.Smes[sid].Cbndx = p.Cbndx;
+            sme.Type = S2crType.Trans;
+            sme.Cbndx = p.Cbndx;
         }
         var note = $"{dev.Name}: S2CR TRANS → cb{p.Cbndx} for streams {Streams(dev)}";
         return Outcome.Note(init.Why is null ? note : init.Why + "; " + note);
     }
 
-    private static string Streams(IommuDevice dev) => string.Join(", ", Sids(dev).Select(s => $"0x{s:x}"));
+    private static string Streams(IommuDevice dev) => string.Join(", ", dev.Spec.Ids.Select(i => $"0x{i.Stream:x}" + (i.Mask != 0 ? $"/0x{i.Mask:x}" : "")));
 
     // ------------------------------------------------------------------ reserved regions
 
@@ -187,8 +239,7 @@ public sealed partial class ArmSmmu : IIommuDriver
 
     public string DeviceLocation(IommuDevice dev)
     {
-        var data = Data(dev);
-        var sme = data.Smes[Sids(dev).First()];
+        if (SmesOf(dev).FirstOrDefault() is not { } sme) return $"streams {Streams(dev)}, no stream-map entry (probe failed)";
         var s2cr = sme.Type switch { S2crType.Trans => $"cb{sme.Cbndx}", S2crType.Bypass => "bypass", _ => "fault" };
         return $"streams {Streams(dev)}, S2CR {s2cr}";
     }

@@ -19,8 +19,12 @@ internal sealed class SmmuData
     public Iotlb Tlb { get; }
     /// <summary>smmu->cbs with smmu->context_map: a bank is in use while a domain holds it.</summary>
     public SmmuCb[] Cbs { get; }
-    /// <summary>smmu->smrs / s2crs by stream ID (one SMR per ID, mask 0).</summary>
-    public SortedDictionary<uint, Sme> Smes { get; } = new();
+    /// <summary>smmu->smrs with smmu->s2crs: one stream-map entry per SMR (NUMSMRG of them).</summary>
+    public Sme[] Smes { get; private init; } = [];
+    /// <summary>cfg->smendx: the stream-map entry each of a master's IDs uses, in specifier order.</summary>
+    public Dictionary<IommuDevice, int[]> SmEndx { get; } = new();
+
+    public static SmmuData For(IommuInstance inst) => new(inst) { Smes = Enumerable.Range(0, inst.Smrs).Select(_ => new Sme()).ToArray() };
 }
 
 /// <summary>One context bank: the domain whose TTBR it holds (null when free) and its ASID's view of the shared TLB.</summary>
@@ -53,9 +57,13 @@ internal readonly struct AsidTlb(Iotlb tlb, int asid)
 /// <summary>enum arm_smmu_s2cr_type.</summary>
 internal enum S2crType { Trans, Bypass, Fault }
 
-/// <summary>A stream-map entry: its S2CR (type, context bank) and the group the driver remembered for it.</summary>
+/// <summary>A stream-map entry: its SMR (id, mask, valid), its S2CR (type, context bank, users) and the group the driver remembered for it.</summary>
 internal sealed class Sme
 {
+    public uint Id { get; set; }
+    public uint Mask { get; set; }
+    public bool Valid { get; set; }
+    public int Count { get; set; }
     // s2cr_init_val: FAULT, since CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT is default y
     public S2crType Type { get; set; } = S2crType.Fault;
     public int Cbndx { get; set; }
