@@ -25,6 +25,13 @@ internal static unsafe class LuaFast
     [DllImport("lua54", CallingConvention = CallingConvention.Cdecl), SuppressGCTransition]
     private static extern void lua_pushboolean(IntPtr l, int b);
 
+    [DllImport("lua54", CallingConvention = CallingConvention.Cdecl), SuppressGCTransition]
+    private static extern IntPtr lua_topointer(IntPtr l, int idx);
+
+    /// <summary>The identity of a table (or other collectable) argument; zero for values that have none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static IntPtr Identity(IntPtr l, int idx) => lua_topointer(l, idx);
+
     /// <summary>An integer argument (Lua integer, integral float or numeric string), without the marshaling layer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryInteger(IntPtr l, int idx, out ulong v)

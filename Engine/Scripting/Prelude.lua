@@ -46,7 +46,10 @@ local function handle(kind, id)
   if h == nil then
     h = setmetatable({}, mts[kind])
     ids[h] = { kind = kind, id = id }
-    if kind == "domain" then domain_ids[h] = id end
+    if kind == "domain" then
+      domain_ids[h] = id
+      raw.bind_domain(h, id) -- iommu.map resolves the handle on the host side
+    end
     cache[kind][id] = h
   end
   return h
@@ -187,10 +190,9 @@ iommu = {
   get_domain_for_dev = function(v) return handle("domain", check(pack(raw.get_domain_for_dev(dev(v, 1, "get_domain_for_dev"))))) end,
   -- the hot pair: success returns without a second Lua call; anything else goes through ret
   map = function(d, iova, pa, size, prot)
-    local id = domain_ids[d]
-    if id == nil then id = dom(d, 1, "map") end
-    local ok, a, b, c = raw_map(id, iova, pa, size, prot)
+    local ok, a, b, c = raw_map(d, iova, pa, size, prot)
     if ok then return a, b, c end
+    if b == "handle" then dom(d, 1, "map") end -- not a domain handle: raises at the caller's line
     return ret(ok, a, b, c)
   end,
   unmap = function(d, iova, size)

@@ -112,24 +112,49 @@ internal sealed partial class ScenarioLibrary
         return false;
     }
 
-    /// <summary>iommu.map: the hottest call, so no closure, no marshaling layer, no formatting when the row coalesces.</summary>
+    /// <summary>
+    /// Domain handles by table identity, filled by the prelude when it creates a domain handle. Handles
+    /// stay referenced by the prelude's cache for the state's life, so an identity is never reused.
+    /// </summary>
+    private readonly Dictionary<IntPtr, int> _domainByHandle = new();
+
+    [LuaName("bind_domain")]
+    private int BindDomain(IntPtr s)
+    {
+        if (LuaFast.TryInteger(s, 2, out var id)) _domainByHandle[LuaFast.Identity(s, 1)] = (int)id;
+        return 0;
+    }
+
+    /// <summary>
+    /// iommu.map: the hottest call, so no closure, no marshaling layer, no formatting when the row
+    /// coalesces, and the domain handle itself as argument 1 (resolved here rather than in Lua). Not a
+    /// domain handle: (false, nil, "handle"), and the prelude raises the usual bad-argument error.
+    /// </summary>
     [LuaName("map")]
     private int Map(IntPtr s)
     {
         try
         {
             int line = Line(s);
-            if (LuaFast.TryInteger(s, 1, out var domId) && LuaFast.TryInteger(s, 2, out var iova) && LuaFast.TryInteger(s, 3, out var pa)
+            if (!_domainByHandle.TryGetValue(LuaFast.Identity(s, 1), out var domId))
+            {
+                var l = State(s);
+                l.PushBoolean(false);
+                l.PushNil();
+                l.PushString("handle");
+                return 3;
+            }
+            if (LuaFast.TryInteger(s, 2, out var iova) && LuaFast.TryInteger(s, 3, out var pa)
                 && LuaFast.TryInteger(s, 4, out var size) && LuaFast.TryShortProt(s, 5, out var fastProt))
             {
-                var dom = _domainIds[(int)domId];
+                var dom = _domainIds[domId];
                 var fo = _core.Map(dom, iova, pa, size, fastProt);
                 ulong fhi = size == 0 ? iova : iova + size - 1;
                 if (fo.Ok && fo.Why is null && _log.TryCoalesce(line, "iommu.map", "ok", null, null, iova, fhi))
                     return LuaFast.PushTrueTrue(s);
                 return Record(State(s), line, "iommu.map", $"{dom.Name}, {Show(iova)}, {Show(pa)}, {Show(size)}, \"{ProtText.Format(fastProt)}\"", fo, lo: iova, hi: fhi);
             }
-            return MapSlow(State(s), line);
+            return MapSlow(State(s), line, _domainIds[domId]);
         }
         catch (KernelOopsException ex)
         {
@@ -141,9 +166,8 @@ internal sealed partial class ScenarioLibrary
         }
     }
 
-    private int MapSlow(Lua l, int line)
+    private int MapSlow(Lua l, int line, IommuDomain d)
     {
-        var d = Dom(l, 1);
         if (!Addr(l, 2, "map", 2, out var iova, out var m)) return m;
         if (!Addr(l, 3, "map", 3, out var pa, out m)) return m;
         if (!Addr(l, 4, "map", 4, out var size, out m)) return m;
