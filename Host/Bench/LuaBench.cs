@@ -31,28 +31,30 @@ internal static class LuaBench
     public static IEnumerable<(string, Func<BenchCommand.Figure>)> All =>
     [
         ("lua iommu.map overhead per call (v7s, 4K)", Overhead),
-        ("lua host-call floor per call (no-op host function)", () => Floor(handleLookup: true)),
-        ("lua host-call floor, minimal wrapper", () => Floor(handleLookup: false)),
+        ("lua host-call floor per call (no-op host function)", Floor),
     ];
 
     /// <summary>
     /// What any library call costs before the engine does anything: the same script loop calling a
-    /// host function that only returns (true, true), through a wrapper shaped like the prelude's
-    /// iommu.map (a field of a library table; C# never raises, the wrapper does: ARCHITECTURE §3),
-    /// with the deterministic count hook armed as in every run. With <paramref name="handleLookup"/>
-    /// the wrapper resolves the domain handle through a weak table as the prelude does; without it,
-    /// it is the least a wrapper can be (the handle would be resolved in C#, at a cost not counted
-    /// here). The loop's own cost is removed by timing the same loop without the call. These are the
-    /// floors under the iommu.map overhead figure.
+    /// host function that only returns (true, true), through a wrapper shaped exactly like the
+    /// prelude's iommu.map (a field of a library table; the handle passed through to the host; C#
+    /// never raises, the wrapper does: ARCHITECTURE §3), with the deterministic count hook armed as in
+    /// every run. The loop's own cost is removed by timing the same loop without the call. This is the
+    /// floor under the iommu.map overhead figure: no implementation of that design can go below it.
     /// </summary>
-    private static BenchCommand.Figure Floor(bool handleLookup)
+    private static BenchCommand.Figure Floor()
     {
-        var lookup = handleLookup
-            ? "  local id = domain_ids[d]\n  if id == nil then error(\"bad argument #1 to 'map'\", 2) end\n"
-            : "  local id = d\n";
-        var wrapper = "local raw = __se_noop\n__se_noop = nil\nlocal domain_ids = setmetatable({}, { __mode = \"k\" })\n"
-                      + "handle = {}\ndomain_ids[handle] = 0\nlib = { map = function(d, iova, pa, size, prot)\n" + lookup
-                      + "  local ok, a, b, c = raw(id, iova, pa, size, prot)\n  if ok then return a, b, c end\n  error(a, 2)\nend }\n";
+        const string Wrapper = """
+            local raw = __se_noop
+            __se_noop = nil
+            handle = {}
+            lib = { map = function(d, iova, pa, size, prot)
+              local ok, a, b, c = raw(d, iova, pa, size, prot)
+              if ok then return a, b, c end
+              if b == "handle" then error("bad argument #1 to 'map'", 2) end
+              error(a, 2)
+            end }
+            """;
         double Time(bool call)
         {
             var body = call ? "lib.map(handle, 0x40000000 + i * 4096, 0x40000000 + i * 4096, 4096, 'rw')" : "local _ = 0x40000000 + i * 4096 + 0x40000000 + i * 4096";
@@ -63,18 +65,15 @@ internal static class LuaBench
                 sandbox?.Dispose();
                 sandbox = new LuaSandbox(Budgets.Default, null, Path.GetTempPath(), CancellationToken.None);
                 sandbox.Register("__se_noop", LuaFast.PushTrueTrue);
-                sandbox.RunHostChunk(wrapper, "floor");
+                sandbox.RunHostChunk(Wrapper, "floor");
             }, () =>
             {
                 if (sandbox!.RunScript(script, "floor.lua", 1) is { } f) throw new InvalidOperationException(f.Message);
             });
         }
         double floor = Time(true) - Time(false);
-        return handleLookup
-            ? new("lua host-call floor per call (no-op host function)", floor, Pages,
-                "none: the prelude's wrapper shape, native boundary and count hook with no engine work", null)
-            : new("lua host-call floor, minimal wrapper", floor, Pages,
-                "none: the least any raising wrapper costs under the count hook", null);
+        return new("lua host-call floor per call (no-op host function)", floor, Pages,
+            "none: the wrapper, native boundary and count hook with no engine work", null);
     }
 
     private static BenchCommand.Figure Overhead()
