@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using KeraLua;
 
 namespace ScenarioEngine.Tests;
@@ -56,25 +55,19 @@ public class LuaAnnotationsTests
 
     private static List<string> AnnotatedShape()
     {
-        var path = Path.Combine(RepoRoot.Path, "lua", "types", "scenario.lua");
         var classes = new HashSet<string>(ClassOf.Values);
         var outList = new List<string>();
-        string? current = null;
-        foreach (var line in File.ReadLines(path))
+        foreach (var item in LuaAnnotations.Items())
         {
-            var m = Regex.Match(line, @"^---@class (\w+)");
-            if (m.Success) { current = classes.Contains(m.Groups[1].Value) ? m.Groups[1].Value : null; continue; }
-            m = Regex.Match(line, @"^---@field (\w+)");
-            if (m.Success) { if (current is not null) outList.Add($"field {current}.{m.Groups[1].Value}"); continue; }
-            if (!line.StartsWith("---")) current = line.Length == 0 || line.StartsWith("local ") ? current : null;
-            m = Regex.Match(line, @"^function (\w+)([.:])(\w+)\((.*)\)");
-            if (!m.Success) continue;
-            var ps = m.Groups[4].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+            if (item is LuaAnnotations.Class c && classes.Contains(c.Name))
+                outList.AddRange(c.Fields.Select(f => $"field {c.Name}.{f.Name}"));
+            if (item is not LuaAnnotations.Function fn) continue;
+            var ps = fn.ParamList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
             var vararg = ps.Remove("...");
             var arity = ps.Count + (vararg ? "+..." : "");
-            outList.Add(m.Groups[2].Value == "."
-                ? $"function {m.Groups[1].Value}.{m.Groups[3].Value} {arity}"
-                : $"method {m.Groups[1].Value}:{m.Groups[3].Value} {arity}");
+            outList.Add(fn.Separator == "."
+                ? $"function {fn.Owner}.{fn.Name} {arity}"
+                : $"method {fn.Owner}:{fn.Name} {arity}");
         }
         outList.Sort(StringComparer.Ordinal);
         return outList;

@@ -129,69 +129,38 @@ public class GeneratedDocsTests
 
     internal static string LuaReference()
     {
+        static string Cell(string text) => text.Replace("|", "\\|");
         var sb = new StringBuilder();
         sb.Append("# Lua reference\n\n");
         sb.Append("Generated from `lua/types/scenario.lua` (the Lua Language Server annotations, which a test keeps\n");
         sb.Append("equal to the engine's library); do not edit by hand. Conventions and examples: `docs/lua-api.md`.\n");
-        var doc = new List<string>();
-        var pars = new List<string>();
-        var rets = new List<string>();
-        string? cls = null;
-        var fields = new List<string>();
-        void FlushClass()
-        {
-            if (cls is null) return;
-            sb.Append($"\n### `{cls}`\n\n");
-            if (fields.Count > 0) sb.Append("| field | type | note |\n|---|---|---|\n").Append(string.Join("", fields));
-            cls = null;
-            fields.Clear();
-        }
-        string? section = null;
         sb.Append("\n## Types\n\n| alias | is | note |\n|---|---|---|\n");
-        foreach (var raw in File.ReadLines(Path.Combine(Root, "lua", "types", "scenario.lua")))
+        foreach (var a in LuaAnnotations.Aliases()) sb.Append($"| `{a.Name}` | `{Cell(a.Type)}` | {Cell(a.Note)} |\n");
+        foreach (var item in LuaAnnotations.Items())
         {
-            var a = Regex.Match(raw, @"^---@alias (\w+) (.+?)(?:\s+#\s*(.*))?$");
-            if (a.Success) sb.Append($"| `{a.Groups[1].Value}` | `{a.Groups[2].Value.Replace("|", "\\|")}` | {a.Groups[3].Value.Replace("|", "\\|")} |\n");
+            switch (item)
+            {
+                case LuaAnnotations.Class c:
+                    sb.Append($"\n### `{c.Name}`\n\n");
+                    if (c.Fields.Count > 0)
+                    {
+                        sb.Append("| field | type | note |\n|---|---|---|\n");
+                        foreach (var f in c.Fields) sb.Append($"| `{f.Name}` | `{Cell(f.Type)}` | {Cell(f.Note)} |\n");
+                    }
+                    break;
+                case LuaAnnotations.Library lib:
+                    sb.Append($"\n## `{lib.Name}`\n\n");
+                    if (lib.Doc.Count > 0) sb.Append(string.Join(" ", lib.Doc)).Append('\n');
+                    break;
+                case LuaAnnotations.Function fn:
+                    sb.Append($"\n- **`{fn.Owner}{fn.Separator}{fn.Name}({fn.ParamList})`**");
+                    if (fn.Doc.Count > 0) sb.Append(" — ").Append(string.Join(" ", fn.Doc));
+                    sb.Append('\n');
+                    foreach (var p in fn.Params) sb.Append($"  - param `{p.Name}`: `{p.Type}`" + (p.Note is null ? "" : " — " + p.Note) + "\n");
+                    foreach (var r in fn.Returns) sb.Append($"  - returns `{r.Type}`" + (r.Note is null ? "" : " — " + r.Note) + "\n");
+                    break;
+            }
         }
-        foreach (var raw in File.ReadLines(Path.Combine(Root, "lua", "types", "scenario.lua")))
-        {
-            var line = raw.TrimEnd();
-            Match m;
-            if ((m = Regex.Match(line, @"^---@class (\w+)")).Success) { FlushClass(); cls = m.Groups[1].Value; doc.Clear(); continue; }
-            if ((m = Regex.Match(line, @"^---@field (\w+) (.+?)(?:\s+#\s*(.*))?$")).Success)
-            {
-                fields.Add($"| `{m.Groups[1].Value}` | `{m.Groups[2].Value.Replace("|", "\\|")}` | {m.Groups[3].Value.Replace("|", "\\|")} |\n");
-                continue;
-            }
-            if ((m = Regex.Match(line, @"^---@param (\S+) (.+?)(?:\s+#\s*(.*))?$")).Success) { pars.Add($"`{m.Groups[1].Value}`: `{m.Groups[2].Value}`" + (m.Groups[3].Success ? " — " + m.Groups[3].Value : "")); continue; }
-            if ((m = Regex.Match(line, @"^---@return (.+?)(?:\s+#\s*(.*))?$")).Success) { rets.Add($"`{m.Groups[1].Value}`" + (m.Groups[2].Success ? " — " + m.Groups[2].Value : "")); continue; }
-            if ((m = Regex.Match(line, @"^--- ?(.*)$")).Success && !line.StartsWith("---@", StringComparison.Ordinal)) { doc.Add(m.Groups[1].Value); continue; }
-            if ((m = Regex.Match(line, @"^(\w+) = \{\}")).Success)
-            {
-                FlushClass();
-                section = m.Groups[1].Value;
-                sb.Append($"\n## `{section}`\n\n");
-                if (doc.Count > 0) sb.Append(string.Join(" ", doc)).Append('\n');
-                doc.Clear();
-                continue;
-            }
-            if ((m = Regex.Match(line, @"^function (\w+[.:]\w+)\((.*)\)")).Success)
-            {
-                FlushClass();
-                sb.Append($"\n- **`{m.Groups[1].Value}({m.Groups[2].Value})`**");
-                if (doc.Count > 0) sb.Append(" — ").Append(string.Join(" ", doc));
-                sb.Append('\n');
-                foreach (var p in pars) sb.Append($"  - param {p}\n");
-                foreach (var r in rets) sb.Append($"  - returns {r}\n");
-                doc.Clear(); pars.Clear(); rets.Clear();
-                continue;
-            }
-            if (line.Length == 0 || line.StartsWith("local ", StringComparison.Ordinal)) { if (line.Length == 0) FlushClass(); continue; }
-            if (line.StartsWith("--", StringComparison.Ordinal)) continue;
-            FlushClass();
-            doc.Clear(); pars.Clear(); rets.Clear();
-        }
-        FlushClass();
         return sb.ToString();
     }
 }
