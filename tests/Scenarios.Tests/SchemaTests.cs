@@ -102,6 +102,32 @@ public class SchemaTests
         Assert.Throws<ScenarioLoadException>(() => SocLoader.Load(YamlTree.Parse(bad, "doc.yaml"), "doc.yaml"));
     }
 
+    [Theory]
+    [InlineData("4096")]
+    [InlineData("0x6000_0000")]
+    [InlineData("0X10")]
+    [InlineData("16MiB")]
+    [InlineData("16 MiB")]
+    [InlineData("0x1_0000_0000")]
+    [InlineData("1_000")]
+    [InlineData("_1")]
+    [InlineData("1_")]
+    [InlineData("1__0")]
+    [InlineData("0x_1")]
+    [InlineData("0x")]
+    [InlineData("12KB")]
+    [InlineData("4 kib")]
+    [InlineData("1.5")]
+    [InlineData("-1")]
+    [InlineData("0b101")]
+    [InlineData("1e3")]
+    public void The_schemas_number_syntax_accepts_exactly_what_the_loader_parses(string text)
+    {
+        // The one thing the pattern cannot say is the 64-bit range; every other verdict must agree.
+        var pattern = (string)((JObject)JObject.Parse(File.ReadAllText(Path.Combine(Root, "schema", "soc.schema.json")))["definitions"]!["number"]!)["anyOf"]![1]!["pattern"]!;
+        Assert.Equal(Numbers.TryParse(text, out _), Regex.IsMatch(text, pattern));
+    }
+
     [Fact]
     public void A_scenario_needs_exactly_one_of_script_and_lua()
     {
