@@ -69,7 +69,8 @@ public sealed partial class ArmSmmu
     public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather)
     {
         if (d.PageTable is not { } pt || Priv(d).Smmu is null) return 0;
-        var tables = TablesAt(pt, iova, pgsize, pgcount);
+        // only a queued unmap needs to know which chunks were tables: a strict one invalidates the whole range
+        var tables = gather.Queued ? TablesAt(pt, iova, pgsize, pgcount) : [];
         ulong n = pt.UnmapPages(iova, pgsize, pgcount);
         if (n == 0) return 0;
         var tlb = Tlb(d)!.Value;

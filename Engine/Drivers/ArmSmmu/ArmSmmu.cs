@@ -44,7 +44,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         _identity = new IommuDomain(0, DomainType.Identity, this, 0, isStatic: true);
         _blocked = new IommuDomain(0, DomainType.Blocked, this, 0, isStatic: true);
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "arm-smmu"))
-            _data[inst] = SmmuData.For(inst);
+            _data[inst] = new SmmuData(inst);
     }
 
     public string Name => "arm-smmu";

@@ -11,6 +11,7 @@ internal sealed class SmmuData
     {
         Inst = inst;
         Tlb = new Iotlb(inst.Iotlb);
+        Smes = Enumerable.Range(0, inst.Smrs).Select(_ => new Sme()).ToArray();
         Cbs = Enumerable.Range(0, inst.Banks).Select(i => new SmmuCb(i, new AsidTlb(Tlb, i))).ToArray();
     }
 
@@ -20,11 +21,9 @@ internal sealed class SmmuData
     /// <summary>smmu->cbs with smmu->context_map: a bank is in use while a domain holds it.</summary>
     public SmmuCb[] Cbs { get; }
     /// <summary>smmu->smrs with smmu->s2crs: one stream-map entry per SMR (NUMSMRG of them).</summary>
-    public Sme[] Smes { get; private init; } = [];
+    public Sme[] Smes { get; }
     /// <summary>cfg->smendx: the stream-map entry each of a master's IDs uses, in specifier order.</summary>
     public Dictionary<IommuDevice, int[]> SmEndx { get; } = new();
-
-    public static SmmuData For(IommuInstance inst) => new(inst) { Smes = Enumerable.Range(0, inst.Smrs).Select(_ => new Sme()).ToArray() };
 }
 
 /// <summary>One context bank: the domain whose TTBR it holds (null when free) and its ASID's view of the shared TLB.</summary>
