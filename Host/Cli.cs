@@ -21,11 +21,20 @@ public static class Cli
         var snapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder (default: snapshots/ beside the nearest scenarios/)." };
         var instructions = new Option<long>("--max-instructions") { Description = "Lua instruction budget per scenario.", DefaultValueFactory = _ => Budgets.Default.Instructions };
         var memory = new Option<long>("--max-memory-mib") { Description = "Lua memory budget per scenario, MiB.", DefaultValueFactory = _ => Budgets.Default.MemoryBytes >> 20 };
+        var seconds = new Option<double>("--max-seconds") { Description = "Wall-clock budget per scenario, seconds (a backstop; the instruction budget is the deterministic one).", DefaultValueFactory = _ => Budgets.Default.WallClock.TotalSeconds };
+        var inProcess = new Option<bool>("--in-process") { Description = "Run scenarios inside this process instead of supervised worker processes (for debugging; a crash then ends the whole run)." };
         var run = new Command("run", "Run scenarios, compare their reports with the approved snapshots.")
-        { runPaths, filter, format, shard, jobs, snapshots, instructions, memory };
-        run.SetAction(p => RunCommand.Execute(new RunCommand.Args(
-            p.GetValue(runPaths) ?? [], p.GetValue(filter), p.GetValue(format)!, p.GetValue(shard), p.GetValue(jobs),
-            p.GetValue(snapshots), new Budgets(p.GetValue(instructions), p.GetValue(memory) << 20, Budgets.Default.WallClock)), stdout, stderr));
+        { runPaths, filter, format, shard, jobs, snapshots, instructions, memory, seconds, inProcess };
+        run.SetAction(p =>
+        {
+            if (BudgetsFrom(p, instructions, memory, seconds, "run", stderr) is not { } budgets) return Misuse;
+            return RunCommand.Execute(new RunCommand.Args(
+                p.GetValue(runPaths) ?? [], p.GetValue(filter), p.GetValue(format)!, p.GetValue(shard), p.GetValue(jobs),
+                p.GetValue(snapshots), budgets, p.GetValue(inProcess)), stdout, stderr);
+        });
+
+        var worker = new Command("worker", "Internal: serve run requests from a supervising 'scenario run' or 'watch' on standard input.") { Hidden = true };
+        worker.SetAction(_ => WorkerLoop.Serve(Console.In, Console.Out));
 
         var approvePaths = PathsArgument();
         var approveSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder." };
@@ -60,8 +69,8 @@ public static class Cli
         var watchSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder (default: snapshots/ beside scenarios/)." };
         var watchUrls = new Option<string?>("--urls") { Description = "Also serve the latest results read-only at this loopback URL, e.g. http://127.0.0.1:5080." };
         var watch = new Command("watch", "Run the tree, then re-run what each change affects; writes received files, never verified ones.")
-        { watchPath, watchPoll, watchDebounce, watchJobs, watchSnapshots, watchUrls, instructions, memory };
-        watch.SetAction(p => Watch.WatchCommand.Execute(new Watch.WatchOptions
+        { watchPath, watchPoll, watchDebounce, watchJobs, watchSnapshots, watchUrls, instructions, memory, seconds };
+        watch.SetAction(p => BudgetsFrom(p, instructions, memory, seconds, "watch", stderr) is not { } budgets ? Misuse : Watch.WatchCommand.Execute(new Watch.WatchOptions
         {
             ScenariosRoot = p.GetValue(watchPath) ?? "scenarios",
             Poll = p.GetValue(watchPoll) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
@@ -69,7 +78,7 @@ public static class Cli
             Jobs = p.GetValue(watchJobs),
             SnapshotsDir = p.GetValue(watchSnapshots),
             Urls = p.GetValue(watchUrls),
-            Budgets = new Budgets(p.GetValue(instructions), p.GetValue(memory) << 20, Budgets.Default.WallClock),
+            Budgets = budgets,
         }, stderr));
 
         root.Subcommands.Add(run);
@@ -78,6 +87,7 @@ public static class Cli
         root.Subcommands.Add(bench);
         root.Subcommands.Add(approve);
         root.Subcommands.Add(validate);
+        root.Subcommands.Add(worker);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -87,6 +97,19 @@ public static class Cli
             return Misuse;
         }
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    /// <summary>The budget options, checked: each must be positive and within what the engine can represent.</summary>
+    private static Budgets? BudgetsFrom(ParseResult p, Option<long> instructions, Option<long> memory, Option<double> seconds, string command, TextWriter stderr)
+    {
+        long i = p.GetValue(instructions), m = p.GetValue(memory);
+        double s = p.GetValue(seconds);
+        var errors = new List<string>();
+        if (i < 1000 || i > 1_000_000_000_000) errors.Add($"--max-instructions must be between 1000 and 10^12, got {i}");
+        if (m < 1 || m > 65536) errors.Add($"--max-memory-mib must be between 1 and 65536, got {m}");
+        if (!(s >= 0.1 && s <= 86400)) errors.Add($"--max-seconds must be between 0.1 and 86400, got {s.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        foreach (var e in errors) stderr.WriteLine($"scenario {command}: {e}");
+        return errors.Count > 0 ? null : new Budgets(i, m << 20, TimeSpan.FromSeconds(s));
     }
 
     private static Argument<string[]> PathsArgument() => new("paths")

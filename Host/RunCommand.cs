@@ -10,11 +10,11 @@ namespace ScenarioEngine.Host;
 /// <summary>`scenario run`: discover, shard, filter, run in parallel, compare snapshots, print.</summary>
 internal static class RunCommand
 {
-    public sealed record Args(string[] Paths, string? Filter, string Format, string? Shard, int Jobs, string? Snapshots, Budgets Budgets);
+    public sealed record Args(string[] Paths, string? Filter, string Format, string? Shard, int Jobs, string? Snapshots, Budgets Budgets, bool InProcess = false);
 
     public static int Execute(Args a, TextWriter stdout, TextWriter stderr)
     {
-        if (a.Jobs < 1) { stderr.WriteLine("scenario run: --jobs must be at least 1"); return Cli.Misuse; }
+        if (a.Jobs < 1 || a.Jobs > 256) { stderr.WriteLine($"scenario run: --jobs must be between 1 and 256, got {a.Jobs}"); return Cli.Misuse; }
         var paths = Cli.DefaultPaths(a.Paths);
         foreach (var p in paths)
             if (!File.Exists(p) && !Directory.Exists(p)) { stderr.WriteLine($"scenario run: no such file or folder: {p}"); return Cli.Misuse; }
@@ -43,7 +43,8 @@ internal static class RunCommand
         }
 
         var progress = a.Format == "text" && Progress.Interactive(stderr) ? new Progress(stderr, files.Count) : null;
-        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Completed = progress is null ? null : r => progress.Completed(r.Path) };
+        using var pool = a.InProcess ? null : new WorkerPool(WorkerLauncher.Command(), Math.Min(a.Jobs, files.Count));
+        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Pool = pool, Completed = progress is null ? null : r => progress.Completed(r.Path) };
         var results = ScenarioRunner.RunAll(files, options);
         progress?.Finish();
         foreach (var r in results) SnapshotStore.Compare(r, a.Snapshots);

@@ -30,6 +30,8 @@ public enum ErrorCode
     TimeBudget = 2005,
     KernelOops = 2006,
     Cancelled = 2007,
+    WorkerDied = 2008,
+    EngineError = 2009,
 }
 
 public static class ErrorCodes

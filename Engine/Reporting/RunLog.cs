@@ -57,6 +57,15 @@ public sealed class RunLog
     public void Table(int line, string title, IReadOnlyList<string> header, IReadOnlyList<string[]> rows) =>
         _items.Add(new Table(line, title, header, rows) { Chunk = Chunk });
 
+    /// <summary>Rebuilds a log received from a worker process (<see cref="Running.RunResultWire"/>): the records as they were.</summary>
+    internal void Restore(Step step)
+    {
+        _items.Add(step);
+        _stepNo = Math.Max(_stepNo, step.Number);
+    }
+
+    internal void Restore(Expectation expectation) => _expectations.Add(expectation);
+
     public void Expect(int line, string text, bool passed, string? detail) =>
         _expectations.Add(new Expectation(line, text, passed, detail) { Chunk = Chunk });
 }

@@ -21,6 +21,11 @@ public sealed class RunResult
     /// modules, sorted): a change to any of them can change the report. Never part of the report.
     /// </summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
+    /// <summary>
+    /// The run left a script thread parked inside its Lua state (a runaway in a non-yieldable C
+    /// boundary): a worker process that ran it exits after answering, so the thread dies with it.
+    /// </summary>
+    public bool Recycle { get; init; }
     public SnapshotStatus Snapshot { get; set; } = SnapshotStatus.NotCompared;
     /// <summary>Unified diff against the verified snapshot when <see cref="Snapshot"/> is Changed.</summary>
     public string? Diff { get; set; }

@@ -16,6 +16,10 @@ public sealed record RunOptions
     public CancellationToken Cancel { get; init; }
     /// <summary>Called as each scenario of <see cref="ScenarioRunner.RunAll"/> finishes, from the worker that ran it (progress display).</summary>
     public Action<RunResult>? Completed { get; init; }
+    /// <summary>Called from the script's hook at most four times a second with the running script line (a worker reports it to its supervisor).</summary>
+    public Action<string?, int>? Heartbeat { get; init; }
+    /// <summary>When set, <see cref="ScenarioRunner.RunAll"/> runs each scenario in a supervised worker process; null runs them in this process.</summary>
+    public WorkerPool? Pool { get; init; }
 }
 
 /// <summary>
@@ -50,7 +54,8 @@ public static class ScenarioRunner
         var log = new RunLog();
         ScenarioError? error = null;
         ScenarioLibrary? library = null;
-        using (var sandbox = new LuaSandbox(options.Budgets, Directory.Exists(layout.LuaRoot) ? layout.LuaRoot : null, layout.Root, options.Cancel))
+        bool recycle;
+        using (var sandbox = new LuaSandbox(options.Budgets, Directory.Exists(layout.LuaRoot) ? layout.LuaRoot : null, layout.Root, options.Cancel) { Heartbeat = options.Heartbeat })
         {
             sandbox.Inputs = inputs;
             library = new ScenarioLibrary(core, log, sandbox);
@@ -63,6 +68,7 @@ public static class ScenarioRunner
                 var message = failure.Message.StartsWith(prefix, StringComparison.Ordinal) ? failure.Message[prefix.Length..] : failure.Message;
                 error = new ScenarioError(failure.Code, message, new SourceSpan(failure.Chunk, failure.Line, 0));
             }
+            recycle = sandbox.Abandoned;
         }
         var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, core, log, error, d => library.Mappings(d)));
         return new RunResult
@@ -75,6 +81,7 @@ public static class ScenarioRunner
             Events = core.Log.Events,
             Report = report,
             Inputs = inputs.ToList(),
+            Recycle = recycle,
         };
     }
 
@@ -85,10 +92,18 @@ public static class ScenarioRunner
         Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs) },
             i =>
             {
-                results[i] = Run(paths[i], options);
+                results[i] = options.Pool is { } pool ? pool.Run(paths[i], options) : Run(paths[i], options);
                 options.Completed?.Invoke(results[i]);
             });
         return results;
+    }
+
+    /// <summary>A failed result for a scenario that stopped outside the script (a dead worker, a heap limit): the error at the scenario file, and a short report.</summary>
+    internal static RunResult FailedAt(string scenarioPath, string? snapshotsDir, ErrorAt error)
+    {
+        var layout = ProjectLayout.For(scenarioPath, snapshotsDir);
+        var display = layout.Display(scenarioPath);
+        return Failed(display, Path.GetFullPath(scenarioPath), [Path.GetFullPath(scenarioPath)], new RunLog(), error(new SourceSpan(display, 0, 0)));
     }
 
     private static RunResult Failed(string display, string full, IEnumerable<string> inputs, RunLog log, ScenarioError error) => new()

@@ -69,6 +69,13 @@ public sealed class LuaSandbox : IDisposable
     public ICollection<string>? Inputs { get; set; }
     public long InstructionsUsed => _instructions;
 
+    /// <summary>A script thread was left parked inside this state; the process should not run more scenarios.</summary>
+    public bool Abandoned => _abandoned;
+
+    /// <summary>Called from the hook at most every 250 ms of script time with the running line (worker heartbeats).</summary>
+    public Action<string?, int>? Heartbeat { get; init; }
+    private long _nextBeatMs = 250;
+
     /// <summary>Registers a raw C# function as a global, keeping its delegate alive.</summary>
     public void Register(string name, LuaFunction fn)
     {
@@ -208,8 +215,15 @@ public sealed class LuaSandbox : IDisposable
         _instructions += HookEvery;
         if (_stop is null)
         {
+            var elapsed = _clock.Elapsed;
             if (_instructions > _budgets.Instructions) _stop = ErrorCode.InstructionBudget;
-            else if (_clock.Elapsed > _budgets.WallClock) _stop = ErrorCode.TimeBudget;
+            else if (elapsed > _budgets.WallClock) _stop = ErrorCode.TimeBudget;
+            else if (Heartbeat is { } beat && elapsed.TotalMilliseconds >= _nextBeatMs)
+            {
+                _nextBeatMs = (long)elapsed.TotalMilliseconds + 250;
+                var (c, line) = TopUserFrame(Lua.FromIntPtr(statePtr));
+                beat(c, line);
+            }
         }
         if (_stop is null) return;
         var l = Lua.FromIntPtr(statePtr);

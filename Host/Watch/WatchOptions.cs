@@ -18,12 +18,15 @@ public sealed record WatchOptions
     /// <summary>Serve the latest results read-only at this loopback URL (http://127.0.0.1:PORT); null: do not serve.</summary>
     public string? Urls { get; init; }
 
+    /// <summary>Run scenarios inside the service's own process (tests only; a crash would then stop the service).</summary>
+    public bool InProcess { get; init; }
+
     /// <summary>Every problem with the options, one line each; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         if (!Directory.Exists(ScenariosRoot)) errors.Add($"no such folder: {ScenariosRoot}");
-        if (Jobs < 1) errors.Add($"--jobs must be at least 1 (got {Jobs})");
+        if (Jobs < 1 || Jobs > 256) errors.Add($"--jobs must be between 1 and 256 (got {Jobs})");
         if (Debounce < TimeSpan.Zero || Debounce > TimeSpan.FromSeconds(60)) errors.Add($"--debounce-ms must be 0..60000 (got {Debounce.TotalMilliseconds:0})");
         if (Poll is { } p && (p < TimeSpan.FromMilliseconds(50) || p > TimeSpan.FromMinutes(10))) errors.Add($"--poll-ms must be 50..600000 (got {p.TotalMilliseconds:0})");
         if (Urls is not null && ResultsServer.Check(Urls) is { } bad) errors.Add(bad);

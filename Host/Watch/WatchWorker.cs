@@ -35,9 +35,11 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
         await Task.Yield();
+        // Every scenario runs in a supervised worker process: nothing a script does can stop the service.
+        using var pool = options.InProcess ? null : new WorkerPool(WorkerLauncher.Command(), options.Jobs);
         var tree = new TreeWatcher(options.ScenariosRoot, new RunOptions
         {
-            Budgets = options.Budgets, Jobs = options.Jobs, SnapshotsDir = options.SnapshotsDir, Cancel = stop,
+            Budgets = options.Budgets, Jobs = options.Jobs, SnapshotsDir = options.SnapshotsDir, Cancel = stop, Pool = pool,
         });
         var watchers = new List<FileSystemWatcher>();
         try

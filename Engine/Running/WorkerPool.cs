@@ -1,0 +1,263 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ScenarioEngine.Config;
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Running;
+
+/// <summary>How to start one worker process: the program and its arguments (the Host's <c>scenario worker</c>).</summary>
+public sealed record WorkerCommand(string FileName, IReadOnlyList<string> Arguments);
+
+/// <summary>
+/// Scenarios run in supervised worker processes, as many as the run's jobs, each reused across
+/// scenarios (start-up is paid once per worker). The supervisor sends one request at a time and
+/// watches the worker while it runs: a worker that dies (a native crash, an abort), outlives the
+/// wall-clock budget plus a grace period, or grows past its memory cap is killed and replaced, and
+/// its scenario fails with a located error — the last script line the worker reported, and the
+/// signal, the budget or the cap — and a short report. Every other scenario runs on.
+/// The worker's managed heap gets a hard limit (DOTNET_GCHeapHardLimit) at the same cap, so host-side
+/// records that run away end as an out-of-memory result inside the worker rather than as swapping.
+/// </summary>
+public sealed class WorkerPool : IDisposable
+{
+    /// <summary>How long a worker may run past the scenario's wall-clock budget (loading, boot and the report are outside the script's clock).</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(25);
+
+    private readonly WorkerCommand _command;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentBag<Worker> _idle = new();
+    private readonly ConcurrentDictionary<Worker, byte> _all = new();
+    private bool _disposed;
+
+    public WorkerPool(WorkerCommand command, int size)
+    {
+        _command = command;
+        _slots = new SemaphoreSlim(Math.Max(1, size));
+    }
+
+    /// <summary>Workers started so far (tests and the overhead figures).</summary>
+    public int Started => _started;
+    private int _started;
+
+    /// <summary>The resident-memory cap of a worker for these budgets: the Lua budget plus 512 MiB for the runtime and host-side records.</summary>
+    public static long MemoryCap(Scripting.Budgets b) => b.MemoryBytes + (512L << 20);
+
+    /// <summary>Runs one scenario in a worker; never throws for anything the scenario or the worker does.</summary>
+    public RunResult Run(string scenarioPath, RunOptions options)
+    {
+        var full = Path.GetFullPath(scenarioPath);
+        _slots.Wait();
+        Worker? worker = null;
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (options.Cancel.IsCancellationRequested)
+                return ScenarioRunner.FailedAt(full, options.SnapshotsDir, where => new ScenarioError(ErrorCode.Cancelled, "cancelled", where));
+            while (_idle.TryTake(out var w))
+            {
+                if (!w.HasExited) { worker = w; break; }
+                Retire(w);
+            }
+            worker ??= Start(options.Budgets);
+            var (result, healthy) = worker.Run(new WorkerRequest(full, options.SnapshotsDir, options.Budgets), options);
+            if (healthy) _idle.Add(worker);
+            else Retire(worker);
+            worker = null;
+            return result;
+        }
+        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            if (worker is not null) Retire(worker);
+            return ScenarioRunner.FailedAt(full, options.SnapshotsDir,
+                where => new ScenarioError(ErrorCode.WorkerDied, $"could not run a worker process: {e.Message}", where));
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private Worker Start(Scripting.Budgets budgets)
+    {
+        var psi = new ProcessStartInfo(_command.FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = new System.Text.UTF8Encoding(false),
+            StandardInputEncoding = new System.Text.UTF8Encoding(false),
+        };
+        foreach (var a in _command.Arguments) psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_GCHeapHardLimit"] = MemoryCap(budgets).ToString("x", CultureInfo.InvariantCulture);
+        psi.Environment["DOTNET_TieredPGO"] = "0";
+        var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {_command.FileName}");
+        var w = new Worker(p, MemoryCap(budgets));
+        _all[w] = 0;
+        Interlocked.Increment(ref _started);
+        return w;
+    }
+
+    private void Retire(Worker w)
+    {
+        _all.TryRemove(w, out _);
+        w.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var w in _all.Keys) Retire(w);
+        while (_idle.TryTake(out _)) { }
+    }
+
+    /// <summary>One worker process and the threads that drain its output streams.</summary>
+    private sealed class Worker : IDisposable
+    {
+        private readonly Process _p;
+        private readonly long _cap;
+        private readonly BlockingCollection<string> _lines = new(new ConcurrentQueue<string>());
+        private readonly Queue<string> _stderr = new();
+        private readonly Thread _out, _err;
+
+        public Worker(Process p, long cap)
+        {
+            _p = p;
+            _cap = cap;
+            _out = new Thread(() =>
+            {
+                try { while (_p.StandardOutput.ReadLine() is { } l) _lines.Add(l); }
+                catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+                finally { _lines.CompleteAdding(); }
+            }) { IsBackground = true, Name = "worker-out" };
+            _err = new Thread(() =>
+            {
+                try
+                {
+                    while (_p.StandardError.ReadLine() is { } l)
+                        lock (_stderr)
+                        {
+                            _stderr.Enqueue(l.Length > 300 ? l[..300] : l);
+                            if (_stderr.Count > 8) _stderr.Dequeue();
+                        }
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            }) { IsBackground = true, Name = "worker-err" };
+            _out.Start();
+            _err.Start();
+        }
+
+        public bool HasExited => _lines.IsAddingCompleted || _p.HasExited;
+
+        /// <summary>Sends one request and supervises it; healthy is false when the worker must not be reused.</summary>
+        public (RunResult Result, bool Healthy) Run(WorkerRequest request, RunOptions options)
+        {
+            _p.StandardInput.WriteLine(request.ToJson());
+            _p.StandardInput.Flush();
+            var deadline = Stopwatch.StartNew();
+            var limit = request.Budgets.WallClock + Grace;
+            string? chunk = null;
+            int line = 0;
+            while (true)
+            {
+                if (_lines.TryTake(out var text, PollEvery))
+                {
+                    JsonDocument doc;
+                    try { doc = JsonDocument.Parse(text); }
+                    catch (JsonException)
+                    {
+                        Kill();
+                        return (Fail(request, options, chunk, line, ErrorCode.WorkerDied, "the worker process wrote something that is not a result line; it was killed"), false);
+                    }
+                    using var _ = doc;
+                    if (doc.RootElement.TryGetProperty("at", out var at))
+                    {
+                        chunk = at.GetProperty("chunk").GetString();
+                        line = at.GetProperty("line").GetInt32();
+                        continue;
+                    }
+                    var result = RunResultWire.Read(doc.RootElement.GetProperty("result"));
+                    return (result, !result.Recycle);
+                }
+                if (_lines.IsCompleted)
+                {
+                    _p.WaitForExit(2000);
+                    var how = _p.HasExited ? ExitText(_p.ExitCode) : "closed its output";
+                    return (Fail(request, options, chunk, line, ErrorCode.WorkerDied, $"the worker process running this scenario died ({how}){LastStderr()}"), false);
+                }
+                if (options.Cancel.IsCancellationRequested)
+                {
+                    Kill();
+                    return (Fail(request, options, chunk, line, ErrorCode.Cancelled, "cancelled"), false);
+                }
+                if (deadline.Elapsed > limit)
+                {
+                    Kill();
+                    return (Fail(request, options, chunk, line, ErrorCode.TimeBudget,
+                        string.Create(CultureInfo.InvariantCulture, $"wall-clock budget exceeded ({request.Budgets.WallClock.TotalSeconds:0.#} s, and {Grace.TotalSeconds:0} s more for loading and the report): the worker was killed")), false);
+                }
+                if (Resident() is { } rss && rss > _cap)
+                {
+                    Kill();
+                    return (Fail(request, options, chunk, line, ErrorCode.MemoryBudget,
+                        $"memory cap exceeded: the worker process grew to {rss >> 20} MiB (cap {_cap >> 20} MiB) and was killed"), false);
+                }
+            }
+        }
+
+        private static RunResult Fail(WorkerRequest request, RunOptions options, string? chunk, int line, ErrorCode code, string message) =>
+            ScenarioRunner.FailedAt(request.Path, options.SnapshotsDir,
+                where => new ScenarioError(code, message, chunk is null || line <= 0 ? where : new SourceSpan(chunk, line, 0)));
+
+        private static string ExitText(int code) => code > 128 && code < 128 + 65
+            ? $"killed by signal {code - 128}{SignalName(code - 128)}"
+            : $"exit code {code}";
+
+        private static string SignalName(int s) => s switch
+        {
+            6 => " (SIGABRT)", 9 => " (SIGKILL)", 11 => " (SIGSEGV)", 7 => " (SIGBUS)", 15 => " (SIGTERM)", _ => "",
+        };
+
+        private string LastStderr()
+        {
+            _err.Join(500);
+            lock (_stderr)
+            {
+                var last = _stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
+                return last is null ? "" : ": " + last.Trim();
+            }
+        }
+
+        /// <summary>Resident set size from /proc (Linux); null where it cannot be read.</summary>
+        private long? Resident()
+        {
+            try
+            {
+                var statm = File.ReadAllText($"/proc/{_p.Id.ToString(CultureInfo.InvariantCulture)}/statm");
+                var parts = statm.Split(' ');
+                return parts.Length > 1 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pages) ? pages * Environment.SystemPageSize : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                return null;
+            }
+        }
+
+        private void Kill()
+        {
+            try { if (!_p.HasExited) _p.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }
+            _p.WaitForExit(5000);
+        }
+
+        public void Dispose()
+        {
+            try { _p.StandardInput.Close(); } catch (IOException) { }
+            if (!_p.WaitForExit(200)) Kill();
+            _p.Dispose();
+        }
+    }
+}
