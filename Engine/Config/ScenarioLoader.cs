@@ -18,9 +18,9 @@ public static class ScenarioLoader
     {
         var display = layout.Display(path);
         inputs?.Add(Path.GetFullPath(path));
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !InputFiles.IsSpecial(path))
             throw YamlTree.Error(ErrorCode.FileNotFound, "scenario file not found", new SourceSpan(display, 0, 0));
-        var root = YamlTree.Parse(File.ReadAllText(path), display);
+        var root = YamlTree.Parse(InputFiles.ReadText(path, layout.Root, "the scenario file", new SourceSpan(display, 0, 0)), display);
         var m = MappingReader.Of(root, "the scenario document", Keys);
         var title = m.String("scenario");
         var description = m.OptString("description");
@@ -32,9 +32,7 @@ public static class ScenarioLoader
         {
             var socPath = Path.GetFullPath(Path.Combine(dir, s.Value));
             inputs?.Add(socPath);
-            if (!File.Exists(socPath))
-                throw YamlTree.Error(ErrorCode.FileNotFound, $"SoC file '{s.Value}' not found (resolved relative to this file)", s.Span);
-            soc = SocLoader.LoadFile(socPath, layout.Display(socPath));
+            soc = SocLoader.LoadFile(socPath, layout.Display(socPath), layout.Root, s.Span);
         }
         else if (socNode is YamlMapping)
             soc = SocLoader.Load(socNode, display);
@@ -56,9 +54,8 @@ public static class ScenarioLoader
             var rel = MappingReader.AsString(sn, "script");
             var luaPath = Path.GetFullPath(Path.Combine(dir, rel));
             inputs?.Add(luaPath);
-            if (!File.Exists(luaPath))
-                throw YamlTree.Error(ErrorCode.FileNotFound, $"script '{rel}' not found (resolved relative to this file)", sn.Span);
-            script = new LuaSource(layout.Display(luaPath), File.ReadAllText(luaPath), 1, layout.LuaRoot);
+            var text = InputFiles.ReadText(luaPath, layout.Root, $"script '{Display.Clip(rel, 200)}'", sn.Span);
+            script = new LuaSource(layout.Display(luaPath), text, 1, layout.LuaRoot);
         }
         else if (m.Node("lua") is YamlScalar ls && !ls.IsNull)
         {

@@ -12,9 +12,10 @@ public static class SocLoader
 {
     private static readonly string[] SocKeys = YamlKeys.Soc;
 
-    public static Soc LoadFile(string path, string displayPath)
+    /// <summary>Loads an SoC file; the file must lie inside <paramref name="root"/> (default: its own folder), see <see cref="InputFiles"/>.</summary>
+    public static Soc LoadFile(string path, string displayPath, string? root = null, SourceSpan? at = null)
     {
-        var text = File.ReadAllText(path);
+        var text = InputFiles.ReadText(path, root ?? Path.GetDirectoryName(Path.GetFullPath(path))!, $"SoC file '{displayPath}'", at ?? new SourceSpan(displayPath, 0, 0));
         return Load(YamlTree.Parse(text, displayPath), displayPath);
     }
 

@@ -31,18 +31,30 @@ internal sealed record YamlMapping(IReadOnlyList<KeyValuePair<YamlScalar, YamlNo
 
 internal static class YamlTree
 {
-    /// <summary>Parses one document; duplicate keys are errors (YAML 1.2 requires unique keys).</summary>
+    /// <summary>Deepest nesting of mappings and lists a document may have (aliases count at the depth they expand to).</summary>
+    public const int MaxDepth = 64;
+    /// <summary>Most nodes a document may expand to, counting each alias as a copy of what it names (billion laughs).</summary>
+    public const long MaxNodes = 200_000;
+    /// <summary>Largest YAML text read, in characters.</summary>
+    public const int MaxChars = 4 << 20;
+
+    /// <summary>
+    /// Parses one document; duplicate keys are errors (YAML 1.2 requires unique keys). Built with an
+    /// explicit stack (no recursion on the document's depth), with the depth, the expanded node count
+    /// and the size bounded, each a located SE1001.
+    /// </summary>
     public static YamlNode Parse(string text, string file)
     {
+        if (text.Length > MaxChars)
+            throw Error(ErrorCode.YamlSyntax, $"the file has {text.Length} characters; YAML files are limited to {MaxChars} characters", new SourceSpan(file, 1, 1));
         var parser = new Parser(new StringReader(text));
-        var anchors = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         try
         {
             parser.Consume<StreamStart>();
             if (parser.Accept<StreamEnd>(out _))
                 throw Error(ErrorCode.YamlSyntax, "the file is empty", new SourceSpan(file, 1, 1));
             parser.Consume<DocumentStart>();
-            var root = ReadNode(parser, file, anchors);
+            var root = new Builder(file).Read(parser);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _))
             {
@@ -68,56 +80,119 @@ internal static class YamlTree
         }
     }
 
-    private static YamlNode ReadNode(IParser parser, string file, Dictionary<string, YamlNode> anchors)
+    /// <summary>Size facts of a built node: how many nodes it expands to and how deep it reaches below itself.</summary>
+    private readonly record struct Extent(long Nodes, int Height);
+
+    /// <summary>One open mapping or list while the document is read.</summary>
+    private sealed class Open(SourceSpan span, string? anchor, bool isMap)
     {
-        if (parser.TryConsume<AnchorAlias>(out var alias))
-        {
-            if (!anchors.TryGetValue(alias.Value.Value, out var target))
-                throw Error(ErrorCode.YamlSyntax, $"unknown alias *{alias.Value.Value}", At(file, alias.Start));
-            return target;
-        }
-        YamlNode node;
-        string? anchor = null;
-        if (parser.TryConsume<Scalar>(out var scalar))
-        {
-            anchor = scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value;
-            bool block = scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded;
-            node = new YamlScalar(scalar.Value, block || scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted, At(file, scalar.Start), block);
-        }
-        else if (parser.TryConsume<SequenceStart>(out var seqStart))
-        {
-            anchor = seqStart.Anchor.IsEmpty ? null : seqStart.Anchor.Value;
-            var items = new List<YamlNode>();
-            while (!parser.TryConsume<SequenceEnd>(out _))
-                items.Add(ReadNode(parser, file, anchors));
-            node = new YamlSequence(items, At(file, seqStart.Start));
-        }
-        else if (parser.TryConsume<MappingStart>(out var mapStart))
-        {
-            anchor = mapStart.Anchor.IsEmpty ? null : mapStart.Anchor.Value;
-            var entries = new List<KeyValuePair<YamlScalar, YamlNode>>();
-            var seen = new Dictionary<string, SourceSpan>(StringComparer.Ordinal);
-            while (!parser.TryConsume<MappingEnd>(out _))
-            {
-                var keyNode = ReadNode(parser, file, anchors);
-                if (keyNode is not YamlScalar key)
-                    throw Error(ErrorCode.WrongType, "a mapping key must be a plain scalar", keyNode.Span);
-                if (seen.TryGetValue(key.Value, out var first))
-                    throw Error(ErrorCode.DuplicateKey, $"duplicate key '{key.Value}' (first at line {first.Line})", key.Span);
-                seen[key.Value] = key.Span;
-                var value = ReadNode(parser, file, anchors);
-                entries.Add(new(key, value));
-            }
-            node = new YamlMapping(entries, At(file, mapStart.Start));
-        }
-        else
-        {
-            var ev = parser.Current!;
-            throw Error(ErrorCode.YamlSyntax, $"unexpected {ev.GetType().Name}", At(file, ev.Start));
-        }
-        if (anchor is not null) anchors[anchor] = node;
-        return node;
+        public readonly SourceSpan Span = span;
+        public readonly string? Anchor = anchor;
+        public readonly bool IsMap = isMap;
+        public readonly List<YamlNode> Items = new();
+        public readonly List<KeyValuePair<YamlScalar, YamlNode>> Entries = new();
+        public readonly Dictionary<string, SourceSpan> Seen = new(StringComparer.Ordinal);
+        public YamlScalar? Key;
+        public long Nodes = 1;
+        public int Height;
     }
+
+    private sealed class Builder(string file)
+    {
+        private readonly Dictionary<string, (YamlNode Node, Extent Extent)> _anchors = new(StringComparer.Ordinal);
+        private readonly Stack<Open> _open = new();
+        private long _nodes;
+
+        public YamlNode Read(IParser parser)
+        {
+            while (true)
+            {
+                YamlNode node;
+                Extent extent;
+                if (parser.TryConsume<AnchorAlias>(out var alias))
+                {
+                    if (!_anchors.TryGetValue(alias.Value.Value, out var target))
+                        throw Error(ErrorCode.YamlSyntax, $"unknown alias *{alias.Value.Value}", At(file, alias.Start));
+                    (node, extent) = target;
+                    Count(extent, At(file, alias.Start), $"alias *{alias.Value.Value}");
+                }
+                else if (parser.TryConsume<Scalar>(out var scalar))
+                {
+                    bool block = scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded;
+                    node = new YamlScalar(scalar.Value, block || scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted, At(file, scalar.Start), block);
+                    extent = new Extent(1, 0);
+                    Count(extent, node.Span, "scalar");
+                    if (!scalar.Anchor.IsEmpty) _anchors[scalar.Anchor.Value] = (node, extent);
+                }
+                else if (parser.TryConsume<SequenceStart>(out var seqStart))
+                {
+                    Push(new Open(At(file, seqStart.Start), seqStart.Anchor.IsEmpty ? null : seqStart.Anchor.Value, false));
+                    continue;
+                }
+                else if (parser.TryConsume<MappingStart>(out var mapStart))
+                {
+                    Push(new Open(At(file, mapStart.Start), mapStart.Anchor.IsEmpty ? null : mapStart.Anchor.Value, true));
+                    continue;
+                }
+                else if (_open.Count > 0 && (_open.Peek().IsMap ? parser.TryConsume<MappingEnd>(out _) : parser.TryConsume<SequenceEnd>(out _)))
+                {
+                    var done = _open.Pop();
+                    if (done.IsMap && done.Key is not null)
+                        throw Error(ErrorCode.YamlSyntax, $"key '{done.Key.Value}' has no value", done.Key.Span);
+                    node = done.IsMap ? new YamlMapping(done.Entries, done.Span) : new YamlSequence(done.Items, done.Span);
+                    extent = new Extent(done.Nodes, done.Height);
+                    _nodes++;
+                    if (done.Anchor is not null) _anchors[done.Anchor] = (node, extent);
+                }
+                else
+                {
+                    var ev = parser.Current!;
+                    throw Error(ErrorCode.YamlSyntax, $"unexpected {ev.GetType().Name}", At(file, ev.Start));
+                }
+                if (_open.Count == 0) return node;
+                Add(_open.Peek(), node, extent);
+            }
+        }
+
+        private void Push(Open o)
+        {
+            if (_open.Count >= MaxDepth)
+                throw Error(ErrorCode.YamlSyntax, $"nesting deeper than {MaxDepth} levels", o.Span);
+            _open.Push(o);
+        }
+
+        /// <summary>Counts a leaf or an alias's expansion against the document's node limit, and its depth where it lands.</summary>
+        private void Count(Extent e, SourceSpan at, string what)
+        {
+            if (e.Nodes > 1 && _open.Count + e.Height > MaxDepth)
+                throw Error(ErrorCode.YamlSyntax, $"{what} expands to nesting deeper than {MaxDepth} levels", at);
+            _nodes += e.Nodes;
+            if (_nodes > MaxNodes)
+                throw Error(ErrorCode.YamlSyntax, $"the document expands to more than {MaxNodes} nodes (aliases count as copies of what they name)", at);
+        }
+
+        private static void Add(Open parent, YamlNode node, Extent e)
+        {
+            parent.Nodes += e.Nodes;
+            parent.Height = Math.Max(parent.Height, e.Height + 1);
+            if (!parent.IsMap) { parent.Items.Add(node); return; }
+            if (parent.Key is null)
+            {
+                if (node is not YamlScalar key)
+                    throw Error(ErrorCode.WrongType, "a mapping key must be a plain scalar", node.Span);
+                if (parent.Seen.TryGetValue(key.Value, out var first))
+                    throw Error(ErrorCode.DuplicateKey, $"duplicate key '{Shown(key.Value)}' (first at line {first.Line})", key.Span);
+                parent.Seen[key.Value] = key.Span;
+                parent.Key = key;
+                return;
+            }
+            parent.Entries.Add(new(parent.Key, node));
+            parent.Key = null;
+        }
+    }
+
+    /// <summary>A user's text as an error message shows it: at most 80 characters, control characters escaped.</summary>
+    internal static string Shown(string text) => Display.Clip(text, 80);
 
     internal static SourceSpan At(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
 

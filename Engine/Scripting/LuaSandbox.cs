@@ -286,6 +286,10 @@ public sealed class LuaSandbox : IDisposable
                 if (info.LinkTarget is not null)
                     return Fail(l, $"module '{name}': lua/{Path.GetRelativePath(root, walk).Replace('\\', '/')} is a symbolic link, which require does not follow");
             }
+            if (InputFiles.IsSpecial(path))
+                return Fail(l, $"module '{name}': lua/{name.Replace('.', '/')}.lua is not a regular file");
+            if (new FileInfo(path).Length > InputFiles.MaxBytes)
+                return Fail(l, $"module '{name}': lua/{name.Replace('.', '/')}.lua is larger than {InputFiles.MaxBytes >> 20} MiB");
             var src = File.ReadAllText(path);
             l.PushBoolean(true);
             l.PushString(src);

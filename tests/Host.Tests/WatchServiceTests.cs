@@ -115,7 +115,7 @@ public class WatchServiceTests
         var code = WatchCommand.Execute(new WatchOptions { ScenariosRoot = "/no/such/folder", Jobs = 0, Poll = TimeSpan.FromMilliseconds(1) }, err);
         Assert.Equal(2, code);
         Assert.Contains("no such folder", err.ToString());
-        Assert.Contains("--jobs must be at least 1", err.ToString());
+        Assert.Contains("--jobs must be between 1 and 256", err.ToString());
         Assert.Contains("--poll-ms must be 50..600000", err.ToString());
     }
 

@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+using ScenarioEngine.Model;
+
+namespace ScenarioEngine.Config;
+
+/// <summary>
+/// Every file a scenario names (its SoC file, its script) and the scenario file itself is read
+/// through here: the path, with every symbolic link resolved, must stay inside the project tree; it
+/// must be a regular file (not a FIFO, a device or a folder — a FIFO would block the read for good);
+/// and it may hold at most <see cref="MaxBytes"/>. Each refusal is a located SE1014 (bad path) or
+/// SE1008 (not found). On Linux the checks use realpath(3) and statx(2); elsewhere the file-system
+/// API's link targets and attributes.
+/// </summary>
+public static class InputFiles
+{
+    public const long MaxBytes = 4 << 20;
+
+    /// <summary>Reads a user file or throws a located <see cref="ScenarioLoadException"/>.</summary>
+    /// <param name="what">how the message names the file ("SoC file 'x.yaml'")</param>
+    public static string ReadText(string path, string root, string what, SourceSpan at)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full) && !Directory.Exists(full) && !IsSpecial(full))
+            throw YamlTree.Error(ErrorCode.FileNotFound, $"{what} not found (resolved relative to this file)", at);
+        var real = RealPath(full) ?? full;
+        var realRoot = (RealPath(root) ?? Path.GetFullPath(root)).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        if (!real.StartsWith(realRoot, StringComparison.Ordinal))
+            throw YamlTree.Error(ErrorCode.BadPath, $"{what} resolves outside the project tree (the folder holding scenarios/); only files inside it are read", at);
+        if (Directory.Exists(real) || IsSpecial(real))
+            throw YamlTree.Error(ErrorCode.BadPath, $"{what} is not a regular file", at);
+        var info = new FileInfo(real);
+        if (info.Length > MaxBytes)
+            throw YamlTree.Error(ErrorCode.BadPath, $"{what} has {info.Length} bytes; files are limited to {MaxBytes >> 20} MiB", at);
+        try
+        {
+            using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan);
+            var buffer = new byte[Math.Min(MaxBytes + 1, Math.Max(info.Length, 0) + 1)];
+            int n = 0, r;
+            while (n < buffer.Length && (r = stream.Read(buffer, n, buffer.Length - n)) > 0) n += r;
+            if (n > MaxBytes)
+                throw YamlTree.Error(ErrorCode.BadPath, $"{what} grew past {MaxBytes >> 20} MiB while it was read", at);
+            var text = new System.Text.UTF8Encoding(false, false).GetString(buffer, 0, n);
+            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw YamlTree.Error(ErrorCode.FileNotFound, $"{what} cannot be read: {e.Message}", at);
+        }
+    }
+
+    /// <summary>True for anything that is neither a regular file nor a folder (FIFO, socket, device), links followed.</summary>
+    public static bool IsSpecial(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var buf = new byte[256];
+        // statx(AT_FDCWD, path, 0 = follow links, STATX_TYPE, buf): stx_mode is the u16 at offset 28.
+        if (statx(-100, path, 0, 0x1, buf) != 0) return false;
+        int type = BitConverter.ToUInt16(buf, 28) & 0xF000;
+        return type != 0x8000 && type != 0x4000;
+    }
+
+    /// <summary>The canonical path (links resolved), or null when it cannot be resolved.</summary>
+    public static string? RealPath(string path)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var p = realpath(path, IntPtr.Zero);
+            if (p == IntPtr.Zero) return null;
+            try { return Marshal.PtrToStringUTF8(p); }
+            finally { free(p); }
+        }
+        try
+        {
+            var info = new FileInfo(path);
+            return info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(true)?.FullName;
+        }
+        catch (IOException) { return null; }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buf);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern IntPtr realpath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc")]
+    private static extern void free(IntPtr p);
+}
