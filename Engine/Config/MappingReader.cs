@@ -104,12 +104,23 @@ internal sealed class MappingReader
 /// <summary>"Did you mean" suggestions by edit distance.</summary>
 public static class Suggest
 {
+    /// <summary>Longest word a suggestion is looked for; beyond it a typo is not the likely story and the cost is quadratic.</summary>
+    public const int MaxWord = 64;
+
+    /// <summary>
+    /// The candidate within edit distance max(2, |word|/3), or null. Linear in the number of
+    /// candidates: words and candidates longer than <see cref="MaxWord"/> and candidates whose length
+    /// alone rules them out are skipped, so each distance costs at most 64×64 steps.
+    /// </summary>
     public static string? Closest(string word, IEnumerable<string> candidates)
     {
+        if (word.Length > MaxWord) return null;
+        int limit = Math.Max(2, word.Length / 3);
         string? best = null;
         int bestD = int.MaxValue;
         foreach (var c in candidates)
         {
+            if (c.Length > MaxWord || Math.Abs(c.Length - word.Length) > limit) continue;
             int d = Distance(word, c);
             if (d < bestD) { bestD = d; best = c; }
         }

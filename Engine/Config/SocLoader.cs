@@ -357,6 +357,7 @@ public static class SocLoader
     {
         var names = devices.Select(d => d.Name).ToList();
         var hint = Suggest.Closest(name, names);
-        return (hint is null ? "" : $"; did you mean '{hint}'?") + $" (devices: {string.Join(", ", names)})";
+        var listed = string.Join(", ", names.Take(20).Select(n => Display.Clip(n, 64))) + (names.Count > 20 ? $", … {names.Count - 20} more" : "");
+        return (hint is null ? "" : $"; did you mean '{hint}'?") + $" (devices: {listed})";
     }
 }

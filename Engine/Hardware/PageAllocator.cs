@@ -72,7 +72,7 @@ public sealed class PageAllocator
         {
             var m = _dram[bank];
             ulong start = AlignUp(m.Base, align);
-            while (start >= m.Base && start + size <= _cursor[bank])
+            while (start >= m.Base && size <= _cursor[bank] && start <= _cursor[bank] - size)
             {
                 var clash = HighestClash(start, start + size);
                 if (clash is null) { _userUsed[start] = size; return start; }

@@ -12,14 +12,23 @@ public sealed class EventLog
     public int Line { get; set; }
     public IReadOnlyList<SimEvent> Events => _events;
 
-    public void Fault(string device, ulong iova, bool write, string kind, string? domain, string why, FaultRegisters? regs = null) =>
-        _events.Add(new SimEvent("fault", Line, device, iova, write, kind, domain, why) { Registers = regs });
+    /// <summary>Told the approximate bytes of each event, so host-side memory counts against the script's budget.</summary>
+    public Action<long>? Charge { get; set; }
 
-    public void Warn(string why) => _events.Add(new SimEvent("warn", Line, null, 0, false, "warn", null, why));
+    private void Add(SimEvent e)
+    {
+        Charge?.Invoke(160 + 2L * (e.Why.Length + (e.Registers?.Message?.Length ?? 0) + (e.Device?.Length ?? 0) + (e.Domain?.Length ?? 0)));
+        _events.Add(e);
+    }
+
+    public void Fault(string device, ulong iova, bool write, string kind, string? domain, string why, FaultRegisters? regs = null) =>
+        Add(new SimEvent("fault", Line, device, iova, write, kind, domain, why) { Registers = regs });
+
+    public void Warn(string why) => Add(new SimEvent("warn", Line, null, 0, false, "warn", null, why));
 
     /// <summary>A hit on an IOTLB entry whose mapping changed since it was filled (no flush in between).</summary>
     public void Stale(string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
-        _events.Add(new SimEvent("stale-translation", Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
+        Add(new SimEvent("stale-translation", Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
 }
 
 /// <summary>One event: kind "fault" | "warn" | "stale-translation", the script line, and details.</summary>

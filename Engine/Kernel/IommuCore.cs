@@ -279,6 +279,7 @@ public sealed partial class IommuCore
     public string? DomainFree(IommuDomain d)
     {
         if (d.IsStatic) return null;
+        if (d.Freed) return $"{d.Name} was already freed; freeing it again is a double free (iommu_domain_free → ops->free on freed memory)";
         var user = _groups.FirstOrDefault(g => g.Domain == d || g.DefaultDomain == d || g.BlockingDomain == d);
         if (user is not null)
             return $"{d.Name} is still in use by {user.Name}; the kernel would leave the group pointing at freed memory";

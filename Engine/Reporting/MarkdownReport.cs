@@ -26,12 +26,12 @@ public static class MarkdownReport
         var sb = new StringBuilder();
         var sc = input.Scenario;
         sb.Append("# ").Append(Escape(sc?.Title ?? input.ScenarioPath)).Append("\n\n");
-        if (!string.IsNullOrWhiteSpace(sc?.Description)) sb.Append(sc!.Description!.Trim()).Append("\n\n");
-        sb.Append("- Scenario: `").Append(input.ScenarioPath).Append("`\n");
+        if (!string.IsNullOrWhiteSpace(sc?.Description)) sb.Append(Clip(Display.Controls(sc!.Description!.Trim(), keepNewlines: true))).Append("\n\n");
+        sb.Append("- Scenario: `").Append(Code(input.ScenarioPath)).Append("`\n");
         if (sc is not null)
         {
-            sb.Append("- Script: `").Append(sc.Script.Chunk).Append('`').Append(sc.Script.Chunk == sc.File ? " (inline)" : "").Append('\n');
-            sb.Append("- SoC: **").Append(Escape(sc.Soc.Name)).Append("** (`").Append(sc.Soc.SourceFile).Append("`)");
+            sb.Append("- Script: `").Append(Code(sc.Script.Chunk)).Append('`').Append(sc.Script.Chunk == sc.File ? " (inline)" : "").Append('\n');
+            sb.Append("- SoC: **").Append(Escape(sc.Soc.Name)).Append("** (`").Append(Code(sc.Soc.SourceFile)).Append("`)");
             if (!string.IsNullOrWhiteSpace(sc.Soc.Description)) sb.Append(" — ").Append(Escape(sc.Soc.Description!.Trim()));
             sb.Append('\n');
             var core = input.Core;
@@ -126,8 +126,14 @@ public static class MarkdownReport
             inTable = true;
         }
         if (log.Items.Count == 0) sb.Append("\nNo calls were made.\n");
+        int shown = 0;
         foreach (var item in log.Items)
         {
+            if (shown++ == MaxRows)
+            {
+                sb.Append(More(MaxRows, log.Items.Count, "rows (steps, notes, sections, tables)"));
+                break;
+            }
             switch (item)
             {
                 case Step s:
@@ -135,11 +141,11 @@ public static class MarkdownReport
                     var call = $"{s.Name}({s.Args})";
                     var count = s.Count > 1 ? $" ×{s.Count}" + (s.RangeLo is { } lo ? $" over [{Hex.Of(lo)}, {Hex.Of(s.RangeHi!.Value)}]" : s.ArgsVary ? " (arguments vary; first shown)" : "") : "";
                     var result = s.Errno is not null && s.Errno != "fault" ? $"**{Escape(s.Result)}**" : Escape(s.ResultVaries ? s.Result + " (first of several)" : s.Result);
-                    sb.Append($"| {s.Number} | {s.Where} | `{Code(call)}`{count} | {result} | {Escape(s.Why ?? "")} |\n");
+                    sb.Append($"| {s.Number} | {Escape(s.Where)} | `{Code(call)}`{count} | {result} | {Escape(s.Why ?? "")} |\n");
                     break;
                 case Note n:
                     inTable = false;
-                    sb.Append("\n> ").Append(Escape(n.Text).Replace("\n", "\n> ", StringComparison.Ordinal)).Append(" (line ").Append(n.Where).Append(")\n");
+                    sb.Append("\n> ").Append(Escape(n.Text).Replace("\n", "\n> ", StringComparison.Ordinal)).Append(" (line ").Append(Escape(n.Where)).Append(")\n");
                     break;
                 case Section sec:
                     inTable = false;
@@ -147,10 +153,11 @@ public static class MarkdownReport
                     break;
                 case Table t:
                     inTable = false;
-                    sb.Append("\n**").Append(Escape(t.Title)).Append("** (line ").Append(t.Where).Append(")\n\n");
+                    sb.Append("\n**").Append(Escape(t.Title)).Append("** (line ").Append(Escape(t.Where)).Append(")\n\n");
                     if (t.Rows.Count == 0) { sb.Append("(empty)\n"); break; }
                     sb.Append("| ").Append(string.Join(" | ", t.Header)).Append(" |\n|").Append(string.Concat(t.Header.Select(_ => "---|"))).Append('\n');
-                    foreach (var r in t.Rows) sb.Append("| ").Append(string.Join(" | ", r.Select(Escape))).Append(" |\n");
+                    foreach (var r in t.Rows.Take(MaxRows)) sb.Append("| ").Append(string.Join(" | ", r.Select(Escape))).Append(" |\n");
+                    if (t.Rows.Count > MaxRows) sb.Append(More(MaxRows, t.Rows.Count, "table rows"));
                     break;
             }
         }
@@ -211,8 +218,28 @@ public static class MarkdownReport
         sb.Append("\n## Faults and hazards\n\n");
         if (core.Log.Events.Count == 0) { sb.Append("None.\n"); return; }
         sb.Append("| line | event | device | iova | access | domain | detail |\n|---:|---|---|---|---|---|---|\n");
-        foreach (var e in core.Log.Events)
+        var events = core.Log.Events;
+        int rows = 0;
+        for (int i = 0; i < events.Count; i++)
         {
+            var e = events[i];
+            if (rows++ == MaxRows)
+            {
+                sb.Append(More(MaxRows, rows - 1 + (events.Count - i), "events"));
+                break;
+            }
+            // Repeated faults fold like steps: the same line, kind, device, access and domain in a row.
+            int same = 1;
+            ulong lo = e.Iova, hi = e.Iova;
+            while (e.Kind == "fault" && i + same < events.Count && events[i + same] is { Kind: "fault" } f
+                   && f.Line == e.Line && f.FaultKind == e.FaultKind && f.Device == e.Device && f.Write == e.Write && f.Domain == e.Domain)
+            {
+                lo = Math.Min(lo, f.Iova);
+                hi = Math.Max(hi, f.Iova);
+                same++;
+            }
+            var fold = same > 1 ? string.Create(CultureInfo.InvariantCulture, $" ×{same} over [{Hex.Of(lo)}, {Hex.Of(hi)}] (first shown)") : "";
+            i += same - 1;
             switch (e.Kind)
             {
                 case "fault":
@@ -224,7 +251,7 @@ public static class MarkdownReport
                         detail += $"<br>cb{sr.Cb}: FSR 0x{sr.Fsr:x}, FAR {Hex.Of(sr.Far)}, FSYNR0 0x{sr.Fsynr0:x}, CBFRSYNRA 0x{sr.Cbfrsynra:x}; report_iommu_fault → {sr.HandlerResult}; transaction terminated";
                     if (e.Registers?.Message is { } msg)
                         foreach (var printed in msg.Split('\n')) detail += $"<br>`{Escape(printed)}`";
-                    sb.Append($"| {e.Line} | {e.FaultKind} fault | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
+                    sb.Append($"| {e.Line} | {e.FaultKind} fault{fold} | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
                     break;
                 case "stale-translation":
                     sb.Append($"| {e.Line} | stale translation | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | reached {Hex.Of(e.Pa)}: {Escape(e.Why)} |\n");
@@ -241,8 +268,10 @@ public static class MarkdownReport
         sb.Append("\n## Expectations\n\n");
         if (log.Expectations.Count == 0) { sb.Append("None.\n"); return; }
         sb.Append("| line | expectation | result |\n|---:|---|---|\n");
-        foreach (var e in log.Expectations)
-            sb.Append($"| {e.Where} | {Escape(e.Text)} | {(e.Passed ? "passed" : "**FAILED**" + (e.Detail is null ? "" : ": " + Escape(e.Detail)))} |\n");
+        foreach (var e in log.Expectations.Take(MaxRows))
+            sb.Append($"| {Escape(e.Where)} | {Escape(e.Text)} | {(e.Passed ? "passed" : "**FAILED**" + (e.Detail is null ? "" : ": " + Escape(e.Detail)))} |\n");
+        if (log.Expectations.Count > MaxRows)
+            sb.Append(More(MaxRows, log.Expectations.Count, $"expectations ({log.Expectations.Skip(MaxRows).Count(e => !e.Passed)} of them failed)"));
     }
 
     private static void Result(StringBuilder sb, Input input)
@@ -251,13 +280,22 @@ public static class MarkdownReport
         int passed = input.Log.Expectations.Count(e => e.Passed), failed = input.Log.Expectations.Count - passed;
         if (input.Error is { } err)
         {
-            sb.Append($"**failed** — error {err.CodeText} at `{err.Where}`: {Escape(err.Message)}\n");
+            sb.Append($"**failed** — error {err.CodeText} at `{Code(err.Where.ToString())}`: {Escape(err.Message)}\n");
             return;
         }
         sb.Append(failed == 0 ? "**passed**" : "**failed**")
           .Append($" — {passed} expectation{(passed == 1 ? "" : "s")} held, {failed} failed.\n");
     }
 
-    private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
-    private static string Code(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    /// <summary>Most rows a section shows (steps, faults, expectations, a table's rows); the rest are counted in a "… N more" line.</summary>
+    public const int MaxRows = 1000;
+    /// <summary>Most characters a cell or a note shows; longer text is cut with its length.</summary>
+    public const int MaxText = 4000;
+
+    /// <summary>User text in a table cell or a line: no line breaks, no pipes, control characters escaped (<see cref="Display"/>), bounded.</summary>
+    private static string Escape(string s) => Clip(Display.Controls(s.Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)).Replace("|", "\\|", StringComparison.Ordinal));
+    /// <summary>User text inside a code span: as <see cref="Escape"/>, and no backtick can close the span.</summary>
+    private static string Code(string s) => Escape(s).Replace("`", "'", StringComparison.Ordinal);
+    private static string Clip(string s) => s.Length <= MaxText ? s : s[..MaxText] + string.Create(CultureInfo.InvariantCulture, $"… ({s.Length} characters)");
+    private static string More(int shown, int total, string what) => string.Create(CultureInfo.InvariantCulture, $"\n… {total - shown} more {what} not shown (the report shows the first {shown}).\n");
 }

@@ -15,6 +15,16 @@ public sealed class RunLog
 
     public IReadOnlyList<ReportItem> Items => _items;
 
+    /// <summary>Told the approximate bytes of each new record, so host-side memory counts against the script's budget.</summary>
+    public Action<long>? Charge { get; set; }
+
+    internal static long Cost(params string?[] texts)
+    {
+        long n = 96;
+        foreach (var t in texts) n += 2L * (t?.Length ?? 0);
+        return n;
+    }
+
     /// <summary>The chunk the next records come from when it is not the scenario's own script (a module under lua/).</summary>
     public string? Chunk { get; set; }
     public IReadOnlyList<Expectation> Expectations => _expectations;
@@ -49,13 +59,29 @@ public sealed class RunLog
             }
             return;
         }
+        Charge?.Invoke(Cost(args, result, why));
         _items.Add(new Step(++_stepNo, line, name, args, result, errno, why) { RangeLo = rangeLo, RangeHi = rangeHi, Chunk = Chunk });
     }
 
-    public void Note(int line, string text) => _items.Add(new Note(line, text) { Chunk = Chunk });
-    public void Section(int line, string title) => _items.Add(new Section(line, title) { Chunk = Chunk });
-    public void Table(int line, string title, IReadOnlyList<string> header, IReadOnlyList<string[]> rows) =>
+    public void Note(int line, string text)
+    {
+        Charge?.Invoke(Cost(text));
+        _items.Add(new Note(line, text) { Chunk = Chunk });
+    }
+
+    public void Section(int line, string title)
+    {
+        Charge?.Invoke(Cost(title));
+        _items.Add(new Section(line, title) { Chunk = Chunk });
+    }
+
+    public void Table(int line, string title, IReadOnlyList<string> header, IReadOnlyList<string[]> rows)
+    {
+        long cost = Cost(title);
+        foreach (var r in rows) cost += Cost(r);
+        Charge?.Invoke(cost);
         _items.Add(new Table(line, title, header, rows) { Chunk = Chunk });
+    }
 
     /// <summary>Rebuilds a log received from a worker process (<see cref="Running.RunResultWire"/>): the records as they were.</summary>
     internal void Restore(Step step)
@@ -66,8 +92,11 @@ public sealed class RunLog
 
     internal void Restore(Expectation expectation) => _expectations.Add(expectation);
 
-    public void Expect(int line, string text, bool passed, string? detail) =>
+    public void Expect(int line, string text, bool passed, string? detail)
+    {
+        Charge?.Invoke(Cost(text, detail));
         _expectations.Add(new Expectation(line, text, passed, detail) { Chunk = Chunk });
+    }
 }
 
 public abstract record ReportItem(int Line)

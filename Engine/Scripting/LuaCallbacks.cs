@@ -49,9 +49,17 @@ internal static unsafe class LuaCallbacks
         fixed (byte* p = bytes) lua_setglobal(l, p);
     }
 
+    /// <summary>
+    /// How many host calls are running on this thread. While one runs, the sandbox's allocator never
+    /// fails (a failed allocation inside a Lua API call would longjmp across this managed frame); it
+    /// marks the memory budget as exceeded instead and the hook stops the script at its next count.
+    /// </summary>
+    [ThreadStatic] internal static int HostDepth;
+
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Dispatch(IntPtr l)
     {
+        HostDepth++;
         try
         {
             var functions = (List<KeraLua.LuaFunction>)GCHandle.FromIntPtr(lua_touserdata(l, RegistryIndex - 1)).Target!;
@@ -63,6 +71,10 @@ internal static unsafe class LuaCallbacks
             var msg = System.Text.Encoding.UTF8.GetBytes("internal engine error: " + ex.GetType().Name + ": " + ex.Message + "\0");
             fixed (byte* p = msg) lua_pushstring(l, p);
             return 2;
+        }
+        finally
+        {
+            HostDepth--;
         }
     }
 }

@@ -31,7 +31,11 @@ public sealed class LuaSandbox : IDisposable
     private readonly CancellationToken _cancel;
     private readonly System.Diagnostics.Stopwatch _clock = new();
     private long _allocated;
+    /// <summary>Bytes of host-side records (steps, events, notes, tables) the script caused; they count against the memory budget.</summary>
+    private long _hostBytes;
+    private bool _scriptRunning;
     private long _instructions;
+    private string? _oops;
     private ErrorCode? _stop;
     private readonly ManualResetEventSlim _parked = new();
     private bool _abandoned;
@@ -61,6 +65,7 @@ public sealed class LuaSandbox : IDisposable
             _state.SetGlobal(name);
         }
         Register("__se_read_module", ReadModule);
+        Register("__se_charge", Charge);
     }
 
     public Lua State => _state;
@@ -115,8 +120,24 @@ public sealed class LuaSandbox : IDisposable
         thread.SetHook(_hookFn, LuaHookMask.Count, HookEvery);
         _clock.Restart();
         using var reg = _cancel.Register(() => _stop ??= ErrorCode.Cancelled);
-        var status = ResumeOnScriptThread(thread, out bool parked);
+        _scriptRunning = true;
+        var status = ResumeOnScriptThread(thread, out bool parked, out bool stuck);
+        _scriptRunning = false;
         _clock.Stop();
+        if (_oops is { } oops)
+        {
+            // A kernel oops ends the scenario even when the script caught the error with pcall.
+            if (!parked) _state.SetTop(0);
+            return new ScriptFailure(ErrorCode.KernelOops, oops, chunk, LineOf(oops, chunk));
+        }
+        if (stuck)
+        {
+            _abandoned = true;
+            var (c, l) = TopUserFrame(thread);
+            return new ScriptFailure(ErrorCode.TimeBudget,
+                $"{c ?? chunk}:{l}: {StopText(ErrorCode.TimeBudget)} inside a library function that runs in C (a pattern match, a sort, a long string operation); the script was abandoned",
+                c ?? chunk, l);
+        }
         if (parked)
         {
             // The script is parked inside a non-yieldable C boundary; its state stays with that thread.
@@ -135,8 +156,13 @@ public sealed class LuaSandbox : IDisposable
             }
             if (status == LuaStatus.OK) return null;
             if (status == LuaStatus.Yield)
-                return new ScriptFailure(ErrorCode.LuaRuntime, $"{chunk}: the script yielded from its main body (coroutine.yield outside a coroutine)", chunk, 0);
-            var err = thread.ToString(-1, false) ?? "error";
+            {
+                var (c, l) = TopUserFrame(thread);
+                return new ScriptFailure(ErrorCode.LuaRuntime, $"{c ?? chunk}:{l}: the script yielded from its main body (coroutine.yield outside a coroutine)", c ?? chunk, l);
+            }
+            var err = thread.Type(-1) is LuaType.String or LuaType.Number
+                ? thread.ToString(-1, false) ?? "error"
+                : $"error object is a {thread.TypeName(thread.Type(-1))} value";
             if (status == LuaStatus.ErrMem)
             {
                 var (c, l) = TopUserFrame(thread);
@@ -147,7 +173,14 @@ public sealed class LuaSandbox : IDisposable
                 var msg = err[OopsPrefix.Length..];
                 return new ScriptFailure(ErrorCode.KernelOops, msg, chunk, LineOf(msg, chunk));
             }
-            return new ScriptFailure(ErrorCode.LuaRuntime, err, chunk, LineOf(err, chunk));
+            var at = LineOf(err, chunk);
+            if (at == 0)
+            {
+                // error() with a table, nil, a number or level 0 carries no position: the frame that raised it has it.
+                var (c, l) = TopUserFrame(thread);
+                return new ScriptFailure(ErrorCode.LuaRuntime, err, c ?? chunk, l);
+            }
+            return new ScriptFailure(ErrorCode.LuaRuntime, err, chunk, at);
         }
         finally
         {
@@ -169,7 +202,7 @@ public sealed class LuaSandbox : IDisposable
     /// instead (it blocks for good; the state is abandoned, never closed under it) and the run
     /// continues here with a located budget error.
     /// </summary>
-    private LuaStatus ResumeOnScriptThread(Lua thread, out bool parked)
+    private LuaStatus ResumeOnScriptThread(Lua thread, out bool parked, out bool stuck)
     {
         var status = LuaStatus.OK;
         using var done = new ManualResetEventSlim();
@@ -180,8 +213,12 @@ public sealed class LuaSandbox : IDisposable
         }, 16 << 20)
         { IsBackground = true, Name = "lua-script" };
         t.Start();
-        int which = WaitHandle.WaitAny([done.WaitHandle, _parked.WaitHandle]);
+        // The hook enforces the wall clock between instructions; a script stuck inside one C function
+        // (a pathological pattern) never reaches the hook, so the wait itself is bounded too.
+        int which = WaitHandle.WaitAny([done.WaitHandle, _parked.WaitHandle], _budgets.WallClock + TimeSpan.FromSeconds(1));
         parked = which == 1;
+        stuck = which == WaitHandle.WaitTimeout;
+        if (stuck) _stop ??= ErrorCode.TimeBudget;
         return status;
     }
 
@@ -247,9 +284,12 @@ public sealed class LuaSandbox : IDisposable
             _allocated -= oldSize;
             return IntPtr.Zero;
         }
-        if (newSize > oldSize && _allocated - oldSize + newSize > _budgets.MemoryBytes)
+        if (newSize > oldSize && _allocated + _hostBytes - oldSize + newSize > _budgets.MemoryBytes)
         {
-            return IntPtr.Zero;
+            // Inside a host call (or while the host sets the state up) a failed allocation would raise a
+            // Lua error across a managed frame: allow it, and let the hook stop the script instead.
+            if (_scriptRunning && LuaCallbacks.HostDepth == 0) return IntPtr.Zero;
+            _stop ??= ErrorCode.MemoryBudget;
         }
         IntPtr result;
         unsafe { result = (IntPtr)NativeMemory.Realloc((void*)ptr, (nuint)newSize); }
@@ -300,6 +340,42 @@ public sealed class LuaSandbox : IDisposable
         {
             return Fail(l, "require: " + ex.Message);
         }
+    }
+
+    /// <summary>Host-side records the script caused (report rows, events): counted against the memory budget.</summary>
+    public void ChargeHost(long bytes)
+    {
+        _hostBytes += bytes;
+        if (_allocated + _hostBytes > _budgets.MemoryBytes) _stop ??= ErrorCode.MemoryBudget;
+    }
+
+    /// <summary>A kernel oops: it ends the scenario at the next instruction count even inside pcall (the message carries chunk:line).</summary>
+    public void RecordOops(string message)
+    {
+        _oops ??= message;
+        _stop ??= ErrorCode.KernelOops;
+    }
+
+    /// <summary>
+    /// __se_charge(n): a standard function about to loop n times inside C (table.move, table.concat,
+    /// table.unpack, string.rep) pays n instructions first. Returns false when that exceeds the budget:
+    /// the wrapper raises, and the hook stops the script at its next count even if pcall caught it.
+    /// </summary>
+    private int Charge(IntPtr statePtr)
+    {
+        var l = Lua.FromIntPtr(statePtr);
+        var n = l.ToNumber(1);
+        if (!(n >= 0)) n = 0;
+        if (n > _budgets.Instructions - _instructions)
+        {
+            _instructions = _budgets.Instructions + 1;
+            _stop ??= ErrorCode.InstructionBudget;
+            l.PushBoolean(false);
+            return 1;
+        }
+        _instructions += (long)n;
+        l.PushBoolean(true);
+        return 1;
     }
 
     private static int Fail(Lua l, string message)

@@ -380,15 +380,53 @@ end
 function load(chunk, chunkname, mode, env)
   if type(chunk) ~= "string" then return nil, "load: only text chunks given as strings are allowed in scenarios" end
   if mode ~= nil and mode ~= "t" then return nil, "load: only text mode ('t') is allowed in scenarios" end
+  -- A chunk name is printed in errors and reports: keep it short and printable, and never let it
+  -- pose as a file of the tree ("=name" shows as given, so prefix it).
+  if chunkname ~= nil then
+    chunkname = "=load:" .. tostring(chunkname):gsub("^[=@]", ""):gsub("[%c\127-\255]", "?"):sub(1, 60)
+  else
+    chunkname = "=load"
+  end
   if env == nil then return load_raw(chunk, chunkname, "t") end
   return load_raw(chunk, chunkname, "t", env)
 end
 local setmetatable_raw = setmetatable
 _G.setmetatable = function(t, mt)
+  -- checked here so that no message names this wrapper's locals
+  if type(t) ~= "table" then error(("bad argument #1 to 'setmetatable' (table expected, got %s)"):format(type(t)), 2) end
+  if mt ~= nil and type(mt) ~= "table" then error(("bad argument #2 to 'setmetatable' (nil or table expected, got %s)"):format(type(mt)), 2) end
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("setmetatable: __gc finalisers are not allowed in scenarios", 2)
   end
-  return setmetatable_raw(t, mt)
+  return (setmetatable_raw(t, mt))
+end
+
+-- Standard functions that loop inside C, where the instruction hook cannot count, pay for their
+-- iterations first (an empty string.rep of 2^60 copies would otherwise run for years).
+local charge = raw.charge
+local function pay(n, fname)
+  if charge and n > 0 and not charge(n) then error(("%s: instruction budget exceeded (%.0f iterations asked)"):format(fname, n), 3) end
+end
+local function span(i, j) if type(i) == "number" and type(j) == "number" and j >= i then return j - i + 1 end return 0 end
+local rep_raw, move_raw, concat_raw, unpack_raw = string.rep, table.move, table.concat, table.unpack
+-- string.rep's copies are bounded by the memory budget (it sizes the result first), except when
+-- the result is empty: then the loop copies nothing, however long it runs.
+string.rep = function(s, n, sep)
+  if type(s) == "string" and #s == 0 and (sep == nil or sep == "") and type(n) == "number" then return "" end
+  return (rep_raw(s, n, sep))
+end
+table.move = function(a1, f, e, t, a2)
+  pay(span(f, e), "table.move")
+  if a2 == nil then return (move_raw(a1, f, e, t)) end
+  return (move_raw(a1, f, e, t, a2))
+end
+table.concat = function(list, sep, i, j)
+  if type(list) == "table" then pay(span(i or 1, j or #list), "table.concat") end
+  return (concat_raw(list, sep, i, j))
+end
+table.unpack = function(list, i, j)
+  if type(list) == "table" then pay(span(i or 1, j or #list), "table.unpack") end
+  return unpack_raw(list, i, j)
 end
 
 -- constants -------------------------------------------------------------------------------------

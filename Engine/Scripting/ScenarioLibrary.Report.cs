@@ -16,6 +16,8 @@ internal sealed partial class ScenarioLibrary
         if (!l.IsNoneOrNil(2) && !Addr(l, 2, "alloc", 2, out align, out m)) return m;
         if (size == 0) return Misuse(l, "bad argument #1 to 'alloc' (size must be > 0)");
         if (align == 0 || (align & (align - 1)) != 0) return Misuse(l, "bad argument #2 to 'alloc' (alignment must be a power of two)");
+        if (size > (1UL << 52) || align > (1UL << 52))
+            return Misuse(l, $"bad argument #{(size > (1UL << 52) ? 1 : 2)} to 'alloc' ({Show(size > (1UL << 52) ? size : align)} is beyond any physical address space; sizes and alignments are at most 2^52)");
         size = (size + 0xfff) & ~0xfffUL;
         var pa = _core.Pages.AllocUser(size, Math.Max(align, 0x1000));
         var args = l.IsNoneOrNil(2) ? Show(size) : $"{Show(size)}, {Show(align)}";
@@ -30,6 +32,7 @@ internal sealed partial class ScenarioLibrary
         int line = Line(s);
         if (!Addr(l, 1, "free", 1, out var pa, out var m)) return m;
         if (!Addr(l, 2, "free", 2, out var size, out m)) return m;
+        if (size > (1UL << 52)) return Misuse(l, $"bad argument #2 to 'free' ({Show(size)} is beyond any physical address space)");
         size = (size + 0xfff) & ~0xfffUL;
         if (!_core.Pages.FreeUser(pa, size)) return Misuse(l, $"mem.free: {Show(pa)} + {Show(size)} was not allocated by mem.alloc");
         return Record(l, line, "mem.free", $"{Show(pa)}, {Show(size)}", Kernel.Outcome.Success);

@@ -30,6 +30,8 @@ internal sealed partial class ScenarioLibrary
     {
         _mainChunk = mainChunk;
         _core.FaultHandlerInvoker = InvokeFaultHandler;
+        _log.Charge = _sandbox.ChargeHost;
+        _core.Log.Charge = _sandbox.ChargeHost;
         foreach (var m in GetType().GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
         {
             var attr = (LuaNameAttribute?)Attribute.GetCustomAttribute(m, typeof(LuaNameAttribute));
@@ -93,8 +95,10 @@ internal sealed partial class ScenarioLibrary
     private int Oops(Lua l, KernelOopsException ex)
     {
         var (chunk, line) = _sandbox.TopUserFrame(l);
+        var message = $"{chunk}:{line}: kernel oops: {ex.Message}";
+        _sandbox.RecordOops(message);
         l.PushBoolean(false);
-        l.PushString($"{chunk}:{line}: kernel oops: {ex.Message}");
+        l.PushString(message);
         l.PushString("oops");
         return 3;
     }
