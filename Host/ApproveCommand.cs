@@ -14,9 +14,15 @@ internal static class ApproveCommand
             if (!File.Exists(p) && !Directory.Exists(p)) { stderr.WriteLine($"scenario approve: no such file or folder: {p}"); return Cli.Misuse; }
         var files = ScenarioRunner.Discover(roots);
         if (files.Count == 0) { stderr.WriteLine("scenario approve: no scenarios found"); return Cli.Misuse; }
-        var done = SnapshotStore.Approve(files, snapshots);
+        IReadOnlyList<string> done;
+        try { done = SnapshotStore.Approve(files, snapshots); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine("scenario approve: " + Model.Display.Clip(e.Message, 400));
+            return Cli.Failed;
+        }
         foreach (var v in done)
-            stdout.WriteLine("approved " + ProjectLayout.For(files[0], snapshots).Display(v) + ResultOf(v));
+            stdout.WriteLine("approved " + Model.Display.Controls(ProjectLayout.For(files[0], snapshots).Display(v)) + ResultOf(v));
         stdout.WriteLine(done.Count == 0 ? "Nothing to approve: no received reports." : $"{done.Count} snapshot(s) approved.");
         return Cli.Ok;
     }
@@ -27,9 +33,10 @@ internal static class ApproveCommand
     /// </summary>
     private static string ResultOf(string verified)
     {
+        // The result section is the report's last; user text earlier in the file cannot pose as it.
         var lines = File.ReadAllLines(verified);
-        var at = Array.IndexOf(lines, "## Result");
+        var at = Array.LastIndexOf(lines, "## Result");
         var result = lines.Skip(at + 1).FirstOrDefault(l => l.Length > 0);
-        return at < 0 || result is null ? "" : " — " + result.Replace("**", "", StringComparison.Ordinal);
+        return at < 0 || result is null ? "" : " — " + Model.Display.Clip(result.Replace("**", "", StringComparison.Ordinal), 400);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ScenarioEngine.Config;
+using ScenarioEngine.Model;
 using ScenarioEngine.Reporting;
 using ScenarioEngine.Running;
 using ScenarioEngine.Scripting;
@@ -27,14 +28,19 @@ internal static class RunCommand
         }
         if (a.Shard is not null)
         {
-            var m = Regex.Match(a.Shard, @"^(\d+)/(\d+)$");
+            var m = Regex.Match(a.Shard, @"^(\d{1,6})/(\d{1,6})$");
             if (!m.Success || int.Parse(m.Groups[1].Value) < 1 || int.Parse(m.Groups[1].Value) > int.Parse(m.Groups[2].Value))
             {
-                stderr.WriteLine($"scenario run: --shard must be K/N with 1 ≤ K ≤ N, got '{a.Shard}'");
+                stderr.WriteLine($"scenario run: --shard must be K/N with 1 ≤ K ≤ N ≤ 999999, got '{Display.Clip(a.Shard, 40)}'");
                 return Cli.Misuse;
             }
             int k = int.Parse(m.Groups[1].Value) - 1, n = int.Parse(m.Groups[2].Value);
             files = files.Where((_, i) => i % n == k).ToList();
+        }
+        if (a.Snapshots is not null && (File.Exists(a.Snapshots) || InputFiles.IsSpecial(a.Snapshots)))
+        {
+            stderr.WriteLine($"scenario run: --snapshots must be a folder, and '{Display.Clip(a.Snapshots, 200)}' is a file");
+            return Cli.Misuse;
         }
         if (files.Count == 0)
         {
@@ -42,6 +48,9 @@ internal static class RunCommand
             return Cli.Misuse;
         }
 
+        foreach (var root in files.Select(f => ProjectLayout.For(f, a.Snapshots).SnapshotsRoot).Distinct(StringComparer.Ordinal))
+            foreach (var stale in SnapshotStore.RemoveStaleTemps(root))
+                stderr.WriteLine($"scenario run: removed {Display.Controls(stale)}, a temporary file left by a run that was killed while writing");
         var progress = a.Format == "text" && Progress.Interactive(stderr) ? new Progress(stderr, files.Count) : null;
         using var pool = a.InProcess ? null : new WorkerPool(WorkerLauncher.Command(), Math.Min(a.Jobs, files.Count));
         var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Pool = pool, Completed = progress is null ? null : r => progress.Completed(r.Path) };
@@ -64,7 +73,7 @@ internal static class RunCommand
         else if (a.Format == "junit") stdout.Write(JunitReport.Render(results));
         else TextSummary.Write(stdout, results, dangling);
         if (a.Format != "text")
-            foreach (var d in dangling) stderr.WriteLine($"scenario run: dangling snapshot {d} (its scenario no longer exists)");
+            foreach (var d in dangling) stderr.WriteLine($"scenario run: dangling snapshot {Display.Controls(d)} (its scenario no longer exists)");
         DiffLauncher.MaybeLaunch(results);
 
         bool ok = results.All(r => r.Passed && r.Snapshot == SnapshotStatus.Matched) && dangling.Count == 0;

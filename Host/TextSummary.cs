@@ -1,3 +1,4 @@
+using ScenarioEngine.Model;
 using ScenarioEngine.Running;
 
 namespace ScenarioEngine.Host;
@@ -7,7 +8,9 @@ internal static class TextSummary
 {
     public static void Write(TextWriter o, IReadOnlyList<RunResult> results, IReadOnlyList<string> dangling)
     {
-        int width = results.Max(r => r.Path.Length);
+        // Everything a file or script wrote is escaped (Display): no escape sequence reaches the terminal
+        // and no message can add a line that looks like the engine's own.
+        int width = Math.Min(100, results.Max(r => Display.Controls(r.Path).Length));
         foreach (var r in results)
         {
             var snap = r.Snapshot switch
@@ -17,12 +20,12 @@ internal static class TextSummary
                 SnapshotStatus.New => "NEW",
                 _ => "-",
             };
-            var status = r.Error is { } e ? $"FAILED  error {e.CodeText} at {e.Where}: {e.Message}"
+            var status = r.Error is { } e ? $"FAILED  error {e.CodeText} at {Display.Clip(e.Where.ToString(), 300)}: {Display.Clip(e.Message, 2000)}"
                 : r.Passed ? $"passed  {r.ExpectationsPassed} expectation(s)"
                 : $"FAILED  {r.ExpectationsFailed} of {r.Log.Expectations.Count} expectation(s) failed";
-            o.WriteLine($"{snap,-8} {r.Path.PadRight(width)}  {status}");
+            o.WriteLine($"{snap,-8} {Display.Controls(r.Path).PadRight(width)}  {status}");
         }
-        foreach (var d in dangling) o.WriteLine($"DANGLING {d}  (a verified snapshot whose scenario no longer exists)");
+        foreach (var d in dangling) o.WriteLine($"DANGLING {Display.Controls(d)}  (a verified snapshot whose scenario no longer exists)");
         o.WriteLine();
         int passed = results.Count(r => r.Passed);
         o.WriteLine($"{results.Count} scenario(s): {passed} passed, {results.Count - passed} failed; " +
@@ -31,7 +34,7 @@ internal static class TextSummary
         foreach (var r in results.Where(r => r.Diff is not null))
         {
             o.WriteLine();
-            o.Write(r.Diff);
+            o.Write(Display.Controls(r.Diff, keepNewlines: true));
         }
         if (results.Any(r => r.Snapshot is SnapshotStatus.Changed or SnapshotStatus.New))
         {

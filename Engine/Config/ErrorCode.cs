@@ -32,6 +32,9 @@ public enum ErrorCode
     Cancelled = 2007,
     WorkerDied = 2008,
     EngineError = 2009,
+
+    // 3xxx: snapshot files
+    SnapshotIo = 3001,
 }
 
 public static class ErrorCodes

@@ -37,15 +37,15 @@ public static class JunitReport
                 var rel = r.Path.StartsWith("scenarios/", StringComparison.Ordinal) ? r.Path["scenarios/".Length..] : r.Path;
                 var slash = rel.LastIndexOf('/');
                 w.WriteStartElement("testcase");
-                w.WriteAttributeString("classname", slash > 0 ? rel[..slash] : "scenarios");
-                w.WriteAttributeString("name", Path.GetFileNameWithoutExtension(rel[(slash + 1)..]));
-                w.WriteAttributeString("file", r.Path);
+                w.WriteAttributeString("classname", X(slash > 0 ? rel[..slash] : "scenarios"));
+                w.WriteAttributeString("name", X(Path.GetFileNameWithoutExtension(rel[(slash + 1)..])));
+                w.WriteAttributeString("file", X(r.Path));
                 if (r.Error is { } e)
                 {
                     w.WriteStartElement("error");
-                    w.WriteAttributeString("type", e.CodeText);
-                    w.WriteAttributeString("message", e.ToString());
-                    w.WriteString(e.ToString());
+                    w.WriteAttributeString("type", X(e.CodeText));
+                    w.WriteAttributeString("message", X(e.ToString()));
+                    w.WriteString(X(e.ToString()));
                     w.WriteEndElement();
                 }
                 else
@@ -54,23 +54,23 @@ public static class JunitReport
                     {
                         w.WriteStartElement("failure");
                         w.WriteAttributeString("type", "expectation");
-                        w.WriteAttributeString("message", $"{r.ExpectationsFailed} of {r.Log.Expectations.Count} expectation(s) failed");
-                        w.WriteString(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{r.Path}:{x.Where}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})"))));
+                        w.WriteAttributeString("message", X($"{r.ExpectationsFailed} of {r.Log.Expectations.Count} expectation(s) failed"));
+                        w.WriteString(X(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{r.Path}:{x.Where}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})")))));
                         w.WriteEndElement();
                     }
                     if (r.Snapshot == SnapshotStatus.Changed)
                     {
                         w.WriteStartElement("failure");
                         w.WriteAttributeString("type", "snapshot-changed");
-                        w.WriteAttributeString("message", $"the report differs from {r.SnapshotPath}");
-                        w.WriteString(r.Diff ?? "");
+                        w.WriteAttributeString("message", X($"the report differs from {r.SnapshotPath}"));
+                        w.WriteString(X(r.Diff ?? ""));
                         w.WriteEndElement();
                     }
                     else if (r.Snapshot == SnapshotStatus.New)
                     {
                         w.WriteStartElement("failure");
                         w.WriteAttributeString("type", "snapshot-new");
-                        w.WriteAttributeString("message", $"no approved snapshot yet ({r.SnapshotPath}); review the received report and run 'scenario approve'");
+                        w.WriteAttributeString("message", X($"no approved snapshot yet ({r.SnapshotPath}); review the received report and run 'scenario approve'"));
                         w.WriteEndElement();
                     }
                 }
@@ -80,6 +80,31 @@ public static class JunitReport
             w.WriteEndElement();
         }
         return sb.Append('\n').ToString();
+    }
+
+    /// <summary>
+    /// Text as XML 1.0 can carry it: characters it forbids (control characters but tab, newline and
+    /// return; U+FFFE/U+FFFF; a surrogate without its pair) become visible \uXXXX escapes, so a
+    /// message or a report line with an escape sequence never breaks the document.
+    /// </summary>
+    internal static string X(string? s)
+    {
+        if (s is null) return "";
+        StringBuilder? sb = null;
+        for (int i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            bool ok = char.IsHighSurrogate(c) ? i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]) : !char.IsLowSurrogate(c) && System.Xml.XmlConvert.IsXmlChar(c);
+            if (ok && c != '\r' && !(c >= '\u007f' && c <= '\u009f'))
+            {
+                sb?.Append(c);
+                if (char.IsHighSurrogate(c)) { sb?.Append(s[i + 1]); i++; }
+                continue;
+            }
+            sb ??= new StringBuilder(s, 0, i, s.Length + 16);
+            sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return sb?.ToString() ?? s;
     }
 
     private sealed class StringWriterUtf8(StringBuilder sb) : StringWriter(sb, System.Globalization.CultureInfo.InvariantCulture)

@@ -12,7 +12,8 @@ public sealed class RunResult
     public required string Path { get; init; }
     public required string FullPath { get; init; }
     public string? Title { get; init; }
-    public ScenarioError? Error { get; init; }
+    /// <summary>The scenario's error; set after the run too when its snapshot cannot be compared or written (SE3001).</summary>
+    public ScenarioError? Error { get; set; }
     public RunLog Log { get; init; } = new();
     public IReadOnlyList<SimEvent> Events { get; init; } = [];
     public required string Report { get; init; }

@@ -30,8 +30,15 @@ internal static class LuaValues
 
     public static string TypeOf(Lua l, int idx) => l.TypeName(l.Type(idx));
 
+    /// <summary>
+    /// Pushes a value; lists and maps become tables. Each nesting level takes stack slots, so every
+    /// table first makes sure of them (lua_checkstack; nesting is bounded by the YAML depth limit and
+    /// by the host's own shapes). Never raises: allocations inside host calls do not fail (<see cref="LuaCallbacks.HostDepth"/>).
+    /// </summary>
     public static void Push(Lua l, object? v)
     {
+        if (v is not (null or bool or int or long or ulong or string) && !l.CheckStack(4))
+            throw new InvalidOperationException("the Lua stack cannot grow for a nested value");
         switch (v)
         {
             case null: l.PushNil(); break;

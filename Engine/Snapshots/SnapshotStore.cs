@@ -23,12 +23,36 @@ public static class SnapshotStore
         return (b + VerifiedSuffix, b + ReceivedSuffix);
     }
 
-    /// <summary>Compares a result's report with its verified snapshot and writes or removes the received file.</summary>
+    /// <summary>How long a run or an approve waits for the snapshot folder's lock.</summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Compares a result's report with its verified snapshot and writes or removes the received file.
+    /// A file-system failure (a read-only folder, a folder in the file's place, a held lock) fails
+    /// that scenario with SE3001; the run goes on.
+    /// </summary>
     public static void Compare(RunResult result, string? snapshotsDir)
     {
         var (verified, received) = PathsFor(result.FullPath, snapshotsDir);
         var layout = ProjectLayout.For(result.FullPath, snapshotsDir);
         result.SnapshotPath = layout.Display(verified);
+        try
+        {
+            using var held = SnapshotLock.Acquire(layout.SnapshotsRoot, LockWait);
+            CompareLocked(result, verified, received, layout);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            result.Snapshot = SnapshotStatus.NotCompared;
+            result.Diff = null;
+            result.Error ??= new ScenarioError(ErrorCode.SnapshotIo,
+                $"the report of this run could not be compared with or written beside {result.SnapshotPath}: {Model.Display.Clip(e.Message, 300)}",
+                new Model.SourceSpan(result.Path, 0, 0));
+        }
+    }
+
+    private static void CompareLocked(RunResult result, string verified, string received, ProjectLayout layout)
+    {
         if (File.Exists(verified))
         {
             var old = Normalize(File.ReadAllText(verified, Utf8));
@@ -45,19 +69,61 @@ public static class SnapshotStore
         WriteAtomic(received, result.Report);
     }
 
-    /// <summary>received → verified for each scenario given; returns the verified files written.</summary>
+    /// <summary>
+    /// received → verified for each scenario given, under each snapshot folder's lock (a concurrent
+    /// approve or run waits, or gets a clear IOException); returns the verified files written.
+    /// </summary>
     public static IReadOnlyList<string> Approve(IEnumerable<string> scenarioPaths, string? snapshotsDir)
     {
         var done = new List<string>();
-        foreach (var s in scenarioPaths)
+        foreach (var group in scenarioPaths.GroupBy(s => ProjectLayout.For(s, snapshotsDir).SnapshotsRoot, StringComparer.Ordinal))
         {
-            var (verified, received) = PathsFor(s, snapshotsDir);
-            if (!File.Exists(received)) continue;
-            Directory.CreateDirectory(Path.GetDirectoryName(verified)!);
-            File.Move(received, verified, overwrite: true);
-            done.Add(verified);
+            if (!Directory.Exists(group.Key)) continue;
+            using var held = SnapshotLock.Acquire(group.Key, LockWait);
+            foreach (var s in group)
+            {
+                var (verified, received) = PathsFor(s, snapshotsDir);
+                if (!File.Exists(received)) continue;
+                Directory.CreateDirectory(Path.GetDirectoryName(verified)!);
+                try { File.Move(received, verified, overwrite: true); }
+                catch (FileNotFoundException) { continue; } // moved by someone else between the check and the move
+                done.Add(verified);
+            }
         }
         return done;
+    }
+
+    /// <summary>
+    /// Removes the temporary files of atomic writes (<c>*.received.md.PID.TID.tmp</c>) whose writing
+    /// process no longer runs: a run killed during a write leaves one. Returns the files removed.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemps(string snapshotsRoot)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(snapshotsRoot)) return removed;
+        try
+        {
+            foreach (var f in Directory.EnumerateFiles(snapshotsRoot, "*.tmp", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 32, IgnoreInaccessible = true }))
+            {
+                var parts = Path.GetFileName(f).Split('.');
+                if (parts.Length < 4 || !f.Contains(ReceivedSuffix + ".", StringComparison.Ordinal)) continue;
+                if (!int.TryParse(parts[^3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;
+                if (pid == Environment.ProcessId || Alive(pid)) continue;
+                try { File.Delete(f); removed.Add(f); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        removed.Sort(StringComparer.Ordinal);
+        return removed;
+    }
+
+    private static bool Alive(int pid)
+    {
+        if (OperatingSystem.IsLinux()) return Directory.Exists("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     /// <summary>Verified snapshots under the snapshot folder that no scenario produces any more.</summary>
@@ -79,8 +145,16 @@ public static class SnapshotStore
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tmp = path + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".tmp";
-        File.WriteAllText(tmp, text, Utf8);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, text, Utf8);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
     }
 
     private static string Normalize(string s) => (s.Length > 0 && s[0] == '\uFEFF' ? s[1..] : s).Replace("\r\n", "\n", StringComparison.Ordinal);

@@ -1,73 +1,119 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ScenarioEngine.Model;
 using ScenarioEngine.Reporting;
 using ScenarioEngine.Running;
 
 namespace ScenarioEngine.Host.Watch;
 
 /// <summary>
-/// `scenario watch --urls http://127.0.0.1:PORT`: a read-only view of the service's latest results
-/// (HttpListener, loopback only). GET / (a page), GET /api/results (the `--format json` document of
-/// CONTRACT §7), GET /report?path=P (the latest report, Markdown), GET /diff?path=P (the diff against
-/// the verified snapshot). Every other method is 405: nothing here writes anything.
+/// `scenario watch --urls http://127.0.0.1:PORT`: a read-only view of the service's latest results on
+/// Kestrel (ASP.NET Core's server, from the shared framework), loopback only. GET / (a page),
+/// GET /api/results (the `--format json` document), GET /report?path=P (the latest report, Markdown),
+/// GET /diff?path=P (the diff against the verified snapshot). Every other method is 405: nothing here
+/// writes anything. Kestrel answers every malformed request itself (400, 411, 413, 414, 431) and
+/// drops clients that read slower than its minimum data rate; each request is served on its own, so
+/// one slow reader stalls nobody else. A failure of the server (the port is taken) stops the service
+/// with exit code 1.
 /// </summary>
 public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILogger<ResultsServer> log) : BackgroundService
 {
     public static readonly EventId Serving = new(8, "Serving");
+    public static readonly EventId ServerFailed = new(9, "ServerFailed");
 
-    /// <summary>A URL is usable when it is http:// and names a loopback host.</summary>
-    public static string? Check(string url) =>
-        !Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme != "http" ? $"--urls: '{url}' is not an http:// URL"
-        : !u.IsLoopback ? $"--urls: '{url}' is not a loopback address; the results are served on 127.0.0.1, [::1] or localhost only"
-        : null;
+    /// <summary>The address the server listens on once started (tests use port 0).</summary>
+    public Uri? Address { get; private set; }
+
+    /// <summary>
+    /// A URL is usable when it is http://, names a loopback host (127.0.0.0/8, [::1], localhost; an
+    /// IPv4-mapped IPv6 address is refused, it is not what it looks like) and has no path, query or
+    /// user part (the service serves at the root).
+    /// </summary>
+    public static string? Check(string url)
+    {
+        if (url.Length > 200 || !Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme != "http")
+            return $"--urls: '{Display.Clip(url, 200)}' is not an http:// URL";
+        if (u.HostNameType == UriHostNameType.IPv6 && IPAddress.TryParse(u.Host.Trim('[', ']'), out var a6) && a6.IsIPv4MappedToIPv6)
+            return $"--urls: '{url}' is an IPv4-mapped IPv6 address; give 127.0.0.1 or [::1]";
+        if (!u.IsLoopback) return $"--urls: '{url}' is not a loopback address; the results are served on 127.0.0.1, [::1] or localhost only";
+        if (u.AbsolutePath != "/" || u.Query.Length > 0 || u.Fragment.Length > 0 || u.UserInfo.Length > 0)
+            return $"--urls: '{url}' has a path, query or user part; give only http://HOST:PORT (the results are served at the root)";
+        return null;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
         if (options.Urls is null) return;
-        using var listener = new HttpListener();
         var u = new Uri(options.Urls);
-        listener.Prefixes.Add($"http://{u.Host}:{u.Port}/");
-        listener.Start();
-        log.LogInformation(Serving, "serving results on {Url}", options.Urls);
-        using var reg = stop.Register(listener.Stop);
-        while (!stop.IsCancellationRequested)
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "scenario-watch" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
         {
-            HttpListenerContext ctx;
-            try { ctx = await listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException && stop.IsCancellationRequested) { break; }
-            try { Answer(ctx); }
-            catch (Exception e) when (e is HttpListenerException or IOException) { }
-            finally { ctx.Response.Close(); }
+            var ip = u.IsLoopback && u.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(u.Host.Trim('[', ']'));
+            k.Listen(ip, u.Port);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 0;
+            k.Limits.MaxRequestLineSize = 8 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            k.Limits.MaxConcurrentConnections = 64;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
+            k.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
+        });
+        await using var app = builder.Build();
+        app.Run(Answer);
+        try
+        {
+            await app.StartAsync(stop);
+            Address = new Uri(app.Urls.First());
+            log.LogInformation(Serving, "serving results on {Url}", Address);
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            log.LogError(ServerFailed, e, "the results server failed: {Message}", e.Message);
+            throw;
+        }
+        finally
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try { await app.StopAsync(cts.Token); } catch (OperationCanceledException) { }
         }
     }
 
-    private void Answer(HttpListenerContext ctx)
+    private async Task Answer(HttpContext ctx)
     {
         var req = ctx.Request;
         var res = ctx.Response;
-        if (req.HttpMethod is not ("GET" or "HEAD"))
+        if (req.Method is not ("GET" or "HEAD"))
         {
-            res.AddHeader("Allow", "GET, HEAD");
-            Send(res, 405, "text/plain", "read-only: only GET and HEAD\n");
+            res.Headers.Allow = "GET, HEAD";
+            await Send(ctx, 405, "text/plain", "read-only: only GET and HEAD\n");
             return;
         }
         var latest = worker.Latest.Values.OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
-        RunResult? Find() => latest.FirstOrDefault(r => r.Path == req.QueryString["path"]);
-        switch (req.Url!.AbsolutePath)
+        RunResult? Find() => req.Query["path"].ToString() is { Length: > 0 and < 1024 } p ? latest.FirstOrDefault(r => r.Path == p) : null;
+        switch (req.Path.Value)
         {
             case "/":
-                Send(res, 200, "text/html", Page(latest));
+                await Send(ctx, 200, "text/html", Page(latest));
                 break;
             case "/api/results":
-                Send(res, 200, "application/json", JsonReport.Render(latest));
+                await Send(ctx, 200, "application/json", JsonReport.Render(latest));
                 break;
             case "/report" when Find() is { } r:
-                Send(res, 200, "text/markdown", r.Report);
+                await Send(ctx, 200, "text/markdown", r.Report);
                 break;
             case "/diff" when Find() is { } r:
-                Send(res, 200, "text/plain", r.Snapshot switch
+                await Send(ctx, 200, "text/plain", r.Snapshot switch
                 {
                     SnapshotStatus.Changed => r.Diff ?? "",
                     SnapshotStatus.New => "new: no verified snapshot yet\n",
@@ -75,7 +121,7 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
                 });
                 break;
             default:
-                Send(res, 404, "text/plain", "not found\n");
+                await Send(ctx, 404, "text/plain", "not found\n");
                 break;
         }
     }
@@ -87,18 +133,19 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         {
             var q = Uri.EscapeDataString(r.Path);
             var result = r.Error is { } e ? $"failed: error {e.CodeText} at {e.Where}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)";
-            sb.Append($"<tr><td>{WebUtility.HtmlEncode(r.Path)}</td><td>{WebUtility.HtmlEncode(result)}</td><td>{r.Snapshot.ToString().ToLowerInvariant()}</td>")
+            sb.Append($"<tr><td>{WebUtility.HtmlEncode(Display.Controls(r.Path))}</td><td>{WebUtility.HtmlEncode(Display.Clip(result, 400))}</td><td>{r.Snapshot.ToString().ToLowerInvariant()}</td>")
               .Append($"<td><a href=\"/report?path={q}\">report</a> <a href=\"/diff?path={q}\">diff</a></td></tr>\n");
         }
         return sb.Append("</table>\n").ToString();
     }
 
-    private static void Send(HttpListenerResponse res, int status, string type, string body)
+    private static Task Send(HttpContext ctx, int status, string type, string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
-        res.StatusCode = status;
-        res.ContentType = type + "; charset=utf-8";
-        res.ContentLength64 = bytes.Length;
-        res.OutputStream.Write(bytes);
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = type + "; charset=utf-8";
+        ctx.Response.ContentLength = bytes.Length;
+        ctx.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        return HttpMethods.IsHead(ctx.Request.Method) ? Task.CompletedTask : ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).AsTask();
     }
 }

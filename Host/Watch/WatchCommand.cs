@@ -22,8 +22,20 @@ internal static class WatchCommand
             return Cli.Misuse;
         }
         using var host = Build(options, logging => logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = null; }));
-        host.Run();
-        return Cli.Ok;
+        try { host.Run(); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            stderr.WriteLine("scenario watch: stopped by an error: " + Model.Display.Clip(e.Message, 400));
+            return Cli.Failed;
+        }
+        return ExitCode(host);
+    }
+
+    /// <summary>0 when the service stopped because it was asked to; 1 when a service part stopped it with an error (systemd's Restart=on-failure then restarts it).</summary>
+    public static int ExitCode(IHost host)
+    {
+        var tasks = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Select(s => s.ExecuteTask);
+        return tasks.Any(t => t is { IsFaulted: true }) ? Cli.Failed : Cli.Ok;
     }
 
     /// <summary>The host, for the command and for the tests (which add their own logging).</summary>
@@ -34,7 +46,11 @@ internal static class WatchCommand
             DisableDefaults = true,
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = ShutdownTimeout;
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
         builder.Services.AddSystemd();
         builder.Logging.ClearProviders();
         logging(builder.Logging);

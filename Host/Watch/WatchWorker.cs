@@ -22,6 +22,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
     public static readonly EventId Stopping = new(5, "WatchStopping");
     public static readonly EventId BatchDone = new(6, "BatchDone");
     public static readonly EventId BatchFailed = new(7, "BatchFailed");
+    public static readonly EventId StaleTemp = new(10, "StaleTempRemoved");
 
     private const string RescanSignal = "";
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -47,6 +48,9 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
             if (options.Poll is null)
                 foreach (var folder in tree.WatchedFolders.Where(Directory.Exists))
                     watchers.Add(Watch(folder));
+            var snapshotsRoot = Config.ProjectLayout.For(Path.Combine(options.ScenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
+            foreach (var stale in Snapshots.SnapshotStore.RemoveStaleTemps(snapshotsRoot))
+                log.LogWarning(StaleTemp, "removed {File}, a temporary file left by a run that was killed while writing", Model.Display.Controls(stale));
             var first = await Task.Run(tree.RunAll, stop);
             log.LogInformation(Started, "watching {Root} ({Mode}): {Count} scenario(s), {Failed} failed",
                 options.ScenariosRoot, options.Poll is { } p ? $"polling every {p.TotalMilliseconds:0} ms" : "file-system events",
@@ -161,8 +165,8 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
     private void Publish(TreeWatcher tree, IReadOnlyList<RunResult> results)
     {
         foreach (var r in results)
-            log.LogInformation(ScenarioRan, "{Snapshot} {Scenario} {Status}", r.Snapshot.ToString().ToLowerInvariant(), r.Path,
-                r.Error is { } e ? $"failed: error {e.CodeText} at {e.Where}: {e.Message}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)");
+            log.LogInformation(ScenarioRan, "{Snapshot} {Scenario} {Status}", r.Snapshot.ToString().ToLowerInvariant(), Model.Display.Controls(r.Path),
+                r.Error is { } e ? $"failed: error {e.CodeText} at {Model.Display.Clip(e.Where.ToString(), 300)}: {Model.Display.Clip(e.Message, 1000)}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)");
         Latest = new Dictionary<string, RunResult>(tree.Latest, StringComparer.Ordinal);
         log.LogDebug(BatchDone, "{Count} scenario(s) ran", results.Count);
         BatchCompleted?.Invoke(results);
