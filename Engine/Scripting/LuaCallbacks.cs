@@ -39,7 +39,7 @@ internal static unsafe class LuaCallbacks
     [DllImport("lua54", CallingConvention = CallingConvention.Cdecl)]
     private static extern IntPtr lua_pushstring(IntPtr l, byte* s);
 
-    /// <summary>Pushes a closure calling functions[index] and stores it as the global <paramref name="name"/>.</summary>
+    /// <summary>Pushes a closure calling the sandbox's function <paramref name="index"/> and stores it as the global <paramref name="name"/>.</summary>
     public static void Register(IntPtr l, IntPtr table, int index, string name)
     {
         lua_pushlightuserdata(l, table);
@@ -49,21 +49,13 @@ internal static unsafe class LuaCallbacks
         fixed (byte* p = bytes) lua_setglobal(l, p);
     }
 
-    /// <summary>
-    /// How many host calls are running on this thread. While one runs, the sandbox's allocator never
-    /// fails (a failed allocation inside a Lua API call would longjmp across this managed frame); it
-    /// marks the memory budget as exceeded instead and the hook stops the script at its next count.
-    /// </summary>
-    [ThreadStatic] internal static int HostDepth;
-
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Dispatch(IntPtr l)
     {
-        HostDepth++;
         try
         {
-            var functions = (List<KeraLua.LuaFunction>)GCHandle.FromIntPtr(lua_touserdata(l, RegistryIndex - 1)).Target!;
-            return functions[(int)lua_tointegerx(l, RegistryIndex - 2, IntPtr.Zero)](l);
+            var sandbox = (LuaSandbox)GCHandle.FromIntPtr(lua_touserdata(l, RegistryIndex - 1)).Target!;
+            return sandbox.Dispatch((int)lua_tointegerx(l, RegistryIndex - 2, IntPtr.Zero), l);
         }
         catch (Exception ex)
         {
@@ -71,10 +63,6 @@ internal static unsafe class LuaCallbacks
             var msg = System.Text.Encoding.UTF8.GetBytes("internal engine error: " + ex.GetType().Name + ": " + ex.Message + "\0");
             fixed (byte* p = msg) lua_pushstring(l, p);
             return 2;
-        }
-        finally
-        {
-            HostDepth--;
         }
     }
 }

@@ -23,7 +23,7 @@ public sealed class LuaSandbox : IDisposable
     private readonly LuaAlloc _allocFn;
     private readonly LuaHookFunction _hookFn;
     private readonly List<LuaFunction> _keepAlive = new();
-    /// <summary>Pins nothing: a handle to <see cref="_keepAlive"/> that the native closures carry (freed in Dispose).</summary>
+    /// <summary>Pins nothing: a handle to this sandbox that the native closures carry (freed in Dispose).</summary>
     private readonly IntPtr _functionsHandle;
     private readonly Budgets _budgets;
     private readonly string? _luaRoot;
@@ -50,7 +50,7 @@ public sealed class LuaSandbox : IDisposable
         _cancel = cancel;
         _allocFn = Allocate;
         _hookFn = Hook;
-        _functionsHandle = GCHandle.ToIntPtr(GCHandle.Alloc(_keepAlive));
+        _functionsHandle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _state = new Lua(_allocFn, IntPtr.Zero) { Encoding = Encoding.UTF8 };
         // KeraLua's Open*Library use luaL_requiref: each sets its global and leaves the stack as it was.
         _state.OpenBasicLibrary();
@@ -74,12 +74,60 @@ public sealed class LuaSandbox : IDisposable
     public ICollection<string>? Inputs { get; set; }
     public long InstructionsUsed => _instructions;
 
+    /// <summary>Allocations that went over the budget inside a host call and were allowed (the hook then stopped the script).</summary>
+    internal long HostAllocationsOverBudget { get; private set; }
+
     /// <summary>A script thread was left parked inside this state; the process should not run more scenarios.</summary>
     public bool Abandoned => _abandoned;
 
     /// <summary>Called from the hook at most every 250 ms of script time with the running line (worker heartbeats).</summary>
     public Action<string?, int>? Heartbeat { get; init; }
     private long _nextBeatMs = 250;
+
+    /// <summary>
+    /// How many host calls are running. While one runs, the allocator never fails (a failed
+    /// allocation inside a Lua API call would longjmp across the host call's managed frames); it marks
+    /// the memory budget as exceeded instead, and the hook stops the script at its next count.
+    /// </summary>
+    private int _hostDepth;
+    /// <summary>A budget ran out inside the running host call: its script line is taken when the call returns.</summary>
+    private bool _stopInHostCall;
+    private (string? Chunk, int Line)? _stopFrame;
+
+    /// <summary>Calls host function <paramref name="index"/> for the native entry point (<see cref="LuaCallbacks"/>).</summary>
+    internal int Dispatch(int index, IntPtr l)
+    {
+        _hostDepth++;
+        try
+        {
+            return _keepAlive[index](l);
+        }
+        finally
+        {
+            _hostDepth--;
+            if (_stopInHostCall)
+            {
+                _stopInHostCall = false;
+                _stopFrame ??= UserFrame(l);
+            }
+        }
+    }
+
+    /// <summary>Runs script code from inside a host call (a fault handler): its allocations are budgeted again; a failure is caught by the protected call below this frame.</summary>
+    internal T AsScript<T>(Func<T> call)
+    {
+        var depth = _hostDepth;
+        _hostDepth = 0;
+        try { return call(); }
+        finally { _hostDepth = depth; }
+    }
+
+    private void StopInHost(ErrorCode code)
+    {
+        if (_stop is not null) return;
+        _stop = code;
+        if (_hostDepth > 0) _stopInHostCall = true;
+    }
 
     /// <summary>Registers a raw C# function as a global, keeping its delegate alive.</summary>
     public void Register(string name, LuaFunction fn)
@@ -152,6 +200,8 @@ public sealed class LuaSandbox : IDisposable
             if (_stop is { } code2)
             {
                 var (c, l) = TopUserFrame(thread);
+                // The script may have finished before the hook came round: the host call that ran the budget out has the line.
+                if (l == 0 && _stopFrame is { } f) (c, l) = f;
                 return new ScriptFailure(code2, $"{c ?? chunk}:{l}: {StopText(code2)}", c ?? chunk, l);
             }
             if (status == LuaStatus.OK) return null;
@@ -288,8 +338,9 @@ public sealed class LuaSandbox : IDisposable
         {
             // Inside a host call (or while the host sets the state up) a failed allocation would raise a
             // Lua error across a managed frame: allow it, and let the hook stop the script instead.
-            if (_scriptRunning && LuaCallbacks.HostDepth == 0) return IntPtr.Zero;
-            _stop ??= ErrorCode.MemoryBudget;
+            if (_scriptRunning && _hostDepth == 0) return IntPtr.Zero;
+            StopInHost(ErrorCode.MemoryBudget);
+            HostAllocationsOverBudget++;
         }
         IntPtr result;
         unsafe { result = (IntPtr)NativeMemory.Realloc((void*)ptr, (nuint)newSize); }
@@ -346,14 +397,14 @@ public sealed class LuaSandbox : IDisposable
     public void ChargeHost(long bytes)
     {
         _hostBytes += bytes;
-        if (_allocated + _hostBytes > _budgets.MemoryBytes) _stop ??= ErrorCode.MemoryBudget;
+        if (_allocated + _hostBytes > _budgets.MemoryBytes) StopInHost(ErrorCode.MemoryBudget);
     }
 
     /// <summary>A kernel oops: it ends the scenario at the next instruction count even inside pcall (the message carries chunk:line).</summary>
     public void RecordOops(string message)
     {
         _oops ??= message;
-        _stop ??= ErrorCode.KernelOops;
+        StopInHost(ErrorCode.KernelOops);
     }
 
     /// <summary>
@@ -369,7 +420,7 @@ public sealed class LuaSandbox : IDisposable
         if (n > _budgets.Instructions - _instructions)
         {
             _instructions = _budgets.Instructions + 1;
-            _stop ??= ErrorCode.InstructionBudget;
+            StopInHost(ErrorCode.InstructionBudget);
             l.PushBoolean(false);
             return 1;
         }

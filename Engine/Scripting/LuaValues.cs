@@ -33,7 +33,7 @@ internal static class LuaValues
     /// <summary>
     /// Pushes a value; lists and maps become tables. Each nesting level takes stack slots, so every
     /// table first makes sure of them (lua_checkstack; nesting is bounded by the YAML depth limit and
-    /// by the host's own shapes). Never raises: allocations inside host calls do not fail (<see cref="LuaCallbacks.HostDepth"/>).
+    /// by the host's own shapes). Never raises: allocations inside host calls do not fail (LuaSandbox.Dispatch).
     /// </summary>
     public static void Push(Lua l, object? v)
     {

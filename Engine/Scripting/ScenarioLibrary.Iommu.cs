@@ -260,13 +260,7 @@ internal sealed partial class ScenarioLibrary
         else l.PushInteger(_core.Soc.Iommus.ToList().IndexOf(inst));
         l.PushInteger((long)iova);
         l.PushBoolean(write);
-        // The handler is script code: its allocations are budgeted again (a failure is caught by the
-        // protected call, whose setjmp lies below this frame).
-        var depth = LuaCallbacks.HostDepth;
-        LuaCallbacks.HostDepth = 0;
-        LuaStatus status;
-        try { status = l.PCall(4, 1, 0); }
-        finally { LuaCallbacks.HostDepth = depth; }
+        var status = _sandbox.AsScript(() => l.PCall(4, 1, 0));
         if (status != LuaStatus.OK)
         {
             var msg = l.ToString(-1, false) ?? "error in a fault handler";
