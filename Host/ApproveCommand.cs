@@ -7,7 +7,7 @@ namespace ScenarioEngine.Host;
 /// <summary>`scenario approve`: the only way a verified snapshot is written.</summary>
 internal static class ApproveCommand
 {
-    public static int Execute(string[] paths, string? snapshots, TextWriter stdout, TextWriter stderr)
+    public static int Execute(string[] paths, string? snapshots, TextWriter stdout, TextWriter stderr, TimeSpan? lockWait = null)
     {
         var roots = Cli.DefaultPaths(paths);
         foreach (var p in roots)
@@ -15,7 +15,7 @@ internal static class ApproveCommand
         var files = ScenarioRunner.Discover(roots);
         if (files.Count == 0) { stderr.WriteLine("scenario approve: no scenarios found"); return Cli.Misuse; }
         IReadOnlyList<string> done;
-        try { done = SnapshotStore.Approve(files, snapshots); }
+        try { done = SnapshotStore.Approve(files, snapshots, lockWait); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine("scenario approve: " + Model.Display.Clip(e.Message, 400));

@@ -23,7 +23,7 @@ public sealed record WorkerCommand(string FileName, IReadOnlyList<string> Argume
 public sealed class WorkerPool : IDisposable
 {
     /// <summary>How long a worker may run past the scenario's wall-clock budget (loading, boot and the report are outside the script's clock).</summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(25);
 
     private readonly WorkerCommand _command;
@@ -32,10 +32,17 @@ public sealed class WorkerPool : IDisposable
     private readonly ConcurrentDictionary<Worker, byte> _all = new();
     private bool _disposed;
 
-    public WorkerPool(WorkerCommand command, int size)
+    private readonly TimeSpan _grace;
+    private readonly long? _cap;
+
+    /// <param name="grace">how long past the wall-clock budget a worker may run (default <see cref="DefaultGrace"/>)</param>
+    /// <param name="memoryCap">the resident-memory cap of a worker (default <see cref="MemoryCap"/> of the run's budgets)</param>
+    public WorkerPool(WorkerCommand command, int size, TimeSpan? grace = null, long? memoryCap = null)
     {
         _command = command;
         _slots = new SemaphoreSlim(Math.Max(1, size));
+        _grace = grace ?? DefaultGrace;
+        _cap = memoryCap;
     }
 
     /// <summary>Workers started so far (tests and the overhead figures).</summary>
@@ -92,10 +99,10 @@ public sealed class WorkerPool : IDisposable
             StandardInputEncoding = new System.Text.UTF8Encoding(false),
         };
         foreach (var a in _command.Arguments) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_GCHeapHardLimit"] = MemoryCap(budgets).ToString("x", CultureInfo.InvariantCulture);
-        psi.Environment["DOTNET_TieredPGO"] = "0";
+        var cap = _cap ?? MemoryCap(budgets);
+        psi.Environment["DOTNET_GCHeapHardLimit"] = cap.ToString("x", CultureInfo.InvariantCulture);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {_command.FileName}");
-        var w = new Worker(p, MemoryCap(budgets));
+        var w = new Worker(p, cap, _grace);
         _all[w] = 0;
         Interlocked.Increment(ref _started);
         return w;
@@ -119,14 +126,16 @@ public sealed class WorkerPool : IDisposable
     {
         private readonly Process _p;
         private readonly long _cap;
+        private readonly TimeSpan _grace;
         private readonly BlockingCollection<string> _lines = new(new ConcurrentQueue<string>());
         private readonly Queue<string> _stderr = new();
         private readonly Thread _out, _err;
 
-        public Worker(Process p, long cap)
+        public Worker(Process p, long cap, TimeSpan grace)
         {
             _p = p;
             _cap = cap;
+            _grace = grace;
             _out = new Thread(() =>
             {
                 try { while (_p.StandardOutput.ReadLine() is { } l) _lines.Add(l); }
@@ -158,7 +167,7 @@ public sealed class WorkerPool : IDisposable
             _p.StandardInput.WriteLine(request.ToJson());
             _p.StandardInput.Flush();
             var deadline = Stopwatch.StartNew();
-            var limit = request.Budgets.WallClock + Grace;
+            var limit = request.Budgets.WallClock + _grace;
             string? chunk = null;
             int line = 0;
             while (true)
@@ -197,7 +206,7 @@ public sealed class WorkerPool : IDisposable
                 {
                     Kill();
                     return (Fail(request, options, chunk, line, ErrorCode.TimeBudget,
-                        string.Create(CultureInfo.InvariantCulture, $"wall-clock budget exceeded ({request.Budgets.WallClock.TotalSeconds:0.#} s, and {Grace.TotalSeconds:0} s more for loading and the report): the worker was killed")), false);
+                        string.Create(CultureInfo.InvariantCulture, $"wall-clock budget exceeded ({request.Budgets.WallClock.TotalSeconds:0.#} s, and {_grace.TotalSeconds:0.#} s more for loading and the report): the worker was killed")), false);
                 }
                 if (Resident() is { } rss && rss > _cap)
                 {

@@ -8,7 +8,7 @@ namespace ScenarioEngine.Snapshots;
 /// received reports over verified ones, and a run holds it while it writes or removes one received
 /// file, so neither sees the other's half-done work. The lock is an exclusive open of
 /// <c>snapshots/.lock</c> (flock on Unix): it dies with its process, so a killed approve leaves
-/// nothing to clean up. Waiting is bounded; the message names the holder's PID.
+/// nothing to clean up. Waiting is bounded; the message names the holder's PID (<c>.lock.pid</c>).
 /// </summary>
 public sealed class SnapshotLock : IDisposable
 {
@@ -28,10 +28,9 @@ public sealed class SnapshotLock : IDisposable
             try
             {
                 var f = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 64, FileOptions.None);
-                f.SetLength(0);
-                var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-                f.Write(pid);
-                f.Flush();
+                // The holder's PID goes beside the lock (the lock itself cannot be read while held).
+                try { File.WriteAllText(path + ".pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
                 return new SnapshotLock(f);
             }
             catch (IOException) when (clock.Elapsed < wait)
@@ -41,7 +40,7 @@ public sealed class SnapshotLock : IDisposable
             catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
             {
                 string holder = "";
-                try { holder = File.ReadAllText(path).Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                try { holder = File.ReadAllText(path + ".pid").Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                 throw new IOException($"another 'scenario approve' or run is writing {snapshotsRoot} (lock {FileName}{(holder.Length is > 0 and < 12 ? ", held by PID " + holder : "")}); try again when it has finished", e);
             }
         }

@@ -73,13 +73,13 @@ public static class SnapshotStore
     /// received → verified for each scenario given, under each snapshot folder's lock (a concurrent
     /// approve or run waits, or gets a clear IOException); returns the verified files written.
     /// </summary>
-    public static IReadOnlyList<string> Approve(IEnumerable<string> scenarioPaths, string? snapshotsDir)
+    public static IReadOnlyList<string> Approve(IEnumerable<string> scenarioPaths, string? snapshotsDir, TimeSpan? lockWait = null)
     {
         var done = new List<string>();
         foreach (var group in scenarioPaths.GroupBy(s => ProjectLayout.For(s, snapshotsDir).SnapshotsRoot, StringComparer.Ordinal))
         {
             if (!Directory.Exists(group.Key)) continue;
-            using var held = SnapshotLock.Acquire(group.Key, LockWait);
+            using var held = SnapshotLock.Acquire(group.Key, lockWait ?? LockWait);
             foreach (var s in group)
             {
                 var (verified, received) = PathsFor(s, snapshotsDir);
@@ -103,8 +103,13 @@ public static class SnapshotStore
         if (!Directory.Exists(snapshotsRoot)) return removed;
         try
         {
-            foreach (var f in Directory.EnumerateFiles(snapshotsRoot, "*.tmp", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 32, IgnoreInaccessible = true }))
+            // Links are not followed and the walk is bounded: --snapshots may name any folder (even /proc).
+            var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 16, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+            int seen = 0;
+            foreach (var f in Directory.EnumerateFileSystemEntries(snapshotsRoot, "*", options))
             {
+                if (++seen > 100_000) break;
+                if (!f.EndsWith(".tmp", StringComparison.Ordinal)) continue;
                 var parts = Path.GetFileName(f).Split('.');
                 if (parts.Length < 4 || !f.Contains(ReceivedSuffix + ".", StringComparison.Ordinal)) continue;
                 if (!int.TryParse(parts[^3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;

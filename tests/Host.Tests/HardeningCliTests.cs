@@ -1,0 +1,173 @@
+using System.Xml.Linq;
+using ScenarioEngine.Config;
+using ScenarioEngine.Host;
+using ScenarioEngine.Running;
+using ScenarioEngine.Scripting;
+using ScenarioEngine.Snapshots;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>
+/// The `scenario` command under hostile options, files and scripts: every command-line value is
+/// checked (exit 2 with a message), snapshot files fail one scenario at most, output is escaped,
+/// and runs go through real worker processes.
+/// </summary>
+public class HardeningCliTests
+{
+    private static (int Code, string Out, string Err) Cli(params string[] args) => CliTests.Cli(args);
+
+    [Theory]
+    [InlineData("--shard", "99999999999/99999999999")]
+    [InlineData("--shard", "0/3")]
+    [InlineData("--max-memory-mib", "0")]
+    [InlineData("--max-memory-mib", "-1")]
+    [InlineData("--max-memory-mib", "9223372036854775807")]
+    [InlineData("--max-instructions", "0")]
+    [InlineData("--max-seconds", "0")]
+    [InlineData("--max-seconds", "NaN")]
+    [InlineData("--jobs", "0")]
+    [InlineData("--jobs", "100000")]
+    public void A_bad_option_value_is_misuse_with_a_message_and_exit_code_2(string option, string value)
+    {
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "expect.eq(1, 1)");
+        var (code, _, err) = Cli("run", sc, option, value);
+        Assert.Equal(2, code);
+        Assert.StartsWith("scenario", err);
+    }
+
+    [Fact]
+    public void A_snapshots_option_that_names_a_file_is_misuse()
+    {
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "expect.eq(1, 1)");
+        var file = tree.Write("not-a-folder", "x");
+        var (code, _, err) = Cli("run", sc, "--snapshots", file);
+        Assert.Equal(2, code);
+        Assert.Contains("--snapshots must be a folder", err);
+    }
+
+    [Fact]
+    public void A_folder_where_the_received_file_belongs_fails_that_scenario_with_SE3001_and_the_run_goes_on()
+    {
+        using var tree = new TestTree();
+        var a = tree.Scenario("a", "expect.eq(1, 1)");
+        var b = tree.Scenario("b", "expect.eq(2, 2)");
+        Directory.CreateDirectory(Path.Combine(tree.Root, "snapshots", "t", "a.received.md"));
+        var (code, output, _) = Cli("run", a, b, "--format", "json");
+        Assert.Equal(1, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var scenarios = doc.RootElement.GetProperty("scenarios").EnumerateArray().ToList();
+        Assert.Equal("SE3001", scenarios[0].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("new", scenarios[1].GetProperty("snapshot").GetString());
+        Assert.True(tree.Exists("snapshots/t/b.received.md"));
+    }
+
+    [Fact]
+    public void Snapshots_under_proc_fail_each_scenario_and_nothing_crashes()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        var a = tree.Scenario("a", "expect.eq(1, 1)");
+        var (code, output, _) = Cli("run", a, "--snapshots", "/proc");
+        Assert.Equal(1, code);
+        Assert.Contains("SE3001", output);
+    }
+
+    [Fact]
+    public void An_approve_waits_for_the_snapshot_lock_and_says_so_when_it_cannot_have_it()
+    {
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "expect.eq(1, 1)");
+        Cli("run", sc);
+        var snapshots = Path.Combine(tree.Root, "snapshots");
+        using (SnapshotLock.Acquire(snapshots, TimeSpan.Zero))
+        {
+            var o = new StringWriter();
+            var e = new StringWriter();
+            Assert.Equal(1, ApproveCommand.Execute([sc], null, o, e, TimeSpan.FromMilliseconds(100)));
+            Assert.Contains("another 'scenario approve' or run is writing", e.ToString());
+            Assert.Contains("held by PID " + Environment.ProcessId, e.ToString());
+            Assert.True(tree.Exists("snapshots/t/a.received.md"));
+        }
+        Assert.Equal(0, Cli("approve", sc).Code);
+        Assert.True(tree.Exists("snapshots/t/a.verified.md"));
+    }
+
+    [Fact]
+    public void Two_approves_at_once_move_each_received_file_exactly_once()
+    {
+        using var tree = new TestTree();
+        var paths = Enumerable.Range(0, 12).Select(i => tree.Scenario("s" + i, $"expect.eq({i}, {i})")).ToArray();
+        Cli(["run", .. paths]);
+        var results = new (int Code, string Out, string Err)[2];
+        Parallel.For(0, 2, i => results[i] = Cli(["approve", .. paths]));
+        Assert.All(results, r => Assert.Equal(0, r.Code));
+        int approved = results.Sum(r => r.Out.Split('\n').Count(l => l.StartsWith("approved ", StringComparison.Ordinal)));
+        Assert.Equal(12, approved);
+        Assert.All(paths, p => Assert.True(File.Exists(Path.Combine(tree.Root, "snapshots", "t", Path.GetFileNameWithoutExtension(p) + ".verified.md"))));
+    }
+
+    [Fact]
+    public void A_temporary_file_left_by_a_killed_run_is_removed_by_the_next_run_and_a_live_writers_is_kept()
+    {
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "expect.eq(1, 1)");
+        var dead = tree.Write("snapshots/t/a.received.md.4194000.7.tmp", "half a report");
+        var live = tree.Write($"snapshots/t/b.received.md.{Environment.ProcessId}.9.tmp", "being written");
+        var (_, _, err) = Cli("run", sc);
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live));
+        Assert.Contains("a temporary file left by a run that was killed while writing", err);
+    }
+
+    [Fact]
+    public void Escape_sequences_and_fake_lines_a_script_writes_reach_the_terminal_escaped()
+    {
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "error('\\27[2J\\27[32mpassed\\nmatched  scenarios/t/other.yaml  passed')");
+        var (code, output, _) = Cli("run", sc);
+        Assert.Equal(1, code);
+        Assert.DoesNotContain('\u001b', output);
+        Assert.Contains("\\x1b[2J", output);
+        Assert.DoesNotContain("\nmatched  scenarios/t/other.yaml", output);
+    }
+
+    [Fact]
+    public void JUnit_output_with_control_characters_in_messages_is_well_formed_XML()
+    {
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "expect.ok(false, 'bell \\7 and esc \\27 and nul \\0 end')\nerror('\\1\\2\\3')");
+        var (code, output, _) = Cli("run", sc, "--format", "junit");
+        Assert.Equal(1, code);
+        var xml = XDocument.Parse(output);
+        Assert.Contains("\\u0001\\u0002\\u0003", xml.Root!.ToString());
+    }
+
+    [Fact]
+    public void A_script_stuck_inside_a_C_pattern_match_is_stopped_by_the_wall_clock_and_the_run_goes_on()
+    {
+        using var tree = new TestTree();
+        var stuck = tree.Scenario("stuck", "local s = string.rep('a', 40000)\nlocal i = s:find(string.rep('a*', 30) .. 'b')");
+        var fine = tree.Scenario("fine", "expect.eq(1, 1)");
+        var (code, output, _) = Cli("run", stuck, fine, "--max-seconds", "1", "--format", "json");
+        Assert.Equal(1, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var s = doc.RootElement.GetProperty("scenarios").EnumerateArray().ToDictionary(x => x.GetProperty("path").GetString()!);
+        Assert.Equal("SE2005", s["scenarios/t/stuck.yaml"].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(5, s["scenarios/t/stuck.yaml"].GetProperty("error").GetProperty("line").GetInt32());
+        Assert.Equal("passed", s["scenarios/t/fine.yaml"].GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public void Worker_processes_give_byte_identical_reports_to_the_in_process_runner()
+    {
+        var files = ScenarioRunner.Discover([Path.Combine(RepoRoot.Path, "scenarios")]);
+        var direct = ScenarioRunner.RunAll(files, new RunOptions { Jobs = 2 });
+        using var pool = new WorkerPool(WorkerLauncher.Command(), 2);
+        var isolated = ScenarioRunner.RunAll(files, new RunOptions { Jobs = 2, Pool = pool });
+        Assert.Equal(direct.Select(r => r.Report), isolated.Select(r => r.Report));
+        Assert.Equal(Reporting.JsonReport.Render(direct), Reporting.JsonReport.Render(isolated));
+        Assert.InRange(pool.Started, 1, 2);
+    }
+}
