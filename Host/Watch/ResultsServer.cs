@@ -28,8 +28,10 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
     public static readonly EventId Serving = new(8, "Serving");
     public static readonly EventId ServerFailed = new(9, "ServerFailed");
 
-    /// <summary>The address the server listens on once started (tests use port 0).</summary>
-    public Uri? Address { get; private set; }
+    private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the address the server listens on once it accepts requests (tests give port 0).</summary>
+    public Task<Uri> Ready => _ready.Task;
 
     /// <summary>
     /// A URL is usable when it is http://, names a loopback host (127.0.0.0/8, [::1], localhost; an
@@ -72,14 +74,16 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         try
         {
             await app.StartAsync(stop);
-            Address = new Uri(app.Urls.First());
-            log.LogInformation(Serving, "serving results on {Url}", Address);
+            var address = new Uri(app.Urls.First());
+            log.LogInformation(Serving, "serving results on {Url}", address);
+            _ready.TrySetResult(address);
             await Task.Delay(Timeout.Infinite, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
         catch (Exception e)
         {
             log.LogError(ServerFailed, e, "the results server failed: {Message}", e.Message);
+            _ready.TrySetException(e);
             throw;
         }
         finally

@@ -109,6 +109,86 @@ public class WatchServiceTests
     }
 
     [Fact]
+    public async Task Hostile_HTTP_requests_each_get_an_answer_and_the_service_keeps_serving()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, urls: "http://127.0.0.1:0");
+        h.Next("scenarios/t/a.yaml");
+        var server = h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single();
+        var address = await server.Ready.WaitAsync(Bound);
+        using var http = new HttpClient { BaseAddress = address, Timeout = Bound };
+
+        Assert.Equal(405, (int)(await http.PostAsync("/", null)).StatusCode);
+        Assert.Equal(405, (int)(await http.PostAsync("/", new StringContent("x"))).StatusCode);
+        Assert.Equal(405, (int)(await http.DeleteAsync("/api/results")).StatusCode);
+        Assert.Equal(414, (int)(await http.GetAsync("/" + new string('a', 20_000))).StatusCode);
+        Assert.Equal(404, (int)(await http.GetAsync("/report?path=../../../../etc/passwd")).StatusCode);
+        Assert.Equal(404, (int)(await http.GetAsync("/report?path=" + new string('a', 3000))).StatusCode);
+        using (var big = new HttpRequestMessage(HttpMethod.Get, "/"))
+        {
+            big.Headers.Add("X-Big", new string('h', 100_000));
+            Assert.Equal(431, (int)(await http.SendAsync(big)).StatusCode);
+        }
+        Assert.StartsWith("HTTP/1.1 400", await Raw(address, "GARBAGE\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 405", await Raw(address, "POST / HTTP/1.1\r\nHost: x\r\n\r\n"));
+
+        // Idle and half-sent connections (a slow client) do not keep others waiting.
+        var idle = new List<System.Net.Sockets.TcpClient>();
+        for (int i = 0; i < 8; i++)
+        {
+            var c = new System.Net.Sockets.TcpClient();
+            await c.ConnectAsync(address.Host, address.Port);
+            await c.GetStream().WriteAsync("GET /api/results HTTP/1.1\r\nHo"u8.ToArray());
+            idle.Add(c);
+        }
+        var page = await http.GetAsync("/");
+        Assert.Equal(200, (int)page.StatusCode);
+        Assert.Contains("scenarios/t/a.yaml", await page.Content.ReadAsStringAsync());
+        Assert.Contains("\"scenarios\"", await http.GetStringAsync("/api/results"));
+        foreach (var c in idle) c.Dispose();
+        Assert.False(h.Worker.ExecuteTask!.IsCompleted);
+    }
+
+    private static async Task<string> Raw(Uri address, string request)
+    {
+        using var c = new System.Net.Sockets.TcpClient();
+        await c.ConnectAsync(address.Host, address.Port);
+        var stream = c.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[4096];
+        using var cts = new CancellationTokenSource(Bound);
+        int n = await stream.ReadAsync(buffer, cts.Token);
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, n);
+    }
+
+    [Fact]
+    public void A_service_stopped_by_an_error_exits_non_zero()
+    {
+        using var tree = new TestTree();
+        Seed(tree);
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var err = new StringWriter();
+        var code = WatchCommand.Execute(new WatchOptions { ScenariosRoot = Path.Combine(tree.Root, "scenarios"), Urls = $"http://127.0.0.1:{port}", Jobs = 1 }, err);
+        Assert.Equal(1, code);
+    }
+
+    [Theory]
+    [InlineData("http://[::ffff:127.0.0.1]:5080", "IPv4-mapped")]
+    [InlineData("http://127.0.0.1:5080/results", "has a path")]
+    [InlineData("http://10.0.0.1:5080", "not a loopback")]
+    [InlineData("https://127.0.0.1:5080", "not an http:// URL")]
+    public void Urls_that_are_not_a_plain_loopback_root_are_refused_at_start(string url, string text)
+    {
+        var err = new StringWriter();
+        var code = WatchCommand.Execute(new WatchOptions { ScenariosRoot = RepoRoot.Path, Urls = url }, err);
+        Assert.Equal(2, code);
+        Assert.Contains(text, err.ToString());
+    }
+
+    [Fact]
     public void Bad_options_are_refused_before_the_host_starts()
     {
         var err = new StringWriter();
