@@ -22,7 +22,7 @@ internal static class TextSummary
             };
             var status = r.Error is { } e ? $"FAILED  error {e.CodeText} at {Display.Clip(e.Where.ToString(), 300)}: {Display.Clip(e.Message, 2000)}"
                 : r.Passed ? $"passed  {r.ExpectationsPassed} expectation(s)"
-                : $"FAILED  {r.ExpectationsFailed} of {r.Log.Expectations.Count} expectation(s) failed";
+                : $"FAILED  {r.ExpectationsFailed} of {r.ExpectationsPassed + r.ExpectationsFailed} expectation(s) failed";
             o.WriteLine($"{snap,-8} {Display.Controls(r.Path).PadRight(width)}  {status}");
         }
         foreach (var d in dangling) o.WriteLine($"DANGLING {Display.Controls(d)}  (a verified snapshot whose scenario no longer exists)");

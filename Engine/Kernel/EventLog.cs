@@ -15,8 +15,15 @@ public sealed class EventLog
     /// <summary>Told the approximate bytes of each event, so host-side memory counts against the script's budget.</summary>
     public Action<long>? Charge { get; set; }
 
+    /// <summary>Most events a log keeps; later ones are counted (<see cref="Dropped"/>), so a polling loop of faults stays bounded.</summary>
+    public const int MaxEvents = 10_000;
+
+    /// <summary>Events after <see cref="MaxEvents"/>, counted only.</summary>
+    public int Dropped { get; set; }
+
     private void Add(SimEvent e)
     {
+        if (_events.Count >= MaxEvents) { Dropped++; return; }
         Charge?.Invoke(160 + 2L * (e.Why.Length + (e.Registers?.Message?.Length ?? 0) + (e.Device?.Length ?? 0) + (e.Domain?.Length ?? 0)));
         _events.Add(e);
     }

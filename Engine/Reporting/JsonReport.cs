@@ -100,6 +100,15 @@ public static class JsonReport
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        if (r.Log.DroppedItems + r.Log.DroppedExpectations + r.DroppedEvents > 0)
+        {
+            // A run keeps the first RunLog.MaxRecords rows and expectations and EventLog.MaxEvents events; the rest are counted here.
+            w.WriteStartObject("truncated");
+            w.WriteNumber("rows", r.Log.DroppedItems);
+            w.WriteNumber("expectations", r.Log.DroppedExpectations);
+            w.WriteNumber("events", r.DroppedEvents);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 }

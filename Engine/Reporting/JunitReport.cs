@@ -54,7 +54,7 @@ public static class JunitReport
                     {
                         w.WriteStartElement("failure");
                         w.WriteAttributeString("type", "expectation");
-                        w.WriteAttributeString("message", X($"{r.ExpectationsFailed} of {r.Log.Expectations.Count} expectation(s) failed"));
+                        w.WriteAttributeString("message", X($"{r.ExpectationsFailed} of {r.ExpectationsPassed + r.ExpectationsFailed} expectation(s) failed"));
                         w.WriteString(X(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{r.Path}:{x.Where}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})")))));
                         w.WriteEndElement();
                     }

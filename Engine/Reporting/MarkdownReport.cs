@@ -131,7 +131,7 @@ public static class MarkdownReport
         {
             if (shown++ == MaxRows)
             {
-                sb.Append(More(MaxRows, log.Items.Count, "rows (steps, notes, sections, tables)"));
+                sb.Append(More(MaxRows, log.Items.Count + log.DroppedItems, "rows (steps, notes, sections, tables)"));
                 break;
             }
             switch (item)
@@ -225,7 +225,7 @@ public static class MarkdownReport
             var e = events[i];
             if (rows++ == MaxRows)
             {
-                sb.Append(More(MaxRows, rows - 1 + (events.Count - i), "events"));
+                sb.Append(More(MaxRows, rows - 1 + (events.Count - i) + core.Log.Dropped, "events"));
                 break;
             }
             // Repeated faults fold like steps: the same line, kind, device, access and domain in a row.
@@ -261,6 +261,8 @@ public static class MarkdownReport
                     break;
             }
         }
+        if (rows <= MaxRows && core.Log.Dropped > 0)
+            sb.Append(string.Create(CultureInfo.InvariantCulture, $"\n… {core.Log.Dropped} more events not recorded (a run keeps the first {EventLog.MaxEvents}).\n"));
     }
 
     private static void Expectations(StringBuilder sb, RunLog log)
@@ -271,13 +273,14 @@ public static class MarkdownReport
         foreach (var e in log.Expectations.Take(MaxRows))
             sb.Append($"| {Escape(e.Where)} | {Escape(e.Text)} | {(e.Passed ? "passed" : "**FAILED**" + (e.Detail is null ? "" : ": " + Escape(e.Detail)))} |\n");
         if (log.Expectations.Count > MaxRows)
-            sb.Append(More(MaxRows, log.Expectations.Count, $"expectations ({log.Expectations.Skip(MaxRows).Count(e => !e.Passed)} of them failed)"));
+            sb.Append(More(MaxRows, log.Expectations.Count + log.DroppedExpectations,
+                $"expectations ({log.ExpectationsFailed - log.Expectations.Take(MaxRows).Count(e => !e.Passed)} of them failed)"));
     }
 
     private static void Result(StringBuilder sb, Input input)
     {
         sb.Append("\n## Result\n\n");
-        int passed = input.Log.Expectations.Count(e => e.Passed), failed = input.Log.Expectations.Count - passed;
+        int passed = input.Log.ExpectationsPassed, failed = input.Log.ExpectationsFailed;
         if (input.Error is { } err)
         {
             sb.Append($"**failed** — error {err.CodeText} at `{Code(err.Where.ToString())}`: {Escape(err.Message)}\n");
@@ -293,7 +296,7 @@ public static class MarkdownReport
     public const int MaxText = 4000;
 
     /// <summary>User text in a table cell or a line: no line breaks, no pipes, control characters escaped (<see cref="Display"/>), bounded.</summary>
-    private static string Escape(string s) => Clip(Display.Controls(s.Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)).Replace("|", "\\|", StringComparison.Ordinal));
+    private static string Escape(string s) => Display.Controls(Clip(s).Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)).Replace("|", "\\|", StringComparison.Ordinal);
     /// <summary>User text inside a code span: as <see cref="Escape"/>, and no backtick can close the span.</summary>
     private static string Code(string s) => Escape(s).Replace("`", "'", StringComparison.Ordinal);
     private static string Clip(string s) => s.Length <= MaxText ? s : s[..MaxText] + string.Create(CultureInfo.InvariantCulture, $"… ({s.Length} characters)");

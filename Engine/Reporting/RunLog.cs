@@ -13,6 +13,26 @@ public sealed class RunLog
     private readonly List<Expectation> _expectations = new();
     private int _stepNo;
 
+    /// <summary>
+    /// Most rows (steps, notes, sections, tables) and expectations a log keeps; later ones are
+    /// counted, not kept, so a run's record, its JSON and its report stay bounded whatever a script does.
+    /// </summary>
+    public const int MaxRecords = 10_000;
+
+    /// <summary>Rows recorded after <see cref="MaxRecords"/> (counted only).</summary>
+    public int DroppedItems { get; private set; }
+    /// <summary>Expectations recorded after <see cref="MaxRecords"/> (counted only; their results are in the totals).</summary>
+    public int DroppedExpectations { get; private set; }
+    public int ExpectationsPassed { get; private set; }
+    public int ExpectationsFailed { get; private set; }
+
+    private bool Full()
+    {
+        if (_items.Count < MaxRecords) return false;
+        DroppedItems++;
+        return true;
+    }
+
     public IReadOnlyList<ReportItem> Items => _items;
 
     /// <summary>Told the approximate bytes of each new record, so host-side memory counts against the script's budget.</summary>
@@ -59,24 +79,28 @@ public sealed class RunLog
             }
             return;
         }
+        if (Full()) return;
         Charge?.Invoke(Cost(args, result, why));
         _items.Add(new Step(++_stepNo, line, name, args, result, errno, why) { RangeLo = rangeLo, RangeHi = rangeHi, Chunk = Chunk });
     }
 
     public void Note(int line, string text)
     {
+        if (Full()) return;
         Charge?.Invoke(Cost(text));
         _items.Add(new Note(line, text) { Chunk = Chunk });
     }
 
     public void Section(int line, string title)
     {
+        if (Full()) return;
         Charge?.Invoke(Cost(title));
         _items.Add(new Section(line, title) { Chunk = Chunk });
     }
 
     public void Table(int line, string title, IReadOnlyList<string> header, IReadOnlyList<string[]> rows)
     {
+        if (Full()) return;
         long cost = Cost(title);
         foreach (var r in rows) cost += Cost(r);
         Charge?.Invoke(cost);
@@ -90,10 +114,25 @@ public sealed class RunLog
         _stepNo = Math.Max(_stepNo, step.Number);
     }
 
-    internal void Restore(Expectation expectation) => _expectations.Add(expectation);
+    internal void Restore(Expectation expectation)
+    {
+        _expectations.Add(expectation);
+        if (expectation.Passed) ExpectationsPassed++; else ExpectationsFailed++;
+    }
+
+    /// <summary>Restores the counts of records a worker's log dropped (<see cref="Running.RunResultWire"/>).</summary>
+    internal void RestoreDropped(int items, int expectations, int passed, int failed)
+    {
+        DroppedItems = items;
+        DroppedExpectations = expectations;
+        ExpectationsPassed = passed;
+        ExpectationsFailed = failed;
+    }
 
     public void Expect(int line, string text, bool passed, string? detail)
     {
+        if (passed) ExpectationsPassed++; else ExpectationsFailed++;
+        if (_expectations.Count >= MaxRecords) { DroppedExpectations++; return; }
         Charge?.Invoke(Cost(text, detail));
         _expectations.Add(new Expectation(line, text, passed, detail) { Chunk = Chunk });
     }

@@ -32,7 +32,9 @@ public sealed class RunResult
     public string? Diff { get; set; }
     public string? SnapshotPath { get; set; }
 
-    public int ExpectationsPassed => Log.Expectations.Count(e => e.Passed);
-    public int ExpectationsFailed => Log.Expectations.Count(e => !e.Passed);
+    public int ExpectationsPassed => Log.ExpectationsPassed;
+    public int ExpectationsFailed => Log.ExpectationsFailed;
+    /// <summary>Events the run's event log counted but did not keep (<see cref="EventLog.MaxEvents"/>).</summary>
+    public int DroppedEvents { get; init; }
     public bool Passed => Error is null && ExpectationsFailed == 0;
 }

@@ -29,6 +29,11 @@ internal static class RunResultWire
             if (r.Error is { } e) WriteError(w, "error", e);
             w.WriteString("report", r.Report);
             w.WriteBoolean("recycle", r.Recycle);
+            w.WriteNumber("droppedItems", r.Log.DroppedItems);
+            w.WriteNumber("droppedExpectations", r.Log.DroppedExpectations);
+            w.WriteNumber("passed", r.ExpectationsPassed);
+            w.WriteNumber("failed", r.ExpectationsFailed);
+            w.WriteNumber("droppedEvents", r.DroppedEvents);
             w.WriteStartArray("inputs");
             foreach (var i in r.Inputs) w.WriteStringValue(i);
             w.WriteEndArray();
@@ -95,6 +100,7 @@ internal static class RunResultWire
             });
         foreach (var x in r.GetProperty("expectations").EnumerateArray())
             log.Restore(new Expectation(x.GetProperty("line").GetInt32(), Str(x, "text")!, x.GetProperty("passed").GetBoolean(), Str(x, "detail")) { Chunk = Str(x, "chunk") });
+        log.RestoreDropped(r.GetProperty("droppedItems").GetInt32(), r.GetProperty("droppedExpectations").GetInt32(), r.GetProperty("passed").GetInt32(), r.GetProperty("failed").GetInt32());
         var events = new List<SimEvent>();
         foreach (var v in r.GetProperty("events").EnumerateArray())
             events.Add(new SimEvent(Str(v, "kind")!, v.GetProperty("line").GetInt32(), Str(v, "device"), v.GetProperty("iova").GetUInt64(), v.GetProperty("write").GetBoolean(),
@@ -108,6 +114,7 @@ internal static class RunResultWire
             Error = r.TryGetProperty("error", out var e) ? ReadError(e) : null,
             Report = Str(r, "report")!,
             Recycle = r.GetProperty("recycle").GetBoolean(),
+            DroppedEvents = r.GetProperty("droppedEvents").GetInt32(),
             Inputs = r.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()!).ToList(),
             Log = log,
             Events = events,

@@ -79,6 +79,7 @@ public static class ScenarioRunner
             Error = error,
             Log = log,
             Events = core.Log.Events,
+            DroppedEvents = core.Log.Dropped,
             Report = report,
             Inputs = inputs.ToList(),
             Recycle = recycle,

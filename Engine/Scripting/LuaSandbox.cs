@@ -314,6 +314,9 @@ public sealed class LuaSandbox : IDisposable
         }
         if (_stop is null) return;
         var l = Lua.FromIntPtr(statePtr);
+        // The line where the budget ran out, in whichever thread the hook caught it (a coroutine's
+        // yield ends only that coroutine; the script's own thread may finish before the next count).
+        if (_stopFrame is null && TopUserFrame(l) is { Line: > 0 } here) _stopFrame = here;
         if (l.IsYieldable)
         {
             l.Yield(0); // inside a hook lua_yield marks the thread and returns; no longjmp
@@ -338,7 +341,13 @@ public sealed class LuaSandbox : IDisposable
         {
             // Inside a host call (or while the host sets the state up) a failed allocation would raise a
             // Lua error across a managed frame: allow it, and let the hook stop the script instead.
-            if (_scriptRunning && _hostDepth == 0) return IntPtr.Zero;
+            if (_scriptRunning && _hostDepth == 0)
+            {
+                // Refused: Lua raises its memory error, and the budget stays spent, so the hook stops
+                // the script at its next count even when pcall caught the error.
+                _stop ??= ErrorCode.MemoryBudget;
+                return IntPtr.Zero;
+            }
             StopInHost(ErrorCode.MemoryBudget);
             HostAllocationsOverBudget++;
         }

@@ -26,7 +26,31 @@ internal static class LuaValues
         }
     }
 
-    public static string? Str(Lua l, int idx) => l.Type(idx) == LuaType.String ? l.ToString(idx, false) : null;
+    /// <summary>Most bytes of a Lua string the host reads (a note, a message, a name); the rest is counted, not copied.</summary>
+    public const int MaxTextBytes = 64 * 1024;
+
+    [System.Runtime.InteropServices.DllImport("lua54", CallingConvention = System.Runtime.InteropServices.CallingConvention.Cdecl)]
+    private static extern IntPtr lua_tolstring(IntPtr l, int idx, out UIntPtr len);
+
+    /// <summary>A string argument, or null for any other type. A string longer than <see cref="MaxTextBytes"/> is cut there, with its length.</summary>
+    public static string? Str(Lua l, int idx) => l.Type(idx) == LuaType.String ? Bounded(l, idx) : null;
+
+    /// <summary>A string or number argument as text, bounded like <see cref="Str"/> (numbers converted by Lua, as tostring would).</summary>
+    public static string? Text(Lua l, int idx) => l.Type(idx) switch
+    {
+        LuaType.String => Bounded(l, idx),
+        LuaType.Number => l.ToString(idx, false),
+        _ => null,
+    };
+
+    private static unsafe string Bounded(Lua l, int idx)
+    {
+        var p = lua_tolstring(l.Handle, idx, out var len);
+        if (p == IntPtr.Zero) return "";
+        ulong n = (ulong)len;
+        var text = System.Text.Encoding.UTF8.GetString((byte*)p, (int)Math.Min(n, MaxTextBytes));
+        return n <= MaxTextBytes ? text : text + string.Create(CultureInfo.InvariantCulture, $"… ({n} bytes)");
+    }
 
     public static string TypeOf(Lua l, int idx) => l.TypeName(l.Type(idx));
 

@@ -398,35 +398,54 @@ _G.setmetatable = function(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("setmetatable: __gc finalisers are not allowed in scenarios", 2)
   end
-  return (setmetatable_raw(t, mt))
+  return setmetatable_raw(t, mt)
 end
 
 -- Standard functions that loop inside C, where the instruction hook cannot count, pay for their
 -- iterations first (an empty string.rep of 2^60 copies would otherwise run for years).
+local mtype = math.type
 local charge = raw.charge
 local function pay(n, fname)
   if charge and n > 0 and not charge(n) then error(("%s: instruction budget exceeded (%.0f iterations asked)"):format(fname, n), 3) end
 end
-local function span(i, j) if type(i) == "number" and type(j) == "number" and j >= i then return j - i + 1 end return 0 end
+local function span(i, j) if mtype(i) and mtype(j) and j >= i then return j - i + 1 end return 0 end
+local function want(v, n, fname, what, ok)
+  if not ok then error(("bad argument #%d to '%s' (%s expected, got %s)"):format(n, fname, what, type(v)), 3) end
+end
 local rep_raw, move_raw, concat_raw, unpack_raw = string.rep, table.move, table.concat, table.unpack
+-- The wrappers check their arguments with the standard messages, and an error raised inside the C
+-- function is raised again at the script's line, never here. (A memory error stays a memory error:
+-- the budget is spent and the hook stops the script.)
+local function located(f, ...)
+  local r = pack(pcall(f, ...))
+  if not r[1] then error(r[2], 3) end
+  return unpack(r, 2, r.n)
+end
 -- string.rep's copies are bounded by the memory budget (it sizes the result first), except when
 -- the result is empty: then the loop copies nothing, however long it runs.
 string.rep = function(s, n, sep)
-  if type(s) == "string" and #s == 0 and (sep == nil or sep == "") and type(n) == "number" then return "" end
-  return (rep_raw(s, n, sep))
+  want(s, 1, "rep", "string", type(s) == "string" or type(s) == "number")
+  want(n, 2, "rep", "number", mtype(n) ~= nil)
+  if #tostring(s) == 0 and (sep == nil or sep == "") then return "" end
+  return located(rep_raw, s, n, sep)
 end
 table.move = function(a1, f, e, t, a2)
+  want(a1, 1, "move", "table", type(a1) == "table")
+  want(f, 2, "move", "number", mtype(f) ~= nil)
+  want(e, 3, "move", "number", mtype(e) ~= nil)
   pay(span(f, e), "table.move")
-  if a2 == nil then return (move_raw(a1, f, e, t)) end
-  return (move_raw(a1, f, e, t, a2))
+  if a2 == nil then return located(move_raw, a1, f, e, t) end
+  return located(move_raw, a1, f, e, t, a2)
 end
 table.concat = function(list, sep, i, j)
-  if type(list) == "table" then pay(span(i or 1, j or #list), "table.concat") end
-  return (concat_raw(list, sep, i, j))
+  want(list, 1, "concat", "table", type(list) == "table")
+  pay(span(i or 1, j or #list), "table.concat")
+  return located(concat_raw, list, sep, i, j)
 end
 table.unpack = function(list, i, j)
-  if type(list) == "table" then pay(span(i or 1, j or #list), "table.unpack") end
-  return unpack_raw(list, i, j)
+  want(list, 1, "unpack", "table", type(list) == "table")
+  pay(span(i or 1, j or #list), "table.unpack")
+  return located(unpack_raw, list, i, j)
 end
 
 -- constants -------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ internal sealed partial class ScenarioLibrary
     private int Expect(IntPtr s) => Guard(s, l =>
     {
         int line = Line(s);
-        _log.Expect(line, l.ToString(2, false) ?? "", l.ToBoolean(1), LuaValues.Str(l, 3));
+        _log.Expect(line, LuaValues.Text(l, 2) ?? "", l.ToBoolean(1), LuaValues.Str(l, 3));
         l.PushBoolean(true);
         return 1;
     });
@@ -70,8 +70,7 @@ internal sealed partial class ScenarioLibrary
     [LuaName("report_note")]
     private int ReportNote(IntPtr s) => Guard(s, l =>
     {
-        var text = LuaValues.Str(l, 1);
-        if (text is null && l.IsNumber(1)) text = l.ToString(1, false);
+        var text = LuaValues.Text(l, 1);
         if (text is null) return Misuse(l, $"bad argument #1 to 'note' (string expected, got {LuaValues.TypeOf(l, 1)})");
         _log.Note(Line(s), text);
         return Values(l);

@@ -6,13 +6,13 @@ namespace ScenarioEngine.Snapshots;
 /// <summary>
 /// One writer at a time in a snapshot folder: <c>scenario approve</c> holds this lock while it moves
 /// received reports over verified ones, and a run holds it while it writes or removes one received
-/// file, so neither sees the other's half-done work. The lock is an exclusive open of
-/// <c>snapshots/.lock</c> (flock on Unix): it dies with its process, so a killed approve leaves
-/// nothing to clean up. Waiting is bounded; the message names the holder's PID (<c>.lock.pid</c>).
+/// file, so neither sees the other's half-done work. The lock is an exclusive open (flock on Unix)
+/// of a file in the system's temp folder named after the snapshot folder's canonical path, so
+/// nothing is added to the user's tree; it dies with its process, so a killed approve leaves
+/// nothing to clean up. Waiting is bounded; the message names the holder's PID.
 /// </summary>
 public sealed class SnapshotLock : IDisposable
 {
-    public const string FileName = ".lock";
     private readonly FileStream _file;
 
     private SnapshotLock(FileStream file) => _file = file;
@@ -21,7 +21,11 @@ public sealed class SnapshotLock : IDisposable
     public static SnapshotLock Acquire(string snapshotsRoot, TimeSpan wait)
     {
         Directory.CreateDirectory(snapshotsRoot);
-        var path = Path.Combine(snapshotsRoot, FileName);
+        var canonical = Config.InputFiles.RealPath(snapshotsRoot) ?? Path.GetFullPath(snapshotsRoot);
+        var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical)))[..24].ToLowerInvariant();
+        var folder = Path.Combine(Path.GetTempPath(), "scenario-snapshot-locks");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, key + ".lock");
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -41,7 +45,7 @@ public sealed class SnapshotLock : IDisposable
             {
                 string holder = "";
                 try { holder = File.ReadAllText(path + ".pid").Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                throw new IOException($"another 'scenario approve' or run is writing {snapshotsRoot} (lock {FileName}{(holder.Length is > 0 and < 12 ? ", held by PID " + holder : "")}); try again when it has finished", e);
+                throw new IOException($"another 'scenario approve' or run is writing {snapshotsRoot} (lock {path}{(holder.Length is > 0 and < 12 ? ", held by PID " + holder : "")}); try again when it has finished", e);
             }
         }
     }

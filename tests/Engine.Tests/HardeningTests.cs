@@ -173,11 +173,10 @@ public class HardeningTests
         {
             var l = KeraLua.Lua.FromIntPtr(state);
             l.PushBoolean(true);
-            l.NewTable();
-            for (int i = 1; i <= 200; i++) { l.PushString(new string('x', 100) + i); l.RawSetInteger(-2, i); }
+            l.PushString(new string('x', 12 << 20));
             return 2;
         });
-        var failure = sandbox.RunScript("local make, head = __se_make, nil\npcall(function() while true do head = { head } end end)\nfor i = 1, 50 do pcall(make) end\n", "x.lua", 1);
+        var failure = sandbox.RunScript("local make = __se_make\nlocal a = 1\nlocal ok, s = pcall(make)\n", "x.lua", 1);
         Assert.Equal(ErrorCode.MemoryBudget, failure!.Code);
         Assert.True(failure.Line == 3, failure.Message + " @ " + failure.Chunk);
         Assert.True(sandbox.HostAllocationsOverBudget > 0, "an allocation inside the host call went over the budget");
@@ -186,10 +185,23 @@ public class HardeningTests
     [Fact]
     public void Host_side_records_count_against_the_memory_budget()
     {
-        var r = Run("for i = 1, 10000000 do report.note('note number ' .. i) end", new RunOptions { Budgets = new Budgets(200_000_000, 16L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 });
+        var r = Run("local s = ('x'):rep(60000)\nfor i = 1, 5000 do report.note(s .. i) end");
         Assert.Equal(ErrorCode.MemoryBudget, r.Error!.Code);
-        Assert.Equal(4, r.Error.Where.Line);
-        Assert.True(r.Report.Length < 1 << 20, $"the report is bounded ({r.Report.Length} characters)");
+        Assert.Equal(5, r.Error.Where.Line);
+    }
+
+    [Fact]
+    public void A_run_keeps_ten_thousand_rows_and_counts_the_rest()
+    {
+        var r = Run("for i = 1, 25000 do report.note('n' .. i) end\nfor i = 1, 12000 do expect.ok(i % 1000 ~= 0, 'e' .. i) end", new RunOptions { Budgets = new Budgets(50_000_000, 64L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 });
+        Assert.Null(r.Error);
+        Assert.Equal(Reporting.RunLog.MaxRecords, r.Log.Items.Count);
+        Assert.Equal(15000, r.Log.DroppedItems);
+        Assert.Equal((11988, 12), (r.ExpectationsPassed, r.ExpectationsFailed));
+        Assert.Contains("… 24000 more rows (steps, notes, sections, tables) not shown (the report shows the first 1000).", r.Report);
+        Assert.Contains("… 11000 more expectations (11 of them failed) not shown", r.Report);
+        Assert.Contains("**failed** — 11988 expectations held, 12 failed.", r.Report);
+        Assert.Contains("\"truncated\": {\n        \"rows\": 15000,\n        \"expectations\": 2000,", Reporting.JsonReport.Render([r]));
     }
 
     [Fact]
