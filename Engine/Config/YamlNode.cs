@@ -71,6 +71,12 @@ internal static class YamlTree
             if (cut >= 0) msg = msg[(cut + 3)..];
             throw Error(ErrorCode.YamlSyntax, msg.TrimEnd('.'), At(file, ex.Start));
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet validates some tokens (tag handles and URIs) with ArgumentException.
+            var at = parser.Current is { } ev ? At(file, ev.Start) : new SourceSpan(file, 1, 1);
+            throw Error(ErrorCode.YamlSyntax, Display.Clip(ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.'), 200), at);
+        }
         catch (InvalidOperationException)
         {
             // YamlDotNet 18 throws this (not a YamlException) from its scanner when a flow collection

@@ -31,6 +31,20 @@ public static class ScenarioRunner
 {
     public static RunResult Run(string scenarioPath, RunOptions options)
     {
+        try
+        {
+            return RunUnguarded(scenarioPath, options);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug in the engine fails this scenario, located at its file; the run goes on.
+            return FailedAt(scenarioPath, options.SnapshotsDir,
+                where => new ScenarioError(ErrorCode.EngineError, $"internal engine error: {e.GetType().Name}: {Model.Display.Clip(e.Message, 300)}", where));
+        }
+    }
+
+    private static RunResult RunUnguarded(string scenarioPath, RunOptions options)
+    {
         var layout = ProjectLayout.For(scenarioPath, options.SnapshotsDir);
         var display = layout.Display(scenarioPath);
         var full = Path.GetFullPath(scenarioPath);

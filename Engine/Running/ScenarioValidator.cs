@@ -23,6 +23,10 @@ public static class ScenarioValidator
         {
             return ex.Error;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return new ScenarioError(ErrorCode.EngineError, $"internal engine error: {ex.GetType().Name}: {Display.Clip(ex.Message, 300)}", new SourceSpan(layout.Display(scenarioPath), 0, 0));
+        }
         using var l = new Lua(false);
         var text = new string('\n', Math.Max(0, sc.Script.FirstLine - 1)) + sc.Script.Text;
         if (l.LoadBuffer(Encoding.UTF8.GetBytes(text), "@" + sc.Script.Chunk, "t") != LuaStatus.OK)

@@ -424,18 +424,26 @@ public sealed class LuaSandbox : IDisposable
     private int Charge(IntPtr statePtr)
     {
         var l = Lua.FromIntPtr(statePtr);
-        var n = l.ToNumber(1);
+        l.PushBoolean(TryPay(l.ToNumber(1)));
+        return 1;
+    }
+
+    /// <summary>
+    /// Work a host call is about to do in a loop (device accesses of a stream, pages of map_pages)
+    /// pays instructions first, one per iteration: false when that exceeds the budget (the script is
+    /// then stopped at its next count, even inside pcall).
+    /// </summary>
+    public bool TryPay(double n)
+    {
         if (!(n >= 0)) n = 0;
         if (n > _budgets.Instructions - _instructions)
         {
             _instructions = _budgets.Instructions + 1;
             StopInHost(ErrorCode.InstructionBudget);
-            l.PushBoolean(false);
-            return 1;
+            return false;
         }
         _instructions += (long)n;
-        l.PushBoolean(true);
-        return 1;
+        return true;
     }
 
     private static int Fail(Lua l, string message)

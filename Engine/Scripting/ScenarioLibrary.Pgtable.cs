@@ -107,6 +107,7 @@ internal sealed partial class ScenarioLibrary
         if (!Addr(l, 5, "map_pages", 5, out var count, out m)) return m;
         var ps = LuaValues.Str(l, 6);
         if (ps is null || !ProtText.TryParse(ps, out var prot)) return Misuse(l, "bad argument #6 to 'map_pages' (prot like \"rw\" expected)");
+        if (!_sandbox.TryPay(count)) return Misuse(l, $"map_pages: {count} pages exceed the instruction budget left (each page counts as one instruction)");
         var o = pt.MapPages(iova, pa, pgsize, count, prot, out var mapped);
         var args = $"{PtName((int)l.ToInteger(1))}, {Show(iova)}, {Show(pa)}, {Show(pgsize)}, {count}, \"{ps}\"";
         _log.Step(line, "pgtable.map_pages", args, o.Ok ? $"mapped {Show(mapped)}" : $"mapped {Show(mapped)}, -{o.Errno}", o.Ok ? null : o.Errno.ToString(), o.Why, iova, iova + pgsize * count - 1);

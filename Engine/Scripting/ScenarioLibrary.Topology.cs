@@ -269,6 +269,7 @@ internal sealed partial class ScenarioLibrary
         }
         if (!hasCount) count = (size + stride - 1) / stride;
         if (count > 1UL << 40) return Misuse(l, "bad argument #3 to 'stream' (count too large)");
+        if (!_sandbox.TryPay(count)) return Misuse(l, $"stream: {count} accesses exceed the instruction budget left (each access counts as one instruction)");
         var r = DeviceAccess.Stream(_core, dev, iova, size, stride, (long)count, write);
         _log.Step(line, $"{dev.Name}:stream", $"{Show(iova)}, {Show(size)}, {{stride = {Show(stride)}, count = {count}{(write ? ", write = true" : "")}}}",
             $"{r.Accesses} accesses: {r.Hits} hits, {r.Misses} misses, {r.Faults} faults, {r.Stale} stale", r.Faults + r.Stale > 0 ? (r.Faults > 0 ? "fault" : "stale") : null,

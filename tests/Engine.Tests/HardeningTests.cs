@@ -252,6 +252,17 @@ public class HardeningTests
         Assert.Equal(4, r.Error.Where.Line);
     }
 
+    [Theory]
+    [InlineData("soc.device('apu'):stream(0, 1 << 46)")]
+    [InlineData("pgtable.map_pages(pgtable.alloc('arm-lpae-s1', {ias = 48, oas = 48}), 0, 0, 4096, 1 << 35, 'rw')")]
+    public void Host_calls_that_loop_pay_for_their_iterations_first(string code)
+    {
+        // Found by the fuzz test: a stream over 2^46 bytes ran for hours inside one host call.
+        var r = Run("local ok = pcall(function() " + code + " end)\nexpect.ok(true, 'the script goes on, then stops')");
+        Assert.Equal(ErrorCode.InstructionBudget, r.Error!.Code);
+        Assert.Equal(4, r.Error.Where.Line);
+    }
+
     [Fact]
     public void An_empty_string_rep_of_any_count_returns_at_once()
     {

@@ -26,6 +26,14 @@ public class LoaderErrorTests
     }
 
     [Fact]
+    public void A_tag_YamlDotNet_refuses_with_an_argument_exception_is_SE1001_not_a_crash()
+    {
+        // Found by the fuzz test: YamlDotNet throws ArgumentException ("Global tags must be valid URIs").
+        var e = LoadError("soc: !!str[x\n");
+        Assert.Equal(ErrorCode.YamlSyntax, e.Code);
+    }
+
+    [Fact]
     public void A_comment_that_hides_the_closing_brace_of_a_flow_mapping_is_SE1001_not_a_crash()
     {
         // Found by `scenario watch` on an edited mt8365.yaml: YamlDotNet's scanner throws
