@@ -151,7 +151,7 @@ public static class ScenarioRunner
         return (int)(h & 0x7fffffff);
     }
 
-    /// <summary>Every scenario file under the given paths (files or folders), SoC files excluded, sorted ordinally.</summary>
+    /// <summary>Every scenario file under the given paths (files or folders; links inside folders are not followed), SoC files excluded, sorted ordinally.</summary>
     public static IReadOnlyList<string> Discover(IEnumerable<string> paths)
     {
         var found = new SortedSet<string>(StringComparer.Ordinal);
@@ -159,7 +159,9 @@ public static class ScenarioRunner
         {
             if (File.Exists(p)) { found.Add(Path.GetFullPath(p)); continue; }
             if (!Directory.Exists(p)) continue;
-            foreach (var f in Directory.EnumerateFiles(p, "*.yaml", SearchOption.AllDirectories))
+            // Symbolic links are not followed (a link to a parent folder would loop), and the walk is bounded.
+            var walk = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 32, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint };
+            foreach (var f in Directory.EnumerateFiles(p, "*.yaml", walk))
             {
                 var rel = Path.GetRelativePath(p, f).Replace('\\', '/');
                 if (rel.StartsWith("socs/", StringComparison.Ordinal) || rel.Contains("/socs/", StringComparison.Ordinal)) continue;

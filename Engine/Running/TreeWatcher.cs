@@ -91,14 +91,26 @@ public sealed class TreeWatcher
         !Path.GetRelativePath(_scenariosRoot, full).Replace('\\', '/').Split('/').Contains("socs");
 
     private IEnumerable<string> Files() =>
-        WatchedFolders.Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
+        WatchedFolders.Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*", new EnumerationOptions
+            { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint, MaxRecursionDepth = 32 }))
             .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".lua", StringComparison.Ordinal))
             .Select(Path.GetFullPath);
 
-    /// <summary>SHA-256 of the content; null when the file cannot be read (gone, or being replaced).</summary>
+    /// <summary>
+    /// SHA-256 of the content; null when the file cannot be read (gone, or being replaced). A FIFO or
+    /// device is never opened (a FIFO would block the service for good): it hashes as its kind, and
+    /// the run reports it (SE1014). A file over the size limit hashes by its size and time alone.
+    /// </summary>
     private static string? Hash(string path)
     {
-        try { return Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))); }
+        try
+        {
+            if (Config.InputFiles.IsSpecial(path)) return "special";
+            var info = new FileInfo(path);
+            if (info.Length > Config.InputFiles.MaxBytes)
+                return $"large:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+            return Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
 using ScenarioEngine.Host;
 
 namespace ScenarioEngine.Tests;
@@ -163,6 +164,43 @@ public class HostileCorpusTests
         var approve = Scenario("approve", print);
         Assert.Equal(0, approve.Code);
         Assert.Equal(3, approve.Out.Split('\n').Count(l => l.Contains("— failed — error SE2002", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Watch_survives_the_corpus_dropped_into_its_tree_and_keeps_serving()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var corpus = new Corpus();
+        var options = new Host.Watch.WatchOptions
+        {
+            ScenariosRoot = Path.Combine(corpus.Tree, "scenarios"),
+            Jobs = 2,
+            Urls = "http://127.0.0.1:0",
+            Budgets = Scripting.Budgets.Default with { WallClock = TimeSpan.FromSeconds(5) },
+        };
+        using var host = Host.Watch.WatchCommand.Build(options, l => l.SetMinimumLevel(LogLevel.Warning));
+        var worker = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Host.Watch.WatchWorker>(host.Services);
+        var first = new TaskCompletionSource<IReadOnlyList<Running.RunResult>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        worker.BatchCompleted += b => first.TrySetResult(b);
+        await host.StartAsync();
+        try
+        {
+            var results = await first.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.True(results.Count >= 45);
+            Assert.All(results, r => Assert.True(r.Error is { Where.Line: > 0 }, $"{r.Path}: {r.Error}"));
+            var server = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Microsoft.Extensions.Hosting.IHostedService>(host.Services).OfType<Host.Watch.ResultsServer>().Single();
+            using var http = new HttpClient { BaseAddress = await server.Ready, Timeout = TimeSpan.FromSeconds(30) };
+            Assert.Equal(405, (int)(await http.PostAsync("/", null)).StatusCode);
+            Assert.Contains("scenarios/lua/infinite-loop.yaml", await http.GetStringAsync("/"));
+            Assert.False(worker.ExecuteTask!.IsCompleted);
+        }
+        finally
+        {
+            var stopping = Stopwatch.StartNew();
+            await host.StopAsync();
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
+            Assert.Equal(0, Host.Watch.WatchCommand.ExitCode(host));
+        }
     }
 
     [Fact]
