@@ -14,7 +14,7 @@ public static class Cli
 
         var runPaths = PathsArgument();
         var filter = new Option<string?>("--filter") { Description = "Only scenarios whose path under scenarios/ matches this glob (e.g. 'seed/*')." };
-        var format = new Option<string>("--format") { Description = "Output format: text, json (CONTRACT §7) or junit (JUnit XML for CI).", DefaultValueFactory = _ => "text" };
+        var format = new Option<string>("--format") { Description = "Output format: text, json (docs/ci.md) or junit (JUnit XML for CI).", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "junit");
         var shard = new Option<string?>("--shard") { Description = "Run shard K of N (K/N, 1-based): a deterministic partition of the sorted scenario list." };
         var jobs = new Option<int>("--jobs") { Description = "Scenarios run in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };

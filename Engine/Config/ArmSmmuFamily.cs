@@ -3,7 +3,7 @@ using ScenarioEngine.Model;
 namespace ScenarioEngine.Config;
 
 /// <summary>
-/// Arm SMMU v2 (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0; other-iommus.md §1): the generic
+/// Arm SMMU v2 (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0): the generic
 /// "arm,smmu-v2" / "arm,mmu-500" programming model without an implementation's quirks. Context banks
 /// are the family's banks (SMMU_IDR1.NUMCB, at most ARM_SMMU_MAX_CBS = 128; default 8 here, an
 /// assumption); every bank can hold a stage-1 context (NUMS2CB = 0). Stage 1 only, AArch64 LPAE with

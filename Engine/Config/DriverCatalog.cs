@@ -43,7 +43,7 @@ public static class DriverCatalog
 }
 
 /// <summary>
-/// MediaTek M4U (drivers/iommu/mtk_iommu.c, ≈v6.8 and ≈v6.19; see shared/reference/mediatek.md §1–2).
+/// MediaTek M4U (drivers/iommu/mtk_iommu.c, ≈v6.8 and ≈v6.19: struct mtk_iommu_plat_data and its flags).
 /// Flags are the MTK_IOMMU plat_data flag names in kebab-case (HAS_4GB_MODE → has-4gb-mode).
 /// ias is 34 with IOVA_34_EN else 32; the v7s oas is chosen by mtk_iommu_domain_finalise: 32/33 for
 /// HAS_4GB_MODE SoCs (33 when 4GB mode is on), else 35. Up to 5 banks (MTK_IOMMU_BANK_MAX).

@@ -7,7 +7,7 @@ namespace ScenarioEngine.Dma;
 public enum DmaDirection { Bidirectional, ToDevice, FromDevice }
 
 /// <summary>
-/// dma-iommu (drivers/iommu/dma-iommu.c, Linux 7.0; linux-iommu-core.md §2.5, §5.2, §6): per device
+/// dma-iommu (drivers/iommu/dma-iommu.c, Linux 7.0): per device
 /// iommu_setup_dma_ops (DMA domains use the IOMMU, others dma-direct), iommu_dma_init_domain (granule =
 /// smallest page size, start_pfn = max(1, aperture_start >> order), a second group member with another
 /// range is -EFAULT, otherwise no-op: its reserved regions are not reserved again), the DMA_FQ → DMA

@@ -1,7 +1,7 @@
 namespace ScenarioEngine.Dma;
 
 /// <summary>
-/// The address arithmetic of dma-iommu (drivers/iommu/dma-iommu.c, Linux 7.0; linux-iommu-core.md §6):
+/// The address arithmetic of dma-iommu (drivers/iommu/dma-iommu.c, Linux 7.0):
 /// iommu_dma_map_phys rounding (iova_off = phys &amp; (granule − 1), size = iova_align(size + iova_off)),
 /// iommu_dma_alloc_iova's limit (min_not_zero(mask, bus_dma_limit), capped at the aperture end when
 /// the geometry forces it) and the PCI 32-bit-first attempt with its permanent fallback, and the

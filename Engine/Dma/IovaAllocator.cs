@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace ScenarioEngine.Dma;
 
 /// <summary>
-/// The kernel's IOVA allocator (drivers/iommu/iova.c, Linux 7.0; linux-iommu-core.md §7), exact in its
+/// The kernel's IOVA allocator (drivers/iommu/iova.c, Linux 7.0), exact in its
 /// results: ranges [pfn_lo, pfn_hi] ordered by pfn_lo with the anchor [~0, ~0]; cached_node and
 /// cached32_node; top-down allocation from the cached node with the retry pass above it;
 /// max32_alloc_size fast-fail (set on every failure, reset by frees below dma_32bit_pfn); size

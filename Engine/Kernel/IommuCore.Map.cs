@@ -6,7 +6,7 @@ namespace ScenarioEngine.Kernel;
 
 /// <summary>
 /// iommu_map / iommu_unmap / iommu_unmap_fast / iommu_iotlb_sync / iommu_flush_iotlb_all /
-/// iommu_iova_to_phys (drivers/iommu/iommu.c, Linux 7.0; linux-iommu-core.md §4). The core checks the
+/// iommu_iova_to_phys (drivers/iommu/iommu.c, Linux 7.0). The core checks the
 /// domain type and the alignment to the smallest page size, splits with iommu_pgsize, and on a
 /// failed map unmaps what this call mapped and returns the error. There is no aperture check here:
 /// range limits come from the page table (-ERANGE).

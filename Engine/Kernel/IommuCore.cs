@@ -4,8 +4,8 @@ using ScenarioEngine.Model;
 namespace ScenarioEngine.Kernel;
 
 /// <summary>
-/// The Linux IOMMU core (drivers/iommu/iommu.c, Linux 7.0; shared/reference/linux-iommu-core.md §1–3,
-/// §4, §5.1, §5.3). Models: device probe into groups (ops->device_group), default domain type from the
+/// The Linux IOMMU core (drivers/iommu/iommu.c, Linux 7.0: groups and default domains, attach and
+/// DMA ownership, iommu_map/iommu_unmap, reserved regions). Models: device probe into groups (ops->device_group), default domain type from the
 /// boot knobs and the driver (iommu_get_def_domain_type), default domain allocation and attach at
 /// first probe of a group, direct mappings of DIRECT regions into DMA domains (start rounded up),
 /// driver binding (iommu_device_use_default_domain, owner_cnt), iommu_attach_device /
@@ -430,7 +430,7 @@ public sealed partial class IommuCore
         return Outcome.Note($"{g.Name} back on its default domain {g.DefaultDomain!.Name}" + (r.Why is null ? "" : $"; {r.Why}"));
     }
 
-    // ------------------------------------------------------------------ faults (iommu.c, Linux 7.0; linux-iommu-core.md §8)
+    // ------------------------------------------------------------------ faults (iommu.c, Linux 7.0)
 
     /// <summary>Calls a domain's fault handler (set by the scripting layer): (domain, IOMMU instance, iova, write) → int.</summary>
     public Func<IommuDomain, IommuInstance?, ulong, bool, int>? FaultHandlerInvoker { get; set; }

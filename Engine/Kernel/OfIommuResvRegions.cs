@@ -5,7 +5,7 @@ namespace ScenarioEngine.Kernel;
 /// <summary>
 /// The DT reserved-memory "iommu-addresses" property as the core turns it into reserved regions
 /// (drivers/iommu/of_iommu.c of_iommu_get_resv_regions and iommu_resv_region_get_type, since Linux 6.3;
-/// linux-iommu-core.md §5.4). Only drivers whose get_resv_regions calls iommu_dma_get_resv_regions opt
+/// Linux 7.0). Only drivers whose get_resv_regions calls iommu_dma_get_resv_regions opt
 /// in (arm-smmu, arm-smmu-v3, apple-dart…); mtk_iommu does not. For each entry naming this device:
 /// no reg → RESERVED; reg equal to the IOVA range → DIRECT (identity mapping, require_direct); reg
 /// different → WARN and RESERVED; length 0 → WARN and skipped. prot READ|WRITE (CACHE if dma-coherent,

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace ScenarioEngine.Kernel;
 
 /// <summary>
-/// iommu_pgsize (drivers/iommu/iommu.c, Linux 7.0; linux-iommu-core.md §4.2): the largest page size
+/// iommu_pgsize (drivers/iommu/iommu.c, Linux 7.0): the largest page size
 /// from the bitmap that fits both the remaining size and the alignment of iova|paddr; if the next
 /// larger size could be used later (iova ≡ paddr mod next) and the range reaches past the next
 /// boundary by a whole next-size page, only map up to that boundary now.

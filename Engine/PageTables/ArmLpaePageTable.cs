@@ -11,7 +11,7 @@ public enum LpaeStage { S1 = 1, S2 = 2 }
 
 /// <summary>
 /// Arm LPAE 64-bit, stage 1 and stage 2 (drivers/iommu/io-pgtable-arm.c, v6.16 text compared with
-/// Linux 7.0; shared/reference/pgtable.md §2). Models: granule choice and page-size narrowing
+/// Linux 7.0). Models: granule choice and page-size narrowing
 /// (arm_lpae_restrict_pgsizes: 4K|2M|1G, 16K|32M, 64K|512M), ias/oas up to 48, levels and start level
 /// from ias, the top table's size (pgd_bits), stage-2 concatenation when architecturally mandatory
 /// (arm_lpae_concat_mandatory), arm_lpae_prot_to_pte for both stages (nG, AP, DBM with ARM_HD,

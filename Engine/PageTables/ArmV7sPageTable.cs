@@ -7,8 +7,7 @@ using System.Runtime.CompilerServices;
 namespace ScenarioEngine.PageTables;
 
 /// <summary>
-/// ARMv7 short-descriptor format (drivers/iommu/io-pgtable-arm-v7s.c, Linux 7.0; see
-/// shared/reference/pgtable.md §1). Models: two levels (L1 4096 entries, or 2^(ias−20) with
+/// ARMv7 short-descriptor format (drivers/iommu/io-pgtable-arm-v7s.c, Linux 7.0). Models: two levels (L1 4096 entries, or 2^(ias−20) with
 /// ARM_MTK_EXT; L2 256 entries), 4K small pages, 64K large pages and 16M supersections written as 16
 /// identical replicas, 1M sections, arm_v7s_prot_to_pte attributes, quirks ARM_NS, NO_PERMS,
 /// ARM_MTK_EXT (PA[34:32] → PTE bits 9/4/5), ARM_MTK_TTBR_EXT (tables above 4 GiB, TTBR PA[34:32] in

@@ -6,7 +6,7 @@ using ScenarioEngine.Config;
 namespace ScenarioEngine.Scripting;
 
 /// <summary>
-/// A Lua 5.4 state (KeraLua) locked down for scenarios (CONTRACT §5, ecosystem.md §b):
+/// A Lua 5.4 state (KeraLua) locked down for scenarios (the Lua API contract, docs/lua-api.md):
 /// only base/string/table/math/utf8/coroutine are opened; dofile, loadfile, collectgarbage and print
 /// are removed; load accepts text chunks only (no binary, no reader functions); require resolves only
 /// under lua/; math.randomseed is fixed per scenario; __gc metamethods are refused (a finaliser runs

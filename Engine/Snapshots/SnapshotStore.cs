@@ -5,7 +5,7 @@ using ScenarioEngine.Running;
 namespace ScenarioEngine.Snapshots;
 
 /// <summary>
-/// Verify-compatible snapshot files (ecosystem.md §a): scenarios/&lt;topic&gt;/&lt;case&gt;.yaml is approved
+/// Verify-compatible snapshot files (Verify's *.verified.* / *.received.* conventions): scenarios/&lt;topic&gt;/&lt;case&gt;.yaml is approved
 /// as snapshots/&lt;topic&gt;/&lt;case&gt;.verified.md. A mismatch or a new scenario writes .received.md beside it;
 /// a match deletes a stale received file. A verified file is only ever written by <see cref="Approve"/>.
 /// Files are UTF-8 without BOM, LF, written atomically (temp file in the same folder, then rename).

@@ -5,7 +5,7 @@ using ScenarioEngine.PageTables;
 
 namespace ScenarioEngine.Tests;
 
-/// <summary>io-pgtable-arm.c (v6.16/7.0) behaviour; worked values and self-tests from shared/reference/pgtable.md §2–3.</summary>
+/// <summary>io-pgtable-arm.c (v6.16/7.0) behaviour; worked values from the descriptor layout (ARM_LPAE_PTE_*) and the arm_lpae_run_tests self-tests.</summary>
 public class ArmLpaePageTableTests
 {
     private const ulong G4K = 0x1000 | 0x20_0000 | 0x4000_0000, G16K = 0x4000 | 0x200_0000, G64K = 0x10000 | 0x2000_0000;

@@ -7,7 +7,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Tests;
 
-/// <summary>The Arm SMMU v2 model (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0; other-iommus.md §1, linux-iommu-core.md §6.2, §8).</summary>
+/// <summary>The Arm SMMU v2 model (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0).</summary>
 public class ArmSmmuTests
 {
     internal static IommuCore Boot(string socYaml, KernelKnobs? knobs = null)

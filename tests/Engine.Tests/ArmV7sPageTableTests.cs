@@ -5,7 +5,7 @@ using ScenarioEngine.PageTables;
 
 namespace ScenarioEngine.Tests;
 
-/// <summary>io-pgtable-arm-v7s.c (Linux 7.0) behaviour; worked values from shared/reference/pgtable.md §1.2.</summary>
+/// <summary>io-pgtable-arm-v7s.c (Linux 7.0) behaviour; worked values from the descriptor layout (ARM_V7S_*) and arm_v7s_do_selftests.</summary>
 public class ArmV7sPageTableTests
 {
     private const ulong Sizes = 0x1000 | 0x10000 | 0x100000 | 0x1000000;
@@ -48,7 +48,7 @@ public class ArmV7sPageTableTests
     [Fact]
     public void The_arm_v7s_self_test_passes_step_by_step()
     {
-        // arm_v7s_do_selftests (pgtable.md §3.1): ias=oas=32, ARM_NS, sizes ascending at 0, 16M, 32M, 48M.
+        // arm_v7s_do_selftests: ias=oas=32, ARM_NS, sizes ascending at 0, 16M, 32M, 48M.
         var t = NewTable(PgtableQuirks.ArmNs);
         var rwxc = Prot.Read | Prot.Write | Prot.NoExec | Prot.Cache;
         Assert.Equal(0UL, t.IovaToPhys(42));

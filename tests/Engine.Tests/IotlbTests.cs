@@ -5,7 +5,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Tests;
 
-/// <summary>The IOTLB model and the MediaTek TLB maintenance and fault path (mtk_iommu.c; mediatek.md §1.7).</summary>
+/// <summary>The IOTLB model and the MediaTek TLB maintenance and fault path (mtk_iommu.c).</summary>
 public class IotlbTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Tests;
 
-/// <summary>drivers/iommu/mtk_iommu.c rules (shared/reference/mediatek.md §1, §4).</summary>
+/// <summary>drivers/iommu/mtk_iommu.c rules (Linux 7.0: mtk_iommu_get_group_id, mtk_iommu_domain_finalise, mtk_iommu_attach_device).</summary>
 public class MediatekIommuTests
 {
     internal static IommuCore Boot(string socYaml, KernelKnobs? knobs = null)

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace ScenarioEngine.Tests;
 
 /// <summary>
-/// A deliberately simple allocator written from linux-iommu-core.md §7 alone: a sorted list of range
+/// A deliberately simple allocator written from the documented behaviour of iova.c alone: a sorted list of range
 /// objects, linear scans, one-CPU rcache as plain lists. It shares no code with the engine's tree, so
 /// agreement on long random sequences checks the engine's data structure and its cache handling.
 /// </summary>

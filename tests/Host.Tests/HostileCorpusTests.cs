@@ -29,6 +29,7 @@ public class HostileCorpusTests
         public Corpus()
         {
             Copy(Path.Combine(RepoRoot.Path, "tests", "hostile"), Tree);
+            Directory.CreateDirectory(Path.Combine(Tree, "lua"));
             Directory.CreateDirectory(Outside);
             File.WriteAllText(Path.Combine(Outside, "secret.lua"), $"{Secret} = 1\n");
             File.WriteAllText(Path.Combine(Outside, "secret.yaml"), $"{Secret}: [\n");

@@ -4,7 +4,7 @@ namespace ScenarioEngine.Drivers.ArmSmmu;
 
 /// <summary>
 /// The context fault as an SMMU v2 context bank raises it and arm_smmu_context_fault handles it
-/// (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0; linux-iommu-core.md §8). Hardware: FSR gets TF
+/// (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0). Hardware: FSR gets TF
 /// (bit 1) for a translation fault or PF (bit 3) for a permission fault, with FORMAT (bits 10:9) = 2
 /// for an AArch64 context — so the familiar "fsr=0x402"; FAR the faulting input address; FSYNR0 WNR
 /// (bit 4) for a write, PNU (bit 5) clear for the unprivileged accesses masters make here, and PLVL

@@ -5,8 +5,8 @@ using ScenarioEngine.PageTables;
 namespace ScenarioEngine.Drivers.ArmSmmu;
 
 /// <summary>
-/// The Arm SMMU v2 driver as an ops table (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0;
-/// shared/reference/other-iommus.md §1, linux-iommu-core.md §6.2 and §8). Models: stream matching with
+/// The Arm SMMU v2 driver as an ops table (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0, with
+/// the core's side in drivers/iommu/iommu.c and dma-iommu.c). Models: stream matching with
 /// stream-match registers (arm_smmu_find_sme: an ID/mask contained in a valid SMR shares it, any other
 /// overlap is -EINVAL, none free is -ENOSPC — all at probe, which then fails), arm_smmu_device_group (a group remembered on the stream-map entries is
 /// reused, the last entry's group wins, two different ones are -EINVAL; otherwise one group per

@@ -6,7 +6,7 @@ namespace ScenarioEngine.Drivers.Mediatek;
 
 /// <summary>
 /// The translation fault as the M4U raises it and mtk_iommu_isr handles it (drivers/iommu/mtk_iommu.c,
-/// mainline ≈v6.8 / Linux 7.0 copy; mediatek.md §1.7). Hardware side: the access is redirected to the
+/// mainline ≈v6.8 / Linux 7.0 copy: mtk_iommu_isr). Hardware side: the access is redirected to the
 /// protect buffer (TF_PROT_TO_PROGRAM_ADDR: the master is not stalled), REG_MMU_FAULT_ST1 gets the
 /// translation-fault bit of sub-MMU0, REG_MMU0_FAULT_VA packs VA[31:12], VA[34:32] (bits 11:9),
 /// PA[34:32] (bits 8:6), write (bit 1) and layer (bit 0), REG_MMU0_INT_ID the master's id in the

@@ -9,7 +9,7 @@ namespace ScenarioEngine.Drivers.Mediatek;
 /// struct iommu_domain_ops of mtk_iommu.c (map, unmap, iova_to_phys, TLB callbacks) and the hardware
 /// path of a device access through the bank's IOTLB and page walk. A domain never attached has no bank
 /// and no table: the kernel's mtk_iommu_map / unmap / iova_to_phys dereference them and oops, so the
-/// simulation stops there. TLB maintenance (mediatek.md §1.7): iotlb_sync and iotlb_sync_map issue a
+/// simulation stops there. TLB maintenance (mtk_iommu_tlb_flush_range_sync, mtk_iommu_flush_iotlb_all): iotlb_sync and iotlb_sync_map issue a
 /// range invalidation on the domain's bank of every instance of the hw_list
 /// (mtk_iommu_tlb_flush_range_sync); flush_iotlb_all a full invalidation of the domain's own instance
 /// only (mtk_iommu_tlb_flush_all, always through bank 0: every bank of that instance).

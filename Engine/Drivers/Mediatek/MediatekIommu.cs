@@ -7,7 +7,7 @@ namespace ScenarioEngine.Drivers.Mediatek;
 
 /// <summary>
 /// The MediaTek M4U driver as an ops table (drivers/iommu/mtk_iommu.c, mainline ≈v6.8 cross-checked
-/// with ≈v6.19 and the Linux 7.0 copy; shared/reference/mediatek.md §1, §3, §4). Models:
+/// with ≈v6.19 and the Linux 7.0 copy). Models:
 /// mtk_iommu_probe_device (all IDs on one larb unless DL_WITH_MULTI_LARB), mtk_iommu_get_bank_id,
 /// mtk_iommu_get_iova_region_id, mtk_iommu_get_group_id (bank ≠ 0 ? bank : region, groups shared by
 /// the hw_list), domain_alloc_paging (4K|64K|1M|16M, table created at first attach), the static
