@@ -12,7 +12,9 @@ public enum LpaeStage { S1 = 1, S2 = 2 }
 /// <summary>
 /// Arm LPAE 64-bit, stage 1 and stage 2 (drivers/iommu/io-pgtable-arm.c, v6.16 text compared with
 /// Linux 7.0). Models: granule choice and page-size narrowing
-/// (arm_lpae_restrict_pgsizes: 4K|2M|1G, 16K|32M, 64K|512M), ias/oas up to 48, levels and start level
+/// (arm_lpae_restrict_pgsizes: 4K|2M|1G, 16K|32M, 64K|512M(|4T with oas > 48), ias/oas clamped to 48,
+/// or 52 with the 64K granule, before any check), the TCR.IPS/VTCR.PS output sizes (32, 36, 40, 42,
+/// 44, 48, 52; any other oas is NULL), levels and start level
 /// from ias, the top table's size (pgd_bits), stage-2 concatenation when architecturally mandatory
 /// (arm_lpae_concat_mandatory), arm_lpae_prot_to_pte for both stages (nG, AP, DBM with ARM_HD,
 /// AttrIndx / MemAttr incl. S2FWB, SH, AF, XN, NS, NSTABLE), 64K-granule PA[51:48] packing,
@@ -22,7 +24,9 @@ public enum LpaeStage { S1 = 1, S2 = 2 }
 /// (suppressed by NO_WARN where the kernel suppresses them). Descriptors live in per-table arrays
 /// registered in <see cref="PhysicalMemory"/> at the tables' physical addresses.
 /// Not modelled: ARM_32 formats and Mali, TTBR1 (the sign-extension test is), non-coherent walk
-/// syncing, dirty tracking, TCR/MAIR/VTCR register values, 52-bit addresses.
+/// syncing, dirty tracking, TCR/MAIR/VTCR register values. 52-bit addresses with the 64K granule are
+/// modelled as the kernel builds them (PA[51:48] in descriptor bits 15:12, a 4T level-1 block); whether
+/// the SMMU hardware implements 52-bit output (FEAT_LPA) is the driver's question, not the format's.
 /// </summary>
 public sealed class ArmLpaePageTable : IIoPageTable
 {
@@ -101,9 +105,16 @@ public sealed class ArmLpaePageTable : IIoPageTable
             : PgtableQuirks.ArmS2Fwb | PgtableQuirks.NoWarn;
         if ((cfg.Quirks & ~accepted) != 0) return null;
         if ((cfg.Quirks & PgtableQuirks.ArmTtbr1) != 0) return null; // not modelled: refuse rather than get it wrong
-        ulong bitmap = RestrictPgsizes(cfg.PgsizeBitmap);
+        // arm_lpae_alloc_pgtable: arm_lpae_restrict_pgsizes narrows the page sizes to one granule AND
+        // clamps ias/oas to what that granule can address (48 bits; 52 with 64K) before any check, so
+        // an SMMU reporting a 52-bit VA gets a 48-bit table with 4K pages, not a refusal.
+        var (bitmap, ias, oas) = Restrict(cfg.PgsizeBitmap, cfg.Ias, cfg.Oas);
         if ((bitmap & (0x1000UL | 0x4000UL | 0x10000UL)) == 0) return null;
-        if (cfg.Ias > 48 || cfg.Oas > 48) return null;
+        if (ias > MaxAddrBits || oas > MaxAddrBits) return null; // ARM_LPAE_MAX_ADDR_BITS
+        // arm_64_lpae_alloc_pgtable_s1 / _s2: TCR.IPS / VTCR.PS encode only these output sizes;
+        // any other oas is "goto out_free_data" (NULL), e.g. oas 41 or 47.
+        if (oas is not (32 or 36 or 40 or 42 or 44 or 48 or 52)) return null;
+        cfg = cfg with { Ias = ias, Oas = oas };
         int pgShift = BitOperations.TrailingZeroCount(bitmap);
         int bpl = pgShift - 3;
         int vaBits = cfg.Ias - pgShift;
@@ -111,7 +122,7 @@ public sealed class ArmLpaePageTable : IIoPageTable
         int levels = (vaBits + bpl - 1) / bpl;
         int start = MaxLevels - levels;
         int pgdBits = vaBits - bpl * (levels - 1);
-        if (stage == LpaeStage.S2 && ConcatMandatory(8UL << bpl, start, cfg.Oas))
+        if (stage == LpaeStage.S2 && ConcatMandatory(8UL << bpl, start, cfg.Ias, cfg.Oas))
         {
             if ((1 << pgdBits) > 16) return null; // ARM_LPAE_S2_MAX_CONCAT_PAGES (WARN_ON)
             pgdBits += bpl;
@@ -123,7 +134,23 @@ public sealed class ArmLpaePageTable : IIoPageTable
         return new ArmLpaePageTable(stage, cfg with { PgsizeBitmap = bitmap }, mem, alloc, bpl, start, pgdBits, pa.Value);
     }
 
-    /// <summary>arm_lpae_restrict_pgsizes with a 4 KiB CPU page size.</summary>
+    /// <summary>ARM_LPAE_MAX_ADDR_BITS.</summary>
+    public const int MaxAddrBits = 52;
+
+    /// <summary>
+    /// arm_lpae_restrict_pgsizes (io-pgtable-arm.c, Linux 7.0) with a 4 KiB CPU page size: the page
+    /// sizes of one granule (4K|2M|1G, 16K|32M, 64K|512M, and 4T with 64K when oas is above 48), and
+    /// ias/oas clamped to the granule's reach (max_addr_bits: 48, or 52 with the 64K granule).
+    /// </summary>
+    public static (ulong Bitmap, int Ias, int Oas) Restrict(ulong bitmap, int ias, int oas)
+    {
+        ulong sizes = RestrictPgsizes(bitmap);
+        int max = (sizes & 0x10000UL) != 0 ? 52 : 48;
+        if ((sizes & 0x10000UL) != 0 && oas > 48) sizes |= bitmap & (1UL << 42);
+        return (sizes, Math.Min(ias, max), Math.Min(oas, max));
+    }
+
+    /// <summary>The page-size half of arm_lpae_restrict_pgsizes (without the 64K granule's 4T block, which depends on oas: <see cref="Restrict"/>).</summary>
     public static ulong RestrictPgsizes(ulong bitmap)
     {
         const ulong page = 0x1000, pageMask = ~(page - 1);
@@ -141,9 +168,15 @@ public sealed class ArmLpaePageTable : IIoPageTable
         };
     }
 
-    /// <summary>arm_lpae_concat_mandatory: 4K granule starting at level 0 with oas 40 or 42; 16K at level 1 with oas 40.</summary>
-    private static bool ConcatMandatory(ulong granule, int start, int oas) =>
-        (granule == 0x1000 && start == 0 && oas is 40 or 42) || (granule == 0x4000 && start == 1 && oas == 40);
+    /// <summary>
+    /// arm_lpae_concat_mandatory (io-pgtable-arm.c, Linux 7.0; Arm DDI0487 R_DXBSH, R_SRKBC): 16K
+    /// starting at level 0 with ias or oas 48; 4K starting at level 0 with oas 40 or 42; 16K starting
+    /// at level 1 with oas 40.
+    /// </summary>
+    private static bool ConcatMandatory(ulong granule, int start, int ias, int oas) =>
+        (granule == 0x4000 && start == 0 && (oas == 48 || ias == 48))
+        || (granule == 0x1000 && start == 0 && oas is 40 or 42)
+        || (granule == 0x4000 && start == 1 && oas == 40);
 
     // ----- geometry -----
     // ARM_LPAE_LVL_SHIFT, ARM_LPAE_BLOCK_SIZE and the ARM_LPAE_LVL_IDX mask, per level, computed once
@@ -325,6 +358,9 @@ public sealed class ArmLpaePageTable : IIoPageTable
         {
             int idx = LvlIdx(iova, lvl);
             ulong pte = t.E[idx];
+            // An empty entry: WARN_ON and 0 bytes. Linux 7.0 has upstream 374e7af67d9d ("iommu/io-pgtable-arm:
+            // fix size_t signedness bug in unmap path"); older trees returned -ENOENT through the size_t,
+            // which callers read as a huge unmapped size.
             if (pte == 0) { Warn(); return 0; }
             if (lvl == MaxLevels - 1 && t != _pgd && startAt != lvl) { _leafTable = t; _leafKey = iova >> _shift[MaxLevels - 2]; }
             if (pgsize == BlockSize(lvl))

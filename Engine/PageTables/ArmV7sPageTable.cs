@@ -204,6 +204,11 @@ public sealed class ArmV7sPageTable : IIoPageTable
         }
         if ((prot & (Prot.Read | Prot.Write)) == 0)
             return Outcome.Fail(Errno.EINVAL, "arm_v7s_map_pages: prot has neither READ nor WRITE (io-pgtable-arm-v7s.c)");
+        // arm_v7s_map_pages (Linux 7.0) starts from ret = -EINVAL and only its loop sets it: with
+        // pgcount 0 the loop never runs, so 0 bytes are mapped and -EINVAL comes back (LPAE, whose
+        // __arm_lpae_map is called once for the whole count, returns 0 there instead).
+        if (pgcount == 0)
+            return Outcome.Fail(Errno.EINVAL, "arm_v7s_map_pages: pgcount 0 — the loop never runs and ret keeps its initial -EINVAL (io-pgtable-arm-v7s.c)");
         var result = Outcome.Success;
         uint small = pgsize == 0x1000 ? ProtPte(prot, 2, ref _protL2) : 0;
         while (pgcount-- > 0)

@@ -79,10 +79,11 @@ internal sealed partial class ScenarioLibrary
         var args = $"\"{fmt}\", {{ias = {ias}, oas = {oas}, pgsize_bitmap = {Show(bitmap)}" + (names.Count > 0 ? $", quirks = {{{string.Join(", ", names)}}}" : "") + "}";
         if (pt is null)
             return Record(l, line, "pgtable.alloc", args, Kernel.Outcome.Fail(Kernel.Errno.EINVAL,
-                $"alloc_io_pgtable_ops returns NULL for this configuration ({(fmt == "arm-v7s" ? "arm_v7s_alloc_pgtable: ias ≤ 32 (34 with arm-mtk-ext), oas ≤ 32 (35), arm-mtk-ext needs no-perms, arm-mtk-ttbr-ext needs arm-mtk-ext" : "arm_lpae_alloc_pgtable: a 4K/16K/64K granule in the bitmap, ias/oas ≤ 48, the stage's quirks only")})"));
+                $"alloc_io_pgtable_ops returns NULL for this configuration ({(fmt == "arm-v7s" ? "arm_v7s_alloc_pgtable: ias ≤ 32 (34 with arm-mtk-ext), oas ≤ 32 (35), arm-mtk-ext needs no-perms, arm-mtk-ttbr-ext needs arm-mtk-ext" : "arm_lpae_alloc_pgtable: a 4K/16K/64K granule in the bitmap, the stage's quirks only, and an oas (once clamped to 48, or 52 with 64K) that TCR.IPS/VTCR.PS encode: 32, 36, 40, 42, 44, 48 or 52")})"));
         _pgtables.Add(pt);
         int id = _pgtables.Count - 1;
-        _log.Step(line, "pgtable.alloc", args, PtName(id), null, $"{pt.Format}: pgsize_bitmap {Show(pt.Cfg.PgsizeBitmap)}, TTBR {Show(pt.Ttbr)}");
+        var clamped = (ulong)pt.Cfg.Ias != ias || (ulong)pt.Cfg.Oas != oas ? $", ias/oas clamped to {pt.Cfg.Ias}/{pt.Cfg.Oas} (arm_lpae_restrict_pgsizes)" : "";
+        _log.Step(line, "pgtable.alloc", args, PtName(id), null, $"{pt.Format}: pgsize_bitmap {Show(pt.Cfg.PgsizeBitmap)}{clamped}, TTBR {Show(pt.Ttbr)}");
         return Values(l, id);
     });
 
