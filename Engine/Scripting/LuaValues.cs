@@ -55,6 +55,17 @@ internal static class LuaValues
     public static string TypeOf(Lua l, int idx) => l.TypeName(l.Type(idx));
 
     /// <summary>
+    /// Pushes table[key] read raw (lua_rawget): a script's table may carry an __index metamethod, and
+    /// script code run from inside a host call could raise an error across the host's managed frames.
+    /// </summary>
+    public static LuaType RawField(Lua l, int table, string key)
+    {
+        int t = l.AbsIndex(table);
+        l.PushString(key);
+        return l.RawGet(t);
+    }
+
+    /// <summary>
     /// Pushes a value; lists and maps become tables. Each nesting level takes stack slots, so every
     /// table first makes sure of them (lua_checkstack; nesting is bounded by the YAML depth limit and
     /// by the host's own shapes). Never raises: allocations inside host calls do not fail (LuaSandbox.Dispatch).

@@ -25,7 +25,7 @@ internal sealed partial class ScenarioLibrary
 
     private static bool Field(Lua l, int table, string key, out ulong value, out bool present)
     {
-        l.GetField(table, key);
+        LuaValues.RawField(l, table, key);
         present = !l.IsNil(-1);
         value = 0;
         bool ok = !present || LuaValues.TryU64(l, -1, out value);
@@ -48,7 +48,7 @@ internal sealed partial class ScenarioLibrary
         if (!hasBitmap) bitmap = fmt == "arm-v7s" ? ArmV7sPageTable.SupportedSizes : 0x4020_1000;
         var quirks = PgtableQuirks.None;
         var names = new List<string>();
-        l.GetField(2, "quirks");
+        LuaValues.RawField(l, 2, "quirks");
         if (l.IsTable(-1))
         {
             long n = l.RawLen(-1);

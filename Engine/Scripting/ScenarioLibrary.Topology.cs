@@ -255,14 +255,14 @@ internal sealed partial class ScenarioLibrary
         if (!l.IsNoneOrNil(4))
         {
             if (!l.IsTable(4)) return Misuse(l, "bad argument #3 to 'stream' (options table {stride, count, write} expected)");
-            l.GetField(4, "stride");
+            LuaValues.RawField(l, 4, "stride");
             bool okStride = l.IsNil(-1) || (LuaValues.TryU64(l, -1, out stride) && stride > 0);
             l.Pop(1);
-            l.GetField(4, "count");
+            LuaValues.RawField(l, 4, "count");
             hasCount = !l.IsNil(-1);
             bool okCount = !hasCount || LuaValues.TryU64(l, -1, out count);
             l.Pop(1);
-            l.GetField(4, "write");
+            LuaValues.RawField(l, 4, "write");
             write = l.ToBoolean(-1);
             l.Pop(1);
             if (!okStride || !okCount) return Misuse(l, "bad argument #3 to 'stream' (stride > 0 and count must be integers)");

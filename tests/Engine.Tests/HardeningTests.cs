@@ -263,6 +263,16 @@ public class HardeningTests
         Assert.Equal(4, r.Error.Where.Line);
     }
 
+    [Theory]
+    [InlineData("soc.device('apu'):stream(0, 4096, setmetatable({}, {__index = function() error('from __index') end}))")]
+    [InlineData("pgtable.alloc('arm-v7s', setmetatable({ias = 32, oas = 32}, {__index = function() error('from __index') end}))")]
+    public void Host_calls_read_script_tables_raw_so_no_metamethod_runs_inside_them(string code)
+    {
+        // An __index that raises would have unwound through the host call's managed frames.
+        var r = Run(code + "\nexpect.ok(true, 'no metamethod ran')");
+        Assert.True(r.Passed, r.Error?.ToString());
+    }
+
     [Fact]
     public void An_empty_string_rep_of_any_count_returns_at_once()
     {
