@@ -13,15 +13,9 @@ namespace ScenarioEngine.Tests;
 /// </summary>
 public class HardeningTests
 {
-    private static readonly RunOptions Small = new() { Budgets = new Budgets(5_000_000, 16L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 };
+    private static readonly RunOptions Small = SandboxTests.Small;
 
-    private static RunResult Run(string lua, RunOptions? options = null, Action<TestTree>? prepare = null)
-    {
-        using var tree = new TestTree();
-        prepare?.Invoke(tree);
-        var path = tree.Scenario("x", lua);
-        return ScenarioRunner.Run(path, options ?? Small);
-    }
+    private static RunResult Run(string lua, RunOptions? options = null) => SandboxTests.Run(lua, options);
 
     private static RunResult RunFile(TestTree tree, string relative, string yaml)
     {

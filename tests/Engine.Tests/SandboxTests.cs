@@ -7,9 +7,10 @@ namespace ScenarioEngine.Tests;
 /// <summary>The Lua sandbox (CONTRACT §5): no escape, located errors, budgets that stop runaway scripts.</summary>
 public class SandboxTests
 {
-    private static readonly RunOptions Small = new() { Budgets = new Budgets(5_000_000, 16L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 };
+    internal static readonly RunOptions Small = new() { Budgets = new Budgets(5_000_000, 16L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 };
 
-    private static RunResult Run(string lua, RunOptions? options = null, Action<TestTree>? prepare = null)
+    /// <summary>Runs inline Lua as scenarios/t/x.yaml on the test SoC, in this process (the hardening tests use it too).</summary>
+    internal static RunResult Run(string lua, RunOptions? options = null, Action<TestTree>? prepare = null)
     {
         using var tree = new TestTree();
         prepare?.Invoke(tree);
