@@ -90,6 +90,7 @@ internal static class RunCommand
     {
         var rx = Regex.Escape(glob).Replace(@"\*\*", "\u0001", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal)
             .Replace(@"\?", "[^/]", StringComparison.Ordinal).Replace("\u0001", ".*", StringComparison.Ordinal);
-        return new Regex("^" + rx + "$", RegexOptions.CultureInvariant);
+        // NonBacktracking: matching time stays linear whatever glob the user passes.
+        return new Regex("^" + rx + "$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
     }
 }
