@@ -443,6 +443,14 @@ public sealed partial class IommuCore
             Log.Warn($"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
             return Outcome.Note($"WARN_ON: {d.Name} is a {d.Type.Name()} domain with a DMA cookie (or not a paging domain): the handler is ignored (iommu_set_fault_handler, {Src})");
         }
+        // iommu_set_fault_handler (drivers/iommu/iommu.c, Linux 7.0): WARN_ON(domain->cookie_type !=
+        // IOMMU_COOKIE_NONE) and return. The first call set cookie_type to IOMMU_COOKIE_FAULT_HANDLER,
+        // so a second call WARNs and changes nothing: the first handler stays.
+        if (d.FaultHandler is not null)
+        {
+            Log.Warn($"iommu_set_fault_handler: {d.Name} already has a fault handler (cookie_type IOMMU_COOKIE_FAULT_HANDLER); WARN_ON, the new handler is ignored ({Src})");
+            return Outcome.Note($"WARN_ON: {d.Name} already has a fault handler (cookie_type is IOMMU_COOKIE_FAULT_HANDLER): this one is ignored and the first stays (iommu_set_fault_handler, {Src})");
+        }
         d.FaultHandler = handler;
         return Outcome.Success;
     }

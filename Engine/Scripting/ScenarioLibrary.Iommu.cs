@@ -245,7 +245,7 @@ internal sealed partial class ScenarioLibrary
         l.PushCopy(2);
         int reference = l.Ref(LuaRegistry.Index);
         var o = _core.SetFaultHandler(d, reference);
-        if (d.FaultHandler is null) l.Unref(LuaRegistry.Index, reference);
+        if (d.FaultHandler is not int kept || kept != reference) l.Unref(LuaRegistry.Index, reference); // refused: the domain keeps no reference to it
         return Record(l, line, "iommu.set_fault_handler", $"{d.Name}, function", o);
     });
 

@@ -295,6 +295,24 @@ public class ArmSmmuTests
     }
 
     [Fact]
+    public void A_second_fault_handler_WARNs_and_the_first_one_stays()
+    {
+        var core = Boot(Soc);
+        var gpu = core.Device("gpu")!;
+        var d = core.DomainAlloc(gpu, DomainType.Unmanaged).Value!;
+        Assert.True(core.AttachDevice(d, gpu).Ok);
+        Assert.True(core.SetFaultHandler(d, "first").Ok);
+        var second = core.SetFaultHandler(d, "second");
+        Assert.Contains("this one is ignored and the first stays", second.Why);
+        Assert.Equal("first", d.FaultHandler);
+        Assert.Contains(core.Log.Events, e => e.Kind == "warn" && e.Why.Contains("already has a fault handler", StringComparison.Ordinal));
+        var called = new List<object?>();
+        core.FaultHandlerInvoker = (dom, inst, iova, write) => { called.Add(dom.FaultHandler); return 0; };
+        DeviceAccess.Perform(core, gpu, 0x5000, 4, false);
+        Assert.Equal(["first"], called);
+    }
+
+    [Fact]
     public void A_write_to_a_read_only_page_and_any_access_to_a_privileged_page_are_permission_faults()
     {
         var core = Boot(Soc);
