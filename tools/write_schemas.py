@@ -99,7 +99,9 @@ def schema(id_, title, root, defs):
 scen_defs = dict(soc_defs)
 scen_defs["kernel"] = obj("Boot parameters (Documentation/admin-guide/kernel-parameters.txt).",
     {"iommu.strict": {"type": "boolean", "description": "default true"}, "iommu.passthrough": {"type": "boolean"},
-     "iommu.forcedac": {"type": "boolean"}}, [])
+     "iommu.forcedac": {"type": "boolean"},
+     "fixes": {"type": "array", "description": "upstream fixes applied on top of Linux 7.0.0 as released (commit ids, 12+ hex digits); known: 6fc7e8a3b811 (iommu: Fix loss of errno on map failure for classic ops)",
+               "items": {"type": "string", "pattern": "^[0-9a-fA-F]{12,40}$"}}}, [])
 scen_root = obj("A scenario: an SoC, boot knobs and a Lua script.", {
     "scenario": {"type": "string", "description": "the title (the report's heading)"},
     "description": {"type": "string"},

@@ -43,7 +43,10 @@ public static class ScenarioLoader
         if (m.Node("kernel") is { } kn)
         {
             var k = MappingReader.Of(kn, "kernel", KernelKeys);
-            knobs = new KernelKnobs(k.OptBool("iommu.strict") ?? true, k.OptBool("iommu.passthrough") ?? false, k.OptBool("iommu.forcedac") ?? false);
+            knobs = new KernelKnobs(k.OptBool("iommu.strict") ?? true, k.OptBool("iommu.passthrough") ?? false, k.OptBool("iommu.forcedac") ?? false)
+            {
+                Fixes = Fixes(k),
+            };
         }
 
         LuaSource script;
@@ -75,6 +78,22 @@ public static class ScenarioLoader
                 ps.Add(new(key.Value, new ScenarioParam(ParamValue(value, key.Value))));
         }
         return new Scenario(title, description, display, soc, knobs, script, ps);
+    }
+
+    /// <summary>kernel.fixes: upstream fixes on top of 7.0.0 (Kernel.KernelFixes); an unknown id is SE1007 listing the known ones.</summary>
+    private static IReadOnlyList<string> Fixes(MappingReader k)
+    {
+        var fixes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var node in k.List("fixes"))
+        {
+            if (node is not YamlScalar s || s.IsNull)
+                throw YamlTree.Error(ErrorCode.WrongType, $"kernel.fixes lists upstream commit ids, found {node.Kind}", node.Span);
+            var id = KernelFixes.Resolve(s.Value)
+                ?? throw YamlTree.Error(ErrorCode.BadValue, $"kernel.fixes: '{Display.Clip(s.Value, 60)}' is not a fix the engine models; known: " +
+                    string.Join("; ", KernelFixes.Known.Select(f => $"{f.Key} (\"{f.Value}\")")), s.Span);
+            fixes.Add(id);
+        }
+        return fixes.ToList();
     }
 
     private static object ParamValue(YamlNode n, string name) => n switch

@@ -8,7 +8,7 @@ namespace ScenarioEngine.Config;
 public static class YamlKeys
 {
     public static readonly string[] Scenario = ["scenario", "description", "soc", "kernel", "script", "lua", "params"];
-    public static readonly string[] Kernel = ["iommu.strict", "iommu.passthrough", "iommu.forcedac"];
+    public static readonly string[] Kernel = ["iommu.strict", "iommu.passthrough", "iommu.forcedac", "fixes"];
     public static readonly string[] Soc = ["soc", "description", "memory", "reserved-memory", "iommus", "devices"];
     public static readonly string[] Memory = ["name", "base", "size"];
     public static readonly string[] ReservedMemory = ["name", "base", "size", "iommu-addresses"];

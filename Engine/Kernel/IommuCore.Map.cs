@@ -13,7 +13,29 @@ namespace ScenarioEngine.Kernel;
 /// </summary>
 public sealed partial class IommuCore
 {
+    /// <summary>
+    /// iommu_map: iommu_map_nosync, then iommu_sync_map. Linux 7.0.0 as released tests the result of
+    /// __iommu_map_domain_pgtbl inverted in iommu_map_nosync (`if (!ret) return ret;`, drivers/iommu/iommu.c):
+    /// every error of a domain with classic io-pgtable ops (both modelled families) — the paging-type,
+    /// page-size and alignment checks and the driver's own map failure, after the partial mapping was
+    /// unrolled — falls through to `return 0`, and iommu_map goes on to iommu_sync_map. Upstream fix
+    /// 6fc7e8a3b811 ("iommu: Fix loss of errno on map failure for classic ops") restores the errno.
+    /// </summary>
     public Outcome Map(IommuDomain d, ulong iova, ulong paddr, ulong size, Prot prot)
+    {
+        var o = MapDomainPgtbl(d, iova, paddr, size, prot);
+        LastLostErrno = Errno.None;
+        if (o.Ok || Knobs.HasFix(KernelFixes.MapErrno)) return o;
+        LastLostErrno = o.Errno;
+        if (d.Type.IsPaging()) d.Driver.IotlbSyncMap(d, iova, size);
+        return Outcome.Note($"the map failed (-{o.Errno}: {o.Why}), but Linux 7.0.0's iommu_map_nosync lost the errno (`if (!ret) return ret;`; upstream fix {KernelFixes.MapErrno}): iommu_map returned 0 and iommu_sync_map ran ({Src})");
+    }
+
+    /// <summary>The errno the last <see cref="Map"/> lost on Linux 7.0.0 (None when it lost nothing): the boot log names it.</summary>
+    private Errno LastLostErrno { get; set; }
+
+    /// <summary>__iommu_map_domain_pgtbl (Linux 7.0.0): the checks, the iommu_pgsize split, the driver's map_pages, the unroll on failure.</summary>
+    private Outcome MapDomainPgtbl(IommuDomain d, ulong iova, ulong paddr, ulong size, Prot prot)
     {
         if (!d.Type.IsPaging())
             return Outcome.Fail(Errno.EINVAL, $"{d.Name} is a {d.Type.Name()} domain; only paging domains can be mapped (iommu_map, {Src})");

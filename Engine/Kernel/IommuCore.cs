@@ -217,6 +217,8 @@ public sealed partial class IommuCore
                     if (a > mapStart)
                     {
                         var m = Map(domain, mapStart, mapStart, a - mapStart, r.Prot);
+                        if (m.Ok && LastLostErrno != Errno.None)
+                            BootLog.Add($"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed with -{LastLostErrno}, but Linux 7.0.0's iommu_map_nosync returned 0 for it (upstream fix {KernelFixes.MapErrno}): the core saw success and does not retry after the attach");
                         if (!m.Ok)
                         {
                             if (!quiet) BootLog.Add($"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed: -{m.Errno}");

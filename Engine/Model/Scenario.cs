@@ -14,11 +14,20 @@ public sealed record Scenario(
 
 /// <summary>
 /// Boot-time command-line knobs (iommu.c iommu_subsys_init, dma-iommu.c iommu_dma_forcedac_setup,
-/// Linux 7.0): iommu.strict, iommu.passthrough, iommu.forcedac (PCI devices skip the 32-bit-first try).
+/// Linux 7.0): iommu.strict, iommu.passthrough, iommu.forcedac (PCI devices skip the 32-bit-first try),
+/// and the upstream fixes applied on top of 7.0.0 as released (KernelFixes; ids sorted).
 /// </summary>
 public sealed record KernelKnobs(bool Strict, bool Passthrough, bool ForceDac = false)
 {
     public static KernelKnobs Default => new(true, false);
+
+    /// <summary>Upstream fixes applied on top of Linux 7.0.0 (12-digit ids, sorted); empty: 7.0.0 exactly as released.</summary>
+    public IReadOnlyList<string> Fixes { get; init; } = [];
+
+    public bool HasFix(string id) => Fixes.Contains(id);
+
+    /// <summary>"Linux 7.0.0", or "Linux 7.0.0 + id, id" (the report's Kernel line).</summary>
+    public string Release => Fixes.Count == 0 ? "Linux 7.0.0" : "Linux 7.0.0 + " + string.Join(", ", Fixes);
 }
 
 /// <summary>Lua text, its chunk name (a root-relative path) and the file line its first line sits on.</summary>

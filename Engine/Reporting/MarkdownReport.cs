@@ -35,7 +35,7 @@ public static class MarkdownReport
             if (!string.IsNullOrWhiteSpace(sc.Soc.Description)) sb.Append(" — ").Append(Escape(sc.Soc.Description!.Trim()));
             sb.Append('\n');
             var core = input.Core;
-            sb.Append("- Kernel: iommu.strict=").Append(sc.Kernel.Strict ? '1' : '0')
+            sb.Append("- Kernel: ").Append(sc.Kernel.Release).Append(", iommu.strict=").Append(sc.Kernel.Strict ? '1' : '0')
               .Append(" iommu.passthrough=").Append(sc.Kernel.Passthrough ? '1' : '0');
             if (sc.Kernel.ForceDac) sb.Append(" iommu.forcedac=1");
             if (core is not null) sb.Append(" → global default domain type ").Append(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'));

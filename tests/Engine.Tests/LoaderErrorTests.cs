@@ -25,6 +25,40 @@ public class LoaderErrorTests
         Assert.Contains("did you mean 'banks'", e.Message);
     }
 
+    private const string TinySoc = "soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\n";
+
+    [Fact]
+    public void An_unknown_kernel_fix_is_SE1007_at_the_id_listing_the_known_ones()
+    {
+        var e = LoadError(TinySoc, "scenario: x\nsoc: ../socs/s.yaml\nkernel:\n  fixes: [6fc7e8a3b811, deadbeef0000]\nlua: 'x = 1'\n");
+        Assert.Equal(ErrorCode.BadValue, e.Code);
+        Assert.Equal(4, e.Where.Line);
+        Assert.Contains("'deadbeef0000' is not a fix the engine models; known: 6fc7e8a3b811", e.Message);
+    }
+
+    [Theory]
+    [InlineData("6fc7e8a3b811")]
+    [InlineData("6FC7E8A3B8115294F60F5C89DE27330BF1B9C98E")]
+    [InlineData("6fc7e8a3b8115294")]
+    public void A_kernel_fix_is_named_by_twelve_or_more_digits_of_its_commit(string id)
+    {
+        using var tree = new TestTree();
+        tree.Write("scenarios/socs/s.yaml", TinySoc);
+        var path = tree.Write("scenarios/t/x.yaml", $"scenario: x\nsoc: ../socs/s.yaml\nkernel: {{ fixes: [{id}] }}\nlua: 'x = 1'\n");
+        var sc = ScenarioLoader.Load(path, ProjectLayout.For(path));
+        Assert.Equal(["6fc7e8a3b811"], sc.Kernel.Fixes);
+        Assert.Equal("Linux 7.0.0 + 6fc7e8a3b811", sc.Kernel.Release);
+    }
+
+    [Fact]
+    public void Without_kernel_fixes_the_kernel_is_7_0_0_as_released()
+    {
+        using var tree = new TestTree();
+        tree.Write("scenarios/socs/s.yaml", TinySoc);
+        var path = tree.Write("scenarios/t/x.yaml", "scenario: x\nsoc: ../socs/s.yaml\nlua: 'x = 1'\n");
+        Assert.Equal("Linux 7.0.0", ScenarioLoader.Load(path, ProjectLayout.For(path)).Kernel.Release);
+    }
+
     [Fact]
     public void A_tag_YamlDotNet_refuses_with_an_argument_exception_is_SE1001_not_a_crash()
     {

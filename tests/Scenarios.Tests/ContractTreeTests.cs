@@ -58,6 +58,7 @@ public class ContractTreeTests
         kernel:                      # optional boot-time knobs
           iommu.strict: true         # strict (default) or lazy (flush queue) DMA invalidation
           iommu.passthrough: false   # default domains are identity when true
+          fixes: [6fc7e8a3b811]      # upstream fixes on top of Linux 7.0.0 (this one keeps iommu_map's errno)
         script: ../../lua/seed/apu_unmanaged_attach.lua   # or inline:  lua: |
         params: { window: 0x60000000 }                    # handed to the script as `params`
         """;
