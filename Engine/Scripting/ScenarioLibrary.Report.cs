@@ -52,8 +52,10 @@ internal sealed partial class ScenarioLibrary
     private int SimEvents(IntPtr s) => Guard(s, l =>
         Values(l, _core.Log.Events.Select(e =>
         {
-            if (e.Kind == "fault") { var t = FaultTable(e); t.Add("why", e.Why); return t; }
+            // Every entry is {kind, line, device, domain, why, ...}: a fault's kind is "fault" and the fault
+            // table itself (its own kind "translation" or "permission", the registers) is under `fault`.
             var row = new LuaTable().Add("kind", e.Kind).Add("line", e.Line).Add("device", e.Device).Add("domain", e.Domain).Add("why", e.Why);
+            if (e.Kind == "fault") row.Add("fault", FaultTable(e));
             if (e.Kind == "stale-translation") row.Add("iova", e.Iova).Add("write", e.Write).Add("pa", e.Pa).Add("unmap_line", e.UnmapLine);
             return row;
         }).ToList()));

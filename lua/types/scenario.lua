@@ -119,8 +119,15 @@ function Domain:mappings() end
 ---@field message string?           # what the driver printed, if anything (lines joined by "\n")
 
 ---@class Event
----@field kind "fault"|"stale-translation"|"warn"
+---@field kind "fault"|"stale-translation"|"warn" an event's kind; a fault's own kind is in `fault.kind`
 ---@field line integer
+---@field device string?
+---@field domain string?
+---@field why string
+---@field fault Fault? the fault table, as dev:read returns it (kind = "fault" only)
+---@field iova integer? stale translations: the address reached
+---@field pa integer? stale translations: the old page the stale entry still reached
+---@field unmap_line integer? stale translations: the line of the change no flush followed
 
 ---@class Soc
 ---@field name string

@@ -212,6 +212,22 @@ public class SandboxTests
     }
 
     [Fact]
+    public void A_fault_event_has_kind_fault_and_the_fault_table_under_fault()
+    {
+        var r = Run("""
+            local display = soc.device("display")
+            local pa, fault = display:read(0x1000)
+            local e = sim.events()[1]
+            expect.eq(e.kind, "fault", "the event's kind")
+            expect.eq(e.fault.kind, "translation", "the fault's own kind")
+            expect.eq(e.fault.iova, fault.iova, "the same fault table dev:read returned")
+            expect.eq(e.device, "display", "the device")
+            """);
+        Assert.True(r.Passed, r.Error?.ToString());
+        Assert.Equal(4, r.ExpectationsPassed);
+    }
+
+    [Fact]
     public void Handles_cannot_be_forged_and_the_same_object_is_the_same_handle()
     {
         var r = Run("""
