@@ -33,6 +33,9 @@ public sealed class EventLog
 
     public void Warn(string why) => Add(new SimEvent("warn", Line, null, 0, false, "warn", null, why));
 
+    /// <summary>A hazard: kernel state that is not what its name says (a "blocking" domain that translates, a freed domain still used).</summary>
+    public void Hazard(string kind, string? device, string? domain, string why) => Add(new SimEvent(kind, Line, device, 0, false, kind, domain, why));
+
     /// <summary>A hit on an IOTLB entry whose mapping changed since it was filled (no flush in between).</summary>
     public void Stale(string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
         Add(new SimEvent("stale-translation", Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });

@@ -399,7 +399,16 @@ public sealed partial class IommuCore
         if (!r.Ok) return r;
         g.Owner = _scriptOwner;
         g.OwnerCnt = 1;
-        return Outcome.Note($"{g.Name} moved to its blocking domain {g.BlockingDomain!.Name}" + (blocking.Why is null ? "" : $" ({blocking.Why})") + (r.Why is null ? "" : $"; {r.Why}"));
+        // The fallback blocking domain is an "empty" paging domain only if the driver gives it a table of
+        // its own. MediaTek's mtk_iommu_domain_finalise hands every domain of the hw_list the one shared
+        // ARMv7s table, so the group's "blocking" domain translates every live mapping of that table.
+        var shared = g.BlockingDomain!.PageTable is { } pt
+            ? Domains.Where(x => x != g.BlockingDomain && !x.Freed && ReferenceEquals(x.PageTable, pt)).Select(x => x.Name).ToList() : [];
+        if (shared.Count > 0)
+            Log.Hazard("blocking-domain-translates", g.Devices[0].Name, g.BlockingDomain.Name,
+                $"the blocking domain shares the live table: {g.Name} is not blocked; {g.BlockingDomain.Name} is an IOMMU_DOMAIN_UNMANAGED domain (__iommu_group_alloc_blocking_domain) that {g.Devices[0].Driver.Name} attached to the table of {string.Join(", ", shared)}, so every mapping there still translates for {string.Join(", ", g.Devices.Select(d => d.Name))}");
+        return Outcome.Note($"{g.Name} moved to its blocking domain {g.BlockingDomain!.Name}" + (blocking.Why is null ? "" : $" ({blocking.Why})") + (r.Why is null ? "" : $"; {r.Why}")
+            + (shared.Count > 0 ? $"; HAZARD: it shares the live table of {string.Join(", ", shared)}, so the group is not blocked" : ""));
     }
 
     private Result<IommuDomain> AllocBlockingDomain(IommuGroup g)
@@ -411,11 +420,13 @@ public sealed partial class IommuCore
             g.BlockingDomain = b;
             return Result<IommuDomain>.Of(b);
         }
+        // __iommu_group_alloc_blocking_domain (drivers/iommu/iommu.c, Linux 7.0): without ops->blocked_domain
+        // the core uses iommu_paging_domain_alloc, an IOMMU_DOMAIN_UNMANAGED domain it expects to be empty.
         var r = dev.Driver.DomainAllocPaging(dev, NextDomainId());
         if (!r.Ok) return r;
-        r.Value!.Type = DomainType.Blocked;
+        r.Value!.Type = DomainType.Unmanaged;
         g.BlockingDomain = Track(r.Value);
-        return Result<IommuDomain>.Of(g.BlockingDomain, $"{dev.Driver.Name} has no static blocked domain, so an empty paging domain is used");
+        return Result<IommuDomain>.Of(g.BlockingDomain, $"{dev.Driver.Name} has no static blocked domain, so an IOMMU_DOMAIN_UNMANAGED paging domain stands in for it (__iommu_group_alloc_blocking_domain)");
     }
 
     /// <summary>iommu_group_release_dma_owner: WARN if not owned; else clear the owner and return to the default domain.</summary>

@@ -173,17 +173,25 @@ public class MediatekIommuTests
     }
 
     [Fact]
-    public void A_claimed_mediatek_group_is_blocked_in_the_core_but_the_hardware_still_walks_the_shared_table()
+    public void A_claimed_mediatek_group_is_not_blocked_its_blocking_domain_shares_the_live_table()
     {
+        // __iommu_group_alloc_blocking_domain: no blocked_domain in mtk_iommu_ops, so an UNMANAGED paging
+        // domain; mtk_iommu_domain_finalise gives it the hw_list's shared table at attach.
         var bound = Boot(TestTree.Soc);
         Assert.Equal(Errno.EPERM, bound.ClaimDmaOwner(bound.Groups[0]).Errno);
         // Without bound drivers (driver-bound: false) the claim succeeds.
         var core2 = Boot(TestTree.Soc.Replace("  - name: display\n", "  - name: display\n    driver-bound: false\n").Replace("  - name: apu\n", "  - name: apu\n    driver-bound: false\n").Replace("  - name: venc\n", "  - name: venc\n    driver-bound: false\n"));
         var g2 = core2.Groups[0];
         Assert.True(core2.Map(g2.DefaultDomain!, 0x1000, 0x4000_1000, 0x1000, Prot.Read).Ok);
-        Assert.True(core2.ClaimDmaOwner(g2).Ok);
-        Assert.Equal(DomainType.Blocked, g2.Domain!.Type);
-        Assert.Equal(0UL, core2.IovaToPhys(g2.Domain, 0x1000));
+        var claim = core2.ClaimDmaOwner(g2);
+        Assert.True(claim.Ok);
+        Assert.Contains("HAZARD", claim.Why);
+        var blocking = g2.Domain!;
+        Assert.Equal(DomainType.Unmanaged, blocking.Type);
+        Assert.Same(g2.DefaultDomain!.PageTable, blocking.PageTable);
+        Assert.Equal(0x4000_1000UL, core2.IovaToPhys(blocking, 0x1000));
         Assert.True(DeviceAccess.Perform(core2, core2.Device("display")!, 0x1000, 4, false).Ok);
+        Assert.True(core2.Map(blocking, 0x2000, 0x4000_2000, 0x1000, Prot.Read).Ok);
+        Assert.Contains(core2.Log.Events, e => e.Kind == "blocking-domain-translates" && e.Why.Contains("is not blocked", StringComparison.Ordinal));
     }
 }
