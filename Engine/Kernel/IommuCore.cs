@@ -286,6 +286,7 @@ public sealed partial class IommuCore
         if (user is not null)
             return $"{d.Name} is still in use by {user.Name}; the kernel would leave the group pointing at freed memory";
         d.Freed = true;
+        d.FreedLine = Log.Line;
         d.Driver.DomainFree(d);
         return null;
     }

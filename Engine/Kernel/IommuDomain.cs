@@ -26,6 +26,8 @@ public sealed class IommuDomain
     /// <summary>A driver's static domain (ops->identity_domain / blocked_domain), shared by all groups.</summary>
     public bool IsStatic { get; }
     public bool Freed { get; set; }
+    /// <summary>The script line of iommu_domain_free (use-after-free hazards name it); 0 before.</summary>
+    public int FreedLine { get; set; }
 
     /// <summary>domain->geometry: aperture [ApertureStart, ApertureEnd]; Set once a driver finalised it.</summary>
     public ulong ApertureStart { get; set; }

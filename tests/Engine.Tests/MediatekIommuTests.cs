@@ -173,6 +173,32 @@ public class MediatekIommuTests
     }
 
     [Fact]
+    public void A_freed_domain_is_still_read_through_share_dom_and_m4u_dom_and_each_read_is_a_use_after_free()
+    {
+        // mtk_iommu_domain_free (Linux 7.0) frees only the wrapper: share_dom and bank->m4u_dom dangle.
+        var core = Boot(TestTree.Soc, new KernelKnobs(Strict: true, Passthrough: true));
+        var apu = core.Device("apu")!;
+        var a = core.DomainAlloc(apu, DomainType.Unmanaged).Value!;
+        Assert.True(core.AttachGroup(a, apu.Group!).Ok);
+        Assert.True(core.Map(a, 0x1000_0000, 0x4000_0000, 0x1000, Prot.Read).Ok);
+        Assert.True(core.DetachGroup(a, apu.Group!).Ok);
+        core.Log.Line = 12;
+        Assert.Null(core.DomainFree(a));
+        Assert.DoesNotContain(core.Log.Events, e => e.Kind == "use-after-free");
+        var b = core.DomainAlloc(apu, DomainType.Unmanaged).Value!;
+        Assert.True(core.AttachGroup(b, apu.Group!).Ok);
+        Assert.Same(a.PageTable, b.PageTable);
+        Assert.Equal(0x4000_0000UL, core.IovaToPhys(b, 0x1000_0000));
+        var r = DeviceAccess.Perform(core, apu, 0x2000_0000, 4, false);
+        Assert.Equal(a.Name, r.Fault!.Domain);
+        var uaf = core.Log.Events.Where(e => e.Kind == "use-after-free").ToList();
+        Assert.Equal(2, uaf.Count);
+        Assert.Contains("mtk_iommu_domain_finalise", uaf[0].Why);
+        Assert.Contains("mtk_iommu_isr", uaf[1].Why);
+        Assert.All(uaf, e => Assert.Contains("freed by iommu_domain_free at line 12", e.Why));
+    }
+
+    [Fact]
     public void A_claimed_mediatek_group_is_not_blocked_its_blocking_domain_shares_the_live_table()
     {
         // __iommu_group_alloc_blocking_domain: no blocked_domain in mtk_iommu_ops, so an UNMANAGED paging

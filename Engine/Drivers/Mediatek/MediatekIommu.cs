@@ -139,7 +139,9 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     public void DomainFree(IommuDomain domain)
     {
-        // mtk_iommu_domain_free frees only the wrapper; the (shared) table stays with frstdata.
+        // mtk_iommu_domain_free (drivers/iommu/mtk_iommu.c, Linux 7.0) only kfree()s the wrapper:
+        // hw_list's share_dom and bank->m4u_dom keep pointing at it, and the table stays. Every later
+        // read through those pointers is a use-after-free (Finalise, and the ISR in MediatekIommu.Faults.cs).
     }
 
     internal static MtkDomain Priv(IommuDomain d) => (MtkDomain)d.Private!;
@@ -152,6 +154,8 @@ public sealed partial class MediatekIommu : IIommuDriver
         string note;
         if (hw.ShareDom is { } share)
         {
+            // dom->iop = share_dom->iop; dom->cfg = share_dom->cfg: a read of share_dom, freed or not.
+            if (share.Freed) _core.Log.UseAfterFree(share, $"mtk_iommu_domain_finalise (share_dom, finalising {d.Name})", null);
             d.PageTable = share.PageTable;
             d.PgsizeBitmap = share.PageTable!.Cfg.PgsizeBitmap;
             note = $"{d.Name} shares {share.Name}'s ARMv7s table (one table per hw_list: mtk_iommu_domain_finalise, {Src})";
