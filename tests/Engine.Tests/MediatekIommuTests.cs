@@ -172,6 +172,23 @@ public class MediatekIommuTests
         Assert.Contains(core.BootLog, l => l.Contains("IOMMU_CAP_DEFERRED_FLUSH", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("mm", true)]
+    [InlineData("apu", false)]
+    public void Attaching_the_identity_domain_bypasses_an_MM_master_but_changes_nothing_on_an_APU_instance(string type, bool bypasses)
+    {
+        var soc = TestTree.Soc.Replace("    driver: mediatek\n", $"    driver: mediatek\n    type: {type}\n");
+        var core = Boot(soc, new KernelKnobs(Strict: true, Passthrough: true));
+        var apu = core.Device("apu")!;
+        var d = core.DomainAlloc(apu, DomainType.Unmanaged).Value!;
+        Assert.True(core.AttachGroup(d, apu.Group!).Ok);
+        Assert.True(core.Map(d, 0x1000_0000, 0x4000_0000, 0x1000, Prot.Read).Ok);
+        Assert.Equal(0x4000_0000UL, DeviceAccess.Perform(core, apu, 0x1000_0000, 4, false).Pa);
+        Assert.True(core.DetachGroup(d, apu.Group!).Ok);     // back to the identity default domain
+        var after = DeviceAccess.Perform(core, apu, 0x1000_0000, 4, false);
+        Assert.Equal(bypasses ? 0x1000_0000UL : 0x4000_0000UL, after.Pa);
+    }
+
     [Fact]
     public void A_freed_domain_is_still_read_through_share_dom_and_m4u_dom_and_each_read_is_a_use_after_free()
     {

@@ -229,6 +229,12 @@ public sealed partial class MediatekIommu : IIommuDriver
     /// <summary>mtk_iommu_config: MM type sets the ports' MMU-enable bits and the larb's per-port IOVA[33:32].</summary>
     private static void Config(MtkData data, IommuDevice dev, bool enable, int regionId)
     {
+        // mtk_iommu_config (drivers/iommu/mtk_iommu.c, Linux 7.0) switches a master's translation only for
+        // MM (the larb's MMU-enable bits) and INFRA (PERICFG_IOMMU_1) instances; an APU-type instance has
+        // no such switch, so attaching the identity domain there changes nothing: the APU keeps
+        // translating through the bank's table. (An APU instance that never had a paging domain is
+        // modelled as bypassing; its hardware state there is not documented.)
+        if (data.Inst.Type == "apu" && !enable) return;
         ulong bankBits = data.Inst.Regions[regionId].Base >> 32;
         foreach (var id in dev.Spec.Ids)
             data.Ports[(id.Larb, id.Port)] = new PortState(enable, enable ? bankBits : 0);
