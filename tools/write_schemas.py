@@ -40,7 +40,7 @@ soc_defs = {
         {"entries": {"type": "integer", "minimum": 1, "maximum": 4096}, "ways": {"type": "integer", "minimum": 1, "maximum": 4096}}, []),
     "iommu": obj("An IOMMU instance and its platform data. Each driver takes only its own values and keys: "
                  "mediatek (types mm, infra, apu; arm-v7s; up to 5 banks) uses every key; arm-smmu (type smmu-v2; arm-lpae-s1; "
-                 "banks are context banks) takes only name, driver, type, pgtable, ias, oas, banks, iotlb and smrs.", {
+                 "banks are context banks) takes only name, driver, type, pgtable, ias, oas, banks, iotlb, smrs and s2-banks.", {
         "name": {"type": "string"},
         "driver": {"enum": ["mediatek", "arm-smmu"], "description": "the driver family (modelled: mediatek, arm-smmu)"},
         "type": {"enum": ["mm", "infra", "apu", "smmu-v2"], "description": "MediaTek: MTK_IOMMU_TYPE_MM / _INFRA / APU; arm-smmu: smmu-v2"},
@@ -58,6 +58,7 @@ soc_defs = {
         "iotlb": {"$ref": "#/definitions/iotlb"},
         "larbid-remap": {"type": "array", "items": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 31}}},
         "smrs": {"type": "integer", "minimum": 1, "maximum": 128, "description": "arm-smmu: stream-match registers (SMMU_IDR0.NUMSMRG), default and most 128 (ARM_SMMU_MAX_SMRS)"},
+        "s2-banks": {"type": "integer", "minimum": 0, "maximum": 128, "description": "arm-smmu: stage-2-only context banks (SMMU_IDR1.NUMS2CB), at most banks; stage-1 contexts start after them; default 0"},
     }, ["name", "driver"]),
     "device-id": obj("One IOMMU specifier of the device (MediaTek: larb and port; Arm SMMU: stream).",
         {"iommu": {"type": "string"}, "larb": {"type": "integer", "minimum": 0, "maximum": 31}, "port": {"type": "integer", "minimum": 0, "maximum": 31},
@@ -75,7 +76,7 @@ soc_defs = {
 MTK_ONLY = ["banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "larbid-remap"]
 soc_defs["iommu"]["anyOf"] = [
     {"properties": {"driver": {"enum": ["mediatek"]}, "type": {"enum": ["mm", "infra", "apu"]}, "pgtable": {"enum": ["arm-v7s"]},
-                    "banks": {"maximum": 5}}, "not": {"required": ["smrs"]}},
+                    "banks": {"maximum": 5}}, "not": {"anyOf": [{"required": ["smrs"]}, {"required": ["s2-banks"]}]}},
     {"properties": {"driver": {"enum": ["arm-smmu"]}, "type": {"enum": ["smmu-v2"]}, "pgtable": {"enum": ["arm-lpae-s1"]}},
      "not": {"anyOf": [{"required": [k]} for k in MTK_ONLY]}},
 ]

@@ -6,7 +6,8 @@ namespace ScenarioEngine.Config;
 /// Arm SMMU v2 (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0): the generic
 /// "arm,smmu-v2" / "arm,mmu-500" programming model without an implementation's quirks. Context banks
 /// are the family's banks (SMMU_IDR1.NUMCB, at most ARM_SMMU_MAX_CBS = 128; default 8 here, an
-/// assumption); every bank can hold a stage-1 context (NUMS2CB = 0). Stage 1 only, AArch64 LPAE with
+/// assumption); the first `s2-banks` of them (SMMU_IDR1.NUMS2CB, default 0) hold stage-2 contexts only,
+/// so stage-1 contexts start after them. Stage 1 only, AArch64 LPAE with
 /// the 4K granule (ARM_SMMU_FEAT_FMT_AARCH64_4K): ias is SMMU_IDR2.UBS and oas SMMU_IDR2.IAS as the
 /// driver takes them for stage 1, both 48 unless the YAML says otherwise. Masters are named by stream
 /// ID and an optional SMR mask (#iommu-cells = 2); `smrs` is SMMU_IDR0.NUMSMRG (default and maximum
@@ -20,11 +21,11 @@ public sealed class ArmSmmuFamily : DriverFamily
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 128;
     public override int DefaultBanks => 8;
-    public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb", "smrs"];
+    public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb", "smrs", "s2-banks"];
     /// <summary>ARM_SMMU_MAX_SMRS (the architectural limit of SMMU_IDR0.NUMSMRG); also the default here.</summary>
     public const int MaxSmrs = 128;
 
-    public override string DescribeBanks(IommuInstance i) => $"{i.Banks} context banks";
+    public override string DescribeBanks(IommuInstance i) => $"{i.Banks} context banks" + (i.S2Banks > 0 ? $" (cb0..cb{i.S2Banks - 1} stage-2 only)" : "");
 
     public override int DefaultIas(IReadOnlySet<string> flags) => 48;
     public override int DefaultOas(IReadOnlySet<string> flags) => 48;

@@ -233,7 +233,7 @@ public static class SocLoader
                 remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
         }
         return new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, enabled, bankPorts, regions,
-            regionPorts, flags, shares, r.Span) { Iotlb = iotlb, LarbIdRemap = remap, Smrs = r.OptInt("smrs", ArmSmmuFamily.MaxSmrs, 1, ArmSmmuFamily.MaxSmrs) };
+            regionPorts, flags, shares, r.Span) { Iotlb = iotlb, LarbIdRemap = remap, Smrs = r.OptInt("smrs", ArmSmmuFamily.MaxSmrs, 1, ArmSmmuFamily.MaxSmrs), S2Banks = r.OptInt("s2-banks", 0, 0, banks) };
     }
 
     private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus)

@@ -14,7 +14,7 @@ public static class YamlKeys
     public static readonly string[] ReservedMemory = ["name", "base", "size", "iommu-addresses"];
     public static readonly string[] IommuAddress = ["device", "iova", "size"];
     public static readonly string[] Iommu = ["name", "driver", "type", "pgtable", "ias", "oas", "banks",
-        "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "iotlb", "larbid-remap", "smrs"];
+        "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "iotlb", "larbid-remap", "smrs", "s2-banks"];
     public static readonly string[] Region = ["name", "base", "size"];
     public static readonly string[] Iotlb = ["entries", "ways"];
     public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware"];

@@ -33,6 +33,8 @@ public sealed record IommuInstance(
 
     /// <summary>Arm SMMU: the number of stream-match registers (SMMU_IDR0.NUMSMRG; YAML <c>smrs</c>).</summary>
     public int Smrs { get; init; }
+    /// <summary>arm-smmu: stage-2-only context banks (SMMU_IDR1.NUMS2CB); stage-1 contexts start after them.</summary>
+    public int S2Banks { get; init; }
 }
 
 /// <summary>A set of port numbers 0..63 (a u64 mask), or "all ports".</summary>

@@ -116,6 +116,19 @@ public class ArmSmmuTests
     }
 
     [Fact]
+    public void Stage_1_contexts_start_after_the_stage_2_only_context_banks()
+    {
+        // arm_smmu_init_domain_context: start = smmu->num_s2_context_banks for a stage-1 context.
+        var core = Boot(Soc.Replace("banks: 3 }", "banks: 4, s2-banks: 2 }"));
+        Assert.Equal("streams 0x400, S2CR cb2", core.Device("gpu")!.Driver.DeviceLocation(core.Device("gpu")!));
+        var gpu = core.Device("gpu")!;
+        var d = core.DomainAlloc(gpu, DomainType.Unmanaged).Value!;
+        var r = core.AttachDevice(d, gpu);
+        Assert.Equal(Errno.ENOSPC, r.Errno);      // cb2 and cb3 hold the two default domains; cb0 and cb1 are stage-2 only
+        Assert.Contains("cb0..cb1 are stage-2 only", r.Why);
+    }
+
+    [Fact]
     public void A_domain_finalised_on_one_smmu_cannot_be_attached_behind_another()
     {
         var core = Boot("""
