@@ -70,6 +70,7 @@ soc_defs = {
     "device": obj("A DMA master.", {"name": {"type": "string"}, "ids": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/device-id"}},
         "bus": {"enum": ["platform", "pci"]}, "dma-mask": {"type": "integer", "minimum": 1, "maximum": 64, "description": "bits (default 32)"},
         "driver-bound": {"type": "boolean", "description": "a DMA-API driver is bound (counts in owner_cnt); default true"},
+        "memory-region": {"type": "array", "items": {"type": "string"}, "description": "the DT memory-region phandles: reserved-memory node names; of_iommu_get_resv_regions reads iommu-addresses only from these"},
         "firmware": {"type": "array", "items": {"$ref": "#/definitions/firmware"}}}, ["name", "ids"]),
 }
 # Each driver family accepts only its own values and keys (Engine/Config/*Family.cs): one branch each.

@@ -86,6 +86,14 @@ public static class SocLoader
         }
         CheckDisjoint(resSpans, "reserved-memory nodes");
         CheckUnique(reserved.Select(x => (x.Name, x.Span)).ToList(), "reserved-memory node", file);
+        foreach (var d in devices)
+            for (int i = 0; i < d.MemoryRegion.Count; i++)
+                if (reserved.All(x => x.Name != d.MemoryRegion[i]))
+                {
+                    var hint = Suggest.Closest(d.MemoryRegion[i], reserved.Select(x => x.Name));
+                    throw YamlTree.Error(ErrorCode.UnknownReference, $"device '{d.Name}': memory-region '{Display.Clip(d.MemoryRegion[i], 64)}' names no reserved-memory node" +
+                        (hint is null ? "" : $"; did you mean '{hint}'?") + $" (reserved-memory: {string.Join(", ", reserved.Take(20).Select(x => x.Name))})", d.MemoryRegionSpans[i]);
+                }
 
         return new Soc(name, description, memory, reserved, iommus, devices, file);
     }
@@ -292,7 +300,10 @@ public static class SocLoader
         }
         CheckUnique(firmware.Select(f => (f.Name, SourceSpan.None)).ToList(), "firmware window", r.Span.File);
         CheckDisjoint(fwSpans, "firmware windows");
-        return new DeviceSpec(name, ids, bus, mask, bound, firmware, r.Span);
+        var memoryRegion = new List<(string Name, SourceSpan Span)>();
+        foreach (var mn in r.List("memory-region"))
+            memoryRegion.Add((MappingReader.AsString(mn, "memory-region"), mn.Span));
+        return new DeviceSpec(name, ids, bus, mask, bound, firmware, r.Span) { MemoryRegion = memoryRegion.Select(x => x.Name).ToList(), MemoryRegionSpans = memoryRegion.Select(x => x.Span).ToList() };
     }
 
     /// <summary>A port list: integers and "a-b" ranges, or the word "all".</summary>

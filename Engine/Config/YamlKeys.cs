@@ -17,7 +17,7 @@ public static class YamlKeys
         "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "iotlb", "larbid-remap", "smrs", "s2-banks"];
     public static readonly string[] Region = ["name", "base", "size"];
     public static readonly string[] Iotlb = ["entries", "ways"];
-    public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware"];
+    public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware", "memory-region"];
     public static readonly string[] DeviceId = ["iommu", "larb", "port", "stream", "mask"];
     public static readonly string[] Firmware = ["name", "iova", "size", "boot"];
     public static readonly string[] BootAccess = ["iova", "size", "write"];

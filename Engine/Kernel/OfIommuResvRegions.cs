@@ -10,14 +10,16 @@ namespace ScenarioEngine.Kernel;
 /// no reg → RESERVED; reg equal to the IOVA range → DIRECT (identity mapping, require_direct); reg
 /// different → WARN and RESERVED; length 0 → WARN and skipped. prot READ|WRITE (CACHE if dma-coherent,
 /// which the SoC YAML does not describe yet). Entries for other devices are skipped per the binding
-/// (the 7.0 parser's cursor quirk, which misreads them, is not reproduced).
+/// (the 7.0 parser's cursor quirk, which misreads them, is not reproduced). Only the nodes the device's
+/// own memory-region property lists are walked (of_for_each_phandle over "memory-region"): a node whose
+/// iommu-addresses name the device but which the device does not link is ignored (<see cref="Unlinked"/>).
 /// </summary>
 public static class OfIommuResvRegions
 {
     public static IReadOnlyList<ResvRegion> For(Soc soc, IommuDevice dev, EventLog log)
     {
         var list = new List<ResvRegion>();
-        foreach (var node in soc.ReservedMemory)
+        foreach (var node in soc.ReservedMemory.Where(n => dev.Spec.MemoryRegion.Contains(n.Name)))
             foreach (var a in node.IommuAddresses.Where(a => a.Device == dev.Name))
             {
                 if (a.Size == 0)
@@ -47,4 +49,8 @@ public static class OfIommuResvRegions
             }
         return list;
     }
+
+    /// <summary>Reserved-memory nodes whose iommu-addresses name <paramref name="device"/> while the device's memory-region does not link them: of_iommu_get_resv_regions never sees them.</summary>
+    public static IEnumerable<string> Unlinked(Soc soc, DeviceSpec device) =>
+        soc.ReservedMemory.Where(n => n.IommuAddresses.Any(a => a.Device == device.Name) && !device.MemoryRegion.Contains(n.Name)).Select(n => n.Name);
 }

@@ -10,7 +10,13 @@ public sealed record DeviceSpec(
     int DmaMask,
     bool DriverBound,
     IReadOnlyList<FirmwareWindow> Firmware,
-    SourceSpan Span);
+    SourceSpan Span)
+{
+    /// <summary>The DT memory-region phandles: reserved-memory node names (of_iommu_get_resv_regions walks only these).</summary>
+    public IReadOnlyList<string> MemoryRegion { get; init; } = [];
+    /// <summary>Where each memory-region entry was written (located errors).</summary>
+    public IReadOnlyList<SourceSpan> MemoryRegionSpans { get; init; } = [];
+}
 
 /// <summary>
 /// One IOMMU specifier of the device ("iommus = &lt;&amp;m4u ID&gt;"). MediaTek uses larb+port

@@ -70,7 +70,11 @@ public static class MarkdownReport
             sb.Append($"- reserved-memory {Escape(r.Name)}: ")
               .Append(r.Base is { } b ? $"[{Hex.Of(b)}, {Hex.Of(b + r.Size - 1)}]" : "no reg (IOVA-only)").Append($" ({Hex.Size(r.Size)})");
             foreach (var a in r.IommuAddresses)
+            {
                 sb.Append($"; iommu-addresses {Escape(a.Device)} [{Hex.Of(a.Iova)}, {Hex.Of(a.Iova + a.Size - 1)}]");
+                if (soc.Devices.FirstOrDefault(d => d.Name == a.Device) is { } dev && !dev.MemoryRegion.Contains(r.Name))
+                    sb.Append($" — ignored: {Escape(dev.Name)}'s memory-region does not list {Escape(r.Name)}, and of_iommu_get_resv_regions walks only the device's own memory-region phandles");
+            }
             sb.Append('\n');
         }
     }

@@ -360,6 +360,9 @@ public class ArmSmmuTests
         Assert.Null(r.Fault!.Registers);
     }
 
+    /// <summary>The SoC with the gpu's memory-region linking the "fw" node of <see cref="DirectWindow"/>.</summary>
+    private static readonly string Linked = Soc.Replace("{ name: gpu, ids: [ { iommu: smmu0, stream: 0x400 } ] }", "{ name: gpu, ids: [ { iommu: smmu0, stream: 0x400 } ], memory-region: [fw] }");
+
     private const string DirectWindow = """
 
             reserved-memory:
@@ -375,18 +378,18 @@ public class ArmSmmuTests
         // iommu_create_device_direct_mappings before the first attach: arm_smmu_map_pages is -ENODEV
         // (no pgtbl_ops), 7.0.0's iommu_map_nosync returns 0 for it, so iommu_setup_default_domain sees
         // no failure and never retries after the attach (upstream 6fc7e8a3b811).
-        var core = Boot(Soc + DirectWindow);
+        var core = Boot(Linked + DirectWindow);
         var gpu = core.Device("gpu")!;
         Assert.Equal(0UL, core.IovaToPhys(gpu.Group!.DefaultDomain!, 0x9000_0000));
         Assert.DoesNotContain(core.BootLog, l => l.Contains("retried after it", StringComparison.Ordinal));
-        var fixedCore = Boot(Soc + DirectWindow, Kernels.MapErrnoFixed);
+        var fixedCore = Boot(Linked + DirectWindow, Kernels.MapErrnoFixed);
         Assert.Contains(fixedCore.BootLog, l => l.Contains("retried after it", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Reserved_regions_are_the_software_msi_window_plus_the_dt_iommu_addresses()
     {
-        var core = Boot(Soc + DirectWindow, Kernels.MapErrnoFixed);
+        var core = Boot(Linked + DirectWindow, Kernels.MapErrnoFixed);
         var gpu = core.Device("gpu")!;
         var regions = gpu.Driver.GetResvRegions(gpu);
         Assert.Equal([(0x800_0000UL, 0x10_0000UL, ResvType.SwMsi), (0x9000_0000UL, 0x10_0000UL, ResvType.Direct)],

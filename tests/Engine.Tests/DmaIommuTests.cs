@@ -189,6 +189,18 @@ public class OfIommuResvRegionsTests
     }
 
     [Fact]
+    public void A_node_the_devices_memory_region_does_not_list_is_never_read()
+    {
+        // of_iommu_get_resv_regions walks only the phandles of the device's own memory-region property.
+        var node = new ReservedMemory("fw", 0x4010_0000, 0x10_0000, [new IommuAddress("dev", 0x4010_0000, 0x10_0000)], S);
+        var (core, _, _) = FakeDriver.Boot(KernelKnobs.Default, d => d.UseOfIommuAddresses = true, [node], false, ("dev", "g0", false));
+        var dev = core.Device("dev")!;
+        Assert.Empty(dev.Driver.GetResvRegions(dev));
+        Assert.Equal(0UL, core.IovaToPhys(dev.Group!.DefaultDomain!, 0x4010_0000));
+        Assert.Equal(["fw"], OfIommuResvRegions.Unlinked(core.Soc, dev.Spec));
+    }
+
+    [Fact]
     public void Entries_for_other_devices_are_ignored()
     {
         var (_, dev) = Boot(new ReservedMemory("fw", 0x4010_0000, 0x10_0000, [new IommuAddress("someone", 0x4010_0000, 0x10_0000)], S));

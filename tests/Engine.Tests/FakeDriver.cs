@@ -74,14 +74,18 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, params (string Device, string Group, bool Bound)[] devices) =>
         Boot(knobs, setup, [], devices);
 
-    public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, IReadOnlyList<ReservedMemory> reserved, params (string Device, string Group, bool Bound)[] devices)
+    /// <param name="linkReserved">every device's memory-region lists every reserved-memory node (as a DT linking them would)</param>
+    public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, IReadOnlyList<ReservedMemory> reserved, params (string Device, string Group, bool Bound)[] devices) =>
+        Boot(knobs, setup, reserved, true, devices);
+
+    public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, IReadOnlyList<ReservedMemory> reserved, bool linkReserved, params (string Device, string Group, bool Bound)[] devices)
     {
         var span = SourceSpan.None;
         var inst = new IommuInstance("fake0", "fake", "mm", "arm-v7s", 32, 32, 1, [0], new Dictionary<int, PortSet>(),
             [new IovaRegion("r0", 0, 0xff80_0000, span)], new Dictionary<int, IReadOnlyDictionary<int, PortSet>>(), new HashSet<string>(), [], span);
         var inst2 = inst with { Name = "fake1" };
         var specs = devices.Select(d => new DeviceSpec(d.Device, [new DeviceId(d.Device.StartsWith("other", StringComparison.Ordinal) ? "fake1" : "fake0", 0, 0, null)],
-            d.Device.StartsWith("pci", StringComparison.Ordinal) ? Bus.Pci : Bus.Platform, 32, d.Bound, [], span)).ToList();
+            d.Device.StartsWith("pci", StringComparison.Ordinal) ? Bus.Pci : Bus.Platform, 32, d.Bound, [], span)).Select(spec => linkReserved ? spec with { MemoryRegion = reserved.Select(r => r.Name).ToList() } : spec).ToList();
         var soc = new Soc("fake", null, [new MemoryRange("dram", 0x4000_0000, 1UL << 30)], reserved, [inst, inst2], specs, "");
         FakeDriver? main = null, other = null;
         var groupOf = devices.ToDictionary(d => d.Device, d => d.Group);

@@ -60,6 +60,15 @@ public class LoaderErrorTests
     }
 
     [Fact]
+    public void A_memory_region_naming_no_reserved_memory_node_is_SE1009_at_the_name()
+    {
+        var e = LoadError(TinySoc + "reserved-memory:\n  - { name: apu-fw, size: 1MiB }\niommus:\n  - { name: m4u, driver: mediatek }\ndevices:\n  - name: apu\n    ids: [ { iommu: m4u, larb: 0, port: 1 } ]\n    memory-region: [apu-fv]\n");
+        Assert.Equal(ErrorCode.UnknownReference, e.Code);
+        Assert.Equal(11, e.Where.Line);
+        Assert.Contains("did you mean 'apu-fw'", e.Message);
+    }
+
+    [Fact]
     public void A_tag_YamlDotNet_refuses_with_an_argument_exception_is_SE1001_not_a_crash()
     {
         // Found by the fuzz test: YamlDotNet throws ArgumentException ("Global tags must be valid URIs").
