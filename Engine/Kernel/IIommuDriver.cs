@@ -26,6 +26,8 @@ public interface IIommuDriver
     Outcome ProbeDevice(IommuDevice dev);
     /// <summary>ops->device_group: a key; devices with equal keys share one group.</summary>
     Result<object> DeviceGroup(IommuDevice dev);
+    /// <summary>The rule of the driver's device_group that put these devices together (the report's Boot section).</summary>
+    string GroupRule(IommuGroup group);
     /// <summary>ops->def_domain_type; 0 (Blocked) means "no preference".</summary>
     DomainType? DefDomainType(IommuDevice dev);
     bool Capable(IommuDevice dev, IommuCap cap);

@@ -112,6 +112,8 @@ public sealed partial class IommuCore
             }
             Dma.SetupDmaOps(dev);
         }
+        foreach (var g in _groups)
+            BootLog.Add($"{g.Name} = {string.Join(", ", g.Devices.Select(d => d.Name))}: {g.Devices[0].Driver.GroupRule(g)}");
         var bound = new List<string>();
         foreach (var dev in _devices.Where(d => d.Spec.DriverBound && d.Group is not null))
         {

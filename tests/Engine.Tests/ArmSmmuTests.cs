@@ -116,6 +116,14 @@ public class ArmSmmuTests
     }
 
     [Fact]
+    public void The_boot_section_says_which_rule_grouped_the_masters()
+    {
+        var core = Boot(Soc);
+        Assert.Contains("group1 = vpu, cam: arm_smmu_device_group: cam matches the stream-map entry of 0x801 that vpu took first, and that entry remembers vpu's group", core.BootLog);
+        Assert.Contains(core.BootLog, l => l.StartsWith("group0 = gpu: arm_smmu_device_group: no stream-map entry of gpu's (streams 0x400)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Stage_1_contexts_start_after_the_stage_2_only_context_banks()
     {
         // arm_smmu_init_domain_context: start = smmu->num_s2_context_banks for a stage-1 context.

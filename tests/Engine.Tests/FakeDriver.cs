@@ -26,6 +26,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
 
     public Outcome ProbeDevice(IommuDevice dev) => RefuseProbe.Contains(dev.Name) ? Outcome.Fail(Errno.EINVAL, "refused") : Outcome.Success;
     public Result<object> DeviceGroup(IommuDevice dev) => Result<object>.Of(GroupOf(dev));
+    public string GroupRule(IommuGroup group) => "the fake driver's group names";
     public DomainType? DefDomainType(IommuDevice dev) => null;
     public bool Capable(IommuDevice dev, IommuCap cap) => cap == IommuCap.DeferredFlush && DeferredFlush;
 

@@ -172,6 +172,13 @@ public class MediatekIommuTests
         Assert.Contains(core.BootLog, l => l.Contains("IOMMU_CAP_DEFERRED_FLUSH", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void The_boot_section_says_which_rule_grouped_the_masters()
+    {
+        var core = Boot(TestTree.Soc);
+        Assert.Contains("group0 = display, apu, venc: mtk_iommu_device_group: group id = region 0 ('r0'): their ports sit in bank 0, so the IOVA region decides (bank ≠ 0 ? bank : region)", core.BootLog);
+    }
+
     [Theory]
     [InlineData("mm", true)]
     [InlineData("apu", false)]

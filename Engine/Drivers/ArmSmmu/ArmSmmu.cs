@@ -140,6 +140,18 @@ public sealed partial class ArmSmmu : IIommuDriver
 
     private sealed record GroupKey(string Smmu, int Number);
 
+    /// <summary>arm_smmu_device_group (Linux 7.0): a group remembered on a master's stream-map entries is reused; otherwise a new group.</summary>
+    public string GroupRule(IommuGroup group)
+    {
+        if (group.Devices.Count == 1)
+            return $"arm_smmu_device_group: no stream-map entry of {group.Devices[0].Name}'s (streams {Streams(group.Devices[0])}) belonged to a group yet, so a new one (generic_device_group)";
+        var first = group.Devices[0];
+        var shared = group.Devices.Skip(1).Select(d => (d, SmesOf(d).Intersect(SmesOf(first)).Select(s => Hex.Of(s.Id)).ToList())).ToList();
+        return "arm_smmu_device_group: " + string.Join("; ", shared.Select(x => x.Item2.Count > 0
+            ? $"{x.d.Name} matches the stream-map entry of {string.Join(", ", x.Item2)} that {first.Name} took first, and that entry remembers {first.Name}'s group"
+            : $"{x.d.Name}'s stream-map entries remember this group"));
+    }
+
     /// <summary>arm_smmu_def_domain_type: only an implementation hook answers; none is modelled.</summary>
     public DomainType? DefDomainType(IommuDevice dev) => null;
 

@@ -95,6 +95,23 @@ public sealed partial class MediatekIommu : IIommuDriver
         return Result<object>.Of(new GroupKey(data.Hw.Name, region.Value));
     }
 
+    /// <summary>
+    /// mtk_iommu_device_group → mtk_iommu_get_group_id (Linux 7.0): the group id is the bank when it is
+    /// not 0, else the IOVA region, and groups are shared by every instance on the hw_list.
+    /// </summary>
+    public string GroupRule(IommuGroup group)
+    {
+        var dev = group.Devices[0];
+        var data = Data(dev);
+        int bank = BankId(dev);
+        var shared = data.Hw.Members.Count > 1 ? $", shared by {string.Join(", ", data.Hw.Members.Select(m => m.Inst.Name))} on one hw_list" : "";
+        if (bank != 0)
+            return $"mtk_iommu_device_group: group id = bank {bank} (their ports are in bank {bank}'s port mask; a bank ≠ 0 decides){shared}";
+        var region = RegionId(dev);
+        var name = region.Ok ? data.Inst.Regions[region.Value].Name : "?";
+        return $"mtk_iommu_device_group: group id = region {(region.Ok ? region.Value : -1)} ('{name}'): their ports sit in bank 0, so the IOVA region decides (bank ≠ 0 ? bank : region){shared}";
+    }
+
     /// <summary>Group identity: (hw_list, bank ≠ 0 ? bank : region) — bank 4 and region 4 collide, as in the kernel.</summary>
     private sealed record GroupKey(string HwList, int Id);
 
