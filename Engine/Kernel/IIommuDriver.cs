@@ -24,6 +24,8 @@ public interface IIommuDriver
 
     /// <summary>ops->probe_device: accept or refuse a master (the errno is the probe's).</summary>
     Outcome ProbeDevice(IommuDevice dev);
+    /// <summary>ops->release_device: the core gives a probed master up (iommu_deinit_device); the driver drops its per-master state.</summary>
+    void ReleaseDevice(IommuDevice dev);
     /// <summary>ops->device_group: a key; devices with equal keys share one group.</summary>
     Result<object> DeviceGroup(IommuDevice dev);
     /// <summary>The rule of the driver's device_group that put these devices together (the report's Boot section).</summary>

@@ -5,18 +5,21 @@ namespace ScenarioEngine.Kernel;
 
 /// <summary>
 /// The Linux IOMMU core (drivers/iommu/iommu.c, Linux 7.0: groups and default domains, attach and
-/// DMA ownership, iommu_map/iommu_unmap, reserved regions). Models: device probe into groups (ops->device_group), default domain type from the
-/// boot knobs and the driver (iommu_get_def_domain_type), default domain allocation and attach at
-/// first probe of a group, direct mappings of DIRECT regions into DMA domains (start rounded up),
+/// DMA ownership, iommu_map/iommu_unmap, reserved regions). Models: boot one IOMMU instance at a time
+/// (iommu_device_register → bus_iommu_probe: every master probed into its group via ops->device_group,
+/// then each group's default domain; an error other than -ENODEV unregisters the whole instance),
+/// default domain type from the boot knobs and the driver (iommu_get_def_domain_type), direct mappings of DIRECT regions into DMA domains (start rounded up),
 /// driver binding (iommu_device_use_default_domain, owner_cnt), iommu_attach_device /
 /// iommu_detach_device / iommu_attach_group / iommu_detach_group / iommu_group_claim_dma_owner /
 /// iommu_group_release_dma_owner with the kernel's order of checks and all-or-revert, the blocking
 /// domain (driver's static one, else an empty paging domain tagged BLOCKED), iommu_map / iommu_unmap
 /// with iommu_pgsize splitting and rollback, iova_to_phys short-cuts for IDENTITY and BLOCKED, and
 /// group reserved regions merged by iommu_insert_resv_region.
+/// Linux 7.0.0's inverted error test in iommu_map_nosync (the errno is lost; 6fc7e8a3b811 fixes it, see
+/// KernelFixes) is modelled as released unless the scenario lists the fix.
 /// Not modelled: PASID/SVA attach, sysfs group type changes, PCI topology groups and ACS, hotplug and
-/// release of devices, the 7.0 snapshot's inverted error test in iommu_map_nosync (the intended
-/// behaviour, returning the error, is modelled). dma-iommu lives in Engine/Dma, set up per device at probe.
+/// release of single devices (only the whole-instance release of a failed registration), deferred
+/// probe. dma-iommu lives in Engine/Dma, set up per device at probe.
 /// </summary>
 public sealed partial class IommuCore
 {
@@ -76,41 +79,73 @@ public sealed partial class IommuCore
     // ------------------------------------------------------------------ boot
 
     /// <summary>
-    /// Probe every device in SoC order (__iommu_probe_device), creating the group's default domain when
-    /// its first device arrives and attaching later devices to the group's current domain; then bind
-    /// the drivers marked driver-bound (iommu_device_use_default_domain).
+    /// Register each IOMMU instance in SoC order: probe its masters in SoC order into groups, then set
+    /// up each group's default domain with all its members (a group another instance of the hw_list
+    /// already set up attaches the new members to its current domain); a failure unregisters the
+    /// instance (<see cref="Unregister"/>). Then bind the drivers marked driver-bound
+    /// (iommu_device_use_default_domain).
     /// </summary>
     public void Boot()
     {
-        foreach (var dev in _devices)
+        // iommu_device_register → bus_iommu_probe, one IOMMU instance after another (Linux 7.0): every
+        // master of the instance is probed into its group first (probe_iommu_group turns only -ENODEV
+        // into success: any other error stops bus_for_each_dev), then each group gets its default
+        // domain with all its members (iommu_setup_default_domain). An error in either phase fails
+        // iommu_device_register: the instance is unregistered and every master behind it is left
+        // without an IOMMU — no group, no default domain, DMA untranslated.
+        foreach (var inst in Soc.Iommus)
         {
-            var probe = dev.Driver.ProbeDevice(dev);
-            if (!probe.Ok) { Refuse(dev, probe); continue; }
-            var key = dev.Driver.DeviceGroup(dev);
-            if (!key.Ok) { Refuse(dev, key.AsOutcome); continue; }
-            var group = _groups.FirstOrDefault(g => Equals(g.Key, key.Value));
-            if (group is null)
+            var devs = _devices.Where(d => d.Iommu == inst).ToList();
+            var probed = new List<IommuDevice>();
+            var touched = new List<IommuGroup>();
+            (IommuDevice Dev, Outcome Why, string Phase)? failure = null;
+            foreach (var dev in devs)
             {
-                group = new IommuGroup(_groups.Count, key.Value!);
-                _groups.Add(group);
+                var probe = dev.Driver.ProbeDevice(dev);
+                if (!probe.Ok)
+                {
+                    if (probe.Errno == Errno.ENODEV) { Refuse(dev, probe); continue; }
+                    failure = (dev, probe, "probe_device");
+                    break;
+                }
+                probed.Add(dev);
+                var key = dev.Driver.DeviceGroup(dev);
+                if (!key.Ok) { failure = (dev, key.AsOutcome, "device_group"); break; }
+                var group = _groups.FirstOrDefault(g => Equals(g.Key, key.Value));
+                if (group is null)
+                {
+                    group = new IommuGroup(NextGroupId(), key.Value!);
+                    _groups.Add(group);
+                }
+                group.Devices.Add(dev);
+                dev.Group = group;
+                dev.RequireDirect = dev.Driver.GetResvRegions(dev).Any(r => r.Type == ResvType.Direct);
+                if (!touched.Contains(group)) touched.Add(group);
             }
-            group.Devices.Add(dev);
-            dev.Group = group;
-            dev.RequireDirect = dev.Driver.GetResvRegions(dev).Any(r => r.Type == ResvType.Direct);
-            if (group.DefaultDomain is not null)
-                CreateDirectMappings(group.DefaultDomain, dev);
-            if (group.Domain is not null)
+            if (failure is null)
+                foreach (var group in touched)
+                {
+                    if (group.DefaultDomain is not null)
+                    {
+                        // a group shared across a hw_list that another instance already set up
+                        foreach (var dev in group.Devices.Where(d => d.Iommu == inst && group.Domain is not null))
+                        {
+                            CreateDirectMappings(group.DefaultDomain, dev);
+                            var r = DeviceSetDomain(group, dev, group.Domain!, null);
+                            BootLog.Add(r.Ok ? $"{dev.Name} joins {group.Name} on {group.Domain!.Name}" + (r.Why is null ? "" : $"; {r.Why}")
+                                             : $"{dev.Name}: attach to {group.Domain!.Name} at probe failed: -{r.Errno} ({r.Why})");
+                        }
+                        continue;
+                    }
+                    var setup = SetupDefaultDomain(group);
+                    if (!setup.Ok) { failure = (group.Devices[0], setup, "iommu_setup_default_domain"); break; }
+                }
+            if (failure is { } f)
             {
-                var r = DeviceSetDomain(group, dev, group.Domain, null);
-                BootLog.Add(r.Ok ? $"{dev.Name} joins {group.Name} on {group.Domain.Name}" + (r.Why is null ? "" : $"; {r.Why}")
-                                 : $"{dev.Name}: attach to {group.Domain.Name} at probe failed: -{r.Errno} ({r.Why})");
+                Unregister(inst, devs, probed, f.Dev, f.Why, f.Phase);
+                continue;
             }
-            else
-            {
-                var r = SetupDefaultDomain(group);
-                if (!r.Ok) BootLog.Add($"{group.Name}: no default domain: -{r.Errno} ({r.Why})");
-            }
-            Dma.SetupDmaOps(dev);
+            foreach (var dev in devs.Where(d => d.Group is not null)) Dma.SetupDmaOps(dev);
         }
         foreach (var g in _groups)
             BootLog.Add($"{g.Name} = {string.Join(", ", g.Devices.Select(d => d.Name))}: {g.Devices[0].Driver.GroupRule(g)}");
@@ -123,6 +158,52 @@ public sealed partial class IommuCore
         }
         if (bound.Count > 0)
             BootLog.Add($"DMA-API drivers bound to {string.Join(", ", bound)}: each counts in its group's owner_cnt (iommu_device_use_default_domain)");
+    }
+
+    /// <summary>The lowest group id not in use (iommu_group_alloc takes its id from an IDA, so freed ids come back).</summary>
+    private int NextGroupId()
+    {
+        int id = 0;
+        while (_groups.Any(g => g.Id == id)) id++;
+        return id;
+    }
+
+    /// <summary>IOMMU instances whose iommu_device_register failed at boot, with the reason (their masters pass untranslated).</summary>
+    public IReadOnlyDictionary<string, Outcome> FailedInstances => _failedInstances;
+    private readonly Dictionary<string, Outcome> _failedInstances = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// iommu_device_register failed: iommu_device_unregister takes every group and domain of the instance
+    /// away again (remove_iommu_group → iommu_release_device for each of its masters: ops->release_device,
+    /// the group's domains freed with its last member). The masters keep no IOMMU at all; what their DMA
+    /// then does is the hardware's business (the drivers' Translate: an Arm SMMU was already reset and
+    /// terminates streams no SMR matches, a MediaTek larb port never enabled bypasses the M4U).
+    /// </summary>
+    private void Unregister(IommuInstance inst, List<IommuDevice> devs, List<IommuDevice> probed, IommuDevice culprit, Outcome why, string phase)
+    {
+        var reason = Outcome.Fail(why.Errno, $"{inst.Name}'s iommu_device_register failed: {culprit.Name}'s {phase} returned -{why.Errno} ({why.Why}); bus_iommu_probe stops at the first error that is not -ENODEV, so the whole instance is unregistered");
+        _failedInstances[inst.Name] = reason;
+        foreach (var dev in devs)
+        {
+            if (dev.Group is { } g)
+            {
+                g.Devices.Remove(dev);
+                if (g.Devices.Count == 0)
+                {
+                    _groups.Remove(g);
+                    foreach (var d in new[] { g.DefaultDomain, g.BlockingDomain }.Distinct().Where(d => d is { IsStatic: false, Freed: false }))
+                    {
+                        d!.Freed = true;
+                        d.Driver.DomainFree(d);
+                    }
+                }
+            }
+            if (probed.Contains(dev)) dev.Driver.ReleaseDevice(dev);
+            dev.Group = null;
+            dev.ProbeError = reason;
+        }
+        BootLog.Add($"{inst.Name}: IOMMU registration failed: -{why.Errno} — {culprit.Name}'s {phase}: {why.Why} (bus_iommu_probe → iommu_device_register, {Src}); " +
+                    $"every master behind {inst.Name} is left without an IOMMU (no group, no domain; the DMA API uses dma-direct): {string.Join(", ", devs.Select(d => d.Name))}");
     }
 
     private void Refuse(IommuDevice dev, Outcome why)
@@ -260,7 +341,7 @@ public sealed partial class IommuCore
     public Result<IommuDomain> DomainAlloc(IommuDevice dev, DomainType type)
     {
         if (dev.Group is null)
-            return Result<IommuDomain>.Fail(Errno.ENODEV, $"{dev.Name} has no IOMMU (probe failed) (iommu_paging_domain_alloc, {Src})");
+            return Result<IommuDomain>.Fail(Errno.ENODEV, $"{dev.Name} has no IOMMU ({(FailedInstances.ContainsKey(dev.Iommu.Name) ? $"{dev.Iommu.Name}'s registration failed" : "probe failed")}) (iommu_paging_domain_alloc, {Src})");
         switch (type)
         {
             case DomainType.Identity:

@@ -112,7 +112,9 @@ public static class MarkdownReport
         foreach (var d in core.Devices)
         {
             var g = d.Group;
-            var groupCell = g is null ? $"none (probe failed: -{d.ProbeError.Errno})" : g.Name;
+            var groupCell = g is null
+                ? core.FailedInstances.ContainsKey(d.Iommu.Name) ? $"none ({d.Iommu.Name}'s registration failed: -{d.ProbeError.Errno})" : $"none (probe failed: -{d.ProbeError.Errno})"
+                : g.Name;
             var def = g?.DefaultDomain is { } dd ? $"{dd.Name} ({dd.Type.Name()})" : "—";
             var cur = g?.Domain is { } cd ? $"{cd.Name} ({cd.Type.Name()})" : "—";
             sb.Append($"| {Escape(d.Name)} | {Escape(d.Iommu.Name)} | {Escape(d.Driver.DeviceLocation(d))} | {groupCell} | {g?.Devices.Count ?? 0} | {def} | {cur} | {g?.OwnerCnt ?? 0} | {d.DmaMask} |\n");

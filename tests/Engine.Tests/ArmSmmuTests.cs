@@ -47,11 +47,12 @@ public class ArmSmmuTests
     }
 
     [Fact]
-    public void Stream_ids_remembered_in_two_groups_make_the_probe_fail_with_einval()
+    public void Stream_ids_remembered_in_two_groups_fail_the_whole_smmus_registration_with_einval()
     {
         var core = Boot(Soc + "\n  - { name: dsp, ids: [ { iommu: smmu0, stream: 0x400 }, { iommu: smmu0, stream: 0x800 } ] }\n");
-        Assert.Null(core.Device("dsp")!.Group);
-        Assert.Contains(core.BootLog, l => l.StartsWith("dsp: IOMMU probe failed: -EINVAL", StringComparison.Ordinal));
+        Assert.All(core.Devices, d => Assert.Null(d.Group));
+        Assert.Equal(Errno.EINVAL, core.FailedInstances["smmu0"].Errno);
+        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -EINVAL — dsp's device_group", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -78,23 +79,38 @@ public class ArmSmmuTests
     }
 
     [Fact]
-    public void A_stream_id_that_overlaps_an_smr_without_being_contained_fails_the_probe_with_einval()
+    public void A_stream_id_that_overlaps_an_smr_without_being_contained_fails_the_smmus_registration_with_einval()
     {
-        // 0x400/0x1 matches 0x400 and 0x401; the exact SMR 0x400 matches one of them: a conflict
+        // 0x400/0x1 matches 0x400 and 0x401; the exact SMR 0x400 matches one of them: a conflict in
+        // arm_smmu_find_sme, so bus_iommu_probe stops and iommu_device_register fails for the SMMU.
         var core = Boot(SmrSoc("", "{ iommu: smmu0, stream: 0x400 }", "{ iommu: smmu0, stream: 0x400, mask: 0x1 }"));
+        Assert.Null(core.Device("d0")!.Group);
         Assert.Null(core.Device("d1")!.Group);
-        Assert.Contains(core.BootLog, l => l.StartsWith("d1: IOMMU probe failed: -EINVAL", StringComparison.Ordinal));
-        var r = DeviceAccess.Perform(core, core.Device("d1")!, 0x1000, 4, false);
-        Assert.False(r.Ok); // an unidentified stream, terminated
+        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -EINVAL — d1's probe_device", StringComparison.Ordinal));
+        // d0's SMR was released with it (arm_smmu_release_device); the SMMU, reset before
+        // iommu_device_register, stays enabled and terminates the now unmatched stream.
+        var r = DeviceAccess.Perform(core, core.Device("d0")!, 0x1000, 4, false);
+        Assert.False(r.Ok);
+        Assert.Contains("matches no SMR", r.Fault!.Why);
     }
 
     [Fact]
-    public void Running_out_of_stream_match_registers_fails_the_probe_with_enospc_and_gives_back_what_it_took()
+    public void Running_out_of_stream_match_registers_fails_the_smmus_registration_with_enospc()
     {
         var core = Boot(SmrSoc(", smrs: 2", "{ iommu: smmu0, stream: 1 }", "{ iommu: smmu0, stream: 2 }, { iommu: smmu0, stream: 3 }", "{ iommu: smmu0, stream: 4 }"));
-        Assert.NotNull(core.Device("d0")!.Group);
-        Assert.Contains(core.BootLog, l => l.StartsWith("d1: IOMMU probe failed: -ENOSPC", StringComparison.Ordinal));
-        Assert.NotNull(core.Device("d2")!.Group); // d1's half-taken entry was released
+        Assert.All(core.Devices, d => Assert.Null(d.Group));
+        Assert.Equal(Errno.ENOSPC, core.FailedInstances["smmu0"].Errno);
+        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -ENOSPC — d1's probe_device", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Exhausted_context_banks_at_boot_fail_the_smmus_registration_through_iommu_setup_default_domain()
+    {
+        // arm_smmu_init_domain_context -ENOSPC for the third group's default domain: iommu_setup_default_domain fails.
+        var core = Boot(SmrSoc(", banks: 2", "{ iommu: smmu0, stream: 1 }", "{ iommu: smmu0, stream: 2 }", "{ iommu: smmu0, stream: 3 }"));
+        Assert.All(core.Devices, d => Assert.Null(d.Group));
+        Assert.Empty(core.Groups);
+        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -ENOSPC — d2's iommu_setup_default_domain", StringComparison.Ordinal));
     }
 
     [Fact]

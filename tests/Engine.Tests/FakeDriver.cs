@@ -17,14 +17,20 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public List<(string Device, ResvRegion Region)> Regions { get; } = new();
     public bool DeferredFlush { get; set; }
     public IommuDomain? Identity { get; set; }
-    public HashSet<string> RefuseProbe { get; } = new();
 
     public string Name => name;
     public IommuDomain? IdentityDomain => Identity;
     public IommuDomain? BlockedDomain => null;
     public string ResvRegionsRule => "fake";
 
-    public Outcome ProbeDevice(IommuDevice dev) => RefuseProbe.Contains(dev.Name) ? Outcome.Fail(Errno.EINVAL, "refused") : Outcome.Success;
+    /// <summary>Probe refusals: -ENODEV ("not mine", the core skips the device) or any other errno (fails the instance's registration).</summary>
+    public Dictionary<string, Errno> RefuseProbe { get; } = new();
+    public Outcome ProbeDevice(IommuDevice dev)
+    {
+        Calls.Add($"probe {dev.Name}");
+        return RefuseProbe.TryGetValue(dev.Name, out var e) ? Outcome.Fail(e, "refused") : Outcome.Success;
+    }
+    public void ReleaseDevice(IommuDevice dev) => Calls.Add($"release {dev.Name}");
     public Result<object> DeviceGroup(IommuDevice dev) => Result<object>.Of(GroupOf(dev));
     public string GroupRule(IommuGroup group) => "the fake driver's group names";
     public DomainType? DefDomainType(IommuDevice dev) => null;

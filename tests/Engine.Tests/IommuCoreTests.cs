@@ -17,11 +17,40 @@ public class IommuCoreTests
     [Fact]
     public void Attach_device_on_a_device_the_driver_refused_at_probe_is_ENODEV()
     {
-        var (core, _, _) = FakeDriver.Boot(Strict, d => d.RefuseProbe.Add("x"), ("x", "g0", false), ("y", "g1", false));
+        var (core, _, _) = FakeDriver.Boot(Strict, d => d.RefuseProbe["x"] = Errno.ENODEV, ("x", "g0", false), ("y", "g1", false));
         Assert.Null(core.Device("x")!.Group);
+        Assert.NotNull(core.Device("y")!.Group); // -ENODEV is "not mine": probe_iommu_group skips it
         var dom = Unmanaged(core, "y");
         Assert.Equal(Errno.ENODEV, core.AttachDevice(dom, core.Device("x")!).Errno);
         Assert.Equal(Errno.ENODEV, core.DomainAlloc(core.Device("x")!, DomainType.Unmanaged).Errno);
+    }
+
+    [Fact]
+    public void A_probe_error_other_than_ENODEV_unregisters_the_instance_and_releases_every_master_probed_before_it()
+    {
+        // bus_iommu_probe → probe_iommu_group stops at the first error that is not -ENODEV;
+        // iommu_device_register then calls iommu_device_unregister (drivers/iommu/iommu.c, Linux 7.0).
+        var (core, drv, other) = FakeDriver.Boot(Strict, d => d.RefuseProbe["b"] = Errno.ENOMEM,
+            ("a", "g0", false), ("b", "g1", false), ("c", "g2", false), ("other", "g3", false));
+        Assert.All(new[] { "a", "b", "c" }, n => Assert.Null(core.Device(n)!.Group));
+        Assert.Equal(Errno.ENOMEM, core.FailedInstances["fake0"].Errno);
+        Assert.Equal(Errno.ENOMEM, core.Device("c")!.ProbeError.Errno); // never probed, still without an IOMMU
+        Assert.Contains("release a", drv.Calls);                      // only a was probed
+        Assert.DoesNotContain(drv.Calls, c => c is "release b" or "release c");
+        Assert.NotNull(core.Device("other")!.Group);                  // another instance is unaffected
+        Assert.False(core.FailedInstances.ContainsKey("fake1"));
+        Assert.Equal(Errno.ENODEV, core.DomainAlloc(core.Device("a")!, DomainType.Unmanaged).Errno);
+    }
+
+    [Fact]
+    public void Default_domains_are_set_up_after_every_master_of_the_instance_is_probed()
+    {
+        // iommu_device_register → bus_iommu_probe: probe_iommu_group for all, then iommu_setup_default_domain per group.
+        var (_, drv) = Two();
+        int lastProbe = drv.Calls.FindLastIndex(c => c.StartsWith("probe ", StringComparison.Ordinal));
+        int firstAttach = drv.Calls.FindIndex(c => c.StartsWith("attach ", StringComparison.Ordinal));
+        Assert.Equal(["probe a", "probe b", "probe solo"], drv.Calls.Where(c => c.StartsWith("probe ", StringComparison.Ordinal)));
+        Assert.True(firstAttach > lastProbe, string.Join(", ", drv.Calls));
     }
 
     [Fact]
@@ -69,7 +98,8 @@ public class IommuCoreTests
     [Fact]
     public void A_failed_attach_in_a_group_reverts_the_devices_already_moved()
     {
-        var (core, drv) = Two(setup: d => d.FailAttachFor.Add("b"));
+        var (core, drv) = Two();
+        drv.FailAttachFor.Add("b"); // after boot: at boot a failed attach would fail the instance's registration
         var g = core.Device("a")!.Group!;
         var old = g.Domain!;
         var dom = Unmanaged(core, "a");

@@ -84,9 +84,10 @@ public class MediatekIommuTests
         devices:
           - { name: display, ids: [ { iommu: m4u, larb: 0, port: 0 } ] }
           - { name: apu, ids: [ { iommu: m4u, larb: 0, port: 10 }, { iommu: m4u, larb: 0, port: 11 } ] }
-          - { name: split, ids: [ { iommu: m4u, larb: 0, port: 9 }, { iommu: m4u, larb: 0, port: 10 } ] }
-          - { name: twolarbs, ids: [ { iommu: m4u, larb: 0, port: 1 }, { iommu: m4u, larb: 1, port: 1 } ] }
         """;
+
+    private const string Split = "\n  - { name: split, ids: [ { iommu: m4u, larb: 0, port: 9 }, { iommu: m4u, larb: 0, port: 10 } ] }\n";
+    private const string TwoLarbs = "\n  - { name: twolarbs, ids: [ { iommu: m4u, larb: 0, port: 1 }, { iommu: m4u, larb: 1, port: 1 } ] }\n";
 
     [Fact]
     public void The_region_is_the_first_whose_larb_mask_holds_all_ports_and_none_is_a_probe_failure()
@@ -95,16 +96,23 @@ public class MediatekIommuTests
         var apu = core.Device("apu")!;
         Assert.Equal(1, ((MediatekIommu)apu.Driver).RegionId(apu).Value);
         Assert.NotSame(apu.Group, core.Device("display")!.Group);
-        Assert.Null(core.Device("split")!.Group);
-        Assert.Equal(Errno.EINVAL, core.Device("split")!.ProbeError.Errno);
+        // A master in no region (mtk_iommu_get_iova_region_id -EINVAL) fails bus_iommu_probe, and with it
+        // the M4U's iommu_device_register: every master is left without an IOMMU.
+        var bad = Boot(Regions + Split);
+        Assert.All(bad.Devices, d => Assert.Null(d.Group));
+        Assert.Equal(Errno.EINVAL, bad.FailedInstances["m4u"].Errno);
+        Assert.Equal(Errno.EINVAL, bad.Device("display")!.ProbeError.Errno);
+        Assert.Contains("split's device_group", bad.Device("display")!.ProbeError.Why);
+        Assert.Equal(0x1234UL, DeviceAccess.Perform(bad, bad.Device("display")!, 0x1234, 4, false).Pa); // untranslated
     }
 
     [Fact]
     public void Ports_on_two_larbs_are_refused_at_probe_without_dl_with_multi_larb()
     {
-        var core = Boot(Regions);
+        var core = Boot(Regions + TwoLarbs);
         Assert.Equal(Errno.EINVAL, core.Device("twolarbs")!.ProbeError.Errno);
         Assert.Contains("Can only use one larb", core.Device("twolarbs")!.ProbeError.Why);
+        Assert.Null(core.Device("apu")!.Group); // the whole M4U failed its registration
     }
 
     [Fact]

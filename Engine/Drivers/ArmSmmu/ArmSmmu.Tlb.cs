@@ -140,7 +140,7 @@ public sealed partial class ArmSmmu
         // the access carries the master's first stream ID
         if (SmesOf(dev).FirstOrDefault() is not { } sme)
             return new Translation(false, 0, "translation",
-                $"{data.Inst.Name}: stream 0x{sid:x} matches no SMR (the probe failed): with ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT the SMMU terminates it as an unidentified stream (GFSR.USF, \"Blocked unknown Stream ID 0x{sid:x}\"; global fault registers not modelled)", null);
+                $"{data.Inst.Name}: stream 0x{sid:x} matches no SMR (its probe, or the SMMU's registration, failed): with ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT the SMMU terminates it as an unidentified stream (GFSR.USF, \"Blocked unknown Stream ID 0x{sid:x}\"; global fault registers not modelled)", null);
         switch (sme.Type)
         {
             case S2crType.Bypass:

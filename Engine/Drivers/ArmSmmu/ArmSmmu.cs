@@ -89,6 +89,14 @@ public sealed partial class ArmSmmu : IIommuDriver
         return Outcome.Success;
     }
 
+    /// <summary>arm_smmu_release_device → arm_smmu_master_free_smes: the master's stream-map entries are given back (an SMR whose count drops to 0 is invalidated).</summary>
+    public void ReleaseDevice(IommuDevice dev)
+    {
+        var data = Data(dev);
+        if (!data.SmEndx.Remove(dev, out var idx)) return;
+        foreach (var i in idx) FreeSme(data.Smes[i]);
+    }
+
     private static void FreeSme(Sme sme)
     {
         if (--sme.Count == 0) sme.Valid = false;
@@ -254,7 +262,7 @@ public sealed partial class ArmSmmu : IIommuDriver
 
     public string DeviceLocation(IommuDevice dev)
     {
-        if (SmesOf(dev).FirstOrDefault() is not { } sme) return $"streams {Streams(dev)}, no stream-map entry (probe failed)";
+        if (SmesOf(dev).FirstOrDefault() is not { } sme) return $"streams {Streams(dev)}, no stream-map entry (probe or registration failed)";
         var s2cr = sme.Type switch { S2crType.Trans => $"cb{sme.Cbndx}", S2crType.Bypass => "bypass", _ => "fault" };
         return $"streams {Streams(dev)}, S2CR {s2cr}";
     }

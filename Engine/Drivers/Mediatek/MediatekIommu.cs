@@ -75,6 +75,12 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     // ------------------------------------------------------------------ probe and groups
 
+    /// <summary>
+    /// mtk_iommu_release_device only removes the larb device link: the larb's MMU-enable bits for the
+    /// master's ports stay as they were (a port never attached keeps bypassing the M4U).
+    /// </summary>
+    public void ReleaseDevice(IommuDevice dev) { }
+
     public Outcome ProbeDevice(IommuDevice dev)
     {
         var data = Data(dev);
