@@ -140,7 +140,7 @@ public sealed partial class ArmSmmu
         // the access carries the master's first stream ID. No entry: its probe failed, or the SMMU's
         // iommu_device_register did — arm_smmu_device_probe resets the SMMU (arm_smmu_device_reset:
         // CLIENTPD clear, USFCFG = disable_bypass) before registering since 7d835134d4e1 ("iommu/arm-smmu:
-        // Make instance lookup robust", v6.15) and does not disable it again when registration fails.
+        // Make instance lookup robust", in 7.0) and does not disable it again when registration fails.
         if (SmesOf(dev).FirstOrDefault() is not { } sme)
             return new Translation(false, 0, "translation",
                 $"{data.Inst.Name}: stream 0x{sid:x} matches no SMR (its probe, or the SMMU's registration, failed): with ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT the SMMU terminates it as an unidentified stream (GFSR.USF, \"Blocked unknown Stream ID 0x{sid:x}\"; global fault registers not modelled)", null);
