@@ -36,7 +36,7 @@ public static class DriverCatalog
 {
     public static IReadOnlyList<DriverFamily> Families { get; } = [new MediatekFamily(), new ArmSmmuFamily()];
 
-    /// <summary>Families named in ARCHITECTURE.md that are not modelled yet: loading one is SE1013.</summary>
+    /// <summary>Families planned but not modelled yet: loading one is SE1013.</summary>
     public static IReadOnlyList<string> Planned { get; } = ["arm-smmu-v3", "apple-dart"];
 
     public static DriverFamily? Find(string name) => Families.FirstOrDefault(f => f.Name == name);

@@ -5,7 +5,7 @@ namespace ScenarioEngine.Config;
 /// <summary>
 /// Reads one YAML mapping strictly: every key must be declared by the caller (unknown keys are
 /// SE1003 with a "did you mean" hint), required keys must be present (SE1005), values must have the
-/// right shape (SE1004) and numbers the syntax of CONTRACT §2 (SE1006).
+/// right shape (SE1004) and numbers the number syntax of docs/yaml-reference.md (SE1006).
 /// </summary>
 internal sealed class MappingReader
 {

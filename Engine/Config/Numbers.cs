@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ScenarioEngine.Config;
 
 /// <summary>
-/// Integer syntax shared by YAML and Lua (CONTRACT §2): decimal, 0x hex, '_' separators anywhere
+/// Integer syntax shared by YAML and Lua (the number syntax of docs/yaml-reference.md): decimal, 0x hex, '_' separators anywhere
 /// between digits, or a decimal/hex count with an IEC suffix (KiB, MiB, GiB, TiB).
 /// </summary>
 public static class Numbers

@@ -2,7 +2,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Config;
 
-/// <summary>A located input error: code, message, file:line:col (CONTRACT §7 "error" object).</summary>
+/// <summary>A located input error: code, message, file:line:col (the "error" object of docs/ci.md).</summary>
 public sealed record ScenarioError(ErrorCode Code, string Message, SourceSpan Where)
 {
     public string CodeText => ErrorCodes.Format(Code);

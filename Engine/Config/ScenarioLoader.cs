@@ -3,7 +3,7 @@ using ScenarioEngine.Model;
 namespace ScenarioEngine.Config;
 
 /// <summary>
-/// Scenario documents (CONTRACT §4) → <see cref="Scenario"/>. Paths are resolved relative to the
+/// Scenario documents (docs/yaml-reference.md, scenario files) → <see cref="Scenario"/>. Paths are resolved relative to the
 /// scenario file; every path that reaches a report is shown relative to the project root (the parent
 /// of the nearest enclosing <c>scenarios/</c> folder), never absolute.
 /// </summary>

@@ -3,7 +3,7 @@ using ScenarioEngine.Model;
 namespace ScenarioEngine.Config;
 
 /// <summary>
-/// SoC documents (CONTRACT §3) → <see cref="Soc"/>. Strict: unknown or duplicate keys, wrong types,
+/// SoC documents (docs/yaml-reference.md, SoC files) → <see cref="Soc"/>. Strict: unknown or duplicate keys, wrong types,
 /// unknown references and partially overlapping windows are located errors. Driver-family rules
 /// (which flags exist, default regions, derived widths) come from the driver's own description
 /// (<see cref="DriverCatalog"/>), so the loader holds no kernel knowledge of its own.

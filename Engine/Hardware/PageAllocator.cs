@@ -65,7 +65,7 @@ public sealed class PageAllocator
         free.Add(pa);
     }
 
-    /// <summary>First fit from the bottom of DRAM (CONTRACT §5 <c>mem.alloc</c>), below the kernel's pages.</summary>
+    /// <summary>First fit from the bottom of DRAM (docs/lua-api.md <c>mem.alloc</c>), below the kernel's pages.</summary>
     public ulong? AllocUser(ulong size, ulong align)
     {
         for (int bank = 0; bank < _dram.Count; bank++)

@@ -21,7 +21,7 @@ public static class DomainTypes
     public static bool IsPaging(this DomainType t) => ((int)t & Paging) != 0;
     public static bool IsDmaApi(this DomainType t) => ((int)t & DmaApi) != 0;
 
-    /// <summary>The names scripts use (CONTRACT §5) and the report prints.</summary>
+    /// <summary>The names scripts use (docs/lua-api.md) and the report prints.</summary>
     public static string Name(this DomainType t) => t switch
     {
         DomainType.Blocked => "blocked",

@@ -11,7 +11,7 @@ public sealed record ResvRegion(ulong Start, ulong Length, Model.Prot Prot, Resv
 
 public static class ResvTypes
 {
-    /// <summary>sysfs names (iommu.c iommu_group_resv_type_string) as CONTRACT §5 spells them.</summary>
+    /// <summary>sysfs names (iommu.c iommu_group_resv_type_string) as docs/lua-api.md spells them.</summary>
     public static string Name(this ResvType t) => t switch
     {
         ResvType.Direct => "direct",

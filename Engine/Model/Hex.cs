@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace ScenarioEngine.Model;
 
-/// <summary>Address and size formatting used in every report: lowercase hex with 0x (CONTRACT §2).</summary>
+/// <summary>Address and size formatting used in every report: lowercase hex with 0x (the number syntax of docs/yaml-reference.md).</summary>
 public static class Hex
 {
     public static string Of(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);

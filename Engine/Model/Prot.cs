@@ -3,7 +3,7 @@ namespace ScenarioEngine.Model;
 /// <summary>
 /// IOMMU_* protection flags (include/linux/iommu.h, Linux 7.0): READ=1, WRITE=2, CACHE=4, NOEXEC=8,
 /// MMIO=0x10, PRIV=0x20. Scripts write them as "r", "w", "rw" optionally followed by "|cache",
-/// "|noexec", "|mmio", "|priv" (CONTRACT §5).
+/// "|noexec", "|mmio", "|priv" (docs/lua-api.md).
 /// </summary>
 [Flags]
 public enum Prot

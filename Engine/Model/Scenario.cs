@@ -1,7 +1,7 @@
 namespace ScenarioEngine.Model;
 
 /// <summary>
-/// A scenario file (CONTRACT §4): one script run against one SoC under given boot knobs.
+/// A scenario file (docs/yaml-reference.md, scenario files): one script run against one SoC under given boot knobs.
 /// </summary>
 public sealed record Scenario(
     string Title,

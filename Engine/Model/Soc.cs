@@ -1,7 +1,7 @@
 namespace ScenarioEngine.Model;
 
 /// <summary>
-/// An SoC as the YAML describes it (CONTRACT §3): immutable data. Adding an SoC never touches Engine/.
+/// An SoC as the YAML describes it (docs/yaml-reference.md, SoC files): immutable data. Adding an SoC never touches Engine/.
 /// Every record keeps the <see cref="SourceSpan"/> it came from so later checks can point at it.
 /// </summary>
 public sealed record Soc(

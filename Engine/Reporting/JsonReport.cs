@@ -7,7 +7,7 @@ using ScenarioEngine.Running;
 namespace ScenarioEngine.Reporting;
 
 /// <summary>
-/// The `--format json` document of CONTRACT §7: one object with "scenarios" and "summary".
+/// The `--format json` document of docs/ci.md: one object with "scenarios" and "summary".
 /// Addresses are strings in lowercase 0x hex (JSON numbers lose 64-bit precision in many readers).
 /// </summary>
 public static class JsonReport

@@ -7,7 +7,7 @@ using ScenarioEngine.Model;
 namespace ScenarioEngine.Reporting;
 
 /// <summary>
-/// The report (CONTRACT §6): Markdown, UTF-8, LF, invariant culture, no timestamps, no absolute
+/// The report (docs/ci.md, "The report"): Markdown, UTF-8, LF, invariant culture, no timestamps, no absolute
 /// paths, collections in a fixed order. Sections: title and description; SoC and boot knobs;
 /// IOMMUs; boot; topology; steps; mappings; DMA API state; faults and hazards; expectations; result line.
 /// </summary>

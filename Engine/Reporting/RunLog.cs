@@ -5,7 +5,7 @@ namespace ScenarioEngine.Reporting;
 /// sections and tables the script asked for, and expectations. Rendering happens afterwards
 /// (<see cref="MarkdownReport"/>, <see cref="JsonReport"/>) so a report is a pure function of this log.
 /// Consecutive calls from the same line with the same call name and outcome coalesce into one row
-/// with a count and the address range they covered (CONTRACT §5).
+/// with a count and the address range they covered (docs/lua-api.md).
 /// </summary>
 public sealed class RunLog
 {

@@ -7,7 +7,7 @@ namespace ScenarioEngine.Scripting;
 /// <summary>Reading arguments without raising and pushing results (the host side never calls lua_error).</summary>
 internal static class LuaValues
 {
-    /// <summary>An integer argument: a Lua integer, an integral float, or a string in CONTRACT §2 syntax.</summary>
+    /// <summary>An integer argument: a Lua integer, an integral float, or a string in the number syntax of docs/yaml-reference.md.</summary>
     public static bool TryU64(Lua l, int idx, out ulong v)
     {
         if (l.ToIntegerX(idx) is { } n) { v = (ulong)n; return true; } // integers, integral floats, numeric strings

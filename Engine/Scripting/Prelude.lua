@@ -1,4 +1,4 @@
--- The scenario library as scripts see it (CONTRACT §5). Installed once per state, before the script.
+-- The scenario library as scripts see it (docs/lua-api.md). Installed once per state, before the script.
 -- Raw host functions (__se_*) are captured here and removed from the globals: they never raise;
 -- misuse comes back as (false, message) and is raised at the caller's line by `check`, simulated
 -- outcomes come back as values (v) or (nil, errno, why). Handles are empty proxy tables whose ids

@@ -4,7 +4,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>dma.* and sim.advance of CONTRACT §5 over <see cref="DmaIommu"/>.</summary>
+/// <summary>dma.* and sim.advance of docs/lua-api.md over <see cref="DmaIommu"/>.</summary>
 internal sealed partial class ScenarioLibrary
 {
     private static bool TryDir(Lua l, int idx, out DmaDirection dir)

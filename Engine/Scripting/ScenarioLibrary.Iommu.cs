@@ -4,7 +4,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>The iommu.* functions of CONTRACT §5, each recorded as a report step.</summary>
+/// <summary>The iommu.* functions of docs/lua-api.md, each recorded as a report step.</summary>
 internal sealed partial class ScenarioLibrary
 {
     private int Record(Lua l, int line, string call, string args, Outcome o, object? okValue = null, string? okText = null, ulong? lo = null, ulong? hi = null)

@@ -3,7 +3,7 @@ using ScenarioEngine.Dma;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>The iova.* module of CONTRACT §5: the kernel's allocator itself, for studying it.</summary>
+/// <summary>The iova.* module of docs/lua-api.md: the kernel's allocator itself, for studying it.</summary>
 internal sealed partial class ScenarioLibrary
 {
     private readonly List<IovaAllocator> _iovads = new();

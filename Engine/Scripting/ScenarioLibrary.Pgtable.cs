@@ -5,7 +5,7 @@ using ScenarioEngine.PageTables;
 namespace ScenarioEngine.Scripting;
 
 /// <summary>
-/// The pgtable.* module of CONTRACT §5: a page-table format itself, as include/linux/io-pgtable.h
+/// The pgtable.* module of docs/lua-api.md: a page-table format itself, as include/linux/io-pgtable.h
 /// exposes it (alloc_io_pgtable_ops and the ops table), with tables placed in the SoC's DRAM.
 /// </summary>
 internal sealed partial class ScenarioLibrary

@@ -4,7 +4,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>mem.*, sim.events, expect (recording) and report.* of CONTRACT §5.</summary>
+/// <summary>mem.*, sim.events, expect (recording) and report.* of docs/lua-api.md.</summary>
 internal sealed partial class ScenarioLibrary
 {
     [LuaName("mem_alloc")]

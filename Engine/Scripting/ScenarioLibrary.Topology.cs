@@ -6,7 +6,7 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>soc, device, group, IOMMU and domain fields; device accesses (CONTRACT §5).</summary>
+/// <summary>soc, device, group, IOMMU and domain fields; device accesses (docs/lua-api.md).</summary>
 internal sealed partial class ScenarioLibrary
 {
     [LuaName("name")]

@@ -1,6 +1,6 @@
 ---@meta
 -- Annotations for the Lua Language Server (https://luals.github.io): the scenario library as
--- scripts see it (CONTRACT §5, docs/lua-api.md). Never loaded by the engine; `.luarc.json` at the
+-- scripts see it (docs/lua-api.md). Never loaded by the engine; `.luarc.json` at the
 -- repository root points editors here. tests/Engine.Tests/LuaAnnotationsTests.cs fails when this
 -- file and the engine's library disagree on a library function, its parameter count, an object
 -- field or an object method.

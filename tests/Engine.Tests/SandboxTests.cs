@@ -4,7 +4,7 @@ using ScenarioEngine.Scripting;
 
 namespace ScenarioEngine.Tests;
 
-/// <summary>The Lua sandbox (CONTRACT §5): no escape, located errors, budgets that stop runaway scripts.</summary>
+/// <summary>The Lua sandbox (docs/lua-api.md): no escape, located errors, budgets that stop runaway scripts.</summary>
 public class SandboxTests
 {
     internal static readonly RunOptions Small = new() { Budgets = new Budgets(5_000_000, 16L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 };

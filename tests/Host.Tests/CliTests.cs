@@ -2,7 +2,7 @@ using ScenarioEngine.Host;
 
 namespace ScenarioEngine.Tests;
 
-/// <summary>The `scenario` command: exit codes, received/verified handling, approve, validate (CONTRACT §6–7).</summary>
+/// <summary>The `scenario` command: exit codes, received/verified handling, approve, validate (docs/ci.md).</summary>
 public class CliTests
 {
     internal static (int Code, string Out, string Err) Cli(params string[] args)

@@ -4,7 +4,7 @@ using ScenarioEngine.Running;
 namespace ScenarioEngine.Tests;
 
 /// <summary>
-/// Trees written only against CONTRACT.md: the contract's own examples run with every expectation
+/// Trees written only against the user docs (README, docs/yaml-reference.md, docs/lua-api.md): the contract's own examples run with every expectation
 /// holding, and a hostile tree yields one located error per scenario without stopping the run.
 /// </summary>
 public class ContractTreeTests
@@ -22,7 +22,7 @@ public class ContractTreeTests
               - { device: apu, iova: 0x60000000, size: 16MiB }
         iommus:
           - name: m4u
-            driver: mediatek          # family; see the driver list in ARCHITECTURE.md
+            driver: mediatek          # family; see docs/modelled.md
             type: mm                  # mediatek: mm | infra | apu
             pgtable: arm-v7s          # default per driver
             ias: 32                   # IOVA bits
