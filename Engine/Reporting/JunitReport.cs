@@ -8,7 +8,11 @@ namespace ScenarioEngine.Reporting;
 /// `--format junit`: JUnit XML as CI systems render it (GitHub, GitLab, Jenkins): one testcase per
 /// scenario, classname = topic folder, name = case. A load or script error is an &lt;error&gt;; failed
 /// expectations, a changed or a new snapshot are &lt;failure&gt;s carrying the details or the diff.
-/// No times or timestamps, so the document is a pure function of the results.
+/// Each testcase's <c>file</c> and <c>line</c> point at its first problem where it is: the error's
+/// own location, the failed expectation's own file (the Lua module or script it is in, not the
+/// scenario's YAML), the first changed line of the verified snapshot; else the scenario file.
+/// <c>time</c> is wall-clock seconds (reporters compute totals from it); it is the only thing
+/// that differs between two runs of the same tree.
 /// </summary>
 public static class JunitReport
 {
@@ -32,6 +36,7 @@ public static class JunitReport
             w.WriteAttributeString("failures", failures.ToString(System.Globalization.CultureInfo.InvariantCulture));
             w.WriteAttributeString("errors", errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
             w.WriteAttributeString("skipped", "0");
+            w.WriteAttributeString("time", Seconds(results.Sum(r => r.Seconds)));
             foreach (var r in results)
             {
                 var rel = r.Path.StartsWith("scenarios/", StringComparison.Ordinal) ? r.Path["scenarios/".Length..] : r.Path;
@@ -39,7 +44,10 @@ public static class JunitReport
                 w.WriteStartElement("testcase");
                 w.WriteAttributeString("classname", X(slash > 0 ? rel[..slash] : "scenarios"));
                 w.WriteAttributeString("name", X(Path.GetFileNameWithoutExtension(rel[(slash + 1)..])));
-                w.WriteAttributeString("file", X(r.Path));
+                var (file, line) = Location(r);
+                w.WriteAttributeString("file", X(file));
+                if (line > 0) w.WriteAttributeString("line", line.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteAttributeString("time", Seconds(r.Seconds));
                 if (r.Error is { } e)
                 {
                     w.WriteStartElement("error");
@@ -55,7 +63,7 @@ public static class JunitReport
                         w.WriteStartElement("failure");
                         w.WriteAttributeString("type", "expectation");
                         w.WriteAttributeString("message", X($"{r.ExpectationsFailed} of {r.ExpectationsPassed + r.ExpectationsFailed} expectation(s) failed"));
-                        w.WriteString(X(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{r.Path}:{x.Where}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})")))));
+                        w.WriteString(X(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{ExpectationFile(r, x)}:{x.Line}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})")))));
                         w.WriteEndElement();
                     }
                     if (r.Snapshot == SnapshotStatus.Changed)
@@ -81,6 +89,46 @@ public static class JunitReport
         }
         return sb.Append('\n').ToString();
     }
+
+    /// <summary>Where a CI annotation for this testcase belongs (line 0: the file as a whole).</summary>
+    internal static (string File, int Line) Location(RunResult r)
+    {
+        if (r.Error is { } e) return (e.Where.File, e.Where.Line);
+        if (r.Log.Expectations.FirstOrDefault(x => !x.Passed) is { } x) return (ExpectationFile(r, x), x.Line);
+        if (r.Snapshot == SnapshotStatus.Changed && r.SnapshotPath is { } snap) return (snap, FirstChangedLine(r.Diff));
+        return (r.Path, 0);
+    }
+
+    /// <summary>An expectation's own file: its module's chunk, else the scenario's script (the YAML itself when inline).</summary>
+    private static string ExpectationFile(RunResult r, Expectation x) => x.Chunk ?? r.Script ?? r.Path;
+
+    /// <summary>
+    /// The verified snapshot's first changed line in a unified diff: the first hunk's start
+    /// ("@@ -12,7 +12,8 @@" → 12) plus the context lines before its first '-' or '+'.
+    /// </summary>
+    internal static int FirstChangedLine(string? diff)
+    {
+        if (diff is null) return 0;
+        int line = -1;
+        foreach (var l in diff.Split('\n'))
+        {
+            if (line < 0)
+            {
+                if (!l.StartsWith("@@ -", StringComparison.Ordinal)) continue;
+                int end = 4;
+                while (end < l.Length && char.IsAsciiDigit(l[end])) end++;
+                if (end == 4 || end - 4 > 9) return 0;
+                line = int.Parse(l.AsSpan(4, end - 4), System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+            if (l.StartsWith('-') || l.StartsWith('+')) return Math.Max(line, 1);
+            if (l.StartsWith("@@", StringComparison.Ordinal)) return Math.Max(line, 1);
+            line++;
+        }
+        return Math.Max(line, 0);
+    }
+
+    private static string Seconds(double s) => s.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Text as XML 1.0 can carry it: characters it forbids (control characters but tab, newline and

@@ -12,6 +12,10 @@ public sealed class RunResult
     public required string Path { get; init; }
     public required string FullPath { get; init; }
     public string? Title { get; init; }
+    /// <summary>The chunk name of the scenario's own script (a Lua file's project path, or the YAML path when inline); null when it never loaded.</summary>
+    public string? Script { get; init; }
+    /// <summary>Wall-clock seconds the scenario took, as the command saw it. Never part of a report (JUnit's time attribute only).</summary>
+    public double Seconds { get; set; }
     /// <summary>The scenario's error; set after the run too when its snapshot cannot be compared or written (SE3001).</summary>
     public ScenarioError? Error { get; set; }
     public RunLog Log { get; init; } = new();

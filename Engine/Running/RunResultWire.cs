@@ -26,6 +26,7 @@ internal static class RunResultWire
             w.WriteString("path", r.Path);
             w.WriteString("fullPath", r.FullPath);
             w.WriteString("title", r.Title);
+            w.WriteString("script", r.Script);
             if (r.Error is { } e) WriteError(w, "error", e);
             w.WriteString("report", r.Report);
             w.WriteBoolean("recycle", r.Recycle);
@@ -111,6 +112,7 @@ internal static class RunResultWire
             Path = Str(r, "path")!,
             FullPath = Str(r, "fullPath")!,
             Title = Str(r, "title"),
+            Script = Str(r, "script"),
             Error = r.TryGetProperty("error", out var e) ? ReadError(e) : null,
             Report = Str(r, "report")!,
             Recycle = r.GetProperty("recycle").GetBoolean(),

@@ -90,6 +90,7 @@ public static class ScenarioRunner
             Path = display,
             FullPath = full,
             Title = scenario.Title,
+            Script = scenario.Script.Chunk,
             Error = error,
             Log = log,
             Events = core.Log.Events,
@@ -107,7 +108,9 @@ public static class ScenarioRunner
         Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs) },
             i =>
             {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 results[i] = options.Pool is { } pool ? pool.Run(paths[i], options) : Run(paths[i], options);
+                results[i].Seconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
                 options.Completed?.Invoke(results[i]);
             });
         return results;

@@ -119,7 +119,37 @@ public class CliTests
         Assert.Empty(cases[2].Elements());
         Assert.Equal("1", (string)doc.Root!.Attribute("errors")!);
         Assert.Equal("1", (string)doc.Root!.Attribute("failures")!);
-        Assert.DoesNotContain("time", xml);
+        Assert.All(cases, c => Assert.True(double.Parse((string)c.Attribute("time")!, System.Globalization.CultureInfo.InvariantCulture) >= 0));
+        Assert.NotNull(doc.Descendants("testsuite").Single().Attribute("time"));
+        // the error and the failed expectation land on their own lines (the inline script starts at line 4)
+        Assert.Equal(("scenarios/t/bad.yaml", "5"), ((string)cases[0].Attribute("file")!, (string)cases[0].Attribute("line")!));
+        Assert.Equal(("scenarios/t/fails.yaml", "4"), ((string)cases[1].Attribute("file")!, (string)cases[1].Attribute("line")!));
+        Assert.Equal(("scenarios/t/ok.yaml", null), ((string)cases[2].Attribute("file")!, (string?)cases[2].Attribute("line")));
+    }
+
+    [Fact]
+    public void Junit_puts_an_expectation_that_fails_in_a_lua_file_on_that_file_and_a_changed_snapshot_on_its_first_changed_line()
+    {
+        using var tree = new TestTree();
+        tree.Write("lua/t/check.lua", "-- a shared check\nreturn function() expect.eq(1, 2, 'in the module') end\n");
+        tree.Write("lua/t/script.lua", "local check = require('t.check')\nreport.note('first')\ncheck()\n");
+        tree.Write("scenarios/socs/tiny.yaml", TestTree.Soc);
+        tree.Write("scenarios/t/mod.yaml", "scenario: mod\nsoc: ../socs/tiny.yaml\nscript: ../../lua/t/script.lua\n");
+        tree.Write("lua/t/own.lua", "report.note('a')\n\nexpect.eq(1, 2, 'in the script file')\n");
+        tree.Write("scenarios/t/own.yaml", "scenario: own\nsoc: ../socs/tiny.yaml\nscript: ../../lua/t/own.lua\n");
+        var snap = tree.Scenario("snap", "report.note('before')");
+        Cli("run", snap);
+        Cli("approve", snap);
+        tree.Scenario("snap", "report.note('after')");
+        var (_, xml, _) = Cli("run", Path.Combine(tree.Root, "scenarios"), "--format", "junit");
+        var cases = System.Xml.Linq.XDocument.Parse(xml).Descendants("testcase").ToDictionary(c => (string)c.Attribute("name")!);
+        Assert.Equal(("lua/t/check.lua", "2"), ((string)cases["mod"].Attribute("file")!, (string)cases["mod"].Attribute("line")!));
+        Assert.Contains("lua/t/check.lua:2: in the module", cases["mod"].Element("failure")!.Value);
+        Assert.Equal(("lua/t/own.lua", "3"), ((string)cases["own"].Attribute("file")!, (string)cases["own"].Attribute("line")!));
+        var verified = tree.Read("snapshots/t/snap.verified.md").Split('\n');
+        var line = int.Parse((string)cases["snap"].Attribute("line")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("snapshots/t/snap.verified.md", (string)cases["snap"].Attribute("file")!);
+        Assert.Contains("before", verified[line - 1]);
     }
 
     [Fact]
