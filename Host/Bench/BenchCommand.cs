@@ -79,7 +79,11 @@ internal static class BenchCommand
         var exe = Environment.ProcessPath;
         if (exe is null) return null;
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(exe) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
+        {
+            if (WorkerLauncher.AssemblyFile() is not { } dll) return null;
+            psi.ArgumentList.Add(dll);
+        }
         foreach (var a in new[] { "bench", "--only", name, "--json", "--in-process" }) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi);
         if (p is null) return null;
