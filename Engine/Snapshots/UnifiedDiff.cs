@@ -2,33 +2,28 @@ using System.Text;
 
 namespace ScenarioEngine.Snapshots;
 
-/// <summary>A unified diff of two texts by lines (longest common subsequence, 3 lines of context).</summary>
+/// <summary>
+/// A unified diff of two texts by lines, as `diff -u` and `git diff` print it: 3 lines of context, and
+/// within a change the old ('-') lines before the new ('+') ones. The line matching is DiffPlex's
+/// (Myers' O(ND) algorithm: time and memory grow with the size of the change, not with the product
+/// of the two lengths, so two large reports never exhaust memory).
+/// </summary>
 public static class UnifiedDiff
 {
     public static string Create(string oldText, string newText, string oldName, string newName, int context = 3)
     {
         var a = Split(oldText);
         var b = Split(newText);
-        int pre = 0;
-        while (pre < a.Length && pre < b.Length && a[pre] == b[pre]) pre++;
-        int suf = 0;
-        while (suf < a.Length - pre && suf < b.Length - pre && a[^(suf + 1)] == b[^(suf + 1)]) suf++;
-        int n = a.Length - pre - suf, m = b.Length - pre - suf;
         // ops over the whole texts: ' ' keep, '-' delete, '+' insert
-        var ops = new List<(char Op, int A, int B)>();
-        for (int i = 0; i < pre; i++) ops.Add((' ', i, i));
-        var lcs = new int[n + 1, m + 1];
-        for (int i = n - 1; i >= 0; i--)
-            for (int j = m - 1; j >= 0; j--)
-                lcs[i, j] = a[pre + i] == b[pre + j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
+        var ops = new List<(char Op, int A, int B)>(a.Length + b.Length);
         int x = 0, y = 0;
-        while (x < n || y < m)
+        foreach (var block in Blocks(a, b))
         {
-            if (x < n && y < m && a[pre + x] == b[pre + y]) { ops.Add((' ', pre + x, pre + y)); x++; y++; }
-            else if (y < m && (x == n || lcs[x, y + 1] >= lcs[x + 1, y])) { ops.Add(('+', pre + x, pre + y)); y++; }
-            else { ops.Add(('-', pre + x, pre + y)); x++; }
+            while (x < block.DeleteStartA) ops.Add((' ', x++, y++));
+            for (int i = 0; i < block.DeleteCountA; i++) ops.Add(('-', x++, y));
+            for (int i = 0; i < block.InsertCountB; i++) ops.Add(('+', x, y++));
         }
-        for (int i = 0; i < suf; i++) ops.Add((' ', a.Length - suf + i, b.Length - suf + i));
+        while (x < a.Length) ops.Add((' ', x++, y++));
 
         var sb = new StringBuilder();
         sb.Append("--- ").Append(oldName).Append('\n').Append("+++ ").Append(newName).Append('\n');
@@ -62,6 +57,18 @@ public static class UnifiedDiff
             k = end;
         }
         return sb.ToString();
+    }
+
+    /// <summary>The changed blocks, in order; an empty side needs no matching.</summary>
+    private static IEnumerable<DiffPlex.Model.DiffBlock> Blocks(string[] a, string[] b)
+    {
+        if (a.Length == 0 || b.Length == 0)
+            return a.Length + b.Length == 0 ? [] : [new DiffPlex.Model.DiffBlock(0, a.Length, 0, b.Length)];
+        // Each distinct line becomes a number, so DiffPlex's line chunker sees exactly one piece per line
+        // (a line holding a lone '\r' would otherwise split in two) and compares lines exactly.
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        string Numbers(string[] lines) => string.Join('\n', lines.Select(l => ids.TryGetValue(l, out var id) ? id : ids[l] = ids.Count));
+        return DiffPlex.Differ.Instance.CreateLineDiffs(Numbers(a), Numbers(b), ignoreWhitespace: false).DiffBlocks;
     }
 
     private static string[] Split(string s)
