@@ -15,10 +15,11 @@ namespace ScenarioEngine.Host.Watch;
 
 /// <summary>
 /// `scenario watch --urls http://127.0.0.1:PORT`: a read-only view of the service's latest results on
-/// Kestrel (ASP.NET Core's server, from the shared framework), loopback only. GET / (a page),
-/// GET /api/results (the `--format json` document), GET /report?path=P (the latest report, Markdown),
-/// GET /diff?path=P (the diff against the verified snapshot). Every other method is 405: nothing here
-/// writes anything. Kestrel answers every malformed request itself (400, 411, 413, 414, 431) and
+/// Kestrel (ASP.NET Core's server, from the shared framework), loopback only. GET / (the dashboard,
+/// <see cref="Dashboard"/>), GET /rows (its live part), GET /events (server-sent events: "update" after
+/// each batch), GET /api/results (the `--format json` document), GET /report?path=P (the latest report
+/// as HTML; /report.md the Markdown), GET /diff?path=P (the coloured diff against the verified
+/// snapshot; /diff.txt the text). Every other method is 405: nothing here writes anything. Kestrel answers every malformed request itself (400, 411, 413, 414, 431) and
 /// drops clients that read slower than its minimum data rate; each request is served on its own, so
 /// one slow reader stalls nobody else. A failure of the server (the port is taken) stops the service
 /// with exit code 1.
@@ -69,6 +70,7 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
             k.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
         });
+        _stop = stop;
         await using var app = builder.Build();
         app.Run(Answer);
         try
@@ -108,15 +110,29 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         switch (req.Path.Value)
         {
             case "/":
-                await Send(ctx, 200, "text/html", Page(latest));
+                var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+                res.Headers.ContentSecurityPolicy = $"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self'";
+                await Send(ctx, 200, "text/html", Dashboard.Page(latest, worker.RanAt, nonce));
+                break;
+            case "/rows":
+                await Send(ctx, 200, "text/html", Dashboard.Rows(latest, worker.RanAt));
+                break;
+            case "/events":
+                await Events(ctx);
                 break;
             case "/api/results":
                 await Send(ctx, 200, "application/json", JsonReport.Render(latest));
                 break;
             case "/report" when Find() is { } r:
+                await Send(ctx, 200, "text/html", Dashboard.Report(r));
+                break;
+            case "/report.md" when Find() is { } r:
                 await Send(ctx, 200, "text/markdown", r.Report);
                 break;
             case "/diff" when Find() is { } r:
+                await Send(ctx, 200, "text/html", Dashboard.Diff(r));
+                break;
+            case "/diff.txt" when Find() is { } r:
                 await Send(ctx, 200, "text/plain", r.Snapshot switch
                 {
                     SnapshotStatus.Changed => r.Diff ?? "",
@@ -130,18 +146,61 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         }
     }
 
-    private static string Page(IReadOnlyList<RunResult> results)
+    /// <summary>
+    /// Server-sent events: "update" after every batch the worker publishes, a comment every 15 s so
+    /// proxies and the browser keep the stream; at most <see cref="MaxStreams"/> at once (more get 503).
+    /// </summary>
+    private async Task Events(HttpContext ctx)
     {
-        var sb = new StringBuilder("<!doctype html>\n<meta charset=\"utf-8\">\n<title>ScenarioEngine</title>\n<h1>Scenarios</h1>\n<table>\n<tr><th>scenario</th><th>result</th><th>snapshot</th><th></th></tr>\n");
-        foreach (var r in results)
+        if (Interlocked.Increment(ref _streams) > MaxStreams)
         {
-            var q = Uri.EscapeDataString(r.Path);
-            var result = r.Error is { } e ? $"failed: error {e.CodeText} at {e.Where}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)";
-            sb.Append($"<tr><td>{WebUtility.HtmlEncode(Display.Controls(r.Path))}</td><td>{WebUtility.HtmlEncode(Display.Clip(result, 400))}</td><td>{r.Snapshot.ToString().ToLowerInvariant()}</td>")
-              .Append($"<td><a href=\"/report?path={q}\">report</a> <a href=\"/diff?path={q}\">diff</a></td></tr>\n");
+            Interlocked.Decrement(ref _streams);
+            await Send(ctx, 503, "text/plain", "too many event streams\n");
+            return;
         }
-        return sb.Append("</table>\n").ToString();
+        var updates = System.Threading.Channels.Channel.CreateBounded<int>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest });
+        void OnBatch(IReadOnlyList<RunResult> _) => updates.Writer.TryWrite(0);
+        worker.BatchCompleted += OnBatch;
+        try
+        {
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "text/event-stream; charset=utf-8";
+            ctx.Response.Headers.CacheControl = "no-cache";
+            ctx.Response.Headers["X-Content-Type-Options"] = "nosniff";
+            if (HttpMethods.IsHead(ctx.Request.Method)) return;
+            // the stream ends with the client or with the service (Kestrel's stop would otherwise wait for it)
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stop);
+            var abort = both.Token;
+            await ctx.Response.WriteAsync(": connected\n\n", abort);
+            await ctx.Response.Body.FlushAsync(abort);
+            int n = 0;
+            while (!abort.IsCancellationRequested)
+            {
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(abort);
+                tick.CancelAfter(TimeSpan.FromSeconds(15));
+                string message;
+                try
+                {
+                    await updates.Reader.ReadAsync(tick.Token);
+                    message = $"event: update\ndata: {++n}\n\n";
+                }
+                catch (OperationCanceledException) when (!abort.IsCancellationRequested) { message = ": keep-alive\n\n"; }
+                await ctx.Response.WriteAsync(message, abort);
+                await ctx.Response.Body.FlushAsync(abort);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (IOException) { }
+        finally
+        {
+            worker.BatchCompleted -= OnBatch;
+            Interlocked.Decrement(ref _streams);
+        }
     }
+
+    private const int MaxStreams = 16;
+    private int _streams;
+    private CancellationToken _stop;
 
     private static Task Send(HttpContext ctx, int status, string type, string body)
     {
@@ -150,6 +209,9 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         ctx.Response.ContentType = type + "; charset=utf-8";
         ctx.Response.ContentLength = bytes.Length;
         ctx.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        // HTML pages run no script but the dashboard's own (which sets its nonce policy first)
+        if (type == "text/html" && ctx.Response.Headers.ContentSecurityPolicy.Count == 0)
+            ctx.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
         return HttpMethods.IsHead(ctx.Request.Method) ? Task.CompletedTask : ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).AsTask();
     }
 }

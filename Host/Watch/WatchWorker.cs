@@ -33,6 +33,10 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
     /// <summary>The latest results, by full path (read-only for the web view; replaced per batch).</summary>
     public IReadOnlyDictionary<string, RunResult> Latest { get; private set; } = new Dictionary<string, RunResult>();
 
+    /// <summary>When each scenario (by full path) last ran, UTC (the web view's "last run"; never in a report).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> RanAt => _ranAt;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _ranAt = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
         await Task.Yield();
@@ -167,6 +171,8 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         foreach (var r in results)
             log.LogInformation(ScenarioRan, "{Snapshot} {Scenario} {Status}", r.Snapshot.ToString().ToLowerInvariant(), Model.Display.Controls(r.Path),
                 r.Error is { } e ? $"failed: error {e.CodeText} at {Model.Display.Clip(e.Where.ToString(), 300)}: {Model.Display.Clip(e.Message, 1000)}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)");
+        var now = DateTimeOffset.UtcNow;
+        foreach (var r in results) _ranAt[r.FullPath] = now;
         Latest = new Dictionary<string, RunResult>(tree.Latest, StringComparer.Ordinal);
         log.LogDebug(BatchDone, "{Count} scenario(s) ran", results.Count);
         BatchCompleted?.Invoke(results);

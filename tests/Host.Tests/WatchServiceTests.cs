@@ -282,21 +282,59 @@ public class WatchServiceTests
     }
 
     [Fact]
+    public async Task The_dashboard_renders_reports_as_html_with_nothing_from_the_tree_unescaped_and_pushes_an_update_after_each_batch()
+    {
+        await using var h = new Harness();
+        h.Tree.Write("scenarios/socs/tiny.yaml", TestTree.Soc);
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: \"<script>alert(1)</script>\"\nsoc: ../socs/tiny.yaml\nlua: |\n  report.note('<img src=x onerror=alert(2)> [x](javascript:alert(3))')\n  expect.eq(1, 2, '<b>two</b>')\n");
+        await h.Start(null, urls: "http://127.0.0.1:0");
+        h.Next("scenarios/t/a.yaml");
+        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
+        using var http = new HttpClient { BaseAddress = address, Timeout = Bound };
+
+        var page = await http.GetAsync("/");
+        var csp = page.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("script-src 'nonce-", csp);
+        Assert.DoesNotContain("unsafe-inline'; script", csp.Replace("style-src 'unsafe-inline'; ", "", StringComparison.Ordinal));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("<span class=\"count failed\">1 failed</span>", html);
+        Assert.Contains("<td class=\"failed\">failed: 1 expectation(s)</td>", html);
+
+        var report = await http.GetStringAsync("/report?path=scenarios/t/a.yaml");
+        Assert.Contains("<table>", report);                 // pipe tables rendered
+        Assert.DoesNotContain("<script>", report);
+        Assert.DoesNotContain("<img", report);
+        Assert.DoesNotContain("<b>two", report);
+        Assert.DoesNotContain("href=\"javascript:", report);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", report);
+
+        // a live update: the event stream says "update" once the edited scenario ran again
+        using var stream = await http.GetStreamAsync("/events");
+        using var reader = new StreamReader(stream);
+        Assert.Equal(": connected", await reader.ReadLineAsync().WaitAsync(Bound));
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(1, 1)\n");
+        string? line;
+        do line = await reader.ReadLineAsync().WaitAsync(Bound); while (line is not null && (line.Length == 0 || line.StartsWith(':')));
+        Assert.Equal("event: update", line);
+        h.Next("scenarios/t/a.yaml");
+        Assert.Contains("<span class=\"count passed\">1 passed</span>", await http.GetStringAsync("/rows"));
+    }
+
+    [Fact]
     public async Task The_results_are_served_read_only_on_loopback()
     {
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)) { probe.Start(); port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port; }
         await using var h = new Harness();
         Seed(h.Tree);
-        await h.Start(null, urls: $"http://127.0.0.1:{port}");
+        await h.Start(null, urls: "http://127.0.0.1:0");
         var r = h.Next("scenarios/t/a.yaml");
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Bound };
+        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
+        using var http = new HttpClient { BaseAddress = address, Timeout = Bound };
 
         var json = await http.GetStringAsync("/api/results");
         Assert.Contains("\"path\": \"scenarios/t/a.yaml\"", json);
-        Assert.Equal(r.Report, await http.GetStringAsync("/report?path=scenarios/t/a.yaml"));
-        Assert.Equal("new: no verified snapshot yet\n", await http.GetStringAsync("/diff?path=scenarios/t/a.yaml"));
-        Assert.Contains("<td>scenarios/t/a.yaml</td><td>passed</td><td>new</td>", await http.GetStringAsync("/"));
+        Assert.Equal(r.Report, await http.GetStringAsync("/report.md?path=scenarios/t/a.yaml"));
+        Assert.Equal("new: no verified snapshot yet\n", await http.GetStringAsync("/diff.txt?path=scenarios/t/a.yaml"));
+        Assert.Contains("<td>scenarios/t/a.yaml</td><td class=\"passed\">passed</td><td class=\"new\">new</td>", await http.GetStringAsync("/"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/report?path=nope.yaml")).StatusCode);
         var post = await http.PostAsync("/api/results", new StringContent("x"));
         Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, post.StatusCode);

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text;
+using Markdig;
+using Markdig.Syntax;
+using ScenarioEngine.Model;
+using ScenarioEngine.Running;
+
+namespace ScenarioEngine.Host.Watch;
+
+/// <summary>
+/// The HTML of `scenario watch --urls`: the scenario list (status colours, totals, last run, filters,
+/// live refresh from /events without a reload), a report rendered from its Markdown (Markdig, raw
+/// HTML disabled: everything the report holds is shown as text), and a coloured unified diff. Every
+/// value that came from the tree is HTML-encoded; pages carry no script but the list's own (its
+/// nonce in the Content-Security-Policy), so a link in a report can never run code.
+/// Not built yet: the side-by-side diff, pictures, the Approve button, and the trigger of each run.
+/// </summary>
+internal static class Dashboard
+{
+    private static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UsePipeTables().DisableHtml().Build();
+
+    private const string Style = """
+        body{font-family:system-ui,sans-serif;margin:1.5em;color:#1f2328}
+        table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.3em .6em;text-align:left;vertical-align:top}
+        .passed{color:#1a7f37}.failed{color:#cf222e}.changed{color:#9a6700}.new{color:#0969da}.matched{color:#57606a}
+        .count{display:inline-block;margin-right:1em;font-weight:600}
+        button{margin-right:.4em}button.on{font-weight:700}
+        pre.diff{font-family:ui-monospace,monospace;line-height:1.35}
+        .del{background:#ffebe9;color:#82071e;display:block}.ins{background:#dafbe1;color:#116329;display:block}.hunk{color:#8250df;display:block}
+        """;
+
+    public static string Status(RunResult r) => r.Passed ? "passed" : "failed";
+
+    public static string Snapshot(RunResult r) => r.Snapshot switch
+    {
+        SnapshotStatus.Matched => "matched",
+        SnapshotStatus.Changed => "changed",
+        SnapshotStatus.New => "new",
+        _ => "not compared",
+    };
+
+    /// <summary>The counts line and the table body: what /rows serves for the live refresh.</summary>
+    public static string Rows(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt)
+    {
+        var sb = new StringBuilder();
+        sb.Append("<div id=\"counts\">")
+          .Append(Count("passed", results.Count(r => r.Passed))).Append(Count("failed", results.Count(r => !r.Passed)))
+          .Append(Count("changed", results.Count(r => r.Snapshot == SnapshotStatus.Changed))).Append(Count("new", results.Count(r => r.Snapshot == SnapshotStatus.New)))
+          .Append("</div>\n<table>\n<tr><th>scenario</th><th>result</th><th>snapshot</th><th>last run (UTC)</th><th></th></tr>\n");
+        foreach (var r in results)
+        {
+            var q = Uri.EscapeDataString(r.Path);
+            var result = r.Error is { } e ? $"failed: error {e.CodeText} at {e.Where}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)";
+            var when = ranAt.TryGetValue(r.FullPath, out var t) ? t.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "";
+            sb.Append($"<tr class=\"row {Status(r)} {Snapshot(r).Replace(' ', '-')}\"><td>{H(r.Path)}</td><td class=\"{Status(r)}\">{H(Display.Clip(result, 400))}</td>")
+              .Append($"<td class=\"{Snapshot(r).Replace(' ', '-')}\">{Snapshot(r)}</td><td>{when}</td>")
+              .Append($"<td><a href=\"/report?path={q}\">report</a> <a href=\"/diff?path={q}\">diff</a></td></tr>\n");
+        }
+        return sb.Append("</table>\n").ToString();
+    }
+
+    /// <summary>The list page; its script (allowed by <paramref name="nonce"/>) filters rows and refreshes them on each /events update.</summary>
+    public static string Page(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt, string nonce) =>
+        Head("ScenarioEngine") +
+        "<h1>Scenarios</h1>\n<p>Show: <button data-f=\"all\" class=\"on\">all</button><button data-f=\"failed\">failed</button>" +
+        "<button data-f=\"changed\">changed</button><button data-f=\"new\">new</button> <span id=\"live\">live</span></p>\n" +
+        "<div id=\"rows\">" + Rows(results, ranAt) + "</div>\n" +
+        $"<script nonce=\"{nonce}\">" + """
+        let f='all';
+        function apply(){for(const tr of document.querySelectorAll('tr.row'))tr.hidden=!(f==='all'||tr.classList.contains(f));}
+        for(const b of document.querySelectorAll('button[data-f]'))b.onclick=()=>{f=b.dataset.f;for(const o of document.querySelectorAll('button[data-f]'))o.classList.toggle('on',o===b);apply();};
+        const es=new EventSource('/events');
+        es.addEventListener('update',async()=>{const r=await fetch('/rows');if(r.ok){document.getElementById('rows').innerHTML=await r.text();apply();}});
+        es.onerror=()=>{document.getElementById('live').textContent='reconnecting';};
+        es.onopen=()=>{document.getElementById('live').textContent='live';};
+        """ + "</script>\n";
+
+    /// <summary>
+    /// A report as HTML: Markdig with pipe tables and raw HTML disabled. A report has no links of its
+    /// own, so any link or image syntax in it came from the tree: it loses its target (an empty href,
+    /// no src) and keeps its text.
+    /// </summary>
+    public static string Report(RunResult r)
+    {
+        var doc = Markdig.Markdown.Parse(r.Report, Markdown);
+        foreach (var link in doc.Descendants<Markdig.Syntax.Inlines.LinkInline>())
+        {
+            link.Url = "";
+            link.IsImage = false;
+        }
+        foreach (var auto in doc.Descendants<Markdig.Syntax.Inlines.AutolinkInline>().ToList())
+            auto.ReplaceBy(new Markdig.Syntax.Inlines.LiteralInline(auto.Url));
+        return Head(r.Title ?? r.Path) + Nav(r) + Markdig.Markdown.ToHtml(doc, Markdown);
+    }
+
+    /// <summary>The diff against the verified snapshot, each line coloured as `git diff` colours it.</summary>
+    public static string Diff(RunResult r)
+    {
+        var sb = new StringBuilder(Head("diff: " + r.Path)).Append(Nav(r));
+        switch (r.Snapshot)
+        {
+            case SnapshotStatus.Changed:
+                sb.Append("<pre class=\"diff\">");
+                foreach (var line in (r.Diff ?? "").Split('\n'))
+                {
+                    var cls = line.StartsWith("@@", StringComparison.Ordinal) ? "hunk"
+                        : line.StartsWith("---", StringComparison.Ordinal) || line.StartsWith("+++", StringComparison.Ordinal) ? null
+                        : line.StartsWith('-') ? "del" : line.StartsWith('+') ? "ins" : null;
+                    sb.Append(cls is null ? H(line) + "\n" : $"<span class=\"{cls}\">{H(line)}</span>");
+                }
+                sb.Append("</pre>\n");
+                break;
+            case SnapshotStatus.New:
+                sb.Append("<p class=\"new\">new: no verified snapshot yet</p>\n");
+                break;
+            default:
+                sb.Append("<p class=\"matched\">matched: the report equals its verified snapshot</p>\n");
+                break;
+        }
+        return sb.ToString();
+    }
+
+    private static string Count(string cls, int n) => $"<span class=\"count {cls}\">{n} {cls}</span>";
+
+    private static string Head(string title) =>
+        $"<!doctype html>\n<meta charset=\"utf-8\">\n<title>{H(title)}</title>\n<style>{Style}</style>\n";
+
+    private static string Nav(RunResult r)
+    {
+        var q = Uri.EscapeDataString(r.Path);
+        return $"<p><a href=\"/\">all scenarios</a> · {H(r.Path)} · <a href=\"/report?path={q}\">report</a> (<a href=\"/report.md?path={q}\">Markdown</a>) · <a href=\"/diff?path={q}\">diff</a> (<a href=\"/diff.txt?path={q}\">text</a>)</p>\n";
+    }
+
+    private static string H(string s) => WebUtility.HtmlEncode(Display.Controls(s));
+}
