@@ -7,7 +7,9 @@ namespace ScenarioEngine.Running;
 /// The state behind `scenario watch`, without any file-system events or timers (the Host feeds it):
 /// a first full run, then <see cref="Apply"/> for the paths that changed. Content hashes skip saves
 /// that changed nothing; <see cref="ChangeMap"/> picks the scenarios a change affects; every result is
-/// compared with its snapshot, which writes received files and never a verified one. A scenario that
+/// compared with its snapshot, which writes received files and never a verified one. A verified
+/// snapshot that changes (an approve, an edit) is compared again without a run; a deleted scenario
+/// leaves <see cref="Latest"/> at once, with its received file. A scenario that
 /// misbehaves is stopped by its budget and comes back as a failed result; nothing here throws for it.
 /// Not thread-safe: one loop calls it.
 /// </summary>
@@ -19,6 +21,10 @@ public sealed class TreeWatcher
     private readonly ChangeMap _map = new();
     private readonly Dictionary<string, string?> _hashes = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, RunResult> _latest = new(StringComparer.Ordinal);
+    private readonly string _snapshotsRoot;
+
+    /// <summary>Counts every change of <see cref="Latest"/> (runs, re-comparisons, removals): the service publishes when it moves.</summary>
+    public long Version { get; private set; }
 
     /// <param name="scenariosRoot">The scenarios/ folder watched; its parent is the project (lua/, snapshots/).</param>
     public TreeWatcher(string scenariosRoot, RunOptions options)
@@ -26,10 +32,11 @@ public sealed class TreeWatcher
         _scenariosRoot = Path.GetFullPath(scenariosRoot).TrimEnd(Path.DirectorySeparatorChar);
         _projectRoot = Path.GetDirectoryName(_scenariosRoot)!;
         _options = options;
+        _snapshotsRoot = Config.ProjectLayout.For(Path.Combine(_scenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
     }
 
-    /// <summary>The folders whose files can affect a scenario: scenarios/ and lua/.</summary>
-    public IReadOnlyList<string> WatchedFolders => [_scenariosRoot, Path.Combine(_projectRoot, "lua")];
+    /// <summary>The folders whose files can affect a scenario or its verdict: scenarios/, lua/ and the snapshots.</summary>
+    public IReadOnlyList<string> WatchedFolders => [_scenariosRoot, Path.Combine(_projectRoot, "lua"), _snapshotsRoot];
 
     /// <summary>The latest result of every scenario, by full path.</summary>
     public IReadOnlyDictionary<string, RunResult> Latest => _latest;
@@ -40,7 +47,7 @@ public sealed class TreeWatcher
         _hashes.Clear();
         foreach (var f in Files()) _hashes[f] = Hash(f);
         var scenarios = ScenarioRunner.Discover([_scenariosRoot]);
-        foreach (var gone in _latest.Keys.Except(scenarios).ToList()) { _latest.Remove(gone); _map.Forget(gone); }
+        foreach (var gone in _latest.Keys.Except(scenarios).ToList()) { _latest.Remove(gone); _map.Forget(gone); Version++; }
         return Run(scenarios);
     }
 
@@ -59,17 +66,35 @@ public sealed class TreeWatcher
     public IReadOnlyList<RunResult> Apply(IReadOnlyCollection<string> paths)
     {
         var affected = new SortedSet<string>(StringComparer.Ordinal);
+        var verdicts = new List<RunResult>();
         foreach (var raw in paths)
         {
             var p = Path.GetFullPath(raw);
+            if (!Tracked(p)) continue; // received reports, temp files, anything else in the folders
             var h = File.Exists(p) ? Hash(p) : null;
             if (_hashes.TryGetValue(p, out var old) ? old == h : h is null) continue;
             if (h is null) _hashes.Remove(p); else _hashes[p] = h;
-            if (h is null && _latest.Remove(p)) { _map.Forget(p); continue; }
+            if (IsVerified(p))
+            {
+                verdicts.AddRange(_latest.Values.Where(r => SnapshotStore.PathsFor(r.FullPath, _options.SnapshotsDir).Verified == p));
+                continue;
+            }
+            if (h is null && _latest.Remove(p))
+            {
+                _map.Forget(p);
+                SnapshotStore.RemoveReceived(p, _options.SnapshotsDir);
+                Version++;
+                continue;
+            }
             affected.UnionWith(_map.Affected(p, IsScenario));
         }
         affected.RemoveWhere(s => !File.Exists(s));
-        return Run(affected.ToList());
+        var ran = Run(affected.ToList());
+        // an approve or an edit of a verified snapshot: the latest report is compared again, not re-run
+        var compared = verdicts.Where(r => !affected.Contains(r.FullPath)).Distinct().ToList();
+        foreach (var r in compared) SnapshotStore.Compare(r, _options.SnapshotsDir);
+        if (compared.Count > 0) Version++;
+        return [.. ran, .. compared];
     }
 
     private IReadOnlyList<RunResult> Run(IReadOnlyList<string> scenarios)
@@ -81,6 +106,7 @@ public sealed class TreeWatcher
             SnapshotStore.Compare(r, _options.SnapshotsDir);
             _latest[r.FullPath] = r;
             _map.Record(r.FullPath, r.Inputs);
+            Version++;
         }
         return results;
     }
@@ -90,11 +116,20 @@ public sealed class TreeWatcher
         full.EndsWith(".yaml", StringComparison.Ordinal) &&
         !Path.GetRelativePath(_scenariosRoot, full).Replace('\\', '/').Split('/').Contains("socs");
 
+    private bool IsVerified(string full) =>
+        full.StartsWith(_snapshotsRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal) && full.EndsWith(SnapshotStore.VerifiedSuffix, StringComparison.Ordinal);
+
+    /// <summary>The files whose content matters: YAML and Lua under scenarios/ and lua/, verified snapshots.</summary>
+    private bool Tracked(string full) =>
+        IsVerified(full) ||
+        ((full.EndsWith(".yaml", StringComparison.Ordinal) || full.EndsWith(".lua", StringComparison.Ordinal)) &&
+         !full.StartsWith(_snapshotsRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+
     private IEnumerable<string> Files() =>
-        WatchedFolders.Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*", new EnumerationOptions
+        WatchedFolders.Where(Directory.Exists).Distinct(StringComparer.Ordinal).SelectMany(d => Directory.EnumerateFiles(d, "*", new EnumerationOptions
             { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint, MaxRecursionDepth = 32 }))
-            .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".lua", StringComparison.Ordinal))
-            .Select(Path.GetFullPath);
+            .Select(Path.GetFullPath)
+            .Where(Tracked);
 
     /// <summary>
     /// SHA-256 of the content; null when the file cannot be read (gone, or being replaced). A FIFO or

@@ -51,6 +51,24 @@ public static class SnapshotStore
         }
     }
 
+    /// <summary>
+    /// A scenario file is gone: its received report goes with it (a verified snapshot stays — it is
+    /// the user's, and `scenario run` lists it as dangling). False when there was nothing to remove
+    /// or it could not be removed.
+    /// </summary>
+    public static bool RemoveReceived(string scenarioFullPath, string? snapshotsDir)
+    {
+        var (_, received) = PathsFor(scenarioFullPath, snapshotsDir);
+        try
+        {
+            if (!File.Exists(received) || File.GetAttributes(received).HasFlag(FileAttributes.ReparsePoint)) return false;
+            using var held = SnapshotLock.Acquire(ProjectLayout.For(scenarioFullPath, snapshotsDir).SnapshotsRoot, LockWait);
+            File.Delete(received);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
     private static void CompareLocked(RunResult result, string verified, string received, ProjectLayout layout)
     {
         if (File.Exists(verified))

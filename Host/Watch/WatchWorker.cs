@@ -49,10 +49,12 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         var watchers = new List<FileSystemWatcher>();
         try
         {
+            var snapshotsRoot = Config.ProjectLayout.For(Path.Combine(options.ScenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
+            // the runs write received reports there anyway; it exists now so that approves are seen from the start
+            try { Directory.CreateDirectory(snapshotsRoot); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             if (options.Poll is null)
                 foreach (var folder in tree.WatchedFolders.Where(Directory.Exists))
                     watchers.Add(Watch(folder));
-            var snapshotsRoot = Config.ProjectLayout.For(Path.Combine(options.ScenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
             foreach (var stale in Snapshots.SnapshotStore.RemoveStaleTemps(snapshotsRoot))
                 log.LogWarning(StaleTemp, "removed {File}, a temporary file left by a run that was killed while writing", Model.Display.Controls(stale));
             var first = await Task.Run(tree.RunAll, stop);
@@ -99,7 +101,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         while (await timer.WaitForNextTickAsync(stop))
         {
             var results = await Guarded(tree.Rescan, stop);
-            if (results.Count > 0) Publish(tree, results);
+            if (results.Count > 0 || tree.Version != _published) Publish(tree, results);
         }
     }
 
@@ -113,7 +115,8 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
             while (_changes.Reader.TryRead(out var path))
             {
                 if (path == RescanSignal) rescan = true;
-                else if (path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".lua", StringComparison.Ordinal) || Directory.Exists(path) || !Path.HasExtension(path))
+                else if (path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".lua", StringComparison.Ordinal) || path.EndsWith(Snapshots.SnapshotStore.VerifiedSuffix, StringComparison.Ordinal)
+                         || Directory.Exists(path) || !Path.HasExtension(path))
                     pending[path] = DateTime.UtcNow + options.Debounce;
             }
             if (rescan)
@@ -132,7 +135,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
                 // A renamed or deleted folder reports only the folder: rescan its files' hashes instead.
                 if (due.Any(d => !Path.HasExtension(d))) { Publish(tree, await Guarded(tree.Rescan, stop)); continue; }
                 var results = await Guarded(() => tree.Apply(due), stop);
-                if (results.Count > 0) Publish(tree, results);
+                if (results.Count > 0 || tree.Version != _published) Publish(tree, results);
                 continue;
             }
             if (pending.Count == 0) await _changes.Reader.WaitToReadAsync(stop);
@@ -166,6 +169,8 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         }
     }
 
+    private long _published = -1;
+
     private void Publish(TreeWatcher tree, IReadOnlyList<RunResult> results)
     {
         foreach (var r in results)
@@ -174,6 +179,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         var now = DateTimeOffset.UtcNow;
         foreach (var r in results) _ranAt[r.FullPath] = now;
         Latest = new Dictionary<string, RunResult>(tree.Latest, StringComparer.Ordinal);
+        _published = tree.Version;
         log.LogDebug(BatchDone, "{Count} scenario(s) ran", results.Count);
         BatchCompleted?.Invoke(results);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ScenarioEngine.Host.Watch;
 using ScenarioEngine.Running;
 using ScenarioEngine.Scripting;
+using ScenarioEngine.Snapshots;
 
 namespace ScenarioEngine.Tests;
 
@@ -77,6 +78,33 @@ public class WatchServiceTests
         Assert.Equal(1, r.ExpectationsFailed);
         Assert.False(h.Tree.Exists("snapshots/t/a.verified.md"));
         Assert.Equal(1, h.Worker.Latest.Values.Single().ExpectationsFailed);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_approve_turns_the_verdict_to_matched_without_a_run_and_a_deleted_scenario_leaves_with_its_received_file(bool polling)
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        h.Tree.Write("scenarios/t/b.yaml", "scenario: b\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(2, 2)\n");
+        await h.Start(polling ? TimeSpan.FromMilliseconds(50) : null);
+        var first = h.Next("scenarios/t/a.yaml");
+        Assert.Equal(SnapshotStatus.New, first.Snapshot);
+        Assert.True(h.Tree.Exists("snapshots/t/b.received.md"));
+
+        SnapshotStore.Approve([Path.Combine(h.Tree.Root, "scenarios/t/a.yaml")], null);
+        var approved = h.Next("scenarios/t/a.yaml");
+        Assert.Equal(SnapshotStatus.Matched, approved.Snapshot);
+        Assert.Same(first, approved);                                   // compared again, not re-run
+        Assert.Equal(SnapshotStatus.Matched, h.Worker.Latest.Values.Single(r => r.Path == "scenarios/t/a.yaml").Snapshot);
+
+        File.Delete(Path.Combine(h.Tree.Root, "scenarios/t/b.yaml"));
+        var deadline = DateTime.UtcNow + Bound;
+        while (h.Worker.Latest.Count != 1 && DateTime.UtcNow < deadline) h.Batches.TryTake(out _, TimeSpan.FromMilliseconds(200));
+        Assert.Equal(["scenarios/t/a.yaml"], h.Worker.Latest.Values.Select(r => r.Path));
+        Assert.False(h.Tree.Exists("snapshots/t/b.received.md"));
+        Assert.True(h.Tree.Exists("snapshots/t/a.verified.md"));
     }
 
     [Fact]
