@@ -13,7 +13,7 @@ namespace ScenarioEngine.Host.Watch;
 /// HTML disabled: everything the report holds is shown as text), and a coloured unified diff. Every
 /// value that came from the tree is HTML-encoded; pages carry no script but the list's own (its
 /// nonce in the Content-Security-Policy), so a link in a report can never run code.
-/// Not built yet: the side-by-side diff, pictures, the Approve button, and the trigger of each run.
+/// Not built yet: pictures, the Approve button, and the trigger of each run.
 /// </summary>
 internal static class Dashboard
 {
@@ -26,6 +26,8 @@ internal static class Dashboard
         .count{display:inline-block;margin-right:1em;font-weight:600}
         button{margin-right:.4em}button.on{font-weight:700}
         pre.diff{font-family:ui-monospace,monospace;line-height:1.35}
+        table.split td{font-family:ui-monospace,monospace;white-space:pre-wrap;border:none;padding:0 .5em}td.num{color:#57606a;text-align:right}
+        td.del{background:#ffebe9}td.ins{background:#dafbe1}
         .del{background:#ffebe9;color:#82071e;display:block}.ins{background:#dafbe1;color:#116329;display:block}.hunk{color:#8250df;display:block}
         """;
 
@@ -93,12 +95,29 @@ internal static class Dashboard
         return Head(r.Title ?? r.Path) + Nav(r) + Markdig.Markdown.ToHtml(doc, Markdown);
     }
 
-    /// <summary>The diff against the verified snapshot, each line coloured as `git diff` colours it.</summary>
-    public static string Diff(RunResult r)
+    /// <summary>
+    /// The diff against the verified snapshot: unified, each line coloured as `git diff` colours it, or
+    /// side by side (<paramref name="verified"/> non-null: the verified text, lines matched by DiffPlex).
+    /// </summary>
+    public static string Diff(RunResult r, string? verified = null)
     {
+        var q = Uri.EscapeDataString(r.Path);
         var sb = new StringBuilder(Head("diff: " + r.Path)).Append(Nav(r));
+        if (r.Snapshot == SnapshotStatus.Changed)
+            sb.Append($"<p>View: <a href=\"/diff?path={q}\">unified</a> · <a href=\"/diff?path={q}&amp;view=split\">side by side</a></p>\n");
         switch (r.Snapshot)
         {
+            case SnapshotStatus.Changed when verified is not null:
+                var model = DiffPlex.DiffBuilder.SideBySideDiffBuilder.Diff(verified, r.Report, ignoreWhiteSpace: false);
+                sb.Append("<table class=\"split\"><tr><th></th><th>verified</th><th></th><th>received</th></tr>\n");
+                for (int i = 0; i < Math.Max(model.OldText.Lines.Count, model.NewText.Lines.Count); i++)
+                {
+                    var o = i < model.OldText.Lines.Count ? model.OldText.Lines[i] : null;
+                    var n = i < model.NewText.Lines.Count ? model.NewText.Lines[i] : null;
+                    sb.Append("<tr>").Append(Side(o, "del")).Append(Side(n, "ins")).Append("</tr>\n");
+                }
+                sb.Append("</table>\n");
+                break;
             case SnapshotStatus.Changed:
                 sb.Append("<pre class=\"diff\">");
                 foreach (var line in (r.Diff ?? "").Split('\n'))
@@ -118,6 +137,13 @@ internal static class Dashboard
                 break;
         }
         return sb.ToString();
+    }
+
+    private static string Side(DiffPlex.DiffBuilder.Model.DiffPiece? p, string changed)
+    {
+        if (p is null || p.Type == DiffPlex.DiffBuilder.Model.ChangeType.Imaginary) return "<td class=\"num\"></td><td></td>";
+        var cls = p.Type is DiffPlex.DiffBuilder.Model.ChangeType.Unchanged ? "" : $" class=\"{changed}\"";
+        return $"<td class=\"num\">{p.Position}</td><td{cls}><code>{H(p.Text ?? "")}</code></td>";
     }
 
     private static string Count(string cls, int n) => $"<span class=\"count {cls}\">{n} {cls}</span>";

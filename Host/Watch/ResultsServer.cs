@@ -130,7 +130,7 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
                 await Send(ctx, 200, "text/markdown", r.Report);
                 break;
             case "/diff" when Find() is { } r:
-                await Send(ctx, 200, "text/html", Dashboard.Diff(r));
+                await Send(ctx, 200, "text/html", Dashboard.Diff(r, req.Query["view"] == "split" ? Verified(r) : null));
                 break;
             case "/diff.txt" when Find() is { } r:
                 await Send(ctx, 200, "text/plain", r.Snapshot switch
@@ -144,6 +144,20 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
                 await Send(ctx, 404, "text/plain", "not found\n");
                 break;
         }
+    }
+
+    /// <summary>The verified snapshot's text for the side-by-side view: a regular file inside the tree, read within the input size limit; else null.</summary>
+    private string? Verified(RunResult r)
+    {
+        if (r.Snapshot != SnapshotStatus.Changed) return null;
+        var (verified, _) = Snapshots.SnapshotStore.PathsFor(r.FullPath, options.SnapshotsDir);
+        try
+        {
+            var info = new FileInfo(verified);
+            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.ReparsePoint) || info.Length > Config.InputFiles.MaxBytes || Config.InputFiles.IsSpecial(verified)) return null;
+            return File.ReadAllText(verified);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>

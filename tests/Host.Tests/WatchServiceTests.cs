@@ -349,6 +349,31 @@ public class WatchServiceTests
     }
 
     [Fact]
+    public async Task A_changed_report_shows_its_diff_unified_old_before_new_and_side_by_side()
+    {
+        await using var h = new Harness();
+        h.Tree.Write("scenarios/socs/tiny.yaml", TestTree.Soc);
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  report.note('<old>')\n");
+        await h.Start(null, urls: "http://127.0.0.1:0");
+        h.Next("scenarios/t/a.yaml");
+        SnapshotStore.Approve([Path.Combine(h.Tree.Root, "scenarios/t/a.yaml")], null);
+        h.Next("scenarios/t/a.yaml");
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  report.note('<new>')\n");
+        Assert.Equal(SnapshotStatus.Changed, h.Next("scenarios/t/a.yaml").Snapshot);
+        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
+        using var http = new HttpClient { BaseAddress = address, Timeout = Bound };
+
+        var unified = await http.GetStringAsync("/diff?path=scenarios/t/a.yaml");
+        int del = unified.IndexOf("<span class=\"del\">-", StringComparison.Ordinal), ins = unified.IndexOf("<span class=\"ins\">+", StringComparison.Ordinal);
+        Assert.True(del > 0 && ins > del, unified);
+        Assert.Contains("&lt;old&gt;", unified);
+        var split = await http.GetStringAsync("/diff?path=scenarios/t/a.yaml&view=split");
+        Assert.Contains("<table class=\"split\">", split);
+        Assert.Matches("<td class=\"del\"><code>[^<]*&lt;old&gt;", split);
+        Assert.Matches("<td class=\"ins\"><code>[^<]*&lt;new&gt;", split);
+    }
+
+    [Fact]
     public async Task The_results_are_served_read_only_on_loopback()
     {
         await using var h = new Harness();
