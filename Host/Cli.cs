@@ -68,8 +68,9 @@ public static class Cli
         var watchJobs = new Option<int>("--jobs") { Description = "Scenarios run in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var watchSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder (default: snapshots/ beside scenarios/)." };
         var watchUrls = new Option<string?>("--urls") { Description = "Also serve the latest results read-only at this loopback URL, e.g. http://127.0.0.1:5080." };
-        var watch = new Command("watch", "Run the tree, then re-run what each change affects; writes received files, never verified ones.")
-        { watchPath, watchPoll, watchDebounce, watchJobs, watchSnapshots, watchUrls, instructions, memory, seconds };
+        var watchApprove = new Option<bool>("--allow-approve") { Description = "With --urls: an Approve button per changed or new scenario (a same-origin POST; off by default, the view is read-only)." };
+        var watch = new Command("watch", "Run the tree, then re-run what each change affects; writes received files, never verified ones (unless --allow-approve and you press Approve).")
+        { watchPath, watchPoll, watchDebounce, watchJobs, watchSnapshots, watchUrls, watchApprove, instructions, memory, seconds };
         watch.SetAction(p => BudgetsFrom(p, instructions, memory, seconds, "watch", stderr) is not { } budgets ? Misuse : Watch.WatchCommand.Execute(new Watch.WatchOptions
         {
             ScenariosRoot = p.GetValue(watchPath) ?? "scenarios",
@@ -78,6 +79,7 @@ public static class Cli
             Jobs = p.GetValue(watchJobs),
             SnapshotsDir = p.GetValue(watchSnapshots),
             Urls = p.GetValue(watchUrls),
+            AllowApprove = p.GetValue(watchApprove),
             Budgets = budgets,
         }, stderr));
 

@@ -13,7 +13,8 @@ namespace ScenarioEngine.Host.Watch;
 /// HTML disabled: everything the report holds is shown as text), and a coloured unified diff. Every
 /// value that came from the tree is HTML-encoded; pages carry no script but the list's own (its
 /// nonce in the Content-Security-Policy), so a link in a report can never run code.
-/// Not built yet: pictures, the Approve button, and the trigger of each run.
+/// With --allow-approve each changed or new row has an Approve button (a same-origin form POST).
+/// Not built yet: pictures, and the trigger of each run.
 /// </summary>
 internal static class Dashboard
 {
@@ -42,7 +43,7 @@ internal static class Dashboard
     };
 
     /// <summary>The counts line and the table body: what /rows serves for the live refresh.</summary>
-    public static string Rows(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt)
+    public static string Rows(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt, bool approve = false)
     {
         var sb = new StringBuilder();
         sb.Append("<div id=\"counts\">")
@@ -56,17 +57,19 @@ internal static class Dashboard
             var when = ranAt.TryGetValue(r.FullPath, out var t) ? t.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "";
             sb.Append($"<tr class=\"row {Status(r)} {Snapshot(r).Replace(' ', '-')}\"><td>{H(r.Path)}</td><td class=\"{Status(r)}\">{H(Display.Clip(result, 400))}</td>")
               .Append($"<td class=\"{Snapshot(r).Replace(' ', '-')}\">{Snapshot(r)}</td><td>{when}</td>")
-              .Append($"<td><a href=\"/report?path={q}\">report</a> <a href=\"/diff?path={q}\">diff</a></td></tr>\n");
+              .Append($"<td><a href=\"/report?path={q}\">report</a> <a href=\"/diff?path={q}\">diff</a>")
+              .Append(approve && r.Snapshot is SnapshotStatus.Changed or SnapshotStatus.New ? $" <form method=\"post\" action=\"/approve?path={q}\" style=\"display:inline\"><button>Approve</button></form>" : "")
+              .Append("</td></tr>\n");
         }
         return sb.Append("</table>\n").ToString();
     }
 
     /// <summary>The list page; its script (allowed by <paramref name="nonce"/>) filters rows and refreshes them on each /events update.</summary>
-    public static string Page(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt, string nonce) =>
+    public static string Page(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt, string nonce, bool approve = false) =>
         Head("ScenarioEngine") +
         "<h1>Scenarios</h1>\n<p>Show: <button data-f=\"all\" class=\"on\">all</button><button data-f=\"failed\">failed</button>" +
         "<button data-f=\"changed\">changed</button><button data-f=\"new\">new</button> <span id=\"live\">live</span></p>\n" +
-        "<div id=\"rows\">" + Rows(results, ranAt) + "</div>\n" +
+        "<div id=\"rows\">" + Rows(results, ranAt, approve) + "</div>\n" +
         $"<script nonce=\"{nonce}\">" + """
         let f='all';
         function apply(){for(const tr of document.querySelectorAll('tr.row'))tr.hidden=!(f==='all'||tr.classList.contains(f));}

@@ -99,23 +99,28 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
     {
         var req = ctx.Request;
         var res = ctx.Response;
-        if (req.Method is not ("GET" or "HEAD"))
-        {
-            res.Headers.Allow = "GET, HEAD";
-            await Send(ctx, 405, "text/plain", "read-only: only GET and HEAD\n");
-            return;
-        }
         var latest = worker.Latest.Values.OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
         RunResult? Find() => req.Query["path"].ToString() is { Length: > 0 and < 1024 } p ? latest.FirstOrDefault(r => r.Path == p) : null;
+        if (options.AllowApprove && req.Method == "POST" && req.Path.Value == "/approve")
+        {
+            await Approve(ctx, Find());
+            return;
+        }
+        if (req.Method is not ("GET" or "HEAD"))
+        {
+            res.Headers.Allow = options.AllowApprove ? "GET, HEAD, POST" : "GET, HEAD";
+            await Send(ctx, 405, "text/plain", options.AllowApprove ? "only GET and HEAD, and POST /approve\n" : "read-only: only GET and HEAD\n");
+            return;
+        }
         switch (req.Path.Value)
         {
             case "/":
                 var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
                 res.Headers.ContentSecurityPolicy = $"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self'";
-                await Send(ctx, 200, "text/html", Dashboard.Page(latest, worker.RanAt, nonce));
+                await Send(ctx, 200, "text/html", Dashboard.Page(latest, worker.RanAt, nonce, options.AllowApprove));
                 break;
             case "/rows":
-                await Send(ctx, 200, "text/html", Dashboard.Rows(latest, worker.RanAt));
+                await Send(ctx, 200, "text/html", Dashboard.Rows(latest, worker.RanAt, options.AllowApprove));
                 break;
             case "/events":
                 await Events(ctx);
@@ -145,6 +150,47 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
                 break;
         }
     }
+
+    /// <summary>
+    /// POST /approve?path=P (only with --allow-approve): the scenario's latest received report becomes its
+    /// verified snapshot (<see cref="Snapshots.SnapshotStore.Approve"/>, under the folder's lock), then a
+    /// redirect to the list. Only the page itself may ask: the Origin and Host headers must both name the
+    /// address this server listens on (a cross-site form, or a DNS-rebound name, is refused with 403),
+    /// and the request carries no body.
+    /// </summary>
+    private async Task Approve(HttpContext ctx, RunResult? r)
+    {
+        var self = _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : null;
+        var origin = ctx.Request.Headers.Origin.ToString();
+        var host = ctx.Request.Host.Value;
+        bool sameOrigin = self is not null && (host == self.Authority || (self.IsLoopback && host == $"localhost:{self.Port}"))
+                          && (origin == $"http://{host}");
+        if (!sameOrigin)
+        {
+            await Send(ctx, 403, "text/plain", "approve is accepted only from this server's own page (Origin and Host)\n");
+            return;
+        }
+        if (r is null) { await Send(ctx, 404, "text/plain", "no such scenario\n"); return; }
+        if (r.Snapshot is not (SnapshotStatus.Changed or SnapshotStatus.New))
+        {
+            await Send(ctx, 409, "text/plain", "nothing to approve: the report matches its verified snapshot\n");
+            return;
+        }
+        try
+        {
+            Snapshots.SnapshotStore.Approve([r.FullPath], options.SnapshotsDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Send(ctx, 409, "text/plain", $"approve failed: {Display.Clip(Display.Controls(e.Message), 300)}\n");
+            return;
+        }
+        log.LogInformation(Approved, "approved {Scenario} from the served page", Display.Controls(r.Path));
+        ctx.Response.Headers.Location = "/";
+        await Send(ctx, 303, "text/plain", "approved\n");
+    }
+
+    public static readonly EventId Approved = new(11, "Approved");
 
     /// <summary>The verified snapshot's text for the side-by-side view: a regular file inside the tree, read within the input size limit; else null.</summary>
     private string? Verified(RunResult r)

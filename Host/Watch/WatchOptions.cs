@@ -18,6 +18,9 @@ public sealed record WatchOptions
     /// <summary>Serve the latest results read-only at this loopback URL (http://127.0.0.1:PORT); null: do not serve.</summary>
     public string? Urls { get; init; }
 
+    /// <summary>With <see cref="Urls"/>: accept POST /approve from the served page itself (same origin), one scenario at a time.</summary>
+    public bool AllowApprove { get; init; }
+
     /// <summary>Run scenarios inside the service's own process (tests only; a crash would then stop the service).</summary>
     public bool InProcess { get; init; }
 
@@ -30,6 +33,7 @@ public sealed record WatchOptions
         if (Debounce < TimeSpan.Zero || Debounce > TimeSpan.FromSeconds(60)) errors.Add($"--debounce-ms must be 0..60000 (got {Debounce.TotalMilliseconds:0})");
         if (Poll is { } p && (p < TimeSpan.FromMilliseconds(50) || p > TimeSpan.FromMinutes(10))) errors.Add($"--poll-ms must be 50..600000 (got {p.TotalMilliseconds:0})");
         if (Urls is not null && ResultsServer.Check(Urls) is { } bad) errors.Add(bad);
+        if (AllowApprove && Urls is null) errors.Add("--allow-approve needs --urls (it adds a button to the served page)");
         return errors;
     }
 }

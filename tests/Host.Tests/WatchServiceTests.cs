@@ -25,7 +25,7 @@ public class WatchServiceTests
         public WatchWorker Worker = null!;
         public readonly BlockingCollection<IReadOnlyList<RunResult>> Batches = new();
 
-        public async Task Start(TimeSpan? poll, Budgets? budgets = null, string? urls = null)
+        public async Task Start(TimeSpan? poll, Budgets? budgets = null, string? urls = null, bool allowApprove = false)
         {
             Host = WatchCommand.Build(new WatchOptions
             {
@@ -35,6 +35,7 @@ public class WatchServiceTests
                 Jobs = 2,
                 Budgets = budgets ?? Budgets.Default,
                 Urls = urls,
+                AllowApprove = allowApprove,
             }, l => l.SetMinimumLevel(LogLevel.Warning));
             Worker = Host.Services.GetRequiredService<WatchWorker>();
             Worker.BatchCompleted += b => Batches.Add(b);
@@ -220,11 +221,12 @@ public class WatchServiceTests
     public void Bad_options_are_refused_before_the_host_starts()
     {
         var err = new StringWriter();
-        var code = WatchCommand.Execute(new WatchOptions { ScenariosRoot = "/no/such/folder", Jobs = 0, Poll = TimeSpan.FromMilliseconds(1) }, err);
+        var code = WatchCommand.Execute(new WatchOptions { ScenariosRoot = "/no/such/folder", Jobs = 0, Poll = TimeSpan.FromMilliseconds(1), AllowApprove = true }, err);
         Assert.Equal(2, code);
         Assert.Contains("no such folder", err.ToString());
         Assert.Contains("--jobs must be between 1 and 256", err.ToString());
         Assert.Contains("--poll-ms must be 50..600000", err.ToString());
+        Assert.Contains("--allow-approve needs --urls", err.ToString());
     }
 
     [Fact]
@@ -371,6 +373,39 @@ public class WatchServiceTests
         Assert.Contains("<table class=\"split\">", split);
         Assert.Matches("<td class=\"del\"><code>[^<]*&lt;old&gt;", split);
         Assert.Matches("<td class=\"ins\"><code>[^<]*&lt;new&gt;", split);
+    }
+
+    [Fact]
+    public async Task With_allow_approve_only_the_pages_own_post_approves_and_the_list_turns_matched()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, urls: "http://127.0.0.1:0", allowApprove: true);
+        h.Next("scenarios/t/a.yaml");
+        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address, Timeout = Bound };
+        Assert.Contains("action=\"/approve?path=scenarios%2Ft%2Fa.yaml\"", await http.GetStringAsync("/"));
+
+        HttpRequestMessage Post(string? origin, string? host = null)
+        {
+            var m = new HttpRequestMessage(HttpMethod.Post, "/approve?path=scenarios/t/a.yaml");
+            if (origin is not null) m.Headers.Add("Origin", origin);
+            if (host is not null) m.Headers.Host = host;
+            return m;
+        }
+        var self = $"http://{address.Authority}";
+        Assert.Equal(403, (int)(await http.SendAsync(Post(null))).StatusCode);                       // no Origin: not from a page
+        Assert.Equal(403, (int)(await http.SendAsync(Post("http://evil.example"))).StatusCode);       // a cross-site form
+        Assert.Equal(403, (int)(await http.SendAsync(Post($"http://evil.example:{address.Port}", $"evil.example:{address.Port}"))).StatusCode); // DNS rebinding
+        Assert.False(h.Tree.Exists("snapshots/t/a.verified.md"));
+
+        var ok = await http.SendAsync(Post(self));
+        Assert.Equal(303, (int)ok.StatusCode);
+        Assert.Equal("/", ok.Headers.Location!.OriginalString);
+        Assert.True(h.Tree.Exists("snapshots/t/a.verified.md"));
+        Assert.Equal(SnapshotStatus.Matched, h.Next("scenarios/t/a.yaml").Snapshot);
+        Assert.Equal(409, (int)(await http.SendAsync(Post(self))).StatusCode);                       // nothing left to approve
+        Assert.Equal(405, (int)(await http.PostAsync("/api/results", null)).StatusCode);
     }
 
     [Fact]
