@@ -55,7 +55,7 @@ internal static class Dashboard
             var q = Uri.EscapeDataString(r.Path);
             var result = r.Error is { } e ? $"failed: error {e.CodeText} at {e.Where}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)";
             var when = ranAt.TryGetValue(r.FullPath, out var t) ? t.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "";
-            sb.Append($"<tr class=\"row {Status(r)} {Snapshot(r).Replace(' ', '-')}\"><td>{H(r.Path)}</td><td class=\"{Status(r)}\">{H(Display.Clip(result, 400))}</td>")
+            sb.Append($"<tr class=\"row s-{Status(r)} s-{Snapshot(r).Replace(' ', '-')}\"><td>{H(r.Path)}</td><td class=\"{Status(r)}\">{H(Display.Clip(result, 400))}</td>")
               .Append($"<td class=\"{Snapshot(r).Replace(' ', '-')}\">{Snapshot(r)}</td><td>{when}</td>")
               .Append($"<td><a href=\"/report?path={q}\">report</a> <a href=\"/diff?path={q}\">diff</a>")
               .Append(approve && r.Snapshot is SnapshotStatus.Changed or SnapshotStatus.New ? $" <form method=\"post\" action=\"/approve?path={q}\" style=\"display:inline\"><button>Approve</button></form>" : "")
@@ -72,7 +72,7 @@ internal static class Dashboard
         "<div id=\"rows\">" + Rows(results, ranAt, approve) + "</div>\n" +
         $"<script nonce=\"{nonce}\">" + """
         let f='all';
-        function apply(){for(const tr of document.querySelectorAll('tr.row'))tr.hidden=!(f==='all'||tr.classList.contains(f));}
+        function apply(){for(const tr of document.querySelectorAll('tr.row'))tr.hidden=!(f==='all'||tr.classList.contains('s-'+f));}
         for(const b of document.querySelectorAll('button[data-f]'))b.onclick=()=>{f=b.dataset.f;for(const o of document.querySelectorAll('button[data-f]'))o.classList.toggle('on',o===b);apply();};
         const es=new EventSource('/events');
         es.addEventListener('update',async()=>{const r=await fetch('/rows');if(r.ok){document.getElementById('rows').innerHTML=await r.text();apply();}});
