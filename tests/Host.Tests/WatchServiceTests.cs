@@ -42,6 +42,13 @@ public class WatchServiceTests
             await Host.StartAsync().WaitAsync(Bound);
         }
 
+        /// <summary>A client of the served results, once the server listens (the harness asks for port 0).</summary>
+        public async Task<HttpClient> Client(bool redirects = true)
+        {
+            var address = await Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
+            return new HttpClient(new HttpClientHandler { AllowAutoRedirect = redirects }) { BaseAddress = address, Timeout = Bound };
+        }
+
         /// <summary>The next batch that ran the given scenario.</summary>
         public RunResult Next(string scenario)
         {
@@ -319,8 +326,7 @@ public class WatchServiceTests
         h.Tree.Write("scenarios/t/a.yaml", "scenario: \"<script>alert(1)</script>\"\nsoc: ../socs/tiny.yaml\nlua: |\n  report.note('<img src=x onerror=alert(2)> [x](javascript:alert(3))')\n  expect.eq(1, 2, '<b>two</b>')\n");
         await h.Start(null, urls: "http://127.0.0.1:0");
         h.Next("scenarios/t/a.yaml");
-        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
-        using var http = new HttpClient { BaseAddress = address, Timeout = Bound };
+        using var http = await h.Client();
 
         var page = await http.GetAsync("/");
         var csp = page.Headers.GetValues("Content-Security-Policy").Single();
@@ -362,8 +368,7 @@ public class WatchServiceTests
         h.Next("scenarios/t/a.yaml");
         h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  report.note('<new>')\n");
         Assert.Equal(SnapshotStatus.Changed, h.Next("scenarios/t/a.yaml").Snapshot);
-        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
-        using var http = new HttpClient { BaseAddress = address, Timeout = Bound };
+        using var http = await h.Client();
 
         var unified = await http.GetStringAsync("/diff?path=scenarios/t/a.yaml");
         int del = unified.IndexOf("<span class=\"del\">-", StringComparison.Ordinal), ins = unified.IndexOf("<span class=\"ins\">+", StringComparison.Ordinal);
@@ -382,8 +387,8 @@ public class WatchServiceTests
         Seed(h.Tree);
         await h.Start(null, urls: "http://127.0.0.1:0", allowApprove: true);
         h.Next("scenarios/t/a.yaml");
-        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address, Timeout = Bound };
+        using var http = await h.Client(redirects: false);
+        var address = http.BaseAddress!;
         Assert.Contains("action=\"/approve?path=scenarios%2Ft%2Fa.yaml\"", await http.GetStringAsync("/"));
 
         HttpRequestMessage Post(string? origin, string? host = null)
@@ -415,8 +420,7 @@ public class WatchServiceTests
         Seed(h.Tree);
         await h.Start(null, urls: "http://127.0.0.1:0");
         var r = h.Next("scenarios/t/a.yaml");
-        var address = await h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single().Ready.WaitAsync(Bound);
-        using var http = new HttpClient { BaseAddress = address, Timeout = Bound };
+        using var http = await h.Client();
 
         var json = await http.GetStringAsync("/api/results");
         Assert.Contains("\"path\": \"scenarios/t/a.yaml\"", json);
