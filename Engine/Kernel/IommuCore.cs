@@ -92,7 +92,7 @@ public sealed partial class IommuCore
         // into success: any other error stops bus_for_each_dev), then each group gets its default
         // domain with all its members (iommu_setup_default_domain). An error in either phase fails
         // iommu_device_register: the instance is unregistered and every master behind it is left
-        // without an IOMMU — no group, no default domain, DMA untranslated.
+        // without an IOMMU — no group, no default domain (what its DMA then meets is the hardware's).
         foreach (var inst in Soc.Iommus)
         {
             var devs = _devices.Where(d => d.Iommu == inst).ToList();
@@ -168,7 +168,7 @@ public sealed partial class IommuCore
         return id;
     }
 
-    /// <summary>IOMMU instances whose iommu_device_register failed at boot, with the reason (their masters pass untranslated).</summary>
+    /// <summary>IOMMU instances whose iommu_device_register failed at boot, with the reason (their masters have no IOMMU).</summary>
     public IReadOnlyDictionary<string, Outcome> FailedInstances => _failedInstances;
     private readonly Dictionary<string, Outcome> _failedInstances = new(StringComparer.Ordinal);
 
