@@ -111,7 +111,9 @@ scen_root = obj("A scenario: an SoC, boot knobs and a Lua script.", {
     "kernel": {"$ref": "#/definitions/kernel"},
     "script": {"type": "string", "description": "a Lua file, relative to this file"},
     "lua": {"type": "string", "description": "inline Lua (use a block scalar: lua: |)"},
-    "params": {"type": "object", "description": "values the script reads as params.NAME"}}, ["scenario", "soc"])
+    "params": {"type": "object", "description": "values the script reads as params.NAME"},
+    "pictures": {"type": "array", "uniqueItems": True, "items": {"enum": ["topology", "iova-maps"]},
+                 "description": "the pictures the report draws (Mermaid): both when absent, [] for none"}}, ["scenario", "soc"])
 scen_defs["scenario"] = scen_root
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema")
 for name, s in [("soc", schema("soc.schema.json", "ScenarioEngine SoC file", soc_root, soc_defs)),

@@ -77,7 +77,25 @@ public static class ScenarioLoader
             foreach (var (key, value) in pm.Entries)
                 ps.Add(new(key.Value, new ScenarioParam(ParamValue(value, key.Value))));
         }
-        return new Scenario(title, description, display, soc, knobs, script, ps);
+        return new Scenario(title, description, display, soc, knobs, script, ps) { Pictures = Pictures(m) };
+    }
+
+    /// <summary>pictures: a list of <c>topology</c> and <c>iova-maps</c> (both when the key is absent; <c>[]</c> for none).</summary>
+    private static PictureSet Pictures(MappingReader m)
+    {
+        if (!m.Has("pictures")) return PictureSet.All;
+        var set = PictureSet.None;
+        foreach (var node in m.List("pictures"))
+        {
+            var name = MappingReader.AsString(node, "pictures");
+            set |= name switch
+            {
+                "topology" => PictureSet.Topology,
+                "iova-maps" => PictureSet.IovaMaps,
+                _ => throw YamlTree.Error(ErrorCode.BadValue, $"pictures: '{Display.Clip(name, 60)}' is not a picture; known: topology, iova-maps", node.Span),
+            };
+        }
+        return set;
     }
 
     /// <summary>kernel.fixes: upstream fixes on top of 7.0.0 (Kernel.KernelFixes); an unknown id is SE1007 listing the known ones.</summary>

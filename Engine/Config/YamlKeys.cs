@@ -7,7 +7,7 @@ namespace ScenarioEngine.Config;
 /// </summary>
 public static class YamlKeys
 {
-    public static readonly string[] Scenario = ["scenario", "description", "soc", "kernel", "script", "lua", "params"];
+    public static readonly string[] Scenario = ["scenario", "description", "soc", "kernel", "script", "lua", "params", "pictures"];
     public static readonly string[] Kernel = ["iommu.strict", "iommu.passthrough", "iommu.forcedac", "fixes"];
     public static readonly string[] Soc = ["soc", "description", "memory", "reserved-memory", "iommus", "devices"];
     public static readonly string[] Memory = ["name", "base", "size"];

@@ -60,6 +60,8 @@ public interface IIommuDriver
     IDeviceTranslator Bind(IommuDevice dev, bool write);
     /// <summary>Lines describing the driver's private per-device state for the topology table.</summary>
     string DeviceLocation(IommuDevice dev);
+    /// <summary>The hardware slot a group's translation goes through, for the topology picture: a bank, a context bank, a bypass.</summary>
+    string GroupSlot(IommuGroup group);
 }
 
 /// <summary>The hot path of a stream of accesses; anything it cannot answer goes to <see cref="IIommuDriver.Translate"/>.</summary>

@@ -10,7 +10,15 @@ public sealed record Scenario(
     Soc Soc,
     KernelKnobs Kernel,
     LuaSource Script,
-    IReadOnlyList<KeyValuePair<string, ScenarioParam>> Params);
+    IReadOnlyList<KeyValuePair<string, ScenarioParam>> Params)
+{
+    /// <summary>The pictures the report carries (the key <c>pictures</c>; all by default).</summary>
+    public PictureSet Pictures { get; init; } = PictureSet.All;
+}
+
+/// <summary>Which pictures a report carries (the scenario key <c>pictures</c>: topology, iova-maps).</summary>
+[Flags]
+public enum PictureSet { None = 0, Topology = 1, IovaMaps = 2, All = Topology | IovaMaps }
 
 /// <summary>
 /// Boot-time command-line knobs (iommu.c iommu_subsys_init, dma-iommu.c iommu_dma_forcedac_setup,

@@ -19,7 +19,11 @@ public static class MarkdownReport
         IommuCore? Core,
         RunLog Log,
         ScenarioError? Error,
-        Func<IommuDomain, IReadOnlyList<PageTables.Leaf>>? Mappings);
+        Func<IommuDomain, IReadOnlyList<PageTables.Leaf>>? Mappings)
+    {
+        /// <summary>The pictures to draw (Mermaid): the topology at the end of the Topology section, the IOVA maps in their own section.</summary>
+        public Pictures.ReportPictures Pictures { get; init; } = Reporting.Pictures.ReportPictures.None;
+    }
 
     public static string Render(Input input)
     {
@@ -51,9 +55,15 @@ public static class MarkdownReport
             Boot(sb, c);
             Topology(sb, c);
         }
+        if (input.Pictures.Topology is { } topo)
+        {
+            sb.Append('\n');
+            Pictures.MermaidWriter.Topology(sb, topo);
+        }
         Steps(sb, input.Log);
         if (input.Core is { } c2 && input.Mappings is not null) Mappings(sb, c2, input.Mappings);
         if (input.Core is { } c4) DmaState(sb, c4);
+        IovaMaps(sb, input.Pictures);
         if (input.Core is { } c3) Faults(sb, c3);
         Expectations(sb, input.Log);
         Result(sb, input);
@@ -216,6 +226,17 @@ public static class MarkdownReport
                 sb.Append("- rcache: ").Append(string.Join("; ", rc.Select(r => $"order {r.Order}: loaded {r.Loaded}, prev {r.Prev}, depot {r.DepotMagazines} magazine(s)"))).Append('\n');
             if (c.Fq is { } fq)
                 sb.Append($"- flush queue: {fq.Count} pending, {fq.FlushCount} IOTLB flush(es) so far" + (fq.TimerOn ? $", timer due at {fq.TimerDue} ms" : "") + "\n");
+        }
+    }
+
+    private static void IovaMaps(StringBuilder sb, Pictures.ReportPictures pictures)
+    {
+        if (pictures.IovaMaps.Count == 0) return;
+        sb.Append("\n## IOVA maps (at the end of the run)\n\nEach domain's IOVA space cut at every boundary of what lies in it, lowest address first; stretches nothing covers are drawn short whatever their size.\n");
+        foreach (var map in pictures.IovaMaps)
+        {
+            sb.Append("\n### ").Append(Escape(map.Domain)).Append(" (").Append(map.Type).Append(")\n\n");
+            Pictures.MermaidWriter.IovaMap(sb, map);
         }
     }
 

@@ -21,6 +21,8 @@ public sealed class RunResult
     public RunLog Log { get; init; } = new();
     public IReadOnlyList<SimEvent> Events { get; init; } = [];
     public required string Report { get; init; }
+    /// <summary>The report's pictures as SVG, in the order of its Mermaid blocks (the dashboard draws them in their place). Never part of the report.</summary>
+    public IReadOnlyList<string> Svgs { get; init; } = [];
     /// <summary>
     /// Full paths of the files the run read or looked for (scenario, SoC file, script, required
     /// modules, sorted): a change to any of them can change the report. Never part of the report.

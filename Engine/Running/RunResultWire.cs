@@ -29,6 +29,9 @@ internal static class RunResultWire
             w.WriteString("script", r.Script);
             if (r.Error is { } e) WriteError(w, "error", e);
             w.WriteString("report", r.Report);
+            w.WriteStartArray("svgs");
+            foreach (var svg in r.Svgs) w.WriteStringValue(svg);
+            w.WriteEndArray();
             w.WriteBoolean("recycle", r.Recycle);
             w.WriteNumber("droppedItems", r.Log.DroppedItems);
             w.WriteNumber("droppedExpectations", r.Log.DroppedExpectations);
@@ -115,6 +118,7 @@ internal static class RunResultWire
             Script = Str(r, "script"),
             Error = r.TryGetProperty("error", out var e) ? ReadError(e) : null,
             Report = Str(r, "report")!,
+            Svgs = r.GetProperty("svgs").EnumerateArray().Select(i => i.GetString()!).ToList(),
             Recycle = r.GetProperty("recycle").GetBoolean(),
             DroppedEvents = r.GetProperty("droppedEvents").GetInt32(),
             Inputs = r.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()!).ToList(),

@@ -84,7 +84,8 @@ public static class ScenarioRunner
             }
             recycle = sandbox.Abandoned;
         }
-        var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, core, log, error, d => library.Mappings(d)));
+        var pictures = Reporting.Pictures.PictureBuilder.Build(scenario, core, d => library.Mappings(d));
+        var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, core, log, error, d => library.Mappings(d)) { Pictures = pictures });
         return new RunResult
         {
             Path = display,
@@ -96,6 +97,7 @@ public static class ScenarioRunner
             Events = core.Log.Events,
             DroppedEvents = core.Log.Dropped,
             Report = report,
+            Svgs = pictures.InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList(),
             Inputs = inputs.ToList(),
             Recycle = recycle,
         };

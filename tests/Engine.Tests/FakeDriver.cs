@@ -71,6 +71,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public ulong OutputToCpu(IommuDomain d, ulong pa) => pa;
     public Translation Translate(IommuDevice dev, ulong iova, bool write) => new(true, iova, "ok", "", null);
     public string DeviceLocation(IommuDevice dev) => "fake";
+    public string GroupSlot(IommuGroup group) => "slot";
     public IDeviceTranslator Bind(IommuDevice dev, bool write) => new PassThrough();
     private sealed class PassThrough : IDeviceTranslator
     {

@@ -104,6 +104,8 @@ public class WorkerPoolTests
         using var doc = System.Text.Json.JsonDocument.Parse(line);
         var back = RunResultWire.Read(doc.RootElement.GetProperty("result"));
         Assert.Equal(direct.Report, back.Report);
+        Assert.Equal(2, back.Svgs.Count); // the topology and the apu's IOVA map (its firmware window)
+        Assert.Equal(direct.Svgs, back.Svgs);
         Assert.Equal(direct.Path, back.Path);
         Assert.Equal(direct.Inputs, back.Inputs);
         Assert.Equal((1, 1), (back.ExpectationsPassed, back.ExpectationsFailed));

@@ -285,6 +285,9 @@ public sealed partial class MediatekIommu : IIommuDriver
     public string ResvRegionsRule =>
         "mtk_iommu_get_resv_regions reports only IOVA regions nested inside the device's region; it never calls iommu_dma_get_resv_regions, so DT iommu-addresses and MSI windows are not honoured (" + Src + ")";
 
+    /// <summary>The bank the group's ports sit in (every device of a MediaTek group shares it: the bank is part of the group id).</summary>
+    public string GroupSlot(IommuGroup group) => $"bank {BankId(group.Devices[0])}";
+
     public string DeviceLocation(IommuDevice dev)
     {
         var region = RegionId(dev);
