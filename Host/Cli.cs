@@ -10,6 +10,20 @@ public static class Cli
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        var root = Build(stdout, stderr);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) stderr.WriteLine("scenario: " + e.Message);
+            stderr.WriteLine("Try 'scenario --help'.");
+            return Misuse;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    /// <summary>Every command, argument and option of <c>scenario</c> (docs/cli.md documents each; a test keeps them in step).</summary>
+    internal static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    {
         var root = new RootCommand("ScenarioEngine: IOMMU scenarios against a simulated Linux IOMMU core and hardware.");
 
         var runPaths = PathsArgument();
@@ -90,15 +104,7 @@ public static class Cli
         root.Subcommands.Add(approve);
         root.Subcommands.Add(validate);
         root.Subcommands.Add(worker);
-
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var e in parse.Errors) stderr.WriteLine("scenario: " + e.Message);
-            stderr.WriteLine("Try 'scenario --help'.");
-            return Misuse;
-        }
-        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        return root;
     }
 
     /// <summary>The budget options, checked: each must be positive and within what the engine can represent.</summary>

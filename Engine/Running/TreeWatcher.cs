@@ -55,6 +55,9 @@ public sealed class TreeWatcher
     /// A full rescan after lost events: files whose content differs from what was last seen (new,
     /// changed or deleted) are applied as changes.
     /// </summary>
+    /// <summary>The tracked files whose content the last <see cref="Apply"/> or <see cref="Rescan"/> found changed, new or gone (full paths).</summary>
+    public IReadOnlyList<string> LastChanged { get; private set; } = [];
+
     public IReadOnlyList<RunResult> Rescan()
     {
         var now = Files().ToHashSet(StringComparer.Ordinal);
@@ -65,6 +68,8 @@ public sealed class TreeWatcher
     /// <summary>Re-runs exactly the scenarios the given changed paths affect; no-op saves are skipped.</summary>
     public IReadOnlyList<RunResult> Apply(IReadOnlyCollection<string> paths)
     {
+        var changed = new List<string>();
+        LastChanged = changed;
         var affected = new SortedSet<string>(StringComparer.Ordinal);
         var verdicts = new List<RunResult>();
         foreach (var raw in paths)
@@ -74,6 +79,7 @@ public sealed class TreeWatcher
             var h = File.Exists(p) ? Hash(p) : null;
             if (_hashes.TryGetValue(p, out var old) ? old == h : h is null) continue;
             if (h is null) _hashes.Remove(p); else _hashes[p] = h;
+            changed.Add(p);
             if (IsVerified(p))
             {
                 verdicts.AddRange(_latest.Values.Where(r => SnapshotStore.PathsFor(r.FullPath, _options.SnapshotsDir).Verified == p));

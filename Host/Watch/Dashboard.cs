@@ -43,20 +43,21 @@ internal static class Dashboard
     };
 
     /// <summary>The counts line and the table body: what /rows serves for the live refresh.</summary>
-    public static string Rows(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt, bool approve = false)
+    public static string Rows(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, LastRun> runs, bool approve = false)
     {
         var sb = new StringBuilder();
         sb.Append("<div id=\"counts\">")
           .Append(Count("passed", results.Count(r => r.Passed))).Append(Count("failed", results.Count(r => !r.Passed)))
           .Append(Count("changed", results.Count(r => r.Snapshot == SnapshotStatus.Changed))).Append(Count("new", results.Count(r => r.Snapshot == SnapshotStatus.New)))
-          .Append("</div>\n<table>\n<tr><th>scenario</th><th>result</th><th>snapshot</th><th>last run (UTC)</th><th></th></tr>\n");
+          .Append("</div>\n<table>\n<tr><th>scenario</th><th>result</th><th>snapshot</th><th>last run (UTC)</th><th>because of</th><th></th></tr>\n");
         foreach (var r in results)
         {
             var q = Uri.EscapeDataString(r.Path);
             var result = r.Error is { } e ? $"failed: error {e.CodeText} at {e.Where}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)";
-            var when = ranAt.TryGetValue(r.FullPath, out var t) ? t.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "";
+            var ran = runs.TryGetValue(r.FullPath, out var l) ? l : (LastRun?)null;
+            var when = ran?.At.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) ?? "";
             sb.Append($"<tr class=\"row s-{Status(r)} s-{Snapshot(r).Replace(' ', '-')}\"><td>{H(r.Path)}</td><td class=\"{Status(r)}\">{H(Display.Clip(result, 400))}</td>")
-              .Append($"<td class=\"{Snapshot(r).Replace(' ', '-')}\">{Snapshot(r)}</td><td>{when}</td>")
+              .Append($"<td class=\"{Snapshot(r).Replace(' ', '-')}\">{Snapshot(r)}</td><td>{when}</td><td>{H(ran?.Trigger ?? "")}</td>")
               .Append($"<td><a href=\"/report?path={q}\">report</a> <a href=\"/diff?path={q}\">diff</a>")
               .Append(approve && r.Snapshot is SnapshotStatus.Changed or SnapshotStatus.New ? $" <form method=\"post\" action=\"/approve?path={q}\" style=\"display:inline\"><button>Approve</button></form>" : "")
               .Append("</td></tr>\n");
@@ -65,11 +66,11 @@ internal static class Dashboard
     }
 
     /// <summary>The list page; its script (allowed by <paramref name="nonce"/>) filters rows and refreshes them on each /events update.</summary>
-    public static string Page(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, DateTimeOffset> ranAt, string nonce, bool approve = false) =>
+    public static string Page(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, LastRun> runs, string nonce, bool approve = false) =>
         Head("ScenarioEngine") +
         "<h1>Scenarios</h1>\n<p>Show: <button data-f=\"all\" class=\"on\">all</button><button data-f=\"failed\">failed</button>" +
         "<button data-f=\"changed\">changed</button><button data-f=\"new\">new</button> <span id=\"live\">live</span></p>\n" +
-        "<div id=\"rows\">" + Rows(results, ranAt, approve) + "</div>\n" +
+        "<div id=\"rows\">" + Rows(results, runs, approve) + "</div>\n" +
         $"<script nonce=\"{nonce}\">" + """
         let f='all';
         function apply(){for(const tr of document.querySelectorAll('tr.row'))tr.hidden=!(f==='all'||tr.classList.contains('s-'+f));}
@@ -95,7 +96,33 @@ internal static class Dashboard
         }
         foreach (var auto in doc.Descendants<Markdig.Syntax.Inlines.AutolinkInline>().ToList())
             auto.ReplaceBy(new Markdig.Syntax.Inlines.LiteralInline(auto.Url));
-        return Head(r.Title ?? r.Path) + Nav(r) + Markdig.Markdown.ToHtml(doc, Markdown);
+        return Head(r.Title ?? r.Path) + Nav(r) + WithPictures(Markdig.Markdown.ToHtml(doc, Markdown), r.Svgs);
+    }
+
+    private const string MermaidOpen = "<pre><code class=\"language-mermaid\">";
+
+    /// <summary>
+    /// Each Mermaid block of the report, in order, becomes the SVG the engine drew from the same
+    /// picture, with the block's text folded below it. Markdig escapes '&lt;' in code, so the
+    /// marker cannot come from anything the report quotes.
+    /// </summary>
+    public static string WithPictures(string html, IReadOnlyList<string> svgs)
+    {
+        var sb = new StringBuilder(html.Length + svgs.Sum(s => s.Length));
+        int at = 0;
+        foreach (var svg in svgs)
+        {
+            int open = html.IndexOf(MermaidOpen, at, StringComparison.Ordinal);
+            if (open < 0) break;
+            int close = html.IndexOf("</code></pre>", open, StringComparison.Ordinal);
+            if (close < 0) break;
+            close += "</code></pre>".Length;
+            sb.Append(html, at, open - at)
+              .Append("<figure class=\"picture\">").Append(svg)
+              .Append("<details><summary>Mermaid text (as the Markdown report holds it)</summary>").Append(html, open, close - open).Append("</details></figure>");
+            at = close;
+        }
+        return sb.Append(html, at, html.Length - at).ToString();
     }
 
     /// <summary>

@@ -117,10 +117,10 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
             case "/":
                 var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
                 res.Headers.ContentSecurityPolicy = $"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self'";
-                await Send(ctx, 200, "text/html", Dashboard.Page(latest, worker.RanAt, nonce, options.AllowApprove));
+                await Send(ctx, 200, "text/html", Dashboard.Page(latest, worker.Runs, nonce, options.AllowApprove));
                 break;
             case "/rows":
-                await Send(ctx, 200, "text/html", Dashboard.Rows(latest, worker.RanAt, options.AllowApprove));
+                await Send(ctx, 200, "text/html", Dashboard.Rows(latest, worker.Runs, options.AllowApprove));
                 break;
             case "/events":
                 await Events(ctx);

@@ -13,6 +13,9 @@ namespace ScenarioEngine.Host.Watch;
 /// triggers a full rescan. Stopping cancels the running scripts (SE2007) and returns.
 /// Event ids: docs/service.md.
 /// </summary>
+/// <summary>When a scenario last ran (UTC) and what made it run.</summary>
+public readonly record struct LastRun(DateTimeOffset At, string Trigger);
+
 public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) : BackgroundService
 {
     public static readonly EventId Started = new(1, "WatchStarted");
@@ -33,9 +36,9 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
     /// <summary>The latest results, by full path (read-only for the web view; replaced per batch).</summary>
     public IReadOnlyDictionary<string, RunResult> Latest { get; private set; } = new Dictionary<string, RunResult>();
 
-    /// <summary>When each scenario (by full path) last ran, UTC (the web view's "last run"; never in a report).</summary>
-    public IReadOnlyDictionary<string, DateTimeOffset> RanAt => _ranAt;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _ranAt = new(StringComparer.Ordinal);
+    /// <summary>When each scenario (by full path) last ran, UTC, and what made it run (the web view's "last run"; never in a report).</summary>
+    public IReadOnlyDictionary<string, LastRun> Runs => _runs;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LastRun> _runs = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
@@ -61,7 +64,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
             log.LogInformation(Started, "watching {Root} ({Mode}): {Count} scenario(s), {Failed} failed",
                 options.ScenariosRoot, options.Poll is { } p ? $"polling every {p.TotalMilliseconds:0} ms" : "file-system events",
                 first.Count, first.Count(r => !r.Passed));
-            Publish(tree, first);
+            Publish(tree, first, _ => "start of watch");
 
             if (options.Poll is { } interval) await PollLoop(tree, interval, stop);
             else await EventLoop(tree, stop);
@@ -101,7 +104,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         while (await timer.WaitForNextTickAsync(stop))
         {
             var results = await Guarded(tree.Rescan, stop);
-            if (results.Count > 0 || tree.Version != _published) Publish(tree, results);
+            if (results.Count > 0 || tree.Version != _published) Publish(tree, results, r => Trigger(r, tree.LastChanged));
         }
     }
 
@@ -124,7 +127,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
                 rescan = false;
                 pending.Clear();
                 log.LogInformation(Rescanning, "rescanning {Root}", options.ScenariosRoot);
-                Publish(tree, await Guarded(tree.Rescan, stop));
+                Publish(tree, await Guarded(tree.Rescan, stop), r => Trigger(r, tree.LastChanged));
                 continue;
             }
             var now = DateTime.UtcNow;
@@ -133,9 +136,9 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
             {
                 foreach (var d in due) pending.Remove(d);
                 // A renamed or deleted folder reports only the folder: rescan its files' hashes instead.
-                if (due.Any(d => !Path.HasExtension(d))) { Publish(tree, await Guarded(tree.Rescan, stop)); continue; }
+                if (due.Any(d => !Path.HasExtension(d))) { Publish(tree, await Guarded(tree.Rescan, stop), r => Trigger(r, tree.LastChanged)); continue; }
                 var results = await Guarded(() => tree.Apply(due), stop);
-                if (results.Count > 0 || tree.Version != _published) Publish(tree, results);
+                if (results.Count > 0 || tree.Version != _published) Publish(tree, results, r => Trigger(r, tree.LastChanged));
                 continue;
             }
             if (pending.Count == 0) await _changes.Reader.WaitToReadAsync(stop);
@@ -171,13 +174,24 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
 
     private long _published = -1;
 
-    private void Publish(TreeWatcher tree, IReadOnlyList<RunResult> results)
+    /// <summary>The edited files among a result's own inputs (the scenario, its SoC file, script, modules, snapshot), as project paths.</summary>
+    internal static string Trigger(RunResult r, IReadOnlyList<string> changed)
+    {
+        var layout = Config.ProjectLayout.For(r.FullPath);
+        var snapshot = Snapshots.SnapshotStore.PathsFor(r.FullPath, null).Verified;
+        var mine = changed.Where(c => c == r.FullPath || r.Inputs.Contains(c) || c == snapshot || c == r.SnapshotPath)
+            .Select(c => Model.Display.Clip(layout.Display(c), 200)).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (mine.Count == 0) return "a change to files it reads";
+        return "edit of " + string.Join(", ", mine.Take(3)) + (mine.Count > 3 ? $" and {mine.Count - 3} more" : "");
+    }
+
+    private void Publish(TreeWatcher tree, IReadOnlyList<RunResult> results, Func<RunResult, string> trigger)
     {
         foreach (var r in results)
             log.LogInformation(ScenarioRan, "{Snapshot} {Scenario} {Status}", r.Snapshot.ToString().ToLowerInvariant(), Model.Display.Controls(r.Path),
                 r.Error is { } e ? $"failed: error {e.CodeText} at {Model.Display.Clip(e.Where.ToString(), 300)}: {Model.Display.Clip(e.Message, 1000)}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)");
         var now = DateTimeOffset.UtcNow;
-        foreach (var r in results) _ranAt[r.FullPath] = now;
+        foreach (var r in results) _runs[r.FullPath] = new LastRun(now, trigger(r));
         Latest = new Dictionary<string, RunResult>(tree.Latest, StringComparer.Ordinal);
         _published = tree.Version;
         log.LogDebug(BatchDone, "{Count} scenario(s) ran", results.Count);

@@ -51,6 +51,10 @@ public class BrowserTests
             await using var page = await browser.Open(address + "report?path=scenarios%2Ft%2Fa.yaml");
             // the report is rendered: its Steps table is an HTML table with the call in it
             Assert.True(await page.WaitFor("[...document.querySelectorAll('table td')].some(td => td.textContent.includes('iommu.domain_alloc'))"));
+            // the pictures: the topology and the IOVA map are SVG elements laid out with a size
+            Assert.Equal("2", await page.Evaluate("document.querySelectorAll('figure.picture svg').length"));
+            Assert.Equal("True", await page.Evaluate("[...document.querySelectorAll('figure.picture svg')].every(s => s.getBoundingClientRect().width > 100)"));
+            Assert.Equal("True", await page.Evaluate("[...document.querySelectorAll('svg text')].some(t => t.textContent === 'group0')"));
 
             await page.Navigate(address.ToString());
             Assert.True(await page.WaitFor("document.getElementById('counts') && document.getElementById('counts').textContent.includes('1 failed')"));

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -343,6 +344,9 @@ public class WatchServiceTests
         Assert.DoesNotContain("<b>two", report);
         Assert.DoesNotContain("href=\"javascript:", report);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", report);
+        // each Mermaid block is replaced by the engine's SVG, its text folded below it
+        Assert.Equal(2, Regex.Count(report, "<figure class=\"picture\"><svg "));
+        Assert.Equal(2, Regex.Count(report, "<details><summary>Mermaid text"));
 
         // a live update: the event stream says "update" once the edited scenario ran again
         using var stream = await http.GetStreamAsync("/events");
@@ -354,6 +358,42 @@ public class WatchServiceTests
         Assert.Equal("event: update", line);
         h.Next("scenarios/t/a.yaml");
         Assert.Contains("<span class=\"count passed\">1 passed</span>", await http.GetStringAsync("/rows"));
+    }
+
+    [Fact]
+    public async Task Each_row_says_when_its_scenario_last_ran_and_which_edit_made_it_run()
+    {
+        await using var h = new Harness();
+        h.Tree.Write("scenarios/socs/tiny.yaml", TestTree.Soc);
+        h.Tree.Write("scenarios/t/a.lua", "expect.eq(1, 1)\n");
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nscript: a.lua\n");
+        h.Tree.Write("scenarios/t/b.yaml", "scenario: b\nsoc: ../socs/tiny.yaml\nlua: 'x = 1'\n");
+        await h.Start(null, urls: "http://127.0.0.1:0");
+        h.Next("scenarios/t/a.yaml");
+        using var http = await h.Client();
+        var rows = await http.GetStringAsync("/rows");
+        Assert.Contains("<th>because of</th>", rows);
+        Assert.Equal(2, Regex.Count(rows, "<td>start of watch</td>"));
+        Assert.Matches(@"<td>\d\d:\d\d:\d\d</td><td>start of watch</td>", rows);
+
+        h.Tree.Write("scenarios/t/a.lua", "expect.eq(2, 2)\n");
+        h.Next("scenarios/t/a.yaml");
+        rows = await http.GetStringAsync("/rows");
+        Assert.Contains("<td>edit of scenarios/t/a.lua</td>", rows);
+        Assert.Single(Regex.Matches(rows, "<td>start of watch</td>")); // b did not run again
+    }
+
+    [Fact]
+    public void Report_text_that_looks_like_a_mermaid_block_in_html_is_not_replaced_by_a_picture()
+    {
+        // A note quoting the HTML Markdig writes for a Mermaid block: Markdig escapes it, so only real blocks match.
+        var md = "# t\n\n> <pre><code class=\"language-mermaid\">x</code></pre>\n\n```mermaid\nflowchart LR\n```\n";
+        var out1 = Dashboard.Report(new RunResult { Path = "t.yaml", FullPath = "/t.yaml", Report = md, Svgs = ["<svg>one</svg>", "<svg>two</svg>"] });
+        Assert.Single(Regex.Matches(out1, "<svg>"));
+        Assert.Contains("<figure class=\"picture\"><svg>one</svg><details>", out1);
+        Assert.Contains("&lt;pre&gt;&lt;code class=&quot;language-mermaid&quot;&gt;x", out1);
+        // fewer pictures than blocks: the rest stay as code
+        Assert.Contains("<pre><code class=\"language-mermaid\">flowchart LR", Dashboard.Report(new RunResult { Path = "t.yaml", FullPath = "/t.yaml", Report = md }));
     }
 
     [Fact]

@@ -31,6 +31,20 @@ public class GeneratedDocsTests
     public void The_lua_reference_is_generated_from_the_annotations() => Check("docs/lua-reference.md", LuaReference());
 
     [Fact]
+    public void The_tutorials_pictures_are_the_engines_own_for_the_scenario_it_names()
+    {
+        var result = ScenarioEngine.Running.ScenarioRunner.Run(Path.Combine(Root, "scenarios", "seed", "own-region-dma.yaml"), new ScenarioEngine.Running.RunOptions { Jobs = 1 });
+        Assert.Equal(3, result.Svgs.Count); // topology, domain#1's map, domain#2's map
+        Check("docs/pictures/own-region-dma-topology.svg", result.Svgs[0]);
+        Check("docs/pictures/own-region-dma-iova-map.svg", result.Svgs[2]);
+        // the Mermaid block the tutorial quotes is the approved snapshot's topology block
+        static string FirstMermaid(string text) => Regex.Match(text.Replace("\r\n", "\n"), "```mermaid\n.*?```\n", RegexOptions.Singleline).Value;
+        var snapshot = File.ReadAllText(Path.Combine(Root, "snapshots", "seed", "own-region-dma.verified.md"));
+        Assert.NotEqual("", FirstMermaid(snapshot));
+        Assert.Equal(FirstMermaid(snapshot), FirstMermaid(File.ReadAllText(Path.Combine(Root, "docs", "tutorial.md"))));
+    }
+
+    [Fact]
     public void The_yaml_reference_shows_every_definition_and_its_constraints()
     {
         var text = YamlReference();
