@@ -55,6 +55,9 @@ public class BrowserTests
             Assert.Equal("2", await page.Evaluate("document.querySelectorAll('figure.picture svg').length"));
             Assert.Equal("True", await page.Evaluate("[...document.querySelectorAll('figure.picture svg')].every(s => s.getBoundingClientRect().width > 100)"));
             Assert.Equal("True", await page.Evaluate("[...document.querySelectorAll('svg text')].some(t => t.textContent === 'group0')"));
+            await page.Evaluate("document.querySelector('figure.picture').scrollIntoView()");
+            Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts"));
+            await File.WriteAllBytesAsync(Path.Combine(RepoRoot.Path, "artifacts", "report.png"), await page.Screenshot());
 
             await page.Navigate(address.ToString());
             Assert.True(await page.WaitFor("document.getElementById('counts') && document.getElementById('counts').textContent.includes('1 failed')"));
