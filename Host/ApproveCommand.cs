@@ -1,4 +1,5 @@
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Running;
 using ScenarioEngine.Snapshots;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Snapshots;
 
 namespace ScenarioEngine.Host;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Model;
 using ScenarioEngine.Reporting;
 using ScenarioEngine.Running;

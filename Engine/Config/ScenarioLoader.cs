@@ -1,4 +1,5 @@
 using ScenarioEngine.Model;
+using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Config;
 

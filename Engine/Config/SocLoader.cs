@@ -1,4 +1,6 @@
+using ScenarioEngine.Drivers;
 using ScenarioEngine.Model;
+using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Config;
 
@@ -103,12 +105,12 @@ public static class SocLoader
         var r = MappingReader.Of(node, "an IOMMU", YamlKeys.Iommu);
         var name = r.String("name");
         var driverName = r.String("driver");
-        var family = DriverCatalog.Find(driverName);
+        var family = Families.Find(driverName);
         if (family is null)
         {
-            var known = DriverCatalog.Families.Select(f => f.Name).ToArray();
-            var hint = Suggest.Closest(driverName, known.Concat(DriverCatalog.Planned));
-            var planned = DriverCatalog.Planned.Contains(driverName);
+            var known = Families.All.Select(f => f.Name).ToArray();
+            var hint = Suggest.Closest(driverName, known.Concat(Families.Planned));
+            var planned = Families.Planned.Contains(driverName);
             throw YamlTree.Error(ErrorCode.UnsupportedDriver,
                 planned ? $"driver '{driverName}' is not modelled yet (modelled: {string.Join(", ", known)})"
                         : $"unknown driver '{driverName}'" + (hint is null ? "" : $"; did you mean '{hint}'?") + $" (modelled: {string.Join(", ", known)})",
@@ -233,15 +235,8 @@ public static class SocLoader
                 throw YamlTree.Error(ErrorCode.BadValue, $"iotlb: {entries} entries in {ways} ways must give a power-of-two number of sets", t.Span);
             iotlb = new Hardware.IotlbGeometry(entries, ways);
         }
-        List<IReadOnlyList<int>>? remap = null;
-        if (r.Has("larbid-remap"))
-        {
-            remap = new List<IReadOnlyList<int>>();
-            foreach (var row in r.List("larbid-remap"))
-                remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
-        }
-        return new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, enabled, bankPorts, regions,
-            regionPorts, flags, shares, r.Span) { Iotlb = iotlb, LarbIdRemap = remap, Smrs = r.OptInt("smrs", ArmSmmuFamily.MaxSmrs, 1, ArmSmmuFamily.MaxSmrs), S2Banks = r.OptInt("s2-banks", 0, 0, banks) };
+        return family.ReadSpecific(r, new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, enabled, bankPorts, regions,
+            regionPorts, flags, shares, r.Span) { Iotlb = iotlb });
     }
 
     private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus)
@@ -259,7 +254,7 @@ public static class SocLoader
                 var hint = Suggest.Closest(iommuName, iommus.Select(i => i.Name));
                 throw YamlTree.Error(ErrorCode.UnknownReference, $"no IOMMU named '{iommuName}'" + (hint is null ? "" : $"; did you mean '{hint}'?") + $" (IOMMUs: {string.Join(", ", iommus.Select(i => i.Name))})", ir.Node("iommu")!.Span);
             }
-            var family = DriverCatalog.Find(inst.Driver)!;
+            var family = Families.Find(inst.Driver)!;
             ids.Add(family.ReadId(ir, iommuName));
         }
         if (ids.Count == 0)

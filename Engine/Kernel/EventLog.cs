@@ -60,22 +60,15 @@ public sealed record SimEvent(string Kind, int Line, string? Device, ulong Iova,
 
 /// <summary>
 /// A fault as a driver's interrupt handler reads and reports it: the raw registers and decoded fields
-/// are the family's own (<see cref="MtkFaultRegisters"/>, <see cref="SmmuFaultRegisters"/>); every
-/// family reports the report_iommu_fault result and the rate-limited message the driver prints when no
-/// handler took the fault (null when it printed nothing).
+/// are the family's own (a record in its Engine/Drivers/FAMILY/ folder), shown family-neutrally as
+/// <see cref="Fields"/> (the Lua fault table) and <see cref="ReportLine"/> (the report's detail
+/// cell); every family reports the report_iommu_fault result and the rate-limited message the driver
+/// prints when no handler took the fault (null when it printed nothing).
 /// </summary>
-public abstract record FaultRegisters(int HandlerResult, string? Message);
-
-/// <summary>mtk_iommu_isr: FAULT_ST1, FAULT_VA, INT_ID, INVLD_PA and what the driver decodes from them.</summary>
-public sealed record MtkFaultRegisters(
-    uint IntState, uint FaultVa, uint IntId, ulong InvalidPa,
-    ulong ReportedIova, ulong ReportedPa, int Larb, int Port, int Layer,
-    int HandlerResult, string? Message, ulong ProtectPa) : FaultRegisters(HandlerResult, Message);
-
-/// <summary>
-/// arm_smmu_context_fault: the context bank's FSR, FAR and FSYNR0, the GR1 CBFRSYNRA of the bank (the
-/// faulting stream ID), the bank index, and whether the transaction was terminated (no stall model).
-/// </summary>
-public sealed record SmmuFaultRegisters(
-    uint Fsr, ulong Far, uint Fsynr0, uint Cbfrsynra, int Cb,
-    int HandlerResult, string? Message) : FaultRegisters(HandlerResult, Message);
+public abstract record FaultRegisters(int HandlerResult, string? Message)
+{
+    /// <summary>The registers and what the driver decoded from them, in order, as the Lua fault table's fields.</summary>
+    public abstract IEnumerable<KeyValuePair<string, object?>> Fields { get; }
+    /// <summary>One line for the report: the registers as the driver prints or reads them, and the handler's result.</summary>
+    public abstract string ReportLine { get; }
+}

@@ -60,6 +60,10 @@ public interface IIommuDriver
     IDeviceTranslator Bind(IommuDevice dev, bool write);
     /// <summary>Lines describing the driver's private per-device state for the topology table.</summary>
     string DeviceLocation(IommuDevice dev);
+    /// <summary>The bank a master's ports are in (MediaTek's bank id; null where the family has no per-master bank) — dev.bank in Lua.</summary>
+    int? DeviceBank(IommuDevice dev);
+    /// <summary>The name of the IOVA region a master's ports are in (MediaTek; null where the family has none or none matches) — dev.region in Lua.</summary>
+    string? DeviceRegion(IommuDevice dev);
     /// <summary>The hardware slot a group's translation goes through, for the topology picture: a bank, a context bank, a bypass.</summary>
     string GroupSlot(IommuGroup group);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
@@ -97,7 +98,7 @@ public static class MarkdownReport
         foreach (var i in soc.Iommus)
         {
             var regions = string.Join("<br>", i.Regions.Select(r => $"{Escape(r.Name)} [{Hex.Of(r.Base)}, {Hex.Of(r.Last)}]"));
-            var banks = DriverCatalog.Find(i.Driver)!.DescribeBanks(i);
+            var banks = Drivers.Families.Find(i.Driver)!.DescribeBanks(i);
             var flags = i.Flags.Count == 0 ? "—" : string.Join(", ", i.Flags);
             if (i.SharesPgtableWith.Count > 0) flags += $"<br>shares table with {string.Join(", ", i.SharesPgtableWith)}";
             foreach (var (r, larbs) in i.RegionPorts)
@@ -271,11 +272,7 @@ public static class MarkdownReport
             {
                 case "fault":
                     var detail = Escape(e.Why);
-                    if (e.Registers is MtkFaultRegisters r)
-                        detail += $"<br>FAULT_ST1 0x{r.IntState:x}, FAULT_VA 0x{r.FaultVa:x8}, INT_ID 0x{r.IntId:x}, INVLD_PA {Hex.Of(r.InvalidPa)} → " +
-                                  $"larb {r.Larb} port {r.Port}, layer {r.Layer}, iova reported {Hex.Of(r.ReportedIova)}, pa {Hex.Of(r.ReportedPa)}; report_iommu_fault → {r.HandlerResult}";
-                    else if (e.Registers is SmmuFaultRegisters sr)
-                        detail += $"<br>cb{sr.Cb}: FSR 0x{sr.Fsr:x}, FAR {Hex.Of(sr.Far)}, FSYNR0 0x{sr.Fsynr0:x}, CBFRSYNRA 0x{sr.Cbfrsynra:x}; report_iommu_fault → {sr.HandlerResult}; transaction terminated";
+                    if (e.Registers is { } regs) detail += "<br>" + regs.ReportLine;
                     if (e.Registers?.Message is { } msg)
                         foreach (var printed in msg.Split('\n')) detail += $"<br>`{Escape(printed)}`";
                     sb.Append($"| {e.Line} | {e.FaultKind} fault{fold} | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");

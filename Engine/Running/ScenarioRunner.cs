@@ -1,5 +1,5 @@
 using ScenarioEngine.Config;
-using ScenarioEngine.Drivers.Mediatek;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.Reporting;
@@ -136,16 +136,12 @@ public static class ScenarioRunner
         Inputs = inputs.ToList(),
     };
 
+    /// <summary>One driver per family per SoC (<see cref="Drivers.Families"/>), created when its first instance probes.</summary>
     private static Func<IommuCore, IommuInstance, IIommuDriver> DriverFactory()
     {
-        MediatekIommu? mtk = null;
-        Drivers.ArmSmmu.ArmSmmu? smmu = null;
-        return (core, inst) => inst.Driver switch
-        {
-            "mediatek" => mtk ??= new MediatekIommu(core),
-            "arm-smmu" => smmu ??= new Drivers.ArmSmmu.ArmSmmu(core),
-            _ => throw new InvalidOperationException($"driver {inst.Driver} passed the loader but has no model"),
-        };
+        var drivers = new Dictionary<string, IIommuDriver>(StringComparer.Ordinal);
+        return (core, inst) => drivers.TryGetValue(inst.Driver, out var d) ? d
+            : drivers[inst.Driver] = (Drivers.Families.Find(inst.Driver) ?? throw new InvalidOperationException($"driver {inst.Driver} passed the loader but has no model")).CreateDriver(core);
     }
 
     /// <summary>The per-scenario math.random seed: a stable hash of the scenario's display path (FNV-1a).</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using KeraLua;
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Running;

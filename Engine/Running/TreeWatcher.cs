@@ -108,7 +108,7 @@ public sealed class TreeWatcher
         var results = ScenarioRunner.RunAll(scenarios, _options);
         foreach (var r in results)
         {
-            if (_options.Cancel.IsCancellationRequested && r.Error?.Code == Config.ErrorCode.Cancelled) continue;
+            if (_options.Cancel.IsCancellationRequested && r.Error?.Code == Yaml.ErrorCode.Cancelled) continue;
             SnapshotStore.Compare(r, _options.SnapshotsDir);
             _latest[r.FullPath] = r;
             _map.Record(r.FullPath, r.Inputs);
@@ -146,9 +146,9 @@ public sealed class TreeWatcher
     {
         try
         {
-            if (Config.InputFiles.IsSpecial(path)) return "special";
+            if (Yaml.InputFiles.IsSpecial(path)) return "special";
             var info = new FileInfo(path);
-            if (info.Length > Config.InputFiles.MaxBytes)
+            if (info.Length > Yaml.InputFiles.MaxBytes)
                 return $"large:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
             return Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
         }

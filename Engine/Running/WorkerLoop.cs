@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Model;
 using ScenarioEngine.Scripting;
 

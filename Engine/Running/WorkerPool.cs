@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Running;

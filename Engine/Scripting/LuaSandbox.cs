@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using KeraLua;
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Scripting;
 

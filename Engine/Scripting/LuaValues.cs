@@ -1,6 +1,6 @@
 using System.Globalization;
 using KeraLua;
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Scripting;
 

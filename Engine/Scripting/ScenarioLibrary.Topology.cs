@@ -1,5 +1,6 @@
 using KeraLua;
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
@@ -103,7 +104,7 @@ internal sealed partial class ScenarioLibrary
     private int DevBank(IntPtr s) => Guard(s, l =>
     {
         var d = Dev(l, 1);
-        LuaValues.Push(l, d.Driver is Drivers.Mediatek.MediatekIommu m ? m.BankId(d) : null);
+        LuaValues.Push(l, d.Driver.DeviceBank(d));
         return 1;
     });
 
@@ -111,8 +112,7 @@ internal sealed partial class ScenarioLibrary
     private int DevRegion(IntPtr s) => Guard(s, l =>
     {
         var d = Dev(l, 1);
-        if (d.Driver is Drivers.Mediatek.MediatekIommu m && m.RegionId(d) is { Ok: true } r) l.PushString(d.Iommu.Regions[r.Value].Name);
-        else l.PushNil();
+        LuaValues.Push(l, d.Driver.DeviceRegion(d));
         return 1;
     });
 
@@ -232,13 +232,8 @@ internal sealed partial class ScenarioLibrary
     private static LuaTable FaultTable(SimEvent f)
     {
         var t = new LuaTable().Add("kind", f.FaultKind).Add("iova", f.Iova).Add("write", f.Write).Add("device", f.Device).Add("domain", f.Domain).Add("line", f.Line);
-        if (f.Registers is MtkFaultRegisters r)
-            t.Add("fault_va", (ulong)r.FaultVa).Add("int_id", (ulong)r.IntId).Add("int_state", (ulong)r.IntState).Add("pa", r.ReportedPa)
-             .Add("reported_iova", r.ReportedIova).Add("larb", r.Larb).Add("port", r.Port).Add("layer", r.Layer)
-             .Add("protect_pa", r.ProtectPa);
-        else if (f.Registers is SmmuFaultRegisters sr)
-            t.Add("fsr", (ulong)sr.Fsr).Add("far", sr.Far).Add("fsynr0", (ulong)sr.Fsynr0).Add("cbfrsynra", (ulong)sr.Cbfrsynra).Add("cb", sr.Cb)
-             .Add("reported_iova", sr.Far);
+        if (f.Registers is { } regs)
+            foreach (var (name, value) in regs.Fields) t.Add(name, value);
         if (f.Registers is { } any) t.Add("handler_result", any.HandlerResult).Add("message", any.Message);
         return t;
     }

@@ -21,7 +21,7 @@ public sealed class SnapshotLock : IDisposable
     public static SnapshotLock Acquire(string snapshotsRoot, TimeSpan wait)
     {
         Directory.CreateDirectory(snapshotsRoot);
-        var canonical = Config.InputFiles.RealPath(snapshotsRoot) ?? Path.GetFullPath(snapshotsRoot);
+        var canonical = Yaml.InputFiles.RealPath(snapshotsRoot) ?? Path.GetFullPath(snapshotsRoot);
         var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical)))[..24].ToLowerInvariant();
         var folder = Path.Combine(Path.GetTempPath(), "scenario-snapshot-locks");
         Directory.CreateDirectory(folder);

@@ -1,5 +1,6 @@
 using System.Text;
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Running;
 
 namespace ScenarioEngine.Snapshots;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ScenarioEngine.Config;
-using ScenarioEngine.Drivers.Mediatek;
+using ScenarioEngine.Yaml;
+using ScenarioEngine.Drivers;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.Running;
@@ -115,8 +116,8 @@ internal static class LuaBench
             IommuDomain d = null!;
             double direct = BenchCommand.BestNsPerOp(3, Pages, () =>
             {
-                MediatekIommu? m = null;
-                core = new IommuCore(soc, KernelKnobs.Default, (c, _) => m ??= new MediatekIommu(c));
+                IIommuDriver? m = null;
+                core = new IommuCore(soc, KernelKnobs.Default, (c, _) => m ??= Families.Find("mediatek")!.CreateDriver(c));
                 core.Boot();
                 d = core.Devices[0].Group!.DefaultDomain!;
             }, () =>

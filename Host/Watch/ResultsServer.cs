@@ -200,7 +200,7 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         try
         {
             var info = new FileInfo(verified);
-            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.ReparsePoint) || info.Length > Config.InputFiles.MaxBytes || Config.InputFiles.IsSpecial(verified)) return null;
+            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.ReparsePoint) || info.Length > Yaml.InputFiles.MaxBytes || Yaml.InputFiles.IsSpecial(verified)) return null;
             return File.ReadAllText(verified);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }

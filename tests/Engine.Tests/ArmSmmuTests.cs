@@ -1,4 +1,5 @@
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Dma;
 using ScenarioEngine.Drivers.ArmSmmu;
 using ScenarioEngine.Hardware;

@@ -72,6 +72,8 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public Translation Translate(IommuDevice dev, ulong iova, bool write) => new(true, iova, "ok", "", null);
     public string DeviceLocation(IommuDevice dev) => "fake";
     public string GroupSlot(IommuGroup group) => "slot";
+    public int? DeviceBank(IommuDevice dev) => null;
+    public string? DeviceRegion(IommuDevice dev) => null;
     public IDeviceTranslator Bind(IommuDevice dev, bool write) => new PassThrough();
     private sealed class PassThrough : IDeviceTranslator
     {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Model;
 using ScenarioEngine.Running;
 using ScenarioEngine.Scripting;

@@ -1,4 +1,5 @@
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Tests;
 

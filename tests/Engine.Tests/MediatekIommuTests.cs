@@ -1,4 +1,5 @@
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Drivers.Mediatek;
 using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;

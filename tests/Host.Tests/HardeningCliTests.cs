@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Host;
 using ScenarioEngine.Running;
 using ScenarioEngine.Scripting;

@@ -124,7 +124,7 @@ public class WatchServiceTests
         await h.Start(null, new Budgets(200_000, 64 << 20, TimeSpan.FromSeconds(20)));
         h.Next("scenarios/t/a.yaml");
         h.Tree.Write("scenarios/t/spin.yaml", "scenario: spin\nsoc: ../socs/tiny.yaml\nlua: |\n  while true do end\n");
-        Assert.Equal(Config.ErrorCode.InstructionBudget, h.Next("scenarios/t/spin.yaml").Error!.Code);
+        Assert.Equal(Yaml.ErrorCode.InstructionBudget, h.Next("scenarios/t/spin.yaml").Error!.Code);
         h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(2, 2, 'still served')\n");
         Assert.True(h.Next("scenarios/t/a.yaml").Passed);
         Assert.False(h.Worker.ExecuteTask!.IsCompleted);

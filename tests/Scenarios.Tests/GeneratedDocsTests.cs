@@ -60,15 +60,15 @@ public class GeneratedDocsTests
         var rows = File.ReadLines(Path.Combine(Root, "docs", "errors.md"))
             .Select(l => Regex.Match(l, @"^\| (SE\d{4}) \|(.*)$")).Where(m => m.Success)
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Split(" | "));
-        foreach (var code in Enum.GetValues<ScenarioEngine.Config.ErrorCode>())
+        foreach (var code in Enum.GetValues<ScenarioEngine.Yaml.ErrorCode>())
         {
-            var name = ScenarioEngine.Config.ErrorCodes.Format(code);
+            var name = ScenarioEngine.Yaml.ErrorCodes.Format(code);
             Assert.True(rows.TryGetValue(name, out var cols), $"docs/errors.md has no row for {name} ({code})");
             Assert.False(string.IsNullOrWhiteSpace(cols[0]), $"{name}: no meaning");
             if (!cols[0].Trim().StartsWith("reserved", StringComparison.Ordinal))
                 Assert.False(string.IsNullOrWhiteSpace(cols[^1].TrimEnd('|', ' ')), $"{name}: no fix");
         }
-        Assert.Equal(Enum.GetValues<ScenarioEngine.Config.ErrorCode>().Length, rows.Count);
+        Assert.Equal(Enum.GetValues<ScenarioEngine.Yaml.ErrorCode>().Length, rows.Count);
     }
 
     // ------------------------------------------------------------------ YAML reference
@@ -79,7 +79,7 @@ public class GeneratedDocsTests
         sb.Append("# YAML reference\n\n");
         sb.Append("Generated from `schema/soc.schema.json` and `schema/scenario.schema.json` (written by `tools/write_schemas.py`);\n");
         sb.Append("do not edit by hand. Numbers are decimal, `0x` hex, with `_` between digits, or a count with an IEC\n");
-        sb.Append($"suffix (`4096`, `0x6000_0000`, `16MiB`). Unknown keys are errors ({ScenarioEngine.Config.ErrorCodes.Format(ScenarioEngine.Config.ErrorCode.UnknownKey)}), with a suggestion.\n");
+        sb.Append($"suffix (`4096`, `0x6000_0000`, `16MiB`). Unknown keys are errors ({ScenarioEngine.Yaml.ErrorCodes.Format(ScenarioEngine.Yaml.ErrorCode.UnknownKey)}), with a suggestion.\n");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (file, title, order) in new[]
         {

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Tests;
 
@@ -158,7 +159,7 @@ public class SchemaTests
     {
         var def = Soc.Value.Definitions["iommu"];
         var iommu = def.Properties;
-        var families = DriverCatalog.Families;
+        var families = ScenarioEngine.Drivers.Families.All;
         Assert.Equal(families.Select(f => f.Name), iommu["driver"].Enumeration.Cast<string>());
         Assert.Equal(families.SelectMany(f => f.Types), iommu["type"].Enumeration.Cast<string>());
         Assert.Equal(families.SelectMany(f => f.Pgtables), iommu["pgtable"].Enumeration.Cast<string>());

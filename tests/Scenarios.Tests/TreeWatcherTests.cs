@@ -1,4 +1,4 @@
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Running;
 using ScenarioEngine.Scripting;
 

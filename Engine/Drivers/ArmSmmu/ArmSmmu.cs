@@ -260,6 +260,12 @@ public sealed partial class ArmSmmu : IIommuDriver
     public string ResvRegionsRule =>
         "arm_smmu_get_resv_regions reports the software MSI window [0x8000000, 0x80fffff] and calls iommu_dma_get_resv_regions, so DT iommu-addresses are honoured (" + Src + ")";
 
+    /// <summary>No per-master bank: a context bank belongs to the attached domain (dev.bank is nil).</summary>
+    public int? DeviceBank(IommuDevice dev) => null;
+
+    /// <summary>No IOVA regions in this family.</summary>
+    public string? DeviceRegion(IommuDevice dev) => null;
+
     /// <summary>Where the group's stream-map entries point (arm_smmu_write_s2cr): a context bank, bypass or fault.</summary>
     public string GroupSlot(IommuGroup group) => SmesOf(group.Devices[0]).FirstOrDefault() is not { } sme ? "no stream-map entry"
         : sme.Type switch { S2crType.Trans => $"context bank {sme.Cbndx}", S2crType.Bypass => "S2CR bypass", _ => "S2CR fault" };

@@ -1,4 +1,4 @@
-using ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.PageTables;
@@ -284,6 +284,10 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     public string ResvRegionsRule =>
         "mtk_iommu_get_resv_regions reports only IOVA regions nested inside the device's region; it never calls iommu_dma_get_resv_regions, so DT iommu-addresses and MSI windows are not honoured (" + Src + ")";
+
+    public int? DeviceBank(IommuDevice dev) => BankId(dev);
+
+    public string? DeviceRegion(IommuDevice dev) => RegionId(dev) is { Ok: true } r ? dev.Iommu.Regions[r.Value].Name : null;
 
     /// <summary>The bank the group's ports sit in (every device of a MediaTek group shares it: the bank is part of the group id).</summary>
     public string GroupSlot(IommuGroup group) => $"bank {BankId(group.Devices[0])}";

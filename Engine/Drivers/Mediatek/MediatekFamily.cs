@@ -1,46 +1,8 @@
+using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
+using ScenarioEngine.Yaml;
 
-namespace ScenarioEngine.Config;
-
-/// <summary>
-/// What the SoC YAML accepts for each IOMMU driver family: type names, page-table formats, flag
-/// names, defaults. The behaviour itself lives in Engine/Drivers; this is only the schema.
-/// </summary>
-public abstract class DriverFamily
-{
-    public abstract string Name { get; }
-    public abstract IReadOnlyList<string> Types { get; }
-    public abstract IReadOnlyList<string> Pgtables { get; }
-    public abstract IReadOnlyList<string> Flags { get; }
-    public abstract int MaxBanks { get; }
-    /// <summary>The number of banks (MediaTek banks, SMMU context banks) when the YAML gives none.</summary>
-    public virtual int DefaultBanks => 1;
-    /// <summary>The report's "banks" cell for an instance of this family.</summary>
-    public virtual string DescribeBanks(IommuInstance i)
-    {
-        var banks = $"{i.Banks} ({string.Join(", ", i.BanksEnabled)})";
-        foreach (var (b, p) in i.BankPorts) banks += $"<br>bank{b} ports {p}";
-        return banks;
-    }
-
-    /// <summary>The IOMMU keys this family reads; any other key of YamlKeys.Iommu is refused (SE1003).</summary>
-    public virtual IReadOnlyList<string> IommuKeys => YamlKeys.Iommu;
-    public abstract int DefaultIas(IReadOnlySet<string> flags);
-    public abstract int DefaultOas(IReadOnlySet<string> flags);
-    public abstract void CheckWidths(IReadOnlySet<string> flags, int ias, int oas, SourceSpan iasAt, SourceSpan oasAt);
-    public abstract IEnumerable<IovaRegion> DefaultRegions(SourceSpan at);
-    internal abstract DeviceId ReadId(MappingReader id, string iommu);
-}
-
-public static class DriverCatalog
-{
-    public static IReadOnlyList<DriverFamily> Families { get; } = [new MediatekFamily(), new ArmSmmuFamily()];
-
-    /// <summary>Families planned but not modelled yet: loading one is SE1013.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["arm-smmu-v3", "apple-dart"];
-
-    public static DriverFamily? Find(string name) => Families.FirstOrDefault(f => f.Name == name);
-}
+namespace ScenarioEngine.Drivers.Mediatek;
 
 /// <summary>
 /// MediaTek M4U (drivers/iommu/mtk_iommu.c, ≈v6.8 and ≈v6.19: struct mtk_iommu_plat_data and its flags).
@@ -49,7 +11,7 @@ public static class DriverCatalog
 /// HAS_4GB_MODE SoCs (33 when 4GB mode is on), else 35. Up to 5 banks (MTK_IOMMU_BANK_MAX).
 /// Default region: single_domain [0, 4 GiB − 8 MiB) (MTK_IOMMU_IOVA_SZ_4G, since v6.4).
 /// </summary>
-public sealed class MediatekFamily : DriverFamily
+public sealed class MediatekFamily : IommuFamily
 {
     public override string Name => "mediatek";
     public override IReadOnlyList<string> Types { get; } = ["mm", "infra", "apu"];
@@ -79,6 +41,18 @@ public sealed class MediatekFamily : DriverFamily
     }
 
     public override IEnumerable<IovaRegion> DefaultRegions(SourceSpan at) => [new IovaRegion("r0", 0, SingleRegionSize, at)];
+
+    public override IIommuDriver CreateDriver(IommuCore core) => new MediatekIommu(core);
+
+    /// <summary>larbid-remap: mtk_iommu_plat_data.larbid_remap, [larb in the fault register] → [larbs it stands for].</summary>
+    internal override IommuInstance ReadSpecific(MappingReader r, IommuInstance inst)
+    {
+        if (!r.Has("larbid-remap")) return inst;
+        var remap = new List<IReadOnlyList<int>>();
+        foreach (var row in r.List("larbid-remap"))
+            remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
+        return inst with { LarbIdRemap = remap };
+    }
 
     internal override DeviceId ReadId(MappingReader id, string iommu)
     {

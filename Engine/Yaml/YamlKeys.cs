@@ -1,4 +1,5 @@
-namespace ScenarioEngine.Config;
+using ScenarioEngine.Yaml;
+namespace ScenarioEngine.Yaml;
 
 /// <summary>
 /// The keys each YAML object accepts, in one place: the loaders read with these lists and

@@ -1,6 +1,8 @@
+using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
+using ScenarioEngine.Yaml;
 
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Drivers.ArmSmmu;
 
 /// <summary>
 /// Arm SMMU v2 (drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0): the generic
@@ -13,7 +15,7 @@ namespace ScenarioEngine.Config;
 /// ID and an optional SMR mask (#iommu-cells = 2); `smrs` is SMMU_IDR0.NUMSMRG (default and maximum
 /// ARM_SMMU_MAX_SMRS = 128). The MediaTek keys (regions, bank ports, larbs, shared tables) do not apply.
 /// </summary>
-public sealed class ArmSmmuFamily : DriverFamily
+public sealed class ArmSmmuFamily : IommuFamily
 {
     public override string Name => "arm-smmu";
     public override IReadOnlyList<string> Types { get; } = ["smmu-v2"];
@@ -36,6 +38,12 @@ public sealed class ArmSmmuFamily : DriverFamily
     }
 
     public override IEnumerable<IovaRegion> DefaultRegions(SourceSpan at) => [];
+
+    public override IIommuDriver CreateDriver(IommuCore core) => new ArmSmmu(core);
+
+    /// <summary>smrs (SMMU_IDR0.NUMSMRG) and s2-banks (SMMU_IDR1.NUMS2CB).</summary>
+    internal override IommuInstance ReadSpecific(MappingReader r, IommuInstance inst) =>
+        inst with { Smrs = r.OptInt("smrs", MaxSmrs, 1, MaxSmrs), S2Banks = r.OptInt("s2-banks", 0, 0, inst.Banks) };
 
     internal override DeviceId ReadId(MappingReader id, string iommu)
     {

@@ -2,7 +2,7 @@ using ScenarioEngine.Model;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Yaml;
 
 /// <summary>
 /// A minimal YAML tree with a location on every node, built from YamlDotNet's parser events so

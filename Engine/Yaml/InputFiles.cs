@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using ScenarioEngine.Model;
 
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Yaml;
 
 /// <summary>
 /// Every file a scenario names (its SoC file, its script) and the scenario file itself is read

@@ -1,4 +1,4 @@
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Yaml;
 
 /// <summary>
 /// Stable numbered codes for every input error. The catalogue with examples and fixes is

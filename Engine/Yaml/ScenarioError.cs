@@ -1,6 +1,6 @@
 using ScenarioEngine.Model;
 
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Yaml;
 
 /// <summary>A located input error: code, message, file:line:col (the "error" object of docs/ci.md).</summary>
 public sealed record ScenarioError(ErrorCode Code, string Message, SourceSpan Where)

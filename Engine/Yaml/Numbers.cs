@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Yaml;
 
 /// <summary>
 /// Integer syntax shared by YAML and Lua (the number syntax of docs/yaml-reference.md): decimal, 0x hex, '_' separators anywhere

@@ -1,6 +1,6 @@
 using ScenarioEngine.Model;
 
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Yaml;
 
 /// <summary>
 /// Reads one YAML mapping strictly: every key must be declared by the caller (unknown keys are
