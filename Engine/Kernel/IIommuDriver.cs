@@ -89,10 +89,4 @@ public sealed class IotlbGather
         Start = Math.Min(Start, iova);
         End = Math.Max(End, iova + size - 1);
     }
-
-    public void Reset()
-    {
-        Start = ulong.MaxValue;
-        End = 0;
-    }
 }

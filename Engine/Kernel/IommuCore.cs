@@ -64,6 +64,8 @@ public sealed partial class IommuCore
     public List<string> BootLog { get; }
 
     public IommuDevice? Device(string name) => _devices.FirstOrDefault(d => d.Name == name);
+    /// <summary>The device's position in the SoC file's device list (the Lua handle's index).</summary>
+    public int DeviceIndex(IommuDevice dev) => _devices.IndexOf(dev);
 
     /// <summary>The global default domain type (iommu_subsys_init, iommu_set_def_domain_type).</summary>
     public DomainType GlobalDefaultType => Knobs.Passthrough ? DomainType.Identity : Knobs.Strict ? DomainType.Dma : DomainType.DmaFq;

@@ -14,6 +14,14 @@ public sealed record Soc(
     string SourceFile)
 {
     public IommuInstance? FindIommu(string name) => Iommus.FirstOrDefault(i => i.Name == name);
+
+    /// <summary>The instance's position in the SoC file (instances are unique by name), -1 when it is not this SoC's.</summary>
+    public int IommuIndex(IommuInstance inst)
+    {
+        for (int i = 0; i < Iommus.Count; i++)
+            if (ReferenceEquals(Iommus[i], inst)) return i;
+        return -1;
+    }
     public DeviceSpec? FindDevice(string name) => Devices.FirstOrDefault(d => d.Name == name);
 }
 

@@ -257,7 +257,7 @@ internal sealed partial class ScenarioLibrary
         l.RawGetInteger(LuaRegistry.Index, (int)d.FaultHandler!);
         l.PushInteger(DomId(d));
         if (inst is null) l.PushNil();
-        else l.PushInteger(_core.Soc.Iommus.ToList().IndexOf(inst));
+        else l.PushInteger(_core.Soc.IommuIndex(inst));
         l.PushInteger((long)iova);
         l.PushBoolean(write);
         var status = _sandbox.AsScript(() => l.PCall(4, 1, 0));

@@ -96,7 +96,7 @@ internal sealed partial class ScenarioLibrary
     [LuaName("dev_iommu")]
     private int DevIommu(IntPtr s) => Guard(s, l =>
     {
-        l.PushInteger(_core.Soc.Iommus.ToList().IndexOf(Dev(l, 1).Iommu));
+        l.PushInteger(_core.Soc.IommuIndex(Dev(l, 1).Iommu));
         return 1;
     });
 
@@ -137,7 +137,7 @@ internal sealed partial class ScenarioLibrary
     private int GrpDevices(IntPtr s) => Guard(s, l =>
     {
         var g = Grp(l, 1);
-        LuaValues.Push(l, g.Devices.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => _core.Devices.ToList().IndexOf(d)).ToList());
+        LuaValues.Push(l, g.Devices.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => _core.DeviceIndex(d)).ToList());
         return 1;
     });
 

@@ -42,11 +42,10 @@ public sealed partial class MediatekIommu : IIommuDriver
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "mediatek"))
         {
             var joined = lists.Where(l => l.Any(o => o.SharesPgtableWith.Contains(inst.Name) || inst.SharesPgtableWith.Contains(o.Name))).ToList();
-            var list = new List<IommuInstance>();
-            foreach (var l in joined) { list.AddRange(l); lists.Remove(l); }
-            list.Add(inst);
-            list.Sort((a, b) => core.Soc.Iommus.ToList().IndexOf(a).CompareTo(core.Soc.Iommus.ToList().IndexOf(b)));
-            lists.Add(list);
+            var merged = new List<IommuInstance>();
+            foreach (var l in joined) { merged.AddRange(l); lists.Remove(l); }
+            merged.Add(inst);
+            lists.Add(merged.OrderBy(core.Soc.IommuIndex).ToList());
         }
         bool fourGbDram = core.Soc.Memory.Any(m => m.End > 0x1_0000_0000UL);
         foreach (var list in lists)
@@ -70,8 +69,6 @@ public sealed partial class MediatekIommu : IIommuDriver
     public IommuDomain? BlockedDomain => null;
 
     internal MtkData Data(IommuDevice dev) => _data[dev.Iommu];
-
-    public bool Enable4Gb(IommuInstance inst) => _data[inst].Enable4Gb;
 
     // ------------------------------------------------------------------ probe and groups
 

@@ -1,0 +1,34 @@
+namespace ScenarioEngine.Config;
+
+/// <summary>
+/// Where a run's files live: the project root (parent of the nearest <c>scenarios/</c>), the
+/// <c>lua/</c> module root, and the snapshot folder. Display paths are root-relative with '/'.
+/// </summary>
+public sealed record ProjectLayout(string Root, string LuaRoot, string SnapshotsRoot, string ScenariosRoot)
+{
+    public static ProjectLayout For(string scenarioPath, string? snapshotsOverride = null)
+    {
+        var full = Path.GetFullPath(scenarioPath);
+        var dir = new DirectoryInfo(Path.GetDirectoryName(full)!);
+        var probe = dir;
+        while (probe is not null && probe.Name != "scenarios") probe = probe.Parent;
+        var scenariosRoot = probe?.FullName ?? dir.FullName;
+        var root = probe?.Parent?.FullName ?? dir.FullName;
+        return new ProjectLayout(root, Path.Combine(root, "lua"),
+            snapshotsOverride is null ? Path.Combine(root, "snapshots") : Path.GetFullPath(snapshotsOverride), scenariosRoot);
+    }
+
+    public string Display(string path)
+    {
+        var rel = Path.GetRelativePath(Root, Path.GetFullPath(path)).Replace('\\', '/');
+        return rel.StartsWith("../", StringComparison.Ordinal) ? Path.GetFileName(path) : rel;
+    }
+
+    /// <summary>scenarios/&lt;topic&gt;/&lt;case&gt;.yaml → snapshots/&lt;topic&gt;/&lt;case&gt;.verified.md</summary>
+    public string SnapshotBase(string scenarioPath)
+    {
+        var rel = Path.GetRelativePath(ScenariosRoot, Path.GetFullPath(scenarioPath));
+        rel = Path.ChangeExtension(rel, null)!;
+        return Path.Combine(SnapshotsRoot, rel);
+    }
+}
