@@ -224,7 +224,7 @@ public static class SocLoader
         var shares = new List<string>();
         foreach (var s in r.List("shares-pgtable-with")) shares.Add(MappingReader.AsString(s, "shares-pgtable-with"));
 
-        var iotlb = Hardware.IotlbGeometry.Default;
+        var iotlb = IotlbGeometry.Default;
         if (r.Node("iotlb") is { } tn)
         {
             var t = MappingReader.Of(tn, "iotlb", YamlKeys.Iotlb);
@@ -233,7 +233,7 @@ public static class SocLoader
             int sets = ways == 0 ? 0 : entries / ways;
             if (ways > entries || entries % ways != 0 || (sets & (sets - 1)) != 0)
                 throw YamlTree.Error(ErrorCode.BadValue, $"iotlb: {entries} entries in {ways} ways must give a power-of-two number of sets", t.Span);
-            iotlb = new Hardware.IotlbGeometry(entries, ways);
+            iotlb = new IotlbGeometry(entries, ways);
         }
         return family.ReadSpecific(r, new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, enabled, bankPorts, regions,
             regionPorts, flags, shares, r.Span) { Iotlb = iotlb });

@@ -1,17 +1,10 @@
+using ScenarioEngine.Hardware;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Kernel;
 
 /// <summary>IOMMU_CAP_* asked through ops->capable (include/linux/iommu.h).</summary>
 public enum IommuCap { CacheCoherency, NoExec, DeferredFlush, DirtyTracking }
-
-/// <summary>The outcome of one device access as the hardware performs it.</summary>
-public readonly record struct Translation(bool Ok, ulong Pa, string Kind, string Why, IommuDomain? ReportedDomain)
-{
-    public FaultRegisters? Registers { get; init; }
-    /// <summary>Non-zero when the translation came from a stale IOTLB entry: the line that changed the mapping.</summary>
-    public int StaleLine { get; init; }
-}
 
 /// <summary>
 /// What the Linux IOMMU core asks of a driver: struct iommu_ops plus struct iommu_domain_ops
@@ -66,13 +59,6 @@ public interface IIommuDriver
     string? DeviceRegion(IommuDevice dev);
     /// <summary>The hardware slot a group's translation goes through, for the topology picture: a bank, a context bank, a bypass.</summary>
     string GroupSlot(IommuGroup group);
-}
-
-/// <summary>The hot path of a stream of accesses; anything it cannot answer goes to <see cref="IIommuDriver.Translate"/>.</summary>
-public interface IDeviceTranslator
-{
-    /// <summary>True with the physical address (and stale line, 0 if fresh) when the IOTLB or bypass answers.</summary>
-    bool TryFast(ulong iova, out ulong pa, out int staleLine);
 }
 
 /// <summary>struct iommu_iotlb_gather: the range an unmap collected for the following sync.</summary>

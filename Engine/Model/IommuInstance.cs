@@ -23,7 +23,7 @@ public sealed record IommuInstance(
     public bool HasFlag(string flag) => Flags.Contains(flag);
 
     /// <summary>IOTLB size and associativity (YAML <c>iotlb: {entries, ways}</c>).</summary>
-    public Hardware.IotlbGeometry Iotlb { get; init; } = Hardware.IotlbGeometry.Default;
+    public IotlbGeometry Iotlb { get; init; } = IotlbGeometry.Default;
 
     /// <summary>
     /// MediaTek larbid_remap[common][sub-common] → larb, used to decode the fault INT_ID register

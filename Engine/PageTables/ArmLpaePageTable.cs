@@ -1,6 +1,5 @@
 using System.Numerics;
 using ScenarioEngine.Hardware;
-using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
 using System.Runtime.CompilerServices;

@@ -1,5 +1,4 @@
 using ScenarioEngine.Hardware;
-using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
 using System.Runtime.CompilerServices;

@@ -1,4 +1,3 @@
-using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.PageTables;

@@ -1,5 +1,6 @@
 using ScenarioEngine.Yaml;
 using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
 using ScenarioEngine.Reporting;
 
 namespace ScenarioEngine.Running;

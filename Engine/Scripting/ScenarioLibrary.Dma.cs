@@ -41,7 +41,7 @@ internal sealed partial class ScenarioLibrary
             return Misuse(l, "bad argument #3 to 'set_mask' (\"both\", \"streaming\" or \"coherent\" expected)");
         _core.Dma.SetMask(dev, (int)bits, which != "coherent", which != "streaming");
         var call = which == "both" ? "dma_set_mask_and_coherent" : which == "streaming" ? "dma_set_mask" : "dma_set_coherent_mask";
-        return Record(l, line, "dma.set_mask", $"{dev.Name}, {bits}" + (l.IsNoneOrNil(3) ? "" : $", \"{which}\""), Kernel.Outcome.Note(call));
+        return Record(l, line, "dma.set_mask", $"{dev.Name}, {bits}" + (l.IsNoneOrNil(3) ? "" : $", \"{which}\""), Model.Outcome.Note(call));
     });
 
     [LuaName("dma_map_single")]
@@ -93,7 +93,7 @@ internal sealed partial class ScenarioLibrary
         if (!Addr(l, 2, "free_coherent", 2, out var size, out var m)) return m;
         if (!Addr(l, 3, "free_coherent", 3, out var iova, out m)) return m;
         var o = _core.Dma.FreeCoherent(dev, size, iova);
-        if (o.Errno == Kernel.Errno.EINVAL) return Misuse(l, "dma.free_coherent: " + o.Why);
+        if (o.Errno == Model.Errno.EINVAL) return Misuse(l, "dma.free_coherent: " + o.Why);
         return Record(l, line, "dma.free_coherent", $"{dev.Name}, {Show(size)}, {Show(iova)}", o);
     });
 

@@ -36,7 +36,7 @@ internal sealed partial class ScenarioLibrary
         var d = Dom(l, 1);
         var misuse = _core.DomainFree(d);
         if (misuse is not null) return Misuse(l, "iommu.domain_free: " + misuse);
-        return Record(l, line, "iommu.domain_free", d.Name, Kernel.Outcome.Success);
+        return Record(l, line, "iommu.domain_free", d.Name, Model.Outcome.Success);
     });
 
     [LuaName("attach_device")]
@@ -65,7 +65,7 @@ internal sealed partial class ScenarioLibrary
         var g = Grp(l, 2);
         var o = _core.AttachGroup(d, g);
         if (o.Ok && g.Devices.Count > 1)
-            o = Kernel.Outcome.Note($"every device of {g.Name} moved to {d.Name}: {string.Join(", ", g.Devices.Select(x => x.Name))}" + (o.Why is null ? "" : $"; {o.Why}"));
+            o = Model.Outcome.Note($"every device of {g.Name} moved to {d.Name}: {string.Join(", ", g.Devices.Select(x => x.Name))}" + (o.Why is null ? "" : $"; {o.Why}"));
         return Record(l, line, "iommu.attach_group", $"{d.Name}, {g.Name}", o);
     });
 
@@ -199,7 +199,7 @@ internal sealed partial class ScenarioLibrary
         int line = Line(s);
         var d = Dom(l, 1);
         _core.IotlbSync(d);
-        return Record(l, line, "iommu.iotlb_sync", d.Name, Kernel.Outcome.Success);
+        return Record(l, line, "iommu.iotlb_sync", d.Name, Model.Outcome.Success);
     });
 
     [LuaName("flush_iotlb_all")]
@@ -208,7 +208,7 @@ internal sealed partial class ScenarioLibrary
         int line = Line(s);
         var d = Dom(l, 1);
         _core.FlushIotlbAll(d);
-        return Record(l, line, "iommu.flush_iotlb_all", d.Name, Kernel.Outcome.Success);
+        return Record(l, line, "iommu.flush_iotlb_all", d.Name, Model.Outcome.Success);
     });
 
     [LuaName("iova_to_phys")]
@@ -279,7 +279,7 @@ internal sealed partial class ScenarioLibrary
         var d = Dom(l, 1);
         if (!Addr(l, 2, "walk", 2, out var iova, out var m)) return m;
         if (d.PageTable is null)
-            return Record(l, line, "iommu.walk", $"{d.Name}, {Show(iova)}", Kernel.Outcome.Fail(Errno.EINVAL, $"{d.Name} has no page table (a {d.Type.Name()} domain, or never attached)"));
+            return Record(l, line, "iommu.walk", $"{d.Name}, {Show(iova)}", Model.Outcome.Fail(Errno.EINVAL, $"{d.Name} has no page table (a {d.Type.Name()} domain, or never attached)"));
         var steps = d.PageTable.Walk(iova);
         _log.Step(line, "iommu.walk", $"{d.Name}, {Show(iova)}", string.Join(" → ", steps.Select(st => $"L{st.Level}[{st.Index}] = 0x{st.Pte:x8}")), null, null);
         return Values(l, steps.Select(st => new LuaTable().Add("level", st.Level).Add("index", st.Index).Add("pte", st.Pte).Add("table_pa", st.TablePa)).ToList());

@@ -78,7 +78,7 @@ internal sealed partial class ScenarioLibrary
         };
         var args = $"\"{fmt}\", {{ias = {ias}, oas = {oas}, pgsize_bitmap = {Show(bitmap)}" + (names.Count > 0 ? $", quirks = {{{string.Join(", ", names)}}}" : "") + "}";
         if (pt is null)
-            return Record(l, line, "pgtable.alloc", args, Kernel.Outcome.Fail(Kernel.Errno.EINVAL,
+            return Record(l, line, "pgtable.alloc", args, Model.Outcome.Fail(Model.Errno.EINVAL,
                 $"alloc_io_pgtable_ops returns NULL for this configuration ({(fmt == "arm-v7s" ? "arm_v7s_alloc_pgtable: ias ≤ 32 (34 with arm-mtk-ext), oas ≤ 32 (35), arm-mtk-ext needs no-perms, arm-mtk-ttbr-ext needs arm-mtk-ext" : "arm_lpae_alloc_pgtable: a 4K/16K/64K granule in the bitmap, the stage's quirks only, and an oas (once clamped to 48, or 52 with 64K) that TCR.IPS/VTCR.PS encode: 32, 36, 40, 42, 44, 48 or 52")})"));
         _pgtables.Add(pt);
         int id = _pgtables.Count - 1;

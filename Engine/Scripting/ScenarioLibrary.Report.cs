@@ -21,7 +21,7 @@ internal sealed partial class ScenarioLibrary
         size = (size + 0xfff) & ~0xfffUL;
         var pa = _core.Pages.AllocUser(size, Math.Max(align, 0x1000));
         var args = l.IsNoneOrNil(2) ? Show(size) : $"{Show(size)}, {Show(align)}";
-        if (pa is null) return Record(l, line, "mem.alloc", args, Kernel.Outcome.Fail(Errno.ENOMEM, "no free DRAM range of that size and alignment"));
+        if (pa is null) return Record(l, line, "mem.alloc", args, Model.Outcome.Fail(Errno.ENOMEM, "no free DRAM range of that size and alignment"));
         _log.Step(line, "mem.alloc", args, "pa " + Show(pa.Value), null, null);
         return Values(l, pa.Value);
     });
@@ -35,7 +35,7 @@ internal sealed partial class ScenarioLibrary
         if (size > (1UL << 52)) return Misuse(l, $"bad argument #2 to 'free' ({Show(size)} is beyond any physical address space)");
         size = (size + 0xfff) & ~0xfffUL;
         if (!_core.Pages.FreeUser(pa, size)) return Misuse(l, $"mem.free: {Show(pa)} + {Show(size)} was not allocated by mem.alloc");
-        return Record(l, line, "mem.free", $"{Show(pa)}, {Show(size)}", Kernel.Outcome.Success);
+        return Record(l, line, "mem.free", $"{Show(pa)}, {Show(size)}", Model.Outcome.Success);
     });
 
     [LuaName("mem_carveout")]

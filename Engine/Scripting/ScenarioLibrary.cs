@@ -1,5 +1,6 @@
 using KeraLua;
 using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
 using ScenarioEngine.Reporting;
 
 namespace ScenarioEngine.Scripting;

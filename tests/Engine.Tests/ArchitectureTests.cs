@@ -77,4 +77,90 @@ public class ArchitectureTests
         var v = Violations(mtk, [file, comment]);
         Assert.Equal(["MediatekIommu"], Assert.Single(v).Value);
     }
+
+    // ---------------------------------------------------------------- layers
+
+    private static readonly string[] Layers = ["Model", "Yaml", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Reporting", "Snapshots", "Running"];
+
+    /// <summary>
+    /// The direction dependencies may take: Model ← Yaml; Model ← Hardware ← PageTables ← Kernel ←
+    /// Drivers and Dma ← Config (the loaders read each family's YAML) ← Scripting ← Running; Reporting
+    /// and Snapshots read Model and Yaml only.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["Model"] = [],
+        ["Yaml"] = ["Model"],
+        ["Hardware"] = ["Model"],
+        ["PageTables"] = ["Model", "Hardware"],
+        ["Kernel"] = ["Model", "Hardware", "PageTables"],
+        ["Dma"] = ["Model", "Hardware", "PageTables", "Kernel"],
+        ["Drivers"] = ["Model", "Yaml", "Hardware", "PageTables", "Kernel"],
+        ["Config"] = ["Model", "Yaml", "Hardware", "Drivers"],
+        ["Scripting"] = ["Model", "Yaml", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config"],
+        ["Reporting"] = ["Model", "Yaml"],
+        ["Snapshots"] = ["Model", "Yaml"],
+        ["Running"] = ["Model", "Yaml", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Reporting", "Snapshots"],
+    };
+
+    /// <summary>
+    /// Edges that break the direction today, each with what removes it. The list only shrinks: an
+    /// edge not here fails the test, and so does an edge here that no longer exists (delete it).
+    /// </summary>
+    private static readonly Dictionary<(string From, string To), string> KnownViolations = new()
+    {
+        [("Kernel", "Dma")] = "IommuCore owns the DMA layer (iommu_setup_dma_ops at boot); a Machine that owns both removes it",
+        [("Scripting", "Reporting")] = "the script records steps into RunLog, which lives with the report writers; the run record moves below both",
+        [("Reporting", "Kernel")] = "MarkdownReport and PictureBuilder read the live IommuCore; reports from a run record remove it",
+        [("Reporting", "PageTables")] = "the report lists a live page table's leaves; the run record's end-state snapshot removes it",
+        [("Reporting", "Drivers")] = "the IOMMUs table asks the family to describe its banks; the run record carries that text",
+        [("Reporting", "Config")] = "MarkdownReport reads the Scenario through Config's loaders' types; the run record removes it",
+        [("Reporting", "Running")] = "JSON and JUnit writers read RunResult; the run record moves below Reporting",
+        [("Snapshots", "Running")] = "SnapshotStore compares a RunResult; it should compare the report text it is given",
+        [("Snapshots", "Config")] = "SnapshotStore finds snapshot paths through ProjectLayout",
+    };
+
+    internal static Dictionary<(string From, string To), List<string>> Edges(IEnumerable<string> files)
+    {
+        var edges = new Dictionary<(string, string), List<string>>();
+        foreach (var f in files)
+        {
+            var text = File.ReadAllText(f);
+            var ns = Regex.Match(text, @"namespace ScenarioEngine\.(\w+)");
+            if (!ns.Success || !Layers.Contains(ns.Groups[1].Value)) continue;
+            var code = Regex.Replace(text, @"//.*", "");
+            foreach (var other in Layers.Where(l => l != ns.Groups[1].Value))
+                if (Regex.IsMatch(code, @"using ScenarioEngine\." + other + @"(\.\w+)*;") || Regex.IsMatch(code, @"(?<![\w.])" + other + @"\.[A-Z]\w+")
+                    || Regex.IsMatch(code, @"ScenarioEngine\." + other + @"\."))
+                {
+                    var key = (ns.Groups[1].Value, other);
+                    if (!edges.TryGetValue(key, out var list)) edges[key] = list = [];
+                    list.Add(Path.GetRelativePath(Root, f));
+                }
+        }
+        return edges;
+    }
+
+    [Fact]
+    public void Namespaces_depend_only_downwards_apart_from_the_listed_violations_which_only_shrink()
+    {
+        var edges = Edges(SourceFiles().Where(f => f.StartsWith(Path.Combine(Root, "Engine"), StringComparison.Ordinal)));
+        var wrong = edges.Where(e => !Allowed[e.Key.From].Contains(e.Key.To) && !KnownViolations.ContainsKey(e.Key))
+            .Select(e => $"{e.Key.From} → {e.Key.To} ({string.Join(", ", e.Value.Take(3))})").ToList();
+        Assert.True(wrong.Count == 0, "dependencies against the layer direction: " + string.Join("; ", wrong));
+        var gone = KnownViolations.Keys.Where(k => !edges.ContainsKey(k)).Select(k => $"{k.From} → {k.To}").ToList();
+        Assert.True(gone.Count == 0, "fixed, so remove from KnownViolations: " + string.Join("; ", gone));
+        Assert.DoesNotContain(edges.Keys, e => Allowed[e.To].Contains(e.From) && Allowed[e.From].Contains(e.To)); // no cycle among allowed edges
+    }
+
+    [Fact]
+    public void The_layer_check_fails_on_an_upward_dependency()
+    {
+        using var tree = new TestTree();
+        var bad = tree.Write("Bad.cs", "using ScenarioEngine.Kernel;\nnamespace ScenarioEngine.PageTables;\nclass X { }\n");
+        var edges = Edges([bad]);
+        var edge = Assert.Single(edges).Key;
+        Assert.Equal(("PageTables", "Kernel"), edge);
+        Assert.DoesNotContain("Kernel", Allowed["PageTables"]);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Tests;
 

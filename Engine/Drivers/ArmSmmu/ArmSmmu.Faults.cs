@@ -1,4 +1,6 @@
+using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;
+using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Drivers.ArmSmmu;
 
@@ -38,6 +40,6 @@ public sealed partial class ArmSmmu
         var why = $"{data.Inst.Name} cb{cb.Index}: {cause}; arm_smmu_context_fault reports it against {dom.Name}"
                   + (ret == -(int)Errno.ENOSYS ? " (no fault handler: -ENOSYS)" : $" (handler returned {ret})")
                   + "; the transaction was terminated";
-        return new Translation(false, 0, permission ? "permission" : "translation", why, dom) { Registers = regs };
+        return new Translation(false, 0, permission ? "permission" : "translation", why, dom?.Name) { Registers = regs };
     }
 }

@@ -162,7 +162,7 @@ public sealed partial class ArmSmmu
         if (cb.Tlb.Lookup(vpn, out var entry, out var staleLine))
         {
             if (!Refused(entry, write))
-                return new Translation(true, (entry & ~0xfffUL) | (iova & 0xfff), staleLine != 0 ? "stale" : "ok", "", dom) { StaleLine = staleLine };
+                return new Translation(true, (entry & ~0xfffUL) | (iova & 0xfff), staleLine != 0 ? "stale" : "ok", "", dom.Name) { StaleLine = staleLine };
             // a cached page that refuses the access faults like the walk would: a permission fault on its leaf
         }
         var walk = pt.Walk(iova);
@@ -178,6 +178,6 @@ public sealed partial class ArmSmmu
             return ContextFault(dev, data, cb, sid, iova, write, permission: true, last.Level,
                 privOnly ? $"the L{last.Level} leaf for {Hex.Of(iova)} is privileged-only (IOMMU_PRIV) and the access is unprivileged"
                          : $"the L{last.Level} leaf for {Hex.Of(iova)} is read-only (AP[2]) and the access is a write");
-        return new Translation(true, pa, "ok", "", dom);
+        return new Translation(true, pa, "ok", "", dom.Name);
     }
 }

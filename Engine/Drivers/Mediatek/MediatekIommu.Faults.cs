@@ -1,3 +1,4 @@
+using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.PageTables;
@@ -59,7 +60,7 @@ public sealed partial class MediatekIommu
         var why = $"{inst.Name} bank{bank.Id}: no valid L{last.Level} descriptor for {Hex.Of(busIova)}; mtk_iommu_isr reports it against {dom?.Name ?? "no domain"}"
                   + (ret == -(int)Errno.ENOSYS ? " (no fault handler: -ENOSYS)" : $" (handler returned {ret})")
                   + $"; the access went to the protect buffer at {Hex.Of(data.ProtectPa)}";
-        return new Translation(false, data.ProtectPa, "translation", why, dom) { Registers = regs };
+        return new Translation(false, data.ProtectPa, "translation", why, dom?.Name) { Registers = regs };
     }
 
     /// <summary>The INT_ID value the hardware latches for a master (inverse of the driver's decoding).</summary>

@@ -141,7 +141,7 @@ public sealed partial class MediatekIommu
         ulong busIova = data.Inst.HasFlag("iova-34-en") ? (port.IovaHigh << 32) | (iova & 0xffff_ffffUL) : iova & 0xffff_ffffUL;
         ulong vpn = busIova >> 12;
         if (bank.Tlb.Lookup(vpn, out var paPage, out var staleLine))
-            return new Translation(true, OutputToCpu(bank.Dom!, paPage | (busIova & 0xfff)), staleLine != 0 ? "stale" : "ok", "", bank.Dom) { StaleLine = staleLine };
+            return new Translation(true, OutputToCpu(bank.Dom!, paPage | (busIova & 0xfff)), staleLine != 0 ? "stale" : "ok", "", bank.Dom!.Name) { StaleLine = staleLine };
         var table = (ArmV7sPageTable)bank.Dom!.PageTable!;
         var walk = table.Walk(busIova);
         var last = walk[^1];
@@ -149,6 +149,6 @@ public sealed partial class MediatekIommu
             return Fault(dev, data, bank, busIova, write, last);
         ulong pa = table.IovaToPhys(busIova);
         bank.Tlb.Fill(vpn, pa & ~0xfffUL);
-        return new Translation(true, OutputToCpu(bank.Dom, pa), "ok", "", bank.Dom);
+        return new Translation(true, OutputToCpu(bank.Dom, pa), "ok", "", bank.Dom.Name);
     }
 }

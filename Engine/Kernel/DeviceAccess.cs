@@ -1,7 +1,7 @@
-using ScenarioEngine.Kernel;
+using ScenarioEngine.Hardware;
 using ScenarioEngine.Model;
 
-namespace ScenarioEngine.Hardware;
+namespace ScenarioEngine.Kernel;
 
 /// <summary>
 /// A bus master's reads and writes, translated the way the hardware translates them right now (the
@@ -27,13 +27,13 @@ public static class DeviceAccess
             var t = dev.Driver.Translate(dev, at, write);
             if (!t.Ok)
             {
-                core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain?.Name, t.Why, t.Registers);
+                core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
                 return new Access(false, 0, core.Log.Events[^1], stale);
             }
             if (t.StaleLine != 0)
             {
                 stale++;
-                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain?.Name,
+                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
                     $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
             }
             if (at == iova) first = t.Pa;
@@ -72,10 +72,10 @@ public static class DeviceAccess
             var t = dev.Driver.Translate(dev, at, write);
             if (!t.Ok)
             {
-                if (++faults <= LogLimit) core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain?.Name, t.Why, t.Registers);
+                if (++faults <= LogLimit) core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
             }
             else if (t.StaleLine != 0 && ++stale <= LogLimit)
-                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain?.Name,
+                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
                     $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
         }
         if (faults > LogLimit || stale > LogLimit)

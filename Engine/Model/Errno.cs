@@ -1,4 +1,4 @@
-namespace ScenarioEngine.Kernel;
+namespace ScenarioEngine.Model;
 
 /// <summary>Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h), kernel names.</summary>
 public enum Errno
