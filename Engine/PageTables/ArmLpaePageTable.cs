@@ -66,7 +66,8 @@ public sealed class ArmLpaePageTable : IIoPageTable
     private ulong _lastPte;
 
     public LpaeStage Stage { get; }
-    public string Format => Stage == LpaeStage.S1 ? "arm-lpae-s1" : "arm-lpae-s2";
+    public IoPgtableFormat Fmt => Stage == LpaeStage.S1 ? IoPgtableFormat.ArmLpaeS1 : IoPgtableFormat.ArmLpaeS2;
+    public string Format => Fmt.Name();
     public IoPgtableCfg Cfg { get; }
     public ulong Ttbr => _pgd.Pa;
     public int Warnings { get; private set; }

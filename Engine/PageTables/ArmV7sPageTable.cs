@@ -48,7 +48,8 @@ public sealed class ArmV7sPageTable : IIoPageTable
     private readonly HashSet<string> _warnedOnce = new();
     private ulong _tableBytes;
 
-    public string Format => "arm-v7s";
+    public IoPgtableFormat Fmt => IoPgtableFormat.ArmV7s;
+    public string Format => Fmt.Name();
     public IoPgtableCfg Cfg { get; }
     public ulong Ttbr { get; }
     public int Warnings { get; private set; }

@@ -33,7 +33,10 @@ public readonly record struct Leaf(ulong Iova, ulong Pa, ulong Size, Prot Prot);
 /// </summary>
 public interface IIoPageTable
 {
-    string Format { get; }
+    /// <summary>io_pgtable_fmt.</summary>
+    IoPgtableFormat Fmt { get; }
+    /// <summary>The format's name as YAML, Lua and the report print it.</summary>
+    string Format => Fmt.Name();
     IoPgtableCfg Cfg { get; }
     /// <summary>The value a driver writes to the translation table base register.</summary>
     ulong Ttbr { get; }

@@ -38,14 +38,14 @@ internal sealed partial class ScenarioLibrary
     {
         int line = Line(s);
         var fmt = LuaValues.Str(l, 1);
-        if (fmt is not ("arm-v7s" or "arm-lpae-s1" or "arm-lpae-s2"))
+        if (!IoPgtableFormats.TryParse(fmt, out var format))
             return Misuse(l, "bad argument #1 to 'alloc' (\"arm-v7s\", \"arm-lpae-s1\" or \"arm-lpae-s2\" expected)");
         if (!l.IsTable(2)) return Misuse(l, "bad argument #2 to 'alloc' (cfg table {ias, oas, pgsize_bitmap, quirks} expected)");
         if (!Field(l, 2, "ias", out var ias, out var hasIas) || !hasIas || !Field(l, 2, "oas", out var oas, out var hasOas) || !hasOas)
             return Misuse(l, "bad argument #2 to 'alloc' (cfg.ias and cfg.oas must be integers)");
         if (!Field(l, 2, "pgsize_bitmap", out var bitmap, out var hasBitmap))
             return Misuse(l, "bad argument #2 to 'alloc' (cfg.pgsize_bitmap must be an integer)");
-        if (!hasBitmap) bitmap = fmt == "arm-v7s" ? ArmV7sPageTable.SupportedSizes : 0x4020_1000;
+        if (!hasBitmap) bitmap = format.DefaultPgsizeBitmap();
         var quirks = PgtableQuirks.None;
         var names = new List<string>();
         LuaValues.RawField(l, 2, "quirks");
@@ -70,12 +70,7 @@ internal sealed partial class ScenarioLibrary
         l.Pop(1);
         if (ias > 64 || oas > 64) return Misuse(l, "bad argument #2 to 'alloc' (ias/oas are address widths in bits)");
         var cfg = new IoPgtableCfg((int)ias, (int)oas, bitmap, quirks);
-        IIoPageTable? pt = fmt switch
-        {
-            "arm-v7s" => ArmV7sPageTable.Alloc(cfg, _core.Memory, _core.Pages),
-            "arm-lpae-s1" => ArmLpaePageTable.Alloc(LpaeStage.S1, cfg, _core.Memory, _core.Pages),
-            _ => ArmLpaePageTable.Alloc(LpaeStage.S2, cfg, _core.Memory, _core.Pages),
-        };
+        var pt = IoPgtableFormats.Alloc(format, cfg, _core.Memory, _core.Pages);
         var args = $"\"{fmt}\", {{ias = {ias}, oas = {oas}, pgsize_bitmap = {Show(bitmap)}" + (names.Count > 0 ? $", quirks = {{{string.Join(", ", names)}}}" : "") + "}";
         if (pt is null)
             return Record(l, line, "pgtable.alloc", args, Model.Outcome.Fail(Model.Errno.EINVAL,

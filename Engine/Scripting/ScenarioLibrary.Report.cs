@@ -1,3 +1,4 @@
+using ScenarioEngine.PageTables;
 using KeraLua;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
@@ -126,7 +127,7 @@ internal sealed partial class ScenarioLibrary
                 if (!seen.Add((st.Level, st.Index, st.TablePa))) continue;
                 bool isLeaf = st == walk[^1];
                 rows.Add([$"L{st.Level}", st.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Hex.Of(st.TablePa),
-                          pt.Format == "arm-v7s" ? $"0x{st.Pte:x8}" : $"0x{st.Pte:x16}", pt.Describe(st.Pte, st.Level),
+                          pt.Fmt == IoPgtableFormat.ArmV7s ? $"0x{st.Pte:x8}" : $"0x{st.Pte:x16}", pt.Describe(st.Pte, st.Level),
                           isLeaf ? $"[{Hex.Of(leaf.Iova)}, {Hex.Of(leaf.Iova + leaf.Size - 1)}] → {Hex.Of(leaf.Pa)} {ProtText.Format(leaf.Prot)}" : ""]);
             }
             if (rows.Count > 512) break;

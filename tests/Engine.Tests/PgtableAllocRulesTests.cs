@@ -23,15 +23,28 @@ public class PgtableAllocRulesTests
         var cfg = new IoPgtableCfg(ias, oas, bitmap, q);
         var mem = new PhysicalMemory();
         var pages = new PageAllocator(Dram);
-        return fmt switch
-        {
-            "arm-v7s" => ArmV7sPageTable.Alloc(cfg, mem, pages),
-            "arm-lpae-s1" => ArmLpaePageTable.Alloc(LpaeStage.S1, cfg, mem, pages),
-            _ => ArmLpaePageTable.Alloc(LpaeStage.S2, cfg, mem, pages),
-        };
+        Assert.True(IoPgtableFormats.TryParse(fmt, out var format), fmt);
+        return IoPgtableFormats.Alloc(format, cfg, mem, pages);
     }
 
     // ---------------------------------------------------------------- the four findings
+
+    [Theory]
+    [InlineData("arm-v7s", IoPgtableFormat.ArmV7s, 0x0100_1000UL | 0x10000 | 0x100000)]
+    [InlineData("arm-lpae-s1", IoPgtableFormat.ArmLpaeS1, 0x4020_1000UL)]
+    [InlineData("arm-lpae-s2", IoPgtableFormat.ArmLpaeS2, 0x4020_1000UL)]
+    public void The_one_factory_allocates_each_format_by_its_name_from_its_default_page_sizes(string name, IoPgtableFormat format, ulong bitmap)
+    {
+        Assert.True(IoPgtableFormats.TryParse(name, out var parsed));
+        Assert.Equal(format, parsed);
+        Assert.Equal(name, format.Name());
+        Assert.Equal(bitmap, format.DefaultPgsizeBitmap());
+        var pt = IoPgtableFormats.Alloc(format, new IoPgtableCfg(32, 32, format.DefaultPgsizeBitmap(), PgtableQuirks.None), new PhysicalMemory(), new PageAllocator(Dram));
+        Assert.NotNull(pt);
+        Assert.Equal(format, pt.Fmt);
+        Assert.Equal(name, pt.Format);
+        Assert.False(IoPgtableFormats.TryParse("arm-lpae-s3", out _));
+    }
 
     [Fact]
     public void A_v7s_map_pages_with_pgcount_0_maps_nothing_and_returns_EINVAL()

@@ -196,7 +196,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         if (cb is null)
             return Outcome.Fail(Errno.ENOSPC, $"all {smmu.Cbs.Length - start} stage-1 context banks of {smmu.Inst.Name} (cb{start}..cb{smmu.Cbs.Length - 1}{(start > 0 ? $"; cb0..cb{start - 1} are stage-2 only" : "")}) are in use (__arm_smmu_alloc_bitmap from num_s2_context_banks, arm_smmu_init_domain_context, {Src})");
         var cfg = new IoPgtableCfg(smmu.Inst.Ias, smmu.Inst.Oas, PgSizes, PgtableQuirks.None);
-        var pt = ArmLpaePageTable.Alloc(LpaeStage.S1, cfg, _core.Memory, _core.Pages);
+        var pt = IoPgtableFormats.Alloc(IoPgtableFormat.ArmLpaeS1, cfg, _core.Memory, _core.Pages);
         if (pt is null)
             return Outcome.Fail(Errno.ENOMEM, $"failed to allocate IO pgtable (arm_smmu_init_domain_context, {Src})");
         cb.Dom = d;

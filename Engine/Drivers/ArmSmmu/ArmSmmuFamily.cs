@@ -1,3 +1,4 @@
+using ScenarioEngine.PageTables;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.Yaml;
@@ -19,7 +20,7 @@ public sealed class ArmSmmuFamily : IommuFamily
 {
     public override string Name => "arm-smmu";
     public override IReadOnlyList<string> Types { get; } = ["smmu-v2"];
-    public override IReadOnlyList<string> Pgtables { get; } = ["arm-lpae-s1"];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name()];
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 128;
     public override int DefaultBanks => 8;

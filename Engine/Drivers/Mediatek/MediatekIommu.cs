@@ -188,7 +188,7 @@ public sealed partial class MediatekIommu : IIommuDriver
             int ias = inst.HasFlag("iova-34-en") ? 34 : 32;
             int oas = inst.HasFlag("has-4gb-mode") ? (first.Enable4Gb ? 33 : 32) : 35;
             var cfg = new IoPgtableCfg(ias, oas, PgSizes, quirks);
-            var pt = ArmV7sPageTable.Alloc(cfg, _core.Memory, _core.Pages);
+            var pt = IoPgtableFormats.Alloc(IoPgtableFormat.ArmV7s, cfg, _core.Memory, _core.Pages) as ArmV7sPageTable;
             if (pt is null)
                 return Outcome.Fail(Errno.ENOMEM, $"Failed to alloc io pgtable (mtk_iommu_domain_finalise, {Src})");
             d.PageTable = pt;
