@@ -7,11 +7,10 @@ namespace ScenarioEngine.Kernel;
 public enum IommuCap { CacheCoherency, NoExec, DeferredFlush, DirtyTracking }
 
 /// <summary>
-/// What the Linux IOMMU core asks of a driver: struct iommu_ops plus struct iommu_domain_ops
-/// (include/linux/iommu.h, Linux 7.0), and the hardware side a device access goes through. The
-/// core (<see cref="IommuCore"/>) owns the rules every driver shares; this table holds what differs.
+/// struct iommu_ops (include/linux/iommu.h, Linux 7.0): what the core asks of a driver about masters,
+/// groups and domain allocation, plus what the report asks it to describe.
 /// </summary>
-public interface IIommuDriver
+public interface IIommuOps
 {
     string Name { get; }
 
@@ -20,37 +19,23 @@ public interface IIommuDriver
     /// <summary>ops->release_device: the core gives a probed master up (iommu_deinit_device); the driver drops its per-master state.</summary>
     void ReleaseDevice(IommuDevice dev);
     /// <summary>ops->device_group: a key; devices with equal keys share one group.</summary>
-    Result<object> DeviceGroup(IommuDevice dev);
+    Result<GroupKey> DeviceGroup(IommuDevice dev);
     /// <summary>The rule of the driver's device_group that put these devices together (the report's Boot section).</summary>
     string GroupRule(IommuGroup group);
     /// <summary>ops->def_domain_type; 0 (Blocked) means "no preference".</summary>
     DomainType? DefDomainType(IommuDevice dev);
     bool Capable(IommuDevice dev, IommuCap cap);
-    /// <summary>ops->domain_alloc_paging. The core tags the type afterwards.</summary>
+    /// <summary>ops->domain_alloc_paging: the family's own domain type. The core tags the type afterwards.</summary>
     Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id);
+    /// <summary>ops->identity_domain: a <see cref="StaticDomain"/>, or null when the driver has none.</summary>
     IommuDomain? IdentityDomain { get; }
+    /// <summary>ops->blocked_domain: a <see cref="StaticDomain"/>, or null when the driver has none.</summary>
     IommuDomain? BlockedDomain { get; }
-    void DomainFree(IommuDomain domain);
-    /// <summary>domain->ops->attach_dev(domain, dev, old).</summary>
-    Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old);
     /// <summary>ops->get_resv_regions for one device.</summary>
     IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev);
     /// <summary>One sentence: what this driver's get_resv_regions reports, and from which source.</summary>
     string ResvRegionsRule { get; }
 
-    Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped);
-    ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather);
-    ulong IovaToPhys(IommuDomain d, ulong iova);
-    void IotlbSync(IommuDomain d, IotlbGather gather);
-    void FlushIotlbAll(IommuDomain d);
-    void IotlbSyncMap(IommuDomain d, ulong iova, ulong size);
-    /// <summary>Output address as the IOMMU emits it → CPU physical address (4GB mode etc.).</summary>
-    ulong OutputToCpu(IommuDomain d, ulong pa);
-
-    /// <summary>A device access at the bus: what the hardware does with it right now.</summary>
-    Translation Translate(IommuDevice dev, ulong iova, bool write);
-    /// <summary>A translator bound to one device for many accesses of one direction: answers IOTLB hits and bypass itself.</summary>
-    IDeviceTranslator Bind(IommuDevice dev, bool write);
     /// <summary>Lines describing the driver's private per-device state for the topology table.</summary>
     string DeviceLocation(IommuDevice dev);
     /// <summary>The bank a master's ports are in (MediaTek's bank id; null where the family has no per-master bank) — dev.bank in Lua.</summary>
@@ -60,6 +45,34 @@ public interface IIommuDriver
     /// <summary>The hardware slot a group's translation goes through, for the topology picture: a bank, a context bank, a bypass.</summary>
     string GroupSlot(IommuGroup group);
 }
+
+/// <summary>struct iommu_domain_ops (Linux 7.0) of the driver's paging domains; static domains have only attach_dev (<see cref="StaticDomain"/>).</summary>
+public interface IIommuDomainOps
+{
+    /// <summary>domain->ops->attach_dev(domain, dev, old) for a paging domain.</summary>
+    Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old);
+    void DomainFree(IommuDomain domain);
+    Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped);
+    ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather);
+    ulong IovaToPhys(IommuDomain d, ulong iova);
+    void IotlbSync(IommuDomain d, IotlbGather gather);
+    void FlushIotlbAll(IommuDomain d);
+    void IotlbSyncMap(IommuDomain d, ulong iova, ulong size);
+}
+
+/// <summary>The hardware side: what a device access at the bus goes through (not a kernel interface).</summary>
+public interface IIommuHardware
+{
+    /// <summary>Output address as the IOMMU emits it → CPU physical address (4GB mode etc.).</summary>
+    ulong OutputToCpu(IommuDomain d, ulong pa);
+    /// <summary>A device access at the bus: what the hardware does with it right now.</summary>
+    Translation Translate(IommuDevice dev, ulong iova, bool write);
+    /// <summary>A translator bound to one device for many accesses of one direction: answers IOTLB hits and bypass itself.</summary>
+    IDeviceTranslator Bind(IommuDevice dev, bool write);
+}
+
+/// <summary>One family's driver: the kernel's two ops tables and the hardware it drives. The core (<see cref="IommuCore"/>) owns the rules every driver shares; these hold what differs.</summary>
+public interface IIommuDriver : IIommuOps, IIommuDomainOps, IIommuHardware;
 
 /// <summary>struct iommu_iotlb_gather: the range an unmap collected for the following sync.</summary>
 public sealed class IotlbGather

@@ -467,7 +467,7 @@ public sealed partial class IommuCore
     {
         if (dev.RequireDirect && (newDomain.Type == DomainType.Blocked || newDomain == g.BlockingDomain))
             return Outcome.Fail(Errno.EINVAL, $"{dev.Name} has an IOMMU_RESV_DIRECT region (require_direct); it cannot be blocked (__iommu_device_set_domain, {Src})");
-        return dev.Driver.AttachDev(newDomain, dev, old);
+        return newDomain.AttachDev(dev, old);
     }
 
     // ------------------------------------------------------------------ DMA ownership

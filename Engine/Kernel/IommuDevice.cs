@@ -28,7 +28,6 @@ public sealed class IommuDevice
     public bool RequireDirect { get; set; }
     public bool DriverBound { get; set; }
     public Outcome ProbeError { get; set; }
-    public object? Private { get; set; }
 
     public override string ToString() => Name;
 }

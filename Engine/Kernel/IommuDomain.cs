@@ -1,13 +1,16 @@
+using ScenarioEngine.Model;
 using ScenarioEngine.PageTables;
 
 namespace ScenarioEngine.Kernel;
 
 /// <summary>
-/// struct iommu_domain: type, owning driver, page sizes, geometry. The page table (if any) belongs
-/// to the driver's domain private data; drivers may share one table between domains (MediaTek).
+/// struct iommu_domain: type, owning driver, page sizes, geometry, page table. A family's paging
+/// domain is its own type derived from this one (the container_of idiom: MtkDomain, SmmuDomain), and
+/// a driver's identity and blocked domains are <see cref="StaticDomain"/>s with their own attach_dev,
+/// as Linux 7.0's static domains are. Drivers may share one table between domains (MediaTek).
 /// Handles are numbered in creation order ("domain#1") so reports never depend on addresses.
 /// </summary>
-public sealed class IommuDomain
+public class IommuDomain
 {
     public IommuDomain(int id, DomainType type, IIommuDriver driver, ulong pgsizeBitmap, bool isStatic = false)
     {
@@ -41,8 +44,18 @@ public sealed class IommuDomain
     /// <summary>iommu_set_fault_handler's handler: an opaque token the scripting layer can invoke.</summary>
     public object? FaultHandler { get; set; }
 
-    /// <summary>Driver-private state (struct mtk_iommu_domain etc.).</summary>
-    public object? Private { get; set; }
+    /// <summary>domain->ops->attach_dev(domain, dev, old): a paging domain's ops are its driver's.</summary>
+    public virtual Outcome AttachDev(IommuDevice dev, IommuDomain? old) => Driver.AttachDev(this, dev, old);
 
     public override string ToString() => Name;
+}
+
+/// <summary>
+/// A driver's static identity or blocked domain (static struct iommu_domain with its own
+/// iommu_domain_ops holding only attach_dev, Linux 7.0): shared by every group, never freed.
+/// </summary>
+public sealed class StaticDomain(DomainType type, IIommuDriver driver, Func<IommuDevice, IommuDomain?, Outcome> attach)
+    : IommuDomain(0, type, driver, 0, isStatic: true)
+{
+    public override Outcome AttachDev(IommuDevice dev, IommuDomain? old) => attach(dev, old);
 }

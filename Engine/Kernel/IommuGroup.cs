@@ -7,14 +7,14 @@ namespace ScenarioEngine.Kernel;
 /// </summary>
 public sealed class IommuGroup
 {
-    public IommuGroup(int id, object key)
+    public IommuGroup(int id, GroupKey key)
     {
         Id = id;
         Key = key;
     }
 
     public int Id { get; }
-    public object Key { get; }
+    public GroupKey Key { get; }
     public string Name => $"group{Id}";
     public List<IommuDevice> Devices { get; } = new();
     public IommuDomain? DefaultDomain { get; set; }
@@ -25,3 +25,6 @@ public sealed class IommuGroup
 
     public override string ToString() => Name;
 }
+
+/// <summary>What ops->device_group decided: devices whose keys are equal share one group. Each family derives its own.</summary>
+public abstract record GroupKey;

@@ -31,7 +31,8 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
         return RefuseProbe.TryGetValue(dev.Name, out var e) ? Outcome.Fail(e, "refused") : Outcome.Success;
     }
     public void ReleaseDevice(IommuDevice dev) => Calls.Add($"release {dev.Name}");
-    public Result<object> DeviceGroup(IommuDevice dev) => Result<object>.Of(GroupOf(dev));
+    public Result<GroupKey> DeviceGroup(IommuDevice dev) => Result<GroupKey>.Of(new FakeGroupKey(GroupOf(dev)));
+    private sealed record FakeGroupKey(string Name) : GroupKey;
     public string GroupRule(IommuGroup group) => "the fake driver's group names";
     public DomainType? DefDomainType(IommuDevice dev) => null;
     public bool Capable(IommuDevice dev, IommuCap cap) => cap == IommuCap.DeferredFlush && DeferredFlush;

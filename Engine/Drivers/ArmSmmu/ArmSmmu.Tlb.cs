@@ -35,7 +35,7 @@ public sealed partial class ArmSmmu
 
     private static ulong BlockSize(int level) => 1UL << (12 + 9 * (3 - level)); // 4K granule
 
-    private AsidTlb? Tlb(IommuDomain d) => Priv(d) is { Smmu: { } s } p ? s.Cbs[p.Cbndx].Tlb : null;
+    private AsidTlb? Tlb(IommuDomain d) => ToSmmuDomain(d) is { Smmu: { } s } p ? s.Cbs[p.Cbndx].Tlb : null;
 
     /// <summary>The chunks at pgsize granularity where a table currently sits: they get a walk flush.</summary>
     private static List<(ulong Iova, ulong Size)> TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount)
@@ -55,7 +55,7 @@ public sealed partial class ArmSmmu
     public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
     {
         mapped = 0;
-        if (d.PageTable is not { } pt || Priv(d).Smmu is null)
+        if (d.PageTable is not { } pt || ToSmmuDomain(d).Smmu is null)
             return Outcome.Fail(Errno.ENODEV, $"{d.Name} has no io-pgtable ops: it was never attached (arm_smmu_map_pages, {Src})");
         var tables = TablesAt(pt, iova, pgsize, pgcount);
         var r = pt.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
@@ -68,7 +68,7 @@ public sealed partial class ArmSmmu
     /// <summary>arm_smmu_unmap_pages: 0 before the first attach; TLBIVAL per leaf unless the gather is queued.</summary>
     public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather)
     {
-        if (d.PageTable is not { } pt || Priv(d).Smmu is null) return 0;
+        if (d.PageTable is not { } pt || ToSmmuDomain(d).Smmu is null) return 0;
         // only a queued unmap needs to know which chunks were tables: a strict one invalidates the whole range
         var tables = gather.Queued ? TablesAt(pt, iova, pgsize, pgcount) : [];
         ulong n = pt.UnmapPages(iova, pgsize, pgcount);
@@ -86,7 +86,7 @@ public sealed partial class ArmSmmu
     }
 
     public ulong IovaToPhys(IommuDomain d, ulong iova) =>
-        d.PageTable is { } pt && Priv(d).Smmu is not null ? pt.IovaToPhys(iova) : 0;
+        d.PageTable is { } pt && ToSmmuDomain(d).Smmu is not null ? pt.IovaToPhys(iova) : 0;
 
     /// <summary>arm_smmu_iotlb_sync: TLBSYNC on the context bank — waits for TLBIs already posted, invalidates nothing more.</summary>
     public void IotlbSync(IommuDomain d, IotlbGather gather)

@@ -41,8 +41,8 @@ public sealed partial class ArmSmmu : IIommuDriver
     public ArmSmmu(IommuCore core)
     {
         _core = core;
-        _identity = new IommuDomain(0, DomainType.Identity, this, 0, isStatic: true);
-        _blocked = new IommuDomain(0, DomainType.Blocked, this, 0, isStatic: true);
+        _identity = new StaticDomain(DomainType.Identity, this, (dev, _) => S2crAttach(dev, S2crType.Bypass));
+        _blocked = new StaticDomain(DomainType.Blocked, this, (dev, _) => S2crAttach(dev, S2crType.Fault));
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "arm-smmu"))
             _data[inst] = new SmmuData(inst);
     }
@@ -52,7 +52,8 @@ public sealed partial class ArmSmmu : IIommuDriver
     public IommuDomain? BlockedDomain => _blocked;
 
     internal SmmuData Data(IommuDevice dev) => _data[dev.Iommu];
-    internal static SmmuDomain Priv(IommuDomain d) => (SmmuDomain)d.Private!;
+    /// <summary>to_smmu_domain: a paging domain of this driver is an SmmuDomain.</summary>
+    internal static SmmuDomain ToSmmuDomain(IommuDomain d) => (SmmuDomain)d;
     private static IEnumerable<uint> Sids(IommuDevice dev) => dev.Spec.Ids.Select(i => i.Stream!.Value);
     /// <summary>The device's stream-map entries (for_each_cfg_sme); none when its probe failed.</summary>
     private IEnumerable<Sme> SmesOf(IommuDevice dev) =>
@@ -127,26 +128,27 @@ public sealed partial class ArmSmmu : IIommuDriver
     }
 
     /// <summary>arm_smmu_device_group: reuse the group remembered on the device's stream-map entries.</summary>
-    public Result<object> DeviceGroup(IommuDevice dev)
+    public Result<GroupKey> DeviceGroup(IommuDevice dev)
     {
         var data = Data(dev);
-        object? group = null;
+        SmmuGroupKey? group = null;
         foreach (var sme in SmesOf(dev))
         {
             if (group is not null && sme.Group is not null && group != sme.Group)
-                return Result<object>.Fail(Errno.EINVAL, $"{dev.Name}'s stream-map entries already belong to two different groups (arm_smmu_device_group, {Src})");
+                return Result<GroupKey>.Fail(Errno.EINVAL, $"{dev.Name}'s stream-map entries already belong to two different groups (arm_smmu_device_group, {Src})");
             group = sme.Group; // the last entry's group, as the loop leaves it
         }
         if (group is null)
         {
             // pci_device_group / generic_device_group: a new group (PCI aliases are not modelled)
-            group = new GroupKey(data.Inst.Name, _groups++);
+            group = new SmmuGroupKey(data.Inst.Name, _groups++);
         }
         foreach (var sme in SmesOf(dev)) sme.Group = group;
-        return Result<object>.Of(group);
+        return Result<GroupKey>.Of(group);
     }
 
-    private sealed record GroupKey(string Smmu, int Number);
+    /// <summary>A group remembered on stream-map entries (smmu->s2crs[idx].group).</summary>
+    internal sealed record SmmuGroupKey(string Smmu, int Number) : GroupKey;
 
     /// <summary>arm_smmu_device_group (Linux 7.0): a group remembered on a master's stream-map entries is reused; otherwise a new group.</summary>
     public string GroupRule(IommuGroup group)
@@ -170,12 +172,12 @@ public sealed partial class ArmSmmu : IIommuDriver
 
     /// <summary>arm_smmu_domain_alloc_paging: a wrapper with the SMMU's page sizes; the context comes at the first attach.</summary>
     public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id) =>
-        Result<IommuDomain>.Of(new IommuDomain(id, DomainType.Unmanaged, this, PgSizes) { Private = new SmmuDomain() });
+        Result<IommuDomain>.Of(new SmmuDomain(id, this, PgSizes));
 
     /// <summary>arm_smmu_destroy_domain_context: free_io_pgtable_ops flushes the ASID, then the bank is released.</summary>
     public void DomainFree(IommuDomain domain)
     {
-        var p = Priv(domain);
+        var p = ToSmmuDomain(domain);
         if (p.Smmu is not { } smmu) return;
         var cb = smmu.Cbs[p.Cbndx];
         cb.Tlb.InvalidateAsid();
@@ -187,7 +189,7 @@ public sealed partial class ArmSmmu : IIommuDriver
     /// <summary>arm_smmu_init_domain_context: the first attach picks a context bank and builds the table.</summary>
     private Outcome InitDomainContext(IommuDomain d, SmmuData smmu)
     {
-        var p = Priv(d);
+        var p = ToSmmuDomain(d);
         if (p.Smmu is not null) return Outcome.Success;
         // A stage-1 context: start = smmu->num_s2_context_banks in __arm_smmu_alloc_bitmap (the first
         // NUMS2CB banks hold stage-2 contexts only).
@@ -216,15 +218,9 @@ public sealed partial class ArmSmmu : IIommuDriver
     public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
     {
         var data = Data(dev);
-        if (domain == _identity || domain == _blocked)
-        {
-            var type = domain == _identity ? S2crType.Bypass : S2crType.Fault;
-            foreach (var sme in SmesOf(dev)) sme.Type = type;
-            return Outcome.Note($"{dev.Name}: S2CR type {(type == S2crType.Bypass ? "BYPASS" : "FAULT")} for streams {Streams(dev)} ({(type == S2crType.Bypass ? "arm_smmu_attach_dev_identity" : "arm_smmu_attach_dev_blocked")})");
-        }
         var init = InitDomainContext(domain, data);
         if (!init.Ok) return init;
-        var p = Priv(domain);
+        var p = ToSmmuDomain(domain);
         if (p.Smmu != data)
             return Outcome.Fail(Errno.EINVAL, $"{domain.Name} was finalised on {p.Smmu!.Inst.Name}, not {data.Inst.Name} (arm_smmu_attach_dev, {Src})");
         foreach (var sme in SmesOf(dev))
@@ -234,6 +230,13 @@ public sealed partial class ArmSmmu : IIommuDriver
         }
         var note = $"{dev.Name}: S2CR TRANS → cb{p.Cbndx} for streams {Streams(dev)}";
         return Outcome.Note(init.Why is null ? note : init.Why + "; " + note);
+    }
+
+    /// <summary>arm_smmu_attach_dev_identity / _blocked: every stream-map entry of the master to S2CR BYPASS or FAULT.</summary>
+    private Outcome S2crAttach(IommuDevice dev, S2crType type)
+    {
+        foreach (var sme in SmesOf(dev)) sme.Type = type;
+        return Outcome.Note($"{dev.Name}: S2CR type {(type == S2crType.Bypass ? "BYPASS" : "FAULT")} for streams {Streams(dev)} ({(type == S2crType.Bypass ? "arm_smmu_attach_dev_identity" : "arm_smmu_attach_dev_blocked")})");
     }
 
     private static string Streams(IommuDevice dev) => string.Join(", ", dev.Spec.Ids.Select(i => $"0x{i.Stream:x}" + (i.Mask != 0 ? $"/0x{i.Mask:x}" : "")));

@@ -66,11 +66,11 @@ internal sealed class Sme
     // s2cr_init_val: FAULT, since CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT is default y
     public S2crType Type { get; set; } = S2crType.Fault;
     public int Cbndx { get; set; }
-    public object? Group { get; set; }
+    public ArmSmmu.SmmuGroupKey? Group { get; set; }
 }
 
-/// <summary>struct arm_smmu_domain: the SMMU and context bank it was finalised on (first attach), null before.</summary>
-internal sealed class SmmuDomain
+/// <summary>struct arm_smmu_domain: the core's domain, and the SMMU and context bank it was finalised on (first attach), null before.</summary>
+internal sealed class SmmuDomain(int id, ArmSmmu driver, ulong pgsizeBitmap) : IommuDomain(id, DomainType.Unmanaged, driver, pgsizeBitmap)
 {
     public SmmuData? Smmu { get; set; }
     public int Cbndx { get; set; } = -1;

@@ -18,7 +18,7 @@ public sealed partial class MediatekIommu
 {
     private static IIoPageTable Table(IommuDomain d, string fn)
     {
-        if (Priv(d).Bank is null || d.PageTable is null)
+        if (ToMtkDomain(d).Bank is null || d.PageTable is null)
             throw new KernelOopsException($"{fn}: {d.Name} was never attached, so dom->bank and dom->iop are NULL (mtk_iommu.c dereferences them)");
         return d.PageTable;
     }
@@ -28,7 +28,7 @@ public sealed partial class MediatekIommu
     {
         if (bytes == 0) return;
         // every bank of every instance sharing the table (loops, not LINQ: this runs on every map)
-        foreach (var m in Priv(d).Bank!.Parent.Hw.Members)
+        foreach (var m in ToMtkDomain(d).Bank!.Parent.Hw.Members)
             foreach (var b in m.Banks) b.Tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, _core.Log.Line);
     }
 
@@ -36,7 +36,7 @@ public sealed partial class MediatekIommu
     public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
     {
         var pt = Table(d, "mtk_iommu_map");
-        if (Priv(d).Bank!.Parent.Enable4Gb) paddr |= 1UL << 32;
+        if (ToMtkDomain(d).Bank!.Parent.Enable4Gb) paddr |= 1UL << 32;
         var r = pt.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
         MarkStale(d, iova, mapped); // a section over a table may have dropped cached small pages
         return r;
@@ -60,7 +60,7 @@ public sealed partial class MediatekIommu
 
     public ulong OutputToCpu(IommuDomain d, ulong pa)
     {
-        var bank = Priv(d).Bank;
+        var bank = ToMtkDomain(d).Bank;
         bool fourGb = bank is not null && bank.Parent.Enable4Gb;
         return fourGb && pa >= RemapBase4Gb ? pa & ~(1UL << 32) : pa;
     }
@@ -68,7 +68,7 @@ public sealed partial class MediatekIommu
     /// <summary>mtk_iommu_iotlb_sync: a range invalidation of [gather.start, gather.end].</summary>
     public void IotlbSync(IommuDomain d, IotlbGather gather)
     {
-        if (Priv(d).Bank is null) throw new KernelOopsException($"mtk_iommu_iotlb_sync: {d.Name} has no bank (dom->bank is NULL)");
+        if (ToMtkDomain(d).Bank is null) throw new KernelOopsException($"mtk_iommu_iotlb_sync: {d.Name} has no bank (dom->bank is NULL)");
         if (gather.Empty) return;
         RangeFlush(d, gather.Start, gather.End);
     }
@@ -76,21 +76,21 @@ public sealed partial class MediatekIommu
     /// <summary>mtk_iommu_sync_map: after a map, the same range invalidation (the TLB caches misses too).</summary>
     public void IotlbSyncMap(IommuDomain d, ulong iova, ulong size)
     {
-        if (Priv(d).Bank is null || size == 0) return;
+        if (ToMtkDomain(d).Bank is null || size == 0) return;
         RangeFlush(d, iova, iova + size - 1);
     }
 
     /// <summary>mtk_iommu_tlb_flush_range_sync: the domain's bank number, on every instance of the hw_list.</summary>
     private void RangeFlush(IommuDomain d, ulong first, ulong last)
     {
-        var bank = Priv(d).Bank!;
+        var bank = ToMtkDomain(d).Bank!;
         foreach (var m in bank.Parent.Hw.Members) m.Banks[bank.Id].Tlb.InvalidateRange(first >> 12, last >> 12);
     }
 
     /// <summary>mtk_iommu_flush_iotlb_all: nothing without a bank; else a full flush of that one instance.</summary>
     public void FlushIotlbAll(IommuDomain d)
     {
-        if (Priv(d).Bank is { } bank) FlushAll(bank.Parent);
+        if (ToMtkDomain(d).Bank is { } bank) FlushAll(bank.Parent);
     }
 
     /// <summary>mtk_iommu_tlb_flush_all: F_ALL_INVLD through bank 0 invalidates the whole instance.</summary>
@@ -106,7 +106,7 @@ public sealed partial class MediatekIommu
         data.Ports.TryGetValue((id.Larb, id.Port), out var port);
         var bank = data.Banks[BankId(dev)];
         return new BoundTranslator(port.MmuEnabled, data.Inst.HasFlag("iova-34-en"), port.IovaHigh, bank.Tlb,
-            bank.Dom is { } d && Priv(d).Bank?.Parent.Enable4Gb == true);
+            bank.Dom is { } d && ToMtkDomain(d).Bank?.Parent.Enable4Gb == true);
     }
 
     /// <summary>IOTLB hits and bypass without the per-access lookups of <see cref="Translate"/>.</summary>

@@ -36,7 +36,7 @@ public sealed partial class MediatekIommu : IIommuDriver
     public MediatekIommu(IommuCore core)
     {
         _core = core;
-        _identity = new IommuDomain(0, DomainType.Identity, this, 0, isStatic: true);
+        _identity = new StaticDomain(DomainType.Identity, this, IdentityAttach);
         // hw_list: instances joined by shares-pgtable-with (SHARE_PGTABLE), in SoC order; the first is frstdata.
         var lists = new List<List<IommuInstance>>();
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "mediatek"))
@@ -88,14 +88,14 @@ public sealed partial class MediatekIommu : IIommuDriver
         return Outcome.Success;
     }
 
-    public Result<object> DeviceGroup(IommuDevice dev)
+    public Result<GroupKey> DeviceGroup(IommuDevice dev)
     {
         var data = Data(dev);
         int bank = BankId(dev);
-        if (bank != 0) return Result<object>.Of(new GroupKey(data.Hw.Name, bank));
+        if (bank != 0) return Result<GroupKey>.Of(new MtkGroupKey(data.Hw.Name, bank));
         var region = RegionId(dev);
-        if (!region.Ok) return Result<object>.Fail(region.Errno, region.Why!);
-        return Result<object>.Of(new GroupKey(data.Hw.Name, region.Value));
+        if (!region.Ok) return Result<GroupKey>.Fail(region.Errno, region.Why!);
+        return Result<GroupKey>.Of(new MtkGroupKey(data.Hw.Name, region.Value));
     }
 
     /// <summary>
@@ -116,7 +116,8 @@ public sealed partial class MediatekIommu : IIommuDriver
     }
 
     /// <summary>Group identity: (hw_list, bank ≠ 0 ? bank : region) — bank 4 and region 4 collide, as in the kernel.</summary>
-    private sealed record GroupKey(string HwList, int Id);
+    /// <summary>The group id within a hw_list (hw_list->m4u_group[id]): a bank ≠ 0 and a region share the index space.</summary>
+    private sealed record MtkGroupKey(string HwList, int Id) : GroupKey;
 
     /// <summary>mtk_iommu_get_bank_id: the first enabled bank whose port mask meets the device's ports; else 0.</summary>
     internal int BankId(IommuDevice dev)
@@ -155,7 +156,7 @@ public sealed partial class MediatekIommu : IIommuDriver
     // ------------------------------------------------------------------ domains
 
     public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id) =>
-        Result<IommuDomain>.Of(new IommuDomain(id, DomainType.Unmanaged, this, PgSizes) { Private = new MtkDomain() });
+        Result<IommuDomain>.Of(new MtkDomain(id, this, PgSizes));
 
     public void DomainFree(IommuDomain domain)
     {
@@ -164,7 +165,8 @@ public sealed partial class MediatekIommu : IIommuDriver
         // read through those pointers is a use-after-free (Finalise, and the ISR in MediatekIommu.Faults.cs).
     }
 
-    internal static MtkDomain Priv(IommuDomain d) => (MtkDomain)d.Private!;
+    /// <summary>to_mtk_domain: a paging domain of this driver is an MtkDomain.</summary>
+    internal static MtkDomain ToMtkDomain(IommuDomain d) => (MtkDomain)d;
 
     /// <summary>mtk_iommu_domain_finalise: share frstdata's table if there is one, else create it; set the aperture.</summary>
     private Outcome Finalise(IommuDomain d, MtkData data, int regionId)
@@ -206,20 +208,21 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     // ------------------------------------------------------------------ attach
 
+    /// <summary>mtk_iommu_identity_attach: nothing to do if already bypassed or never attached; else the ports' MMU bits go off.</summary>
+    private Outcome IdentityAttach(IommuDevice dev, IommuDomain? old)
+    {
+        if (old == _identity || old is null) return Outcome.Success;
+        Config(Data(dev), dev, enable: false, 0);
+        return Outcome.Note($"{dev.Name}: ports' MMU-enable bits cleared: DMA bypasses the IOMMU (mtk_iommu_identity_attach)");
+    }
+
     public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
     {
         var data = Data(dev);
-        if (domain == _identity)
-        {
-            // mtk_iommu_identity_attach: nothing to do if already bypassed or never attached.
-            if (old == _identity || old is null) return Outcome.Success;
-            Config(data, dev, enable: false, 0);
-            return Outcome.Note($"{dev.Name}: ports' MMU-enable bits cleared: DMA bypasses the IOMMU (mtk_iommu_identity_attach)");
-        }
         var region = RegionId(dev);
         if (!region.Ok) return region.AsOutcome;
         int bankId = BankId(dev);
-        var priv = Priv(domain);
+        var priv = ToMtkDomain(domain);
         var notes = new List<string>();
         if (priv.Bank is null)
         {

@@ -44,8 +44,8 @@ internal sealed class MtkBank(int id, MtkData parent)
     public Hardware.Iotlb Tlb { get; set; } = null!;
 }
 
-/// <summary>struct mtk_iommu_domain: the bank it was first bound to.</summary>
-internal sealed class MtkDomain
+/// <summary>struct mtk_iommu_domain: the core's domain and the bank it was first bound to.</summary>
+internal sealed class MtkDomain(int id, MediatekIommu driver, ulong pgsizeBitmap) : IommuDomain(id, DomainType.Unmanaged, driver, pgsizeBitmap)
 {
     public MtkBank? Bank { get; set; }
 }
