@@ -9,7 +9,28 @@ namespace ScenarioEngine.Drivers;
 /// </summary>
 public static class Families
 {
-    public static IReadOnlyList<IommuFamily> All { get; } = [new MediatekFamily(), new ArmSmmuFamily()];
+    private static readonly IommuFamily[] Modelled = [new MediatekFamily(), new ArmSmmuFamily()];
+    private static readonly AsyncLocal<IommuFamily[]?> Plugged = new();
+
+    /// <summary>The modelled families, then any plugged in on the calling flow (<see cref="Plug"/>).</summary>
+    public static IReadOnlyList<IommuFamily> All => Plugged.Value is { } extra ? [.. Modelled, .. extra] : Modelled;
+
+    /// <summary>
+    /// Adds a family to the list for the calling flow (and the work it starts) until disposed: how a
+    /// test plugs in a family of its own without touching the engine. A name already taken is refused.
+    /// </summary>
+    public static IDisposable Plug(IommuFamily family)
+    {
+        if (Find(family.Name) is not null) throw new ArgumentException($"a family named '{family.Name}' is already in the list", nameof(family));
+        var before = Plugged.Value;
+        Plugged.Value = [.. before ?? [], family];
+        return new Unplug(before);
+    }
+
+    private sealed class Unplug(IommuFamily[]? before) : IDisposable
+    {
+        public void Dispose() => Plugged.Value = before;
+    }
 
     /// <summary>Families planned but not modelled yet: loading one is SE1013.</summary>
     public static IReadOnlyList<string> Planned { get; } = ["arm-smmu-v3", "apple-dart"];
