@@ -1,8 +1,9 @@
 namespace ScenarioEngine.Model;
 
 /// <summary>
-/// One IOMMU instance (one DT node). Driver-family specific fields are kept generic; the driver
-/// (Engine/Drivers) interprets them. Flags are the driver's names in kebab-case.
+/// One IOMMU instance (one DT node): the keys every family has, and the family's own part
+/// (<see cref="Config"/>, a record in the family's folder: MtkConfig, SmmuConfig). Flags are the
+/// driver's names in kebab-case.
 /// </summary>
 public sealed record IommuInstance(
     string Name,
@@ -12,12 +13,7 @@ public sealed record IommuInstance(
     int Ias,
     int Oas,
     int Banks,
-    IReadOnlyList<int> BanksEnabled,
-    IReadOnlyDictionary<int, PortSet> BankPorts,
-    IReadOnlyList<IovaRegion> Regions,
-    IReadOnlyDictionary<int, IReadOnlyDictionary<int, PortSet>> RegionPorts,
     IReadOnlySet<string> Flags,
-    IReadOnlyList<string> SharesPgtableWith,
     SourceSpan Span)
 {
     public bool HasFlag(string flag) => Flags.Contains(flag);
@@ -25,16 +21,17 @@ public sealed record IommuInstance(
     /// <summary>IOTLB size and associativity (YAML <c>iotlb: {entries, ways}</c>).</summary>
     public IotlbGeometry Iotlb { get; init; } = IotlbGeometry.Default;
 
-    /// <summary>
-    /// MediaTek larbid_remap[common][sub-common] → larb, used to decode the fault INT_ID register
-    /// (YAML <c>larbid-remap</c>, a list per common id). Null: linear (common id i → larb i).
-    /// </summary>
-    public IReadOnlyList<IReadOnlyList<int>>? LarbIdRemap { get; init; }
+    /// <summary>What the family's own keys gave (its IommuFamily.ReadSpecific).</summary>
+    public FamilyConfig Config { get; init; } = FamilyConfig.None;
+}
 
-    /// <summary>Arm SMMU: the number of stream-match registers (SMMU_IDR0.NUMSMRG; YAML <c>smrs</c>).</summary>
-    public int Smrs { get; init; }
-    /// <summary>arm-smmu: stage-2-only context banks (SMMU_IDR1.NUMS2CB); stage-1 contexts start after them.</summary>
-    public int S2Banks { get; init; }
+/// <summary>The part of an IOMMU instance only its family reads; each family derives its own record.</summary>
+public abstract record FamilyConfig
+{
+    /// <summary>A family with no keys of its own.</summary>
+    public static FamilyConfig None { get; } = new NoConfig();
+
+    private sealed record NoConfig : FamilyConfig;
 }
 
 /// <summary>A set of port numbers 0..63 (a u64 mask), or "all ports".</summary>

@@ -97,12 +97,11 @@ public static class MarkdownReport
         sb.Append("|---|---|---|---|---:|---:|---|---|---|\n");
         foreach (var i in soc.Iommus)
         {
-            var regions = string.Join("<br>", i.Regions.Select(r => $"{Escape(r.Name)} [{Hex.Of(r.Base)}, {Hex.Of(r.Last)}]"));
-            var banks = Drivers.Families.Find(i.Driver)!.DescribeBanks(i);
+            var family = Drivers.Families.Find(i.Driver)!;
+            var regions = string.Join("<br>", family.DescribeRegions(i).Select(Escape));
+            var banks = family.DescribeBanks(i);
             var flags = i.Flags.Count == 0 ? "—" : string.Join(", ", i.Flags);
-            if (i.SharesPgtableWith.Count > 0) flags += $"<br>shares table with {string.Join(", ", i.SharesPgtableWith)}";
-            foreach (var (r, larbs) in i.RegionPorts)
-                regions += $"<br>{Escape(i.Regions[r].Name)}: " + string.Join(", ", larbs.Select(kv => $"larb{kv.Key} {kv.Value}"));
+            foreach (var note in family.FlagNotes(i)) flags += "<br>" + Escape(note);
             if (regions.Length == 0) regions = "—"; // families without IOVA regions
             sb.Append($"| {Escape(i.Name)} | {i.Driver} | {i.Type} | {i.Pgtable} | {i.Ias} | {i.Oas} | {banks} | {regions} | {flags} |\n");
         }

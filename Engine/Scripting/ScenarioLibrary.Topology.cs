@@ -71,7 +71,7 @@ internal sealed partial class ScenarioLibrary
         LuaValues.Push(l, new LuaTable()
             .Add("name", inst.Name).Add("driver", inst.Driver).Add("type", inst.Type).Add("pgtable", inst.Pgtable)
             .Add("ias", inst.Ias).Add("oas", inst.Oas).Add("banks", inst.Banks)
-            .Add("regions", inst.Regions.Select(r => new LuaTable().Add("name", r.Name).Add("base", r.Base).Add("size", r.Size)).ToList()));
+            .Add("regions", Drivers.Families.Find(inst.Driver)!.RegionsOf(inst).Select(r => new LuaTable().Add("name", r.Name).Add("base", r.Base).Add("size", r.Size)).ToList()));
         return 1;
     });
 

@@ -92,8 +92,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public static (IommuCore Core, FakeDriver Driver, FakeDriver Other) Boot(KernelKnobs knobs, Action<FakeDriver>? setup, IReadOnlyList<ReservedMemory> reserved, bool linkReserved, params (string Device, string Group, bool Bound)[] devices)
     {
         var span = SourceSpan.None;
-        var inst = new IommuInstance("fake0", "fake", "mm", "arm-v7s", 32, 32, 1, [0], new Dictionary<int, PortSet>(),
-            [new IovaRegion("r0", 0, 0xff80_0000, span)], new Dictionary<int, IReadOnlyDictionary<int, PortSet>>(), new HashSet<string>(), [], span);
+        var inst = new IommuInstance("fake0", "fake", "mm", "arm-v7s", 32, 32, 1, new HashSet<string>(), span);
         var inst2 = inst with { Name = "fake1" };
         var specs = devices.Select(d => new DeviceSpec(d.Device, [new DeviceId(d.Device.StartsWith("other", StringComparison.Ordinal) ? "fake1" : "fake0", 0, 0, null)],
             d.Device.StartsWith("pci", StringComparison.Ordinal) ? Bus.Pci : Bus.Platform, 32, d.Bound, [], span)).Select(spec => linkReserved ? spec with { MemoryRegion = reserved.Select(r => r.Name).ToList() } : spec).ToList();

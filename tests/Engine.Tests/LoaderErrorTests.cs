@@ -169,7 +169,7 @@ public class LoaderErrorTests
         tree.Write("scenarios/socs/s.yaml", Head + "iommus:\n  - name: m4u\n    driver: mediatek\n    regions:\n      - { name: a, base: 0x0, size: 0x2000_0000 }\n      - { name: b, base: 0x1000_0000, size: 0x100_0000 }\n");
         var path = tree.Write("scenarios/t/x.yaml", "scenario: x\nsoc: ../socs/s.yaml\nlua: |\n  local x = 1\n");
         var sc = ScenarioLoader.Load(path, ProjectLayout.For(path));
-        Assert.Equal(2, sc.Soc.Iommus[0].Regions.Count);
+        Assert.Equal(2, Drivers.Mediatek.MtkConfig.Of(sc.Soc.Iommus[0]).Regions.Count);
     }
 
     [Fact]
@@ -236,7 +236,7 @@ public class LoaderErrorTests
         using var tree = new TestTree();
         tree.Write("scenarios/socs/s.yaml", Head + "iommus:\n  - name: m4u\n    driver: mediatek\n    banks: 2\n    bank-ports: { 1: [0-3, 10] }\n    regions:\n      - { name: a, base: 0x0, size: 0x1000_0000 }\n      - { name: b, base: 0x1000_0000, size: 0x1000_0000 }\n    region-ports:\n      a: { larb0: all }\n      b: { larb1: [4-5] }\n");
         var path = tree.Write("scenarios/t/x.yaml", "scenario: x\nsoc: ../socs/s.yaml\nlua: |\n  local x = 1\n");
-        var inst = ScenarioLoader.Load(path, ProjectLayout.For(path)).Soc.Iommus[0];
+        var inst = Drivers.Mediatek.MtkConfig.Of(ScenarioLoader.Load(path, ProjectLayout.For(path)).Soc.Iommus[0]);
         Assert.Equal(0b100_0000_1111UL, inst.BankPorts[1].Mask);
         Assert.True(inst.RegionPorts[0][0].All);
         Assert.Equal(0b11_0000UL, inst.RegionPorts[1][1].Mask);

@@ -193,7 +193,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         if (p.Smmu is not null) return Outcome.Success;
         // A stage-1 context: start = smmu->num_s2_context_banks in __arm_smmu_alloc_bitmap (the first
         // NUMS2CB banks hold stage-2 contexts only).
-        int start = smmu.Inst.S2Banks;
+        int start = SmmuConfig.Of(smmu.Inst).S2Banks;
         var cb = smmu.Cbs.Skip(start).FirstOrDefault(c => c.Dom is null);
         if (cb is null)
             return Outcome.Fail(Errno.ENOSPC, $"all {smmu.Cbs.Length - start} stage-1 context banks of {smmu.Inst.Name} (cb{start}..cb{smmu.Cbs.Length - 1}{(start > 0 ? $"; cb0..cb{start - 1} are stage-2 only" : "")}) are in use (__arm_smmu_alloc_bitmap from num_s2_context_banks, arm_smmu_init_domain_context, {Src})");

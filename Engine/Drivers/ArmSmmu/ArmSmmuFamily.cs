@@ -28,7 +28,7 @@ public sealed class ArmSmmuFamily : IommuFamily
     /// <summary>ARM_SMMU_MAX_SMRS (the architectural limit of SMMU_IDR0.NUMSMRG); also the default here.</summary>
     public const int MaxSmrs = 128;
 
-    public override string DescribeBanks(IommuInstance i) => $"{i.Banks} context banks" + (i.S2Banks > 0 ? $" (cb0..cb{i.S2Banks - 1} stage-2 only)" : "");
+    public override string DescribeBanks(IommuInstance i) => $"{i.Banks} context banks" + (SmmuConfig.Of(i).S2Banks is > 0 and var s2 ? $" (cb0..cb{s2 - 1} stage-2 only)" : "");
 
     public override int DefaultIas(IReadOnlySet<string> flags) => 48;
     public override int DefaultOas(IReadOnlySet<string> flags) => 48;
@@ -38,13 +38,12 @@ public sealed class ArmSmmuFamily : IommuFamily
         // 32..48 is checked by the loader; arm_64_lpae_alloc_pgtable_s1 takes any of them with 4K.
     }
 
-    public override IEnumerable<IovaRegion> DefaultRegions(SourceSpan at) => [];
 
     public override IIommuDriver CreateDriver(IommuCore core) => new ArmSmmu(core);
 
     /// <summary>smrs (SMMU_IDR0.NUMSMRG) and s2-banks (SMMU_IDR1.NUMS2CB).</summary>
     internal override IommuInstance ReadSpecific(MappingReader r, IommuInstance inst) =>
-        inst with { Smrs = r.OptInt("smrs", MaxSmrs, 1, MaxSmrs), S2Banks = r.OptInt("s2-banks", 0, 0, inst.Banks) };
+        inst with { Config = new SmmuConfig(r.OptInt("smrs", MaxSmrs, 1, MaxSmrs), r.OptInt("s2-banks", 0, 0, inst.Banks)) };
 
     internal override DeviceId ReadId(MappingReader id, string iommu)
     {

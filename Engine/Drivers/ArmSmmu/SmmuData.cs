@@ -11,7 +11,7 @@ internal sealed class SmmuData
     {
         Inst = inst;
         Tlb = new Iotlb(inst.Iotlb);
-        Smes = Enumerable.Range(0, inst.Smrs).Select(_ => new Sme()).ToArray();
+        Smes = Enumerable.Range(0, SmmuConfig.Of(inst).Smrs).Select(_ => new Sme()).ToArray();
         Cbs = Enumerable.Range(0, inst.Banks).Select(i => new SmmuCb(i, new AsidTlb(Tlb, i))).ToArray();
     }
 

@@ -41,18 +41,141 @@ public sealed class MediatekFamily : IommuFamily
             throw YamlTree.Error(ErrorCode.BadValue, $"oas {oas} does not match the driver: mtk_iommu_domain_finalise uses {(fourGb ? "32, or 33 in 4GB mode (has-4gb-mode)" : "35")}", oasAt);
     }
 
-    public override IEnumerable<IovaRegion> DefaultRegions(SourceSpan at) => [new IovaRegion("r0", 0, SingleRegionSize, at)];
 
     public override IIommuDriver CreateDriver(IommuCore core) => new MediatekIommu(core);
 
-    /// <summary>larbid-remap: mtk_iommu_plat_data.larbid_remap, [larb in the fault register] → [larbs it stands for].</summary>
+    /// <summary>
+    /// The keys only MediaTek has, into <see cref="MtkConfig"/>: banks-enabled, bank-ports, regions
+    /// (the single [0, 4 GiB − 8 MiB) region when none are given), region-ports, shares-pgtable-with
+    /// and larbid-remap (mtk_iommu_plat_data.larbid_remap: [larb in the fault register] → larbs).
+    /// </summary>
     internal override IommuInstance ReadSpecific(MappingReader r, IommuInstance inst)
     {
-        if (!r.Has("larbid-remap")) return inst;
-        var remap = new List<IReadOnlyList<int>>();
-        foreach (var row in r.List("larbid-remap"))
-            remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
-        return inst with { LarbIdRemap = remap };
+        int banks = inst.Banks, ias = inst.Ias;
+        var enabled = new List<int>();
+        if (r.Has("banks-enabled"))
+        {
+            foreach (var b in r.List("banks-enabled"))
+            {
+                var bank = MappingReader.AsInt(b, "banks-enabled", 0, banks - 1);
+                if (enabled.Contains(bank)) throw YamlTree.Error(ErrorCode.DuplicateName, $"bank {bank} is listed twice", b.Span);
+                enabled.Add(bank);
+            }
+            enabled.Sort();
+        }
+        else enabled.AddRange(Enumerable.Range(0, banks));
+
+        var bankPorts = new SortedDictionary<int, PortSet>();
+        if (r.Node("bank-ports") is { } bpNode)
+        {
+            var bp = YamlChecks.AsMap(bpNode, "bank-ports");
+            foreach (var (k, v) in bp.Entries)
+            {
+                var bank = MappingReader.AsInt(k, "bank-ports key", 0, banks - 1);
+                bankPorts[bank] = MtkConfig.ReadPorts(v, $"bank-ports {bank}");
+            }
+        }
+
+        var regions = new List<IovaRegion>();
+        if (r.Has("regions"))
+        {
+            foreach (var rn in r.List("regions"))
+            {
+                var rr = MappingReader.Of(rn, "an IOVA region", YamlKeys.Region);
+                var reg = new IovaRegion(rr.String("name"), rr.Number("base"), YamlChecks.NonZero(rr, "size"), rr.Span);
+                YamlChecks.CheckNoWrap(reg.Base, reg.Size, rr);
+                if (ias < 64 && reg.Last >> ias != 0)
+                    throw YamlTree.Error(ErrorCode.OutOfRange, $"region '{reg.Name}' ends at {Hex.Of(reg.Last)}, beyond the {ias}-bit IOVA space", rr.Span);
+                regions.Add(reg);
+            }
+            if (regions.Count == 0)
+                throw YamlTree.Error(ErrorCode.BadValue, "regions: at least one IOVA region is needed", r.Node("regions")!.Span);
+        }
+        else regions.Add(new IovaRegion("r0", 0, SingleRegionSize, r.Span));
+        YamlChecks.CheckUnique(regions.Select(x => (x.Name, x.Span)).ToList(), "region", r.Span.File);
+        // Nesting is legal (MediaTek nests the CCU windows inside region 2); partial overlap is not.
+        for (int i = 0; i < regions.Count; i++)
+            for (int j = 0; j < i; j++)
+            {
+                var a = regions[j];
+                var b = regions[i];
+                bool overlap = a.Base <= b.Last && b.Base <= a.Last;
+                if (overlap && !a.Contains(b) && !b.Contains(a))
+                    throw YamlTree.Error(ErrorCode.OverlappingRanges, $"region '{b.Name}' [{Hex.Of(b.Base)}, {Hex.Of(b.Last)}] partially overlaps region '{a.Name}' [{Hex.Of(a.Base)}, {Hex.Of(a.Last)}]; regions may nest but not straddle", b.Span);
+            }
+
+        var regionPorts = new SortedDictionary<int, IReadOnlyDictionary<int, PortSet>>();
+        if (r.Node("region-ports") is { } rpNode)
+        {
+            var rp = YamlChecks.AsMap(rpNode, "region-ports");
+            foreach (var (k, v) in rp.Entries)
+            {
+                int idx = regions.FindIndex(x => x.Name == k.Value);
+                if (idx < 0 && Numbers.TryParse(k.Value, out var n) && n < (ulong)regions.Count) idx = (int)n;
+                if (idx < 0)
+                    throw YamlTree.Error(ErrorCode.UnknownReference, $"region-ports: no region '{k.Value}' (regions: {string.Join(", ", regions.Select(x => x.Name))})", k.Span);
+                if (regionPorts.ContainsKey(idx))
+                    throw YamlTree.Error(ErrorCode.DuplicateKey, $"region-ports: region '{regions[idx].Name}' is given twice", k.Span);
+                var larbs = new SortedDictionary<int, PortSet>();
+                foreach (var (lk, lv) in YamlChecks.AsMap(v, $"region-ports {k.Value}").Entries)
+                {
+                    if (!lk.Value.StartsWith("larb", StringComparison.Ordinal) || !Numbers.TryParse(lk.Value[4..], out var larb) || larb >= 32)
+                        throw YamlTree.Error(ErrorCode.BadValue, $"region-ports: '{lk.Value}' is not a larb key (larb0 … larb31)", lk.Span);
+                    larbs[(int)larb] = MtkConfig.ReadPorts(lv, lk.Value);
+                }
+                regionPorts[idx] = larbs;
+            }
+        }
+
+        var shares = new List<string>();
+        foreach (var s in r.List("shares-pgtable-with")) shares.Add(MappingReader.AsString(s, "shares-pgtable-with"));
+
+        List<IReadOnlyList<int>>? remap = null;
+        if (r.Has("larbid-remap"))
+        {
+            remap = new List<IReadOnlyList<int>>();
+            foreach (var row in r.List("larbid-remap"))
+                remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
+        }
+        return inst with { Config = new MtkConfig(enabled, bankPorts, regions, regionPorts, shares) { LarbIdRemap = remap } };
+    }
+
+    /// <summary>shares-pgtable-with names another MediaTek instance of the same SoC.</summary>
+    internal override void CheckSoc(IReadOnlyList<IommuInstance> iommus)
+    {
+        foreach (var inst in iommus.Where(i => i.Driver == Name))
+            foreach (var other in MtkConfig.Of(inst).SharesPgtableWith)
+            {
+                var target = iommus.FirstOrDefault(i => i.Name == other);
+                if (target is null || target == inst)
+                    throw YamlTree.Error(ErrorCode.UnknownReference, $"shares-pgtable-with: no other IOMMU named '{other}' (IOMMUs: {string.Join(", ", iommus.Select(i => i.Name))})", inst.Span);
+                if (target.Driver != inst.Driver)
+                    throw YamlTree.Error(ErrorCode.BadValue, $"shares-pgtable-with: '{other}' uses driver {target.Driver}, not {inst.Driver}", inst.Span);
+            }
+    }
+
+    public override IReadOnlyList<IovaRegion> RegionsOf(IommuInstance i) => MtkConfig.Of(i).Regions;
+
+    public override IEnumerable<string> DescribeRegions(IommuInstance i)
+    {
+        var c = MtkConfig.Of(i);
+        foreach (var r in c.Regions) yield return $"{r.Name} [{Hex.Of(r.Base)}, {Hex.Of(r.Last)}]";
+        foreach (var (r, larbs) in c.RegionPorts)
+            yield return $"{c.Regions[r].Name}: " + string.Join(", ", larbs.Select(kv => $"larb{kv.Key} {kv.Value}"));
+    }
+
+    public override IEnumerable<string> FlagNotes(IommuInstance i)
+    {
+        var c = MtkConfig.Of(i);
+        if (c.SharesPgtableWith.Count > 0) yield return $"shares table with {string.Join(", ", c.SharesPgtableWith)}";
+    }
+
+    public override string DescribeBanks(IommuInstance i)
+    {
+        var c = MtkConfig.Of(i);
+        var banks = $"{i.Banks} ({string.Join(", ", c.BanksEnabled)})";
+        foreach (var (b, p) in c.BankPorts) banks += $"<br>bank{b} ports {p}";
+        return banks;
     }
 
     internal override DeviceId ReadId(MappingReader id, string iommu)

@@ -83,7 +83,7 @@ public sealed partial class MediatekIommu
         else if (inst.HasFlag("has-sub-comm-3bits")) { common = (int)(regval >> 10) & 7; sub = (int)(regval >> 7) & 7; port = (int)(regval >> 2) & 0x1f; }
         else if (inst.HasFlag("int-id-port-width-6")) { common = (int)(regval >> 8) & 7; port = (int)(regval >> 2) & 0x3f; }
         else { common = (int)(regval >> 7) & 7; port = (int)(regval >> 2) & 0x1f; }
-        var remap = inst.LarbIdRemap;
+        var remap = MtkConfig.Of(inst).LarbIdRemap;
         int larb = remap is null ? common : common < remap.Count && sub < remap[common].Count ? remap[common][sub] : 0;
         return (larb, port);
     }
@@ -91,7 +91,7 @@ public sealed partial class MediatekIommu
     /// <summary>Which (common, sub-common) id wires to a larb: the inverse of larbid_remap (linear by default).</summary>
     private static (int Common, int Sub) CommonOf(IommuInstance inst, int larb)
     {
-        var remap = inst.LarbIdRemap;
+        var remap = MtkConfig.Of(inst).LarbIdRemap;
         if (remap is null) return (larb & 7, 0);
         for (int c = 0; c < remap.Count; c++)
             for (int s = 0; s < remap[c].Count; s++)

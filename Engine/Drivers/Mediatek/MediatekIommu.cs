@@ -41,7 +41,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         var lists = new List<List<IommuInstance>>();
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "mediatek"))
         {
-            var joined = lists.Where(l => l.Any(o => o.SharesPgtableWith.Contains(inst.Name) || inst.SharesPgtableWith.Contains(o.Name))).ToList();
+            var joined = lists.Where(l => l.Any(o => MtkConfig.Of(o).SharesPgtableWith.Contains(inst.Name) || MtkConfig.Of(inst).SharesPgtableWith.Contains(o.Name))).ToList();
             var merged = new List<IommuInstance>();
             foreach (var l in joined) { merged.AddRange(l); lists.Remove(l); }
             merged.Add(inst);
@@ -111,7 +111,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         if (bank != 0)
             return $"mtk_iommu_device_group: group id = bank {bank} (their ports are in bank {bank}'s port mask; a bank ≠ 0 decides){shared}";
         var region = RegionId(dev);
-        var name = region.Ok ? data.Inst.Regions[region.Value].Name : "?";
+        var name = region.Ok ? MtkConfig.Of(data.Inst).Regions[region.Value].Name : "?";
         return $"mtk_iommu_device_group: group id = region {(region.Ok ? region.Value : -1)} ('{name}'): their ports sit in bank 0, so the IOVA region decides (bank ≠ 0 ? bank : region){shared}";
     }
 
@@ -128,8 +128,8 @@ public sealed partial class MediatekIommu : IIommuDriver
         foreach (var id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
         for (int i = 0; i < inst.Banks; i++)
         {
-            if (!inst.BanksEnabled.Contains(i)) continue;
-            if (inst.BankPorts.TryGetValue(i, out var ports) && ports.Intersects(portmsk)) return i;
+            if (!MtkConfig.Of(inst).BanksEnabled.Contains(i)) continue;
+            if (MtkConfig.Of(inst).BankPorts.TryGetValue(i, out var ports) && ports.Intersects(portmsk)) return i;
         }
         return 0;
     }
@@ -138,12 +138,12 @@ public sealed partial class MediatekIommu : IIommuDriver
     internal Result<int> RegionId(IommuDevice dev)
     {
         var inst = dev.Iommu;
-        if (inst.Regions.Count == 1) return Result<int>.Of(0);
+        if (MtkConfig.Of(inst).Regions.Count == 1) return Result<int>.Of(0);
         int larb = dev.Spec.Ids[0].Larb;
         ulong portmsk = 0;
         foreach (var id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
-        for (int i = 0; i < inst.Regions.Count; i++)
-            if (inst.RegionPorts.TryGetValue(i, out var larbs) && larbs.TryGetValue(larb, out var ports) && ports.ContainsAll(portmsk))
+        for (int i = 0; i < MtkConfig.Of(inst).Regions.Count; i++)
+            if (MtkConfig.Of(inst).RegionPorts.TryGetValue(i, out var larbs) && larbs.TryGetValue(larb, out var ports) && ports.ContainsAll(portmsk))
                 return Result<int>.Of(i);
         return Result<int>.Fail(Errno.EINVAL, $"Can NOT find the region for larb({larb}) (mtk_iommu_get_iova_region_id, {Src})");
     }
@@ -198,7 +198,7 @@ public sealed partial class MediatekIommu : IIommuDriver
             hw.ShareDom = d;
             note = $"{d.Name} created the hw_list's ARMv7s table at {Hex.Of(pt.L1Pa)} (ias {ias}, oas {oas})";
         }
-        var region = data.Inst.Regions[regionId];
+        var region = MtkConfig.Of(data.Inst).Regions[regionId];
         d.ApertureStart = region.Base;
         d.ApertureEnd = region.Last;
         d.ForceAperture = true;
@@ -258,7 +258,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         // translating through the bank's table. (An APU instance that never had a paging domain is
         // modelled as bypassing; its hardware state there is not documented.)
         if (data.Inst.Type == "apu" && !enable) return;
-        ulong bankBits = data.Inst.Regions[regionId].Base >> 32;
+        ulong bankBits = MtkConfig.Of(data.Inst).Regions[regionId].Base >> 32;
         foreach (var id in dev.Spec.Ids)
             data.Ports[(id.Larb, id.Port)] = new PortState(enable, enable ? bankBits : 0);
     }
@@ -270,7 +270,7 @@ public sealed partial class MediatekIommu : IIommuDriver
     {
         var r = RegionId(dev);
         if (!r.Ok) return [];
-        var regions = dev.Iommu.Regions;
+        var regions = MtkConfig.Of(dev.Iommu).Regions;
         var mine = regions[r.Value];
         var list = new List<ResvRegion>();
         foreach (var other in regions)
@@ -287,7 +287,7 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     public int? DeviceBank(IommuDevice dev) => BankId(dev);
 
-    public string? DeviceRegion(IommuDevice dev) => RegionId(dev) is { Ok: true } r ? dev.Iommu.Regions[r.Value].Name : null;
+    public string? DeviceRegion(IommuDevice dev) => RegionId(dev) is { Ok: true } r ? MtkConfig.Of(dev.Iommu).Regions[r.Value].Name : null;
 
     /// <summary>The bank the group's ports sit in (every device of a MediaTek group shares it: the bank is part of the group id).</summary>
     public string GroupSlot(IommuGroup group) => $"bank {BankId(group.Devices[0])}";
@@ -296,6 +296,6 @@ public sealed partial class MediatekIommu : IIommuDriver
     {
         var region = RegionId(dev);
         var ports = string.Join(", ", dev.Spec.Ids.Select(i => $"larb{i.Larb}/port{i.Port}"));
-        return $"bank{BankId(dev)}, region {(region.Ok ? dev.Iommu.Regions[region.Value].Name : "none")}, {ports}";
+        return $"bank{BankId(dev)}, region {(region.Ok ? MtkConfig.Of(dev.Iommu).Regions[region.Value].Name : "none")}, {ports}";
     }
 }

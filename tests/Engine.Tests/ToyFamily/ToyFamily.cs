@@ -24,7 +24,6 @@ internal sealed class ToyFamily : IommuFamily
     public override int DefaultIas(IReadOnlySet<string> flags) => 32;
     public override int DefaultOas(IReadOnlySet<string> flags) => 40;
     public override void CheckWidths(IReadOnlySet<string> flags, int ias, int oas, SourceSpan iasAt, SourceSpan oasAt) { }
-    public override IEnumerable<IovaRegion> DefaultRegions(SourceSpan at) => [];
 
     /// <summary>Masters are named by a stream number.</summary>
     internal override DeviceId ReadId(MappingReader id, string iommu) =>

@@ -1,0 +1,54 @@
+using ScenarioEngine.Model;
+using ScenarioEngine.Yaml;
+
+namespace ScenarioEngine.Drivers.Mediatek;
+
+/// <summary>
+/// What a MediaTek instance's YAML holds beyond the common keys (struct mtk_iommu_plat_data and the
+/// DT, drivers/iommu/mtk_iommu.c, Linux 7.0): the banks enabled (banks_enable), each bank's port
+/// mask (bank_portmsk), the IOVA regions (iova_region) and the larb ports each one serves
+/// (iova_region_larb_msk), the instances sharing one page table (SHARE_PGTABLE on a hw_list), and
+/// larbid_remap.
+/// </summary>
+public sealed record MtkConfig(
+    IReadOnlyList<int> BanksEnabled,
+    IReadOnlyDictionary<int, PortSet> BankPorts,
+    IReadOnlyList<IovaRegion> Regions,
+    IReadOnlyDictionary<int, IReadOnlyDictionary<int, PortSet>> RegionPorts,
+    IReadOnlyList<string> SharesPgtableWith) : FamilyConfig
+{
+    /// <summary>
+    /// larbid_remap[common][sub-common] → larb, used to decode the fault INT_ID register (YAML
+    /// <c>larbid-remap</c>, a list per common id). Null: linear (common id i → larb i).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<int>>? LarbIdRemap { get; init; }
+
+    /// <summary>The MediaTek part of an instance this family loaded.</summary>
+    public static MtkConfig Of(IommuInstance inst) => (MtkConfig)inst.Config;
+
+    /// <summary>A port list: integers and "a-b" ranges, or the word "all" (ports are 5 bits: MTK_M4U_TO_PORT).</summary>
+    internal static PortSet ReadPorts(YamlNode node, string what)
+    {
+        if (node is YamlScalar { Value: "all", Quoted: false }) return PortSet.Everything;
+        ulong mask = 0;
+        foreach (var item in MappingReader.AsList(node, what))
+        {
+            if (item is not YamlScalar s)
+                throw YamlTree.Error(ErrorCode.WrongType, $"'{what}': a port is a number or a range like 0-7", item.Span);
+            var dash = s.Value.IndexOf('-', StringComparison.Ordinal);
+            ulong lo, hi;
+            if (dash > 0)
+            {
+                if (!Numbers.TryParse(s.Value[..dash], out lo) || !Numbers.TryParse(s.Value[(dash + 1)..], out hi) || hi < lo)
+                    throw YamlTree.Error(ErrorCode.BadNumber, $"'{what}': '{s.Value}' is not a port range like 0-7", s.Span);
+            }
+            else if (!Numbers.TryParse(s.Value, out lo))
+                throw YamlTree.Error(ErrorCode.BadNumber, $"'{what}': '{s.Value}' is not a port number", s.Span);
+            else hi = lo;
+            if (hi >= 32)
+                throw YamlTree.Error(ErrorCode.OutOfRange, $"'{what}': port {hi} is out of range 0..31 (MTK_M4U_TO_PORT is 5 bits)", s.Span);
+            for (var p = lo; p <= hi; p++) mask |= 1UL << (int)p;
+        }
+        return new PortSet(mask, false);
+    }
+}
