@@ -19,16 +19,11 @@ public sealed record DeviceSpec(
 }
 
 /// <summary>
-/// One IOMMU specifier of the device ("iommus = &lt;&amp;m4u ID&gt;"). MediaTek uses larb+port
-/// (ID = larb &lt;&lt; 5 | port, include/dt-bindings/memory/mtk-memory-port.h); Arm SMMU and DART use a stream.
+/// One IOMMU specifier of the device ("iommus = &lt;&amp;m4u ID&gt;"): which instance, and how the
+/// family names the master there — each family derives its own record (MediaTek's larb and port,
+/// Arm SMMU's stream ID and SMR mask).
 /// </summary>
-public sealed record DeviceId(string Iommu, int Larb, int Port, uint? Stream)
-{
-    /// <summary>Arm SMMU: the SMR mask of the specifier's second cell (#iommu-cells = 2); 0 = exact match.</summary>
-    public uint Mask { get; init; }
-
-    public override string ToString() => Stream is { } s ? $"{Iommu} stream 0x{s:x}" + (Mask != 0 ? $"/0x{Mask:x}" : "") : $"{Iommu} larb{Larb} port{Port}";
-}
+public abstract record DeviceId(string Iommu);
 
 /// <summary>An address window the device's firmware was linked for, and the accesses it makes at boot.</summary>
 public sealed record FirmwareWindow(string Name, ulong Iova, ulong Size, IReadOnlyList<BootAccess> Boot);

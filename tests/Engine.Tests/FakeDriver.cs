@@ -94,7 +94,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
         var span = SourceSpan.None;
         var inst = new IommuInstance("fake0", "fake", "mm", "arm-v7s", 32, 32, 1, new HashSet<string>(), span);
         var inst2 = inst with { Name = "fake1" };
-        var specs = devices.Select(d => new DeviceSpec(d.Device, [new DeviceId(d.Device.StartsWith("other", StringComparison.Ordinal) ? "fake1" : "fake0", 0, 0, null)],
+        var specs = devices.Select(d => new DeviceSpec(d.Device, [new FakeId(d.Device.StartsWith("other", StringComparison.Ordinal) ? "fake1" : "fake0")],
             d.Device.StartsWith("pci", StringComparison.Ordinal) ? Bus.Pci : Bus.Platform, 32, d.Bound, [], span)).Select(spec => linkReserved ? spec with { MemoryRegion = reserved.Select(r => r.Name).ToList() } : spec).ToList();
         var soc = new Soc("fake", null, [new MemoryRange("dram", 0x4000_0000, 1UL << 30)], reserved, [inst, inst2], specs, "");
         FakeDriver? main = null, other = null;
@@ -109,3 +109,6 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
         return (core, main!, other!);
     }
 }
+
+/// <summary>The fake driver's specifier: the instance alone.</summary>
+internal sealed record FakeId(string Iommu) : DeviceId(Iommu);

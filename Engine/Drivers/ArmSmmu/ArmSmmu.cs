@@ -54,7 +54,7 @@ public sealed partial class ArmSmmu : IIommuDriver
     internal SmmuData Data(IommuDevice dev) => _data[dev.Iommu];
     /// <summary>to_smmu_domain: a paging domain of this driver is an SmmuDomain.</summary>
     internal static SmmuDomain ToSmmuDomain(IommuDomain d) => (SmmuDomain)d;
-    private static IEnumerable<uint> Sids(IommuDevice dev) => dev.Spec.Ids.Select(i => i.Stream!.Value);
+    private static IEnumerable<uint> Sids(IommuDevice dev) => dev.Spec.Ids.Cast<SmmuStreamId>().Select(i => i.Stream);
     /// <summary>The device's stream-map entries (for_each_cfg_sme); none when its probe failed.</summary>
     private IEnumerable<Sme> SmesOf(IommuDevice dev) =>
         Data(dev).SmEndx.TryGetValue(dev, out var idx) ? idx.Select(i => Data(dev).Smes[i]) : [];
@@ -69,9 +69,9 @@ public sealed partial class ArmSmmu : IIommuDriver
     {
         var data = Data(dev);
         var idx = new List<int>();
-        foreach (var id in dev.Spec.Ids)
+        foreach (SmmuStreamId id in dev.Spec.Ids)
         {
-            var found = FindSme(data, id.Stream!.Value, id.Mask);
+            var found = FindSme(data, id.Stream, id.Mask);
             if (!found.Ok)
             {
                 foreach (var i in idx) FreeSme(data.Smes[i]);
@@ -80,7 +80,7 @@ public sealed partial class ArmSmmu : IIommuDriver
             var sme = data.Smes[found.Value];
             if (sme.Count++ == 0)
             {
-                sme.Id = id.Stream!.Value;
+                sme.Id = id.Stream;
                 sme.Mask = id.Mask;
                 sme.Valid = true;
             }
@@ -239,7 +239,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         return Outcome.Note($"{dev.Name}: S2CR type {(type == S2crType.Bypass ? "BYPASS" : "FAULT")} for streams {Streams(dev)} ({(type == S2crType.Bypass ? "arm_smmu_attach_dev_identity" : "arm_smmu_attach_dev_blocked")})");
     }
 
-    private static string Streams(IommuDevice dev) => string.Join(", ", dev.Spec.Ids.Select(i => $"0x{i.Stream:x}" + (i.Mask != 0 ? $"/0x{i.Mask:x}" : "")));
+    private static string Streams(IommuDevice dev) => string.Join(", ", dev.Spec.Ids.Cast<SmmuStreamId>().Select(i => $"0x{i.Stream:x}" + (i.Mask != 0 ? $"/0x{i.Mask:x}" : "")));
 
     // ------------------------------------------------------------------ reserved regions
 

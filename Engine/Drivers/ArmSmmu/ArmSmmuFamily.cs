@@ -52,6 +52,6 @@ public sealed class ArmSmmuFamily : IommuFamily
                 throw YamlTree.Error(ErrorCode.BadValue, $"arm-smmu masters are named by stream ID (iommus = <&smmu SID>), not {k}", id.KeySpan(k));
         var stream = MappingReader.AsInt(id.Required("stream"), "stream", 0, 0xffff);
         var mask = id.Has("mask") ? MappingReader.AsInt(id.Node("mask")!, "mask", 0, 0xffff) : 0;
-        return new DeviceId(iommu, 0, 0, (uint)stream) { Mask = (uint)mask };
+        return new SmmuStreamId(iommu, (uint)stream, (uint)mask);
     }
 }

@@ -185,6 +185,6 @@ public sealed class MediatekFamily : IommuFamily
                 throw YamlTree.Error(ErrorCode.BadValue, $"mediatek masters are named by larb and port, not {k} (MTK_M4U_ID(larb, port))", id.KeySpan(k));
         var larb = MappingReader.AsInt(id.Required("larb"), "larb", 0, 31);
         var port = MappingReader.AsInt(id.Required("port"), "port", 0, 31);
-        return new DeviceId(iommu, larb, port, null);
+        return new MtkPortId(iommu, larb, port);
     }
 }

@@ -36,7 +36,7 @@ public sealed partial class MediatekIommu
                        | (uint)((faultPa >> 32) & 7) << 6
                        | (write ? 1u << 1 : 0u)
                        | (uint)layer;
-        var id = dev.Spec.Ids[0];
+        var id = ((MtkPortId)dev.Spec.Ids[0]);
         uint intId = EncodeIntId(inst, id.Larb, id.Port);
         // --- driver: mtk_iommu_isr
         ulong reportedIova = faultVa;

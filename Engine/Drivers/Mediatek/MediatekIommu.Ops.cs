@@ -102,7 +102,7 @@ public sealed partial class MediatekIommu
     public IDeviceTranslator Bind(IommuDevice dev, bool write)
     {
         var data = Data(dev);
-        var id = dev.Spec.Ids[0];
+        var id = ((MtkPortId)dev.Spec.Ids[0]);
         data.Ports.TryGetValue((id.Larb, id.Port), out var port);
         var bank = data.Banks[BankId(dev)];
         return new BoundTranslator(port.MmuEnabled, data.Inst.HasFlag("iova-34-en"), port.IovaHigh, bank.Tlb,
@@ -133,7 +133,7 @@ public sealed partial class MediatekIommu
     public Translation Translate(IommuDevice dev, ulong iova, bool write)
     {
         var data = Data(dev);
-        var id = dev.Spec.Ids[0];
+        var id = ((MtkPortId)dev.Spec.Ids[0]);
         data.Ports.TryGetValue((id.Larb, id.Port), out var port);
         if (!port.MmuEnabled)
             return new Translation(true, iova, "bypass", "port MMU disabled", null);

@@ -82,9 +82,9 @@ public sealed partial class MediatekIommu : IIommuDriver
     {
         var data = Data(dev);
         if (data.Inst.Type != "mm") return Outcome.Success;
-        int larb = dev.Spec.Ids[0].Larb;
-        if (!data.Inst.HasFlag("dl-with-multi-larb") && dev.Spec.Ids.Any(i => i.Larb != larb))
-            return Outcome.Fail(Errno.EINVAL, $"Can only use one larb: {dev.Name} has ports on larb{larb} and larb{dev.Spec.Ids.First(i => i.Larb != larb).Larb} (mtk_iommu_probe_device, {Src})");
+        int larb = ((MtkPortId)dev.Spec.Ids[0]).Larb;
+        if (!data.Inst.HasFlag("dl-with-multi-larb") && dev.Spec.Ids.Cast<MtkPortId>().Any(i => i.Larb != larb))
+            return Outcome.Fail(Errno.EINVAL, $"Can only use one larb: {dev.Name} has ports on larb{larb} and larb{dev.Spec.Ids.Cast<MtkPortId>().First(i => i.Larb != larb).Larb} (mtk_iommu_probe_device, {Src})");
         return Outcome.Success;
     }
 
@@ -125,7 +125,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         var inst = dev.Iommu;
         if (inst.Banks == 1) return 0;
         ulong portmsk = 0;
-        foreach (var id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
+        foreach (MtkPortId id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
         for (int i = 0; i < inst.Banks; i++)
         {
             if (!MtkConfig.Of(inst).BanksEnabled.Contains(i)) continue;
@@ -139,9 +139,9 @@ public sealed partial class MediatekIommu : IIommuDriver
     {
         var inst = dev.Iommu;
         if (MtkConfig.Of(inst).Regions.Count == 1) return Result<int>.Of(0);
-        int larb = dev.Spec.Ids[0].Larb;
+        int larb = ((MtkPortId)dev.Spec.Ids[0]).Larb;
         ulong portmsk = 0;
-        foreach (var id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
+        foreach (MtkPortId id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
         for (int i = 0; i < MtkConfig.Of(inst).Regions.Count; i++)
             if (MtkConfig.Of(inst).RegionPorts.TryGetValue(i, out var larbs) && larbs.TryGetValue(larb, out var ports) && ports.ContainsAll(portmsk))
                 return Result<int>.Of(i);
@@ -259,7 +259,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         // modelled as bypassing; its hardware state there is not documented.)
         if (data.Inst.Type == "apu" && !enable) return;
         ulong bankBits = MtkConfig.Of(data.Inst).Regions[regionId].Base >> 32;
-        foreach (var id in dev.Spec.Ids)
+        foreach (MtkPortId id in dev.Spec.Ids)
             data.Ports[(id.Larb, id.Port)] = new PortState(enable, enable ? bankBits : 0);
     }
 
@@ -295,7 +295,7 @@ public sealed partial class MediatekIommu : IIommuDriver
     public string DeviceLocation(IommuDevice dev)
     {
         var region = RegionId(dev);
-        var ports = string.Join(", ", dev.Spec.Ids.Select(i => $"larb{i.Larb}/port{i.Port}"));
+        var ports = string.Join(", ", dev.Spec.Ids.Cast<MtkPortId>().Select(i => $"larb{i.Larb}/port{i.Port}"));
         return $"bank{BankId(dev)}, region {(region.Ok ? MtkConfig.Of(dev.Iommu).Regions[region.Value].Name : "none")}, {ports}";
     }
 }

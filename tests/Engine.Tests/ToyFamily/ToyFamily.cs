@@ -27,7 +27,10 @@ internal sealed class ToyFamily : IommuFamily
 
     /// <summary>Masters are named by a stream number.</summary>
     internal override DeviceId ReadId(MappingReader id, string iommu) =>
-        new(iommu, 0, 0, (uint)MappingReader.AsInt(id.Required("stream"), "stream", 0, 255));
+        new ToyStreamId(iommu, MappingReader.AsInt(id.Required("stream"), "stream", 0, 255));
 
     public override IIommuDriver CreateDriver(IommuCore core) => new ToyIommu(core);
 }
+
+/// <summary>A toy master's specifier: a stream number.</summary>
+internal sealed record ToyStreamId(string Iommu, int Stream) : DeviceId(Iommu);

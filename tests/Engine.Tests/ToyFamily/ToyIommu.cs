@@ -68,7 +68,7 @@ internal sealed class ToyIommu : IIommuDriver
     }
 
     public IDeviceTranslator Bind(IommuDevice dev, bool write) => new NoFastPath();
-    public string DeviceLocation(IommuDevice dev) => $"toy stream {dev.Spec.Ids[0].Stream}";
+    public string DeviceLocation(IommuDevice dev) => $"toy stream {((ToyStreamId)dev.Spec.Ids[0]).Stream}";
     public int? DeviceBank(IommuDevice dev) => null;
     public string? DeviceRegion(IommuDevice dev) => null;
     public string GroupSlot(IommuGroup group) => "toy context";
