@@ -92,9 +92,12 @@ public static class SocLoader
         return new Soc(name, description, memory, reserved, iommus, devices, file);
     }
 
+    private static string[] IommuKeys => [.. SchemaWriter.IommuKeys];
+    private static string[] DeviceIdKeys => [.. SchemaWriter.DeviceIdKeys];
+
     private static IommuInstance ReadIommu(YamlNode node)
     {
-        var r = MappingReader.Of(node, "an IOMMU", YamlKeys.Iommu);
+        var r = MappingReader.Of(node, "an IOMMU", IommuKeys);
         var name = r.String("name");
         var driverName = r.String("driver");
         var family = Families.Find(driverName);
@@ -109,7 +112,7 @@ public static class SocLoader
                 r.Node("driver")!.Span);
         }
 
-        foreach (var key in YamlKeys.Iommu)
+        foreach (var key in IommuKeys)
             if (r.Has(key) && !family.IommuKeys.Contains(key))
                 throw YamlTree.Error(ErrorCode.UnknownKey, $"'{key}' does not apply to the {family.Name} driver (its keys: {string.Join(", ", family.IommuKeys)})", r.KeySpan(key));
 
@@ -159,7 +162,7 @@ public static class SocLoader
         var ids = new List<DeviceId>();
         foreach (var idNode in r.List("ids"))
         {
-            var ir = MappingReader.Of(idNode, "a device id", YamlKeys.DeviceId);
+            var ir = MappingReader.Of(idNode, "a device id", DeviceIdKeys);
             var iommuName = ir.String("iommu");
             var inst = iommus.FirstOrDefault(i => i.Name == iommuName);
             if (inst is null)

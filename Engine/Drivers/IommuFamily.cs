@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.Yaml;
@@ -28,8 +29,23 @@ public abstract class IommuFamily
     /// <summary>The instance's IOVA regions (iommu.regions in Lua); none for families without them.</summary>
     public virtual IReadOnlyList<IovaRegion> RegionsOf(IommuInstance i) => [];
 
-    /// <summary>The IOMMU keys this family reads; any other key of YamlKeys.Iommu is refused (SE1003).</summary>
-    public virtual IReadOnlyList<string> IommuKeys => YamlKeys.Iommu;
+    /// <summary>The IOMMU keys this family reads (the common ones and its own); any other is refused (SE1003).</summary>
+    public virtual IReadOnlyList<string> IommuKeys => YamlKeys.IommuCommon;
+    /// <summary>What "banks" counts on this family (the schema's description).</summary>
+    public virtual string BanksMeaning => "banks";
+    /// <summary>The keys of a device's ids entry that name a master on this family (besides "iommu").</summary>
+    public abstract IReadOnlyList<string> DeviceIdKeys { get; }
+    /// <summary>Which of <see cref="DeviceIdKeys"/> an entry must give.</summary>
+    public virtual IReadOnlyList<string> DeviceIdRequired => DeviceIdKeys;
+
+    /// <summary>JSON Schema of the IOMMU keys only this family has.</summary>
+    public virtual IEnumerable<KeyValuePair<string, JsonNode>> SchemaIommuProperties() => [];
+    /// <summary>JSON Schema of <see cref="DeviceIdKeys"/>.</summary>
+    public abstract IEnumerable<KeyValuePair<string, JsonNode>> SchemaDeviceIdProperties();
+    /// <summary>Definitions only this family's keys refer to (e.g. MediaTek's IOVA region).</summary>
+    public virtual IEnumerable<KeyValuePair<string, JsonObject>> SchemaDefinitions() => [];
+    /// <summary>The keys of each of <see cref="SchemaDefinitions"/> (the loader reads them with these lists).</summary>
+    public virtual IEnumerable<KeyValuePair<string, IReadOnlyList<string>>> SchemaDefinitionKeys => [];
     public abstract int DefaultIas(IReadOnlySet<string> flags);
     public abstract int DefaultOas(IReadOnlySet<string> flags);
     public abstract void CheckWidths(IReadOnlySet<string> flags, int ias, int oas, SourceSpan iasAt, SourceSpan oasAt);

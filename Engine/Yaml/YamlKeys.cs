@@ -2,7 +2,8 @@ using ScenarioEngine.Yaml;
 namespace ScenarioEngine.Yaml;
 
 /// <summary>
-/// The keys each YAML object accepts, in one place: the loaders read with these lists and
+/// The keys each YAML object accepts, in one place: the loaders read with these lists (the IOMMU and
+/// device-id keys together with each family's own, Config.SchemaWriter) and
 /// tests/Scenarios.Tests/SchemaTests.cs checks that schema/*.schema.json names exactly the same keys
 /// for the definition of the same name, so the schema cannot drift from the loader.
 /// </summary>
@@ -14,12 +15,10 @@ public static class YamlKeys
     public static readonly string[] Memory = ["name", "base", "size"];
     public static readonly string[] ReservedMemory = ["name", "base", "size", "iommu-addresses"];
     public static readonly string[] IommuAddress = ["device", "iova", "size"];
-    public static readonly string[] Iommu = ["name", "driver", "type", "pgtable", "ias", "oas", "banks",
-        "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "iotlb", "larbid-remap", "smrs", "s2-banks"];
-    public static readonly string[] Region = ["name", "base", "size"];
+    /// <summary>The IOMMU keys every family takes; each family adds its own (IommuFamily.IommuKeys).</summary>
+    public static readonly string[] IommuCommon = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb"];
     public static readonly string[] Iotlb = ["entries", "ways"];
     public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware", "memory-region"];
-    public static readonly string[] DeviceId = ["iommu", "larb", "port", "stream", "mask"];
     public static readonly string[] Firmware = ["name", "iova", "size", "boot"];
     public static readonly string[] BootAccess = ["iova", "size", "write"];
 
@@ -27,8 +26,8 @@ public static class YamlKeys
     public static IReadOnlyDictionary<string, string[]> ByDefinition { get; } = new Dictionary<string, string[]>
     {
         ["scenario"] = Scenario, ["kernel"] = Kernel, ["soc"] = Soc, ["memory"] = Memory,
-        ["reserved-memory"] = ReservedMemory, ["iommu-address"] = IommuAddress, ["iommu"] = Iommu,
-        ["region"] = Region, ["iotlb"] = Iotlb, ["device"] = Device, ["device-id"] = DeviceId,
+        ["reserved-memory"] = ReservedMemory, ["iommu-address"] = IommuAddress,
+        ["iotlb"] = Iotlb, ["device"] = Device,
         ["firmware"] = Firmware, ["boot-access"] = BootAccess,
     };
 }

@@ -26,6 +26,17 @@ public class LoaderErrorTests
         Assert.Contains("did you mean 'banks'", e.Message);
     }
 
+    [Theory]
+    [InlineData("smrs: 4")]
+    [InlineData("s2-banks: 1")]
+    public void An_arm_smmu_key_on_a_mediatek_instance_is_SE1003_naming_the_familys_own_keys(string key)
+    {
+        var e = LoadError(Head + "iommus:\n  - name: m4u\n    driver: mediatek\n    " + key + "\n");
+        Assert.Equal(ErrorCode.UnknownKey, e.Code);
+        Assert.Equal(7, e.Where.Line);
+        Assert.Equal($"'{key[..key.IndexOf(':')]}' does not apply to the mediatek driver (its keys: name, driver, type, pgtable, ias, oas, banks, iotlb, banks-enabled, bank-ports, regions, region-ports, flags, shares-pgtable-with, larbid-remap)", e.Message);
+    }
+
     private const string TinySoc = "soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\n";
 
     [Fact]

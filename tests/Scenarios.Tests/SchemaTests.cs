@@ -10,7 +10,7 @@ namespace ScenarioEngine.Tests;
 /// schema/*.schema.json (the editor's completion and checking, via the yaml-language-server modeline)
 /// kept true: every shipped YAML file carries the modeline and validates; representative mistakes are
 /// rejected by the schema and by the loader alike; the schema names exactly the keys the loader reads
-/// (Engine/Config/YamlKeys.cs) and the driver catalogue's enums.
+/// (Engine/Yaml/YamlKeys.cs and each family's own keys) and the families' enums.
 /// </summary>
 public class SchemaTests
 {
@@ -142,7 +142,7 @@ public class SchemaTests
     public void The_schemas_name_exactly_the_keys_the_loader_reads()
     {
         foreach (var schema in new[] { Soc.Value, Scenario.Value })
-            foreach (var (name, keys) in YamlKeys.ByDefinition)
+            foreach (var (name, keys) in SchemaWriter.KeysByDefinition)
             {
                 if (!schema.Definitions.TryGetValue(name, out var def))
                 {

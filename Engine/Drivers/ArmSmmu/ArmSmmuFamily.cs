@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ScenarioEngine.PageTables;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
@@ -24,7 +25,22 @@ public sealed class ArmSmmuFamily : IommuFamily
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 128;
     public override int DefaultBanks => 8;
-    public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb", "smrs", "s2-banks"];
+    public override IReadOnlyList<string> IommuKeys { get; } = [.. YamlKeys.IommuCommon, "smrs", "s2-banks"];
+    public override string BanksMeaning => "context banks (SMMU_IDR1.NUMCB, ARM_SMMU_MAX_CBS)";
+    public override IReadOnlyList<string> DeviceIdKeys { get; } = ["stream", "mask"];
+    public override IReadOnlyList<string> DeviceIdRequired { get; } = ["stream"];
+
+    public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaIommuProperties() =>
+    [
+        new("smrs", SchemaNodes.Int(1, MaxSmrs, $"stream-match registers (SMMU_IDR0.NUMSMRG), default and most {MaxSmrs} (ARM_SMMU_MAX_SMRS)")),
+        new("s2-banks", SchemaNodes.Int(0, MaxBanks, "stage-2-only context banks (SMMU_IDR1.NUMS2CB), at most banks; stage-1 contexts start after them; default 0")),
+    ];
+
+    public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaDeviceIdProperties() =>
+    [
+        new("stream", SchemaNodes.Num("stream ID, 0 to 0xffff")),
+        new("mask", SchemaNodes.Num("SMR mask (the specifier's second cell), 0 to 0xffff; default 0")),
+    ];
     /// <summary>ARM_SMMU_MAX_SMRS (the architectural limit of SMMU_IDR0.NUMSMRG); also the default here.</summary>
     public const int MaxSmrs = 128;
 

@@ -1,4 +1,5 @@
 using ScenarioEngine.PageTables;
+using System.Text.Json.Nodes;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.Yaml;
@@ -25,7 +26,53 @@ public sealed class MediatekFamily : IommuFamily
         "pgtable-pa-35-en", "tf-port-to-addr-mt8173", "cfg-ifa-master-in-atf", "dl-with-multi-larb",
     ];
     public override int MaxBanks => 5;
-    public override IReadOnlyList<string> IommuKeys { get; } = YamlKeys.Iommu.Where(k => k != "smrs").ToArray();
+    public override IReadOnlyList<string> IommuKeys { get; } =
+        [.. YamlKeys.IommuCommon, "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "larbid-remap"];
+    public override string BanksMeaning => "banks (MTK_IOMMU_BANK_MAX)";
+    public override IReadOnlyList<string> DeviceIdKeys { get; } = ["larb", "port"];
+    /// <summary>The keys of one IOVA region (mtk_iommu_iova_region).</summary>
+    public static readonly string[] RegionKeys = ["name", "base", "size"];
+
+    private static readonly JsonObject Ports = new()
+    {
+        ["anyOf"] = new JsonArray(
+            new JsonObject { ["enum"] = SchemaNodes.Strings("all") },
+            new JsonObject
+            {
+                ["type"] = "array",
+                ["items"] = new JsonObject { ["anyOf"] = new JsonArray(SchemaNodes.Int(0, 31), new JsonObject { ["type"] = "string", ["pattern"] = "^[0-9]+ *- *[0-9]+$" }) },
+            }),
+        ["description"] = "'all', or a list of ports (0-31) and ranges like 0-7",
+    };
+
+    public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaIommuProperties() =>
+    [
+        new("banks-enabled", SchemaNodes.Array(SchemaNodes.Int(0, MaxBanks - 1))),
+        new("bank-ports", new JsonObject
+        {
+            ["type"] = "object", ["description"] = "bank number → ports (bank_portmsk)",
+            ["patternProperties"] = new JsonObject { [$"^[0-{MaxBanks - 1}]$"] = Ports.DeepClone() }, ["additionalProperties"] = false,
+        }),
+        new("regions", SchemaNodes.Array(SchemaNodes.Ref("region"), minItems: 1)),
+        new("region-ports", new JsonObject
+        {
+            ["type"] = "object", ["description"] = "region name or index → {larbN: ports} (iova_region_larb_msk)",
+            ["additionalProperties"] = new JsonObject
+            {
+                ["type"] = "object", ["patternProperties"] = new JsonObject { ["^larb([0-9]|[12][0-9]|3[01])$"] = Ports.DeepClone() }, ["additionalProperties"] = false,
+            },
+        }),
+        new("shares-pgtable-with", SchemaNodes.Array(SchemaNodes.Str())),
+        new("larbid-remap", SchemaNodes.Array(SchemaNodes.Array(SchemaNodes.Int(0, 31)))),
+    ];
+
+    public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaDeviceIdProperties() =>
+        [new("larb", SchemaNodes.Int(0, 31)), new("port", SchemaNodes.Int(0, 31))];
+
+    public override IEnumerable<KeyValuePair<string, JsonObject>> SchemaDefinitions() =>
+        [new("region", SchemaNodes.Obj("A MediaTek IOVA region (mtk_iommu_iova_region).", new() { ["name"] = SchemaNodes.Str(), ["base"] = SchemaNodes.Num("first IOVA"), ["size"] = SchemaNodes.Num("bytes, not 0") }, RegionKeys))];
+
+    public override IEnumerable<KeyValuePair<string, IReadOnlyList<string>>> SchemaDefinitionKeys => [new("region", RegionKeys)];
     public const ulong SingleRegionSize = 0x1_0000_0000UL - 0x80_0000UL;
 
     public override int DefaultIas(IReadOnlySet<string> flags) => flags.Contains("iova-34-en") ? 34 : 32;
@@ -81,7 +128,7 @@ public sealed class MediatekFamily : IommuFamily
         {
             foreach (var rn in r.List("regions"))
             {
-                var rr = MappingReader.Of(rn, "an IOVA region", YamlKeys.Region);
+                var rr = MappingReader.Of(rn, "an IOVA region", RegionKeys);
                 var reg = new IovaRegion(rr.String("name"), rr.Number("base"), YamlChecks.NonZero(rr, "size"), rr.Span);
                 YamlChecks.CheckNoWrap(reg.Base, reg.Size, rr);
                 if (ias < 64 && reg.Last >> ias != 0)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ScenarioEngine.Drivers;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
@@ -20,6 +21,8 @@ internal sealed class ToyFamily : IommuFamily
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 1;
     public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas"];
+    public override IReadOnlyList<string> DeviceIdKeys { get; } = ["stream"];
+    public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaDeviceIdProperties() => [new("stream", SchemaNodes.Int(0, 255))];
     public override string DescribeBanks(IommuInstance i) => "none";
     public override int DefaultIas(IReadOnlySet<string> flags) => 32;
     public override int DefaultOas(IReadOnlySet<string> flags) => 40;
