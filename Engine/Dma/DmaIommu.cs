@@ -164,7 +164,7 @@ public sealed class DmaIommu(IommuCore core)
         if (unmapped != len)
         {
             warn = $"WARN_ON: unmapped {Hex.Size(unmapped)} of {Hex.Size(len)} at {Hex.Of(iova)} (__iommu_dma_unmap)";
-            core.Log.Warn(warn);
+            core.Machine.Log.Warn(warn);
         }
         ulong pfn = iova >> cookie.Iovad.Shift, pages = len >> cookie.Iovad.Shift;
         if (cookie.Fq is { } fq)
@@ -182,12 +182,12 @@ public sealed class DmaIommu(IommuCore core)
     {
         ulong bytes = (size + 0xfff) & ~0xfffUL;
         ulong coherentMask = Mask(dev.CoherentDmaMask);
-        var pa = UsesIommu(dev) ? core.Pages.AllocUser(bytes, 0x1000) : AllocBelow(bytes, coherentMask);
+        var pa = UsesIommu(dev) ? core.Machine.Pages.AllocUser(bytes, 0x1000) : AllocBelow(bytes, coherentMask);
         if (pa is null) return Result<(ulong, ulong)>.Fail(Errno.ENOMEM, "no free DRAM for the buffer");
         var r = Map(dev, pa.Value, bytes, Prot.Read | Prot.Write, coherentMask);
         if (!r.Ok)
         {
-            core.Pages.FreeUser(pa.Value, bytes);
+            core.Machine.Pages.FreeUser(pa.Value, bytes);
             return Result<(ulong, ulong)>.Fail(r.Errno, r.Why!);
         }
         _coherent[(dev, r.Value)] = (pa.Value, bytes);
@@ -196,8 +196,8 @@ public sealed class DmaIommu(IommuCore core)
 
     private ulong? AllocBelow(ulong bytes, ulong mask)
     {
-        var pa = core.Pages.AllocUser(bytes, 0x1000);
-        if (pa is { } p && p + bytes - 1 > mask) { core.Pages.FreeUser(p, bytes); return null; }
+        var pa = core.Machine.Pages.AllocUser(bytes, 0x1000);
+        if (pa is { } p && p + bytes - 1 > mask) { core.Machine.Pages.FreeUser(p, bytes); return null; }
         return pa;
     }
 
@@ -206,7 +206,7 @@ public sealed class DmaIommu(IommuCore core)
         if (!_coherent.Remove((dev, iova), out var a))
             return Outcome.Fail(Errno.EINVAL, $"{Hex.Of(iova)} is not a coherent allocation of {dev.Name}");
         var o = Unmap(dev, iova, (size + 0xfff) & ~0xfffUL);
-        core.Pages.FreeUser(a.Pa, a.Size);
+        core.Machine.Pages.FreeUser(a.Pa, a.Size);
         return o;
     }
 

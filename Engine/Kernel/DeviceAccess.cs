@@ -27,13 +27,13 @@ public static class DeviceAccess
             var t = dev.Driver.Translate(dev, at, write);
             if (!t.Ok)
             {
-                core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
-                return new Access(false, 0, core.Log.Events[^1], stale);
+                core.Machine.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
+                return new Access(false, 0, core.Machine.Log.Events[^1], stale);
             }
             if (t.StaleLine != 0)
             {
                 stale++;
-                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
+                core.Machine.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
                     $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
             }
             if (at == iova) first = t.Pa;
@@ -64,7 +64,7 @@ public static class DeviceAccess
             if (fast.TryFast(at, out var fpa, out var fstale))
             {
                 if (fstale != 0 && ++stale <= LogLimit)
-                    core.Log.Stale(dev.Name, at, write, fpa, fstale, null,
+                    core.Machine.Log.Stale(dev.Name, at, write, fpa, fstale, null,
                         $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(fpa & ~0xfffUL)}; the mapping changed at line {fstale} and no IOTLB flush followed");
                 continue;
             }
@@ -72,14 +72,14 @@ public static class DeviceAccess
             var t = dev.Driver.Translate(dev, at, write);
             if (!t.Ok)
             {
-                if (++faults <= LogLimit) core.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
+                if (++faults <= LogLimit) core.Machine.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
             }
             else if (t.StaleLine != 0 && ++stale <= LogLimit)
-                core.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
+                core.Machine.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
                     $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
         }
         if (faults > LogLimit || stale > LogLimit)
-            core.Log.Warn($"{dev.Name}: stream logged the first {LogLimit} faults and stale hits; {faults} faults and {stale} stale hits in all");
+            core.Machine.Log.Warn($"{dev.Name}: stream logged the first {LogLimit} faults and stale hits; {faults} faults and {stale} stale hits in all");
         return new StreamResult(count, count - misses, misses, faults, stale);
     }
 }

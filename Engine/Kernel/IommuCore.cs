@@ -31,13 +31,18 @@ public sealed partial class IommuCore
     private readonly object _scriptOwner = new();
     private int _nextDomainId = 1;
 
+    /// <summary>A core on a fresh <see cref="Hardware.Machine"/> of the SoC.</summary>
     public IommuCore(Soc soc, KernelKnobs knobs, Func<IommuCore, IommuInstance, IIommuDriver> driverFor)
+        : this(new Machine(soc), knobs, driverFor)
     {
+    }
+
+    public IommuCore(Machine machine, KernelKnobs knobs, Func<IommuCore, IommuInstance, IIommuDriver> driverFor)
+    {
+        Machine = machine;
+        var soc = machine.Soc;
         Soc = soc;
         Knobs = knobs;
-        Memory = new PhysicalMemory();
-        Pages = new PageAllocator(soc);
-        Log = new EventLog();
         var drivers = new Dictionary<IommuInstance, IIommuDriver>();
         foreach (var inst in soc.Iommus) drivers[inst] = driverFor(this, inst);
         foreach (var spec in soc.Devices)
@@ -54,9 +59,8 @@ public sealed partial class IommuCore
 
     public Soc Soc { get; }
     public KernelKnobs Knobs { get; }
-    public PhysicalMemory Memory { get; }
-    public PageAllocator Pages { get; }
-    public EventLog Log { get; }
+    /// <summary>The machine the core runs on: memory, page allocator, event log.</summary>
+    public Machine Machine { get; }
     public IReadOnlyList<IommuDevice> Devices => _devices;
     public IReadOnlyList<IommuGroup> Groups => _groups;
     public IReadOnlyList<IommuDomain> Domains => _domains;
@@ -371,7 +375,7 @@ public sealed partial class IommuCore
         if (user is not null)
             return $"{d.Name} is still in use by {user.Name}; the kernel would leave the group pointing at freed memory";
         d.Freed = true;
-        d.FreedLine = Log.Line;
+        d.FreedLine = Machine.Log.Line;
         d.Driver.DomainFree(d);
         return null;
     }
@@ -412,12 +416,12 @@ public sealed partial class IommuCore
         if (g is null) return Outcome.Note("no group: nothing to do (iommu_detach_device)");
         if (domain != g.Domain)
         {
-            Log.Warn($"iommu_detach_device: {domain.Name} is not {g.Name}'s current domain ({g.Domain?.Name ?? "none"}); WARN_ON, nothing done ({Src})");
+            Machine.Log.Warn($"iommu_detach_device: {domain.Name} is not {g.Name}'s current domain ({g.Domain?.Name ?? "none"}); WARN_ON, nothing done ({Src})");
             return Outcome.Note($"WARN_ON: {domain.Name} is not the current domain of {g.Name}; nothing done");
         }
         if (g.Devices.Count != 1)
         {
-            Log.Warn($"iommu_detach_device: {g.Name} is not a singleton; WARN_ON, nothing done ({Src})");
+            Machine.Log.Warn($"iommu_detach_device: {g.Name} is not a singleton; WARN_ON, nothing done ({Src})");
             return Outcome.Note($"WARN_ON: {g.Name} holds {g.Devices.Count} devices; nothing done");
         }
         return SetCoreDomain(g);
@@ -451,7 +455,7 @@ public sealed partial class IommuCore
             if (r.Ok) continue;
             if (mustSucceed)
             {
-                Log.Warn($"{g.Devices[i].Name}: attach to {newDomain.Name} failed on a must-succeed path: -{r.Errno} ({Src})");
+                Machine.Log.Warn($"{g.Devices[i].Name}: attach to {newDomain.Name} failed on a must-succeed path: -{r.Errno} ({Src})");
                 continue;
             }
             if (old is not null)
@@ -491,7 +495,7 @@ public sealed partial class IommuCore
         var shared = g.BlockingDomain!.PageTable is { } pt
             ? Domains.Where(x => x != g.BlockingDomain && !x.Freed && ReferenceEquals(x.PageTable, pt)).Select(x => x.Name).ToList() : [];
         if (shared.Count > 0)
-            Log.Hazard("blocking-domain-translates", g.Devices[0].Name, g.BlockingDomain.Name,
+            Machine.Log.Hazard("blocking-domain-translates", g.Devices[0].Name, g.BlockingDomain.Name,
                 $"the blocking domain shares the live table: {g.Name} is not blocked; {g.BlockingDomain.Name} is an IOMMU_DOMAIN_UNMANAGED domain (__iommu_group_alloc_blocking_domain) that {g.Devices[0].Driver.Name} attached to the table of {string.Join(", ", shared)}, so every mapping there still translates for {string.Join(", ", g.Devices.Select(d => d.Name))}");
         return Outcome.Note($"{g.Name} moved to its blocking domain {g.BlockingDomain!.Name}" + (blocking.Why is null ? "" : $" ({blocking.Why})") + (r.Why is null ? "" : $"; {r.Why}")
             + (shared.Count > 0 ? $"; HAZARD: it shares the live table of {string.Join(", ", shared)}, so the group is not blocked" : ""));
@@ -520,7 +524,7 @@ public sealed partial class IommuCore
     {
         if (g.OwnerCnt == 0 || g.Owner is null)
         {
-            Log.Warn($"iommu_group_release_dma_owner: {g.Name} is not claimed; WARN_ON, nothing done ({Src})");
+            Machine.Log.Warn($"iommu_group_release_dma_owner: {g.Name} is not claimed; WARN_ON, nothing done ({Src})");
             return Outcome.Note($"WARN_ON: {g.Name} was not claimed; nothing done");
         }
         g.OwnerCnt = 0;
@@ -539,7 +543,7 @@ public sealed partial class IommuCore
     {
         if (Dma.Cookie(d) is not null || d.IsStatic || !d.Type.IsPaging())
         {
-            Log.Warn($"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
+            Machine.Log.Warn($"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
             return Outcome.Note($"WARN_ON: {d.Name} is a {d.Type.Name()} domain with a DMA cookie (or not a paging domain): the handler is ignored (iommu_set_fault_handler, {Src})");
         }
         // iommu_set_fault_handler (drivers/iommu/iommu.c, Linux 7.0): WARN_ON(domain->cookie_type !=
@@ -547,7 +551,7 @@ public sealed partial class IommuCore
         // so a second call WARNs and changes nothing: the first handler stays.
         if (d.FaultHandler is not null)
         {
-            Log.Warn($"iommu_set_fault_handler: {d.Name} already has a fault handler (cookie_type IOMMU_COOKIE_FAULT_HANDLER); WARN_ON, the new handler is ignored ({Src})");
+            Machine.Log.Warn($"iommu_set_fault_handler: {d.Name} already has a fault handler (cookie_type IOMMU_COOKIE_FAULT_HANDLER); WARN_ON, the new handler is ignored ({Src})");
             return Outcome.Note($"WARN_ON: {d.Name} already has a fault handler (cookie_type is IOMMU_COOKIE_FAULT_HANDLER): this one is ignored and the first stays (iommu_set_fault_handler, {Src})");
         }
         d.FaultHandler = handler;

@@ -1,3 +1,4 @@
+using ScenarioEngine.Hardware;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Kernel;

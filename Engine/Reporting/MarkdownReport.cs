@@ -243,16 +243,16 @@ public static class MarkdownReport
     private static void Faults(StringBuilder sb, IommuCore core)
     {
         sb.Append("\n## Faults and hazards\n\n");
-        if (core.Log.Events.Count == 0) { sb.Append("None.\n"); return; }
+        if (core.Machine.Log.Events.Count == 0) { sb.Append("None.\n"); return; }
         sb.Append("| line | event | device | iova | access | domain | detail |\n|---:|---|---|---|---|---|---|\n");
-        var events = core.Log.Events;
+        var events = core.Machine.Log.Events;
         int rows = 0;
         for (int i = 0; i < events.Count; i++)
         {
             var e = events[i];
             if (rows++ == MaxRows)
             {
-                sb.Append(More(MaxRows, rows - 1 + (events.Count - i) + core.Log.Dropped, "events"));
+                sb.Append(More(MaxRows, rows - 1 + (events.Count - i) + core.Machine.Log.Dropped, "events"));
                 break;
             }
             // Repeated faults fold like steps: the same line, kind, device, access and domain in a row.
@@ -284,8 +284,8 @@ public static class MarkdownReport
                     break;
             }
         }
-        if (rows <= MaxRows && core.Log.Dropped > 0)
-            sb.Append(string.Create(CultureInfo.InvariantCulture, $"\n… {core.Log.Dropped} more events not recorded (a run keeps the first {EventLog.MaxEvents}).\n"));
+        if (rows <= MaxRows && core.Machine.Log.Dropped > 0)
+            sb.Append(string.Create(CultureInfo.InvariantCulture, $"\n… {core.Machine.Log.Dropped} more events not recorded (a run keeps the first {Hardware.EventLog.MaxEvents}).\n"));
     }
 
     private static void Expectations(StringBuilder sb, RunLog log)

@@ -1,3 +1,4 @@
+using ScenarioEngine.Hardware;
 using ScenarioEngine.Yaml;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;

@@ -63,7 +63,8 @@ public static class ScenarioRunner
             return Failed(display, full, inputs, new RunLog(), new ScenarioError(ErrorCode.FileNotFound, ex.Message, new SourceSpan(display, 0, 0)));
         }
 
-        var core = new IommuCore(scenario.Soc, scenario.Kernel, DriverFactory());
+        var machine = new Hardware.Machine(scenario.Soc);
+        var core = new IommuCore(machine, scenario.Kernel, DriverFactory());
         core.Boot();
         var log = new RunLog();
         ScenarioError? error = null;
@@ -94,8 +95,8 @@ public static class ScenarioRunner
             Script = scenario.Script.Chunk,
             Error = error,
             Log = log,
-            Events = core.Log.Events,
-            DroppedEvents = core.Log.Dropped,
+            Events = core.Machine.Log.Events,
+            DroppedEvents = core.Machine.Log.Dropped,
             Report = report,
             Svgs = pictures.InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList(),
             Inputs = inputs.ToList(),

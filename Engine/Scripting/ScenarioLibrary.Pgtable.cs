@@ -70,7 +70,7 @@ internal sealed partial class ScenarioLibrary
         l.Pop(1);
         if (ias > 64 || oas > 64) return Misuse(l, "bad argument #2 to 'alloc' (ias/oas are address widths in bits)");
         var cfg = new IoPgtableCfg((int)ias, (int)oas, bitmap, quirks);
-        var pt = IoPgtableFormats.Alloc(format, cfg, _core.Memory, _core.Pages);
+        var pt = IoPgtableFormats.Alloc(format, cfg, _core.Machine.Memory, _core.Machine.Pages);
         var args = $"\"{fmt}\", {{ias = {ias}, oas = {oas}, pgsize_bitmap = {Show(bitmap)}" + (names.Count > 0 ? $", quirks = {{{string.Join(", ", names)}}}" : "") + "}";
         if (pt is null)
             return Record(l, line, "pgtable.alloc", args, Model.Outcome.Fail(Model.Errno.EINVAL,

@@ -20,7 +20,7 @@ internal sealed partial class ScenarioLibrary
         if (size > (1UL << 52) || align > (1UL << 52))
             return Misuse(l, $"bad argument #{(size > (1UL << 52) ? 1 : 2)} to 'alloc' ({Show(size > (1UL << 52) ? size : align)} is beyond any physical address space; sizes and alignments are at most 2^52)");
         size = (size + 0xfff) & ~0xfffUL;
-        var pa = _core.Pages.AllocUser(size, Math.Max(align, 0x1000));
+        var pa = _core.Machine.Pages.AllocUser(size, Math.Max(align, 0x1000));
         var args = l.IsNoneOrNil(2) ? Show(size) : $"{Show(size)}, {Show(align)}";
         if (pa is null) return Record(l, line, "mem.alloc", args, Model.Outcome.Fail(Errno.ENOMEM, "no free DRAM range of that size and alignment"));
         _log.Step(line, "mem.alloc", args, "pa " + Show(pa.Value), null, null);
@@ -35,7 +35,7 @@ internal sealed partial class ScenarioLibrary
         if (!Addr(l, 2, "free", 2, out var size, out m)) return m;
         if (size > (1UL << 52)) return Misuse(l, $"bad argument #2 to 'free' ({Show(size)} is beyond any physical address space)");
         size = (size + 0xfff) & ~0xfffUL;
-        if (!_core.Pages.FreeUser(pa, size)) return Misuse(l, $"mem.free: {Show(pa)} + {Show(size)} was not allocated by mem.alloc");
+        if (!_core.Machine.Pages.FreeUser(pa, size)) return Misuse(l, $"mem.free: {Show(pa)} + {Show(size)} was not allocated by mem.alloc");
         return Record(l, line, "mem.free", $"{Show(pa)}, {Show(size)}", Model.Outcome.Success);
     });
 
@@ -51,7 +51,7 @@ internal sealed partial class ScenarioLibrary
 
     [LuaName("sim_events")]
     private int SimEvents(IntPtr s) => Guard(s, l =>
-        Values(l, _core.Log.Events.Select(e =>
+        Values(l, _core.Machine.Log.Events.Select(e =>
         {
             // Every entry is {kind, line, device, domain, why, ...}: a fault's kind is "fault" and the fault
             // table itself (its own kind "translation" or "permission", the registers) is under `fault`.

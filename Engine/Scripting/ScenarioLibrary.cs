@@ -32,7 +32,7 @@ internal sealed partial class ScenarioLibrary
         _mainChunk = mainChunk;
         _core.FaultHandlerInvoker = InvokeFaultHandler;
         _log.Charge = _sandbox.ChargeHost;
-        _core.Log.Charge = _sandbox.ChargeHost;
+        _core.Machine.Log.Charge = _sandbox.ChargeHost;
         foreach (var m in GetType().GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
         {
             var attr = (LuaNameAttribute?)Attribute.GetCustomAttribute(m, typeof(LuaNameAttribute));
@@ -64,7 +64,7 @@ internal sealed partial class ScenarioLibrary
     {
         var (chunk, line) = _sandbox.UserFrame(state);
         _log.Chunk = chunk == _mainChunk ? null : chunk;
-        _core.Log.Line = line;
+        _core.Machine.Log.Line = line;
         return line;
     }
 

@@ -195,18 +195,18 @@ public class ArmSmmuTests
         var gpu = core.Device("gpu")!;
         var d = gpu.Group!.DefaultDomain!;
         Assert.Equal(DomainType.DmaFq, d.Type); // IOMMU_CAP_DEFERRED_FLUSH: not downgraded
-        ulong buf = core.Pages.AllocUser(0x2000, 0x1000)!.Value;
+        ulong buf = core.Machine.Pages.AllocUser(0x2000, 0x1000)!.Value;
         var map = core.Dma.MapSingle(gpu, buf, 0x2000, DmaDirection.Bidirectional);
         ulong iova = map.Value;
         Assert.Equal(buf, DeviceAccess.Perform(core, gpu, iova, 4, false).Pa);
-        core.Log.Line = 42;
+        core.Machine.Log.Line = 42;
         Assert.True(core.Dma.Unmap(gpu, iova, 0x2000).Ok);
         Assert.Equal(0UL, core.IovaToPhys(d, iova));
-        core.Log.Line = 43;
+        core.Machine.Log.Line = 43;
         var stale = DeviceAccess.Perform(core, gpu, iova + 8, 4, true);
         Assert.True(stale.Ok);
         Assert.Equal(buf + 8, stale.Pa);
-        var e = core.Log.Events.Single(x => x.Kind == "stale-translation");
+        var e = core.Machine.Log.Events.Single(x => x.Kind == "stale-translation");
         Assert.Equal((43, 42), (e.Line, e.UnmapLine));
         // the IOVA is not reused while queued
         Assert.NotEqual(iova, core.Dma.MapSingle(gpu, buf, 0x2000, DmaDirection.Bidirectional).Value);
@@ -221,7 +221,7 @@ public class ArmSmmuTests
     {
         var core = Boot(Soc, Lazy);
         var gpu = core.Device("gpu")!;
-        ulong buf = core.Pages.AllocUser(0x1000, 0x1000)!.Value;
+        ulong buf = core.Machine.Pages.AllocUser(0x1000, 0x1000)!.Value;
         ulong first = core.Dma.MapSingle(gpu, buf, 0x1000, DmaDirection.Bidirectional).Value;
         Assert.True(DeviceAccess.Perform(core, gpu, first, 4, false).Ok);
         core.Dma.Unmap(gpu, first, 0x1000);
@@ -245,7 +245,7 @@ public class ArmSmmuTests
         var core = Boot(Soc);
         var gpu = core.Device("gpu")!;
         Assert.Equal(DomainType.Dma, gpu.Group!.DefaultDomain!.Type);
-        ulong buf = core.Pages.AllocUser(0x1000, 0x1000)!.Value;
+        ulong buf = core.Machine.Pages.AllocUser(0x1000, 0x1000)!.Value;
         ulong iova = core.Dma.MapSingle(gpu, buf, 0x1000, DmaDirection.Bidirectional).Value;
         Assert.True(DeviceAccess.Perform(core, gpu, iova, 4, false).Ok);
         core.Dma.Unmap(gpu, iova, 0x1000);
@@ -278,7 +278,7 @@ public class ArmSmmuTests
         var core = Boot(Soc.Replace("banks: 3 }", "banks: 3, iotlb: { entries: 2, ways: 2 } }", StringComparison.Ordinal), Lazy);
         var gpu = core.Device("gpu")!;
         var vpu = core.Device("vpu")!;
-        ulong a = core.Pages.AllocUser(0x1000, 0x1000)!.Value, b = core.Pages.AllocUser(0x1000, 0x1000)!.Value;
+        ulong a = core.Machine.Pages.AllocUser(0x1000, 0x1000)!.Value, b = core.Machine.Pages.AllocUser(0x1000, 0x1000)!.Value;
         ulong ia = core.Dma.MapSingle(gpu, a, 0x1000, DmaDirection.Bidirectional).Value;
         ulong ib = core.Dma.MapSingle(vpu, b, 0x1000, DmaDirection.Bidirectional).Value;
         Assert.Equal(ia, ib); // the same IOVA in two domains
@@ -343,7 +343,7 @@ public class ArmSmmuTests
         var second = core.SetFaultHandler(d, "second");
         Assert.Contains("this one is ignored and the first stays", second.Why);
         Assert.Equal("first", d.FaultHandler);
-        Assert.Contains(core.Log.Events, e => e.Kind == "warn" && e.Why.Contains("already has a fault handler", StringComparison.Ordinal));
+        Assert.Contains(core.Machine.Log.Events, e => e.Kind == "warn" && e.Why.Contains("already has a fault handler", StringComparison.Ordinal));
         var called = new List<object?>();
         core.FaultHandlerInvoker = (dom, inst, iova, write) => { called.Add(dom.FaultHandler); return 0; };
         DeviceAccess.Perform(core, gpu, 0x5000, 4, false);

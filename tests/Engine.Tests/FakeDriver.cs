@@ -39,7 +39,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
 
     public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id)
     {
-        var pt = ArmV7sPageTable.Alloc(new IoPgtableCfg(32, 32, ArmV7sPageTable.SupportedSizes, PgtableQuirks.None), core.Memory, core.Pages)!;
+        var pt = ArmV7sPageTable.Alloc(new IoPgtableCfg(32, 32, ArmV7sPageTable.SupportedSizes, PgtableQuirks.None), core.Machine.Memory, core.Machine.Pages)!;
         return Result<IommuDomain>.Of(new IommuDomain(id, DomainType.Unmanaged, this, pt.Cfg.PgsizeBitmap) { PageTable = pt });
     }
 
@@ -57,7 +57,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev)
     {
         var list = Regions.Where(r => r.Device == dev.Name).Select(r => r.Region).ToList();
-        if (UseOfIommuAddresses) list.AddRange(OfIommuResvRegions.For(core.Soc, dev, core.Log));
+        if (UseOfIommuAddresses) list.AddRange(OfIommuResvRegions.For(core.Soc, dev, core.Machine.Log));
         return list;
     }
 

@@ -215,16 +215,16 @@ public class MediatekIommuTests
         Assert.True(core.AttachGroup(a, apu.Group!).Ok);
         Assert.True(core.Map(a, 0x1000_0000, 0x4000_0000, 0x1000, Prot.Read).Ok);
         Assert.True(core.DetachGroup(a, apu.Group!).Ok);
-        core.Log.Line = 12;
+        core.Machine.Log.Line = 12;
         Assert.Null(core.DomainFree(a));
-        Assert.DoesNotContain(core.Log.Events, e => e.Kind == "use-after-free");
+        Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == "use-after-free");
         var b = core.DomainAlloc(apu, DomainType.Unmanaged).Value!;
         Assert.True(core.AttachGroup(b, apu.Group!).Ok);
         Assert.Same(a.PageTable, b.PageTable);
         Assert.Equal(0x4000_0000UL, core.IovaToPhys(b, 0x1000_0000));
         var r = DeviceAccess.Perform(core, apu, 0x2000_0000, 4, false);
         Assert.Equal(a.Name, r.Fault!.Domain);
-        var uaf = core.Log.Events.Where(e => e.Kind == "use-after-free").ToList();
+        var uaf = core.Machine.Log.Events.Where(e => e.Kind == "use-after-free").ToList();
         Assert.Equal(2, uaf.Count);
         Assert.Contains("mtk_iommu_domain_finalise", uaf[0].Why);
         Assert.Contains("mtk_iommu_isr", uaf[1].Why);
@@ -251,6 +251,6 @@ public class MediatekIommuTests
         Assert.Equal(0x4000_1000UL, core2.IovaToPhys(blocking, 0x1000));
         Assert.True(DeviceAccess.Perform(core2, core2.Device("display")!, 0x1000, 4, false).Ok);
         Assert.True(core2.Map(blocking, 0x2000, 0x4000_2000, 0x1000, Prot.Read).Ok);
-        Assert.Contains(core2.Log.Events, e => e.Kind == "blocking-domain-translates" && e.Why.Contains("is not blocked", StringComparison.Ordinal));
+        Assert.Contains(core2.Machine.Log.Events, e => e.Kind == "blocking-domain-translates" && e.Why.Contains("is not blocked", StringComparison.Ordinal));
     }
 }

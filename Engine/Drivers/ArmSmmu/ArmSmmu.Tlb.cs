@@ -78,7 +78,7 @@ public sealed partial class ArmSmmu
         if (!gather.Queued) tlb.InvalidateRange(first, last);
         else
         {
-            tlb.MarkStale(first, last, _core.Log.Line);
+            tlb.MarkStale(first, last, _core.Machine.Log.Line);
             foreach (var (at, size) in tables)
                 if (at < iova + n) tlb.InvalidateRange(at >> 12, (at + size - 1) >> 12);
         }

@@ -198,7 +198,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         if (cb is null)
             return Outcome.Fail(Errno.ENOSPC, $"all {smmu.Cbs.Length - start} stage-1 context banks of {smmu.Inst.Name} (cb{start}..cb{smmu.Cbs.Length - 1}{(start > 0 ? $"; cb0..cb{start - 1} are stage-2 only" : "")}) are in use (__arm_smmu_alloc_bitmap from num_s2_context_banks, arm_smmu_init_domain_context, {Src})");
         var cfg = new IoPgtableCfg(smmu.Inst.Ias, smmu.Inst.Oas, PgSizes, PgtableQuirks.None);
-        var pt = IoPgtableFormats.Alloc(IoPgtableFormat.ArmLpaeS1, cfg, _core.Memory, _core.Pages);
+        var pt = IoPgtableFormats.Alloc(IoPgtableFormat.ArmLpaeS1, cfg, _core.Machine.Memory, _core.Machine.Pages);
         if (pt is null)
             return Outcome.Fail(Errno.ENOMEM, $"failed to allocate IO pgtable (arm_smmu_init_domain_context, {Src})");
         cb.Dom = d;
@@ -253,7 +253,7 @@ public sealed partial class ArmSmmu : IIommuDriver
             new(MsiIovaBase, MsiIovaLength, Prot.Write | Prot.NoExec | Prot.Mmio, ResvType.SwMsi,
                 "software MSI window MSI_IOVA_BASE/MSI_IOVA_LENGTH (arm_smmu_get_resv_regions)"),
         };
-        list.AddRange(OfIommuResvRegions.For(_core.Soc, dev, _core.Log));
+        list.AddRange(OfIommuResvRegions.For(_core.Soc, dev, _core.Machine.Log));
         _resv[dev] = list;
         return list;
     }

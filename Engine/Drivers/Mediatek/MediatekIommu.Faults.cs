@@ -50,7 +50,7 @@ public sealed partial class MediatekIommu
         var (larb, port) = DecodeIntId(inst, intId);
         var dom = bank.Dom;
         // report_iommu_fault(&dom->domain, ...) with dom = bank->m4u_dom: freed by iommu_domain_free, still read.
-        if (dom is { Freed: true }) _core.Log.UseAfterFree(dom, $"mtk_iommu_isr (bank{bank.Id}->m4u_dom)", dev.Name);
+        if (dom is { Freed: true }) _core.Machine.Log.UseAfterFreeRead(dom, $"mtk_iommu_isr (bank{bank.Id}->m4u_dom)", dev.Name);
         int ret = dom is null ? -(int)Errno.ENOSYS : _core.ReportIommuFault(dom, inst, reportedIova, write);
         string? message = null;
         if (dom is null || ret != 0)

@@ -29,7 +29,7 @@ public sealed partial class MediatekIommu
         if (bytes == 0) return;
         // every bank of every instance sharing the table (loops, not LINQ: this runs on every map)
         foreach (var m in ToMtkDomain(d).Bank!.Parent.Hw.Members)
-            foreach (var b in m.Banks) b.Tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, _core.Log.Line);
+            foreach (var b in m.Banks) b.Tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, _core.Machine.Log.Line);
     }
 
     /// <summary>mtk_iommu_map: in 4GB mode bit 32 is ORed into every output address.</summary>

@@ -56,7 +56,7 @@ public sealed partial class MediatekIommu : IIommuDriver
                 var d = new MtkData(inst, hw, inst.HasFlag("has-4gb-mode") && fourGbDram)
                 {
                     // mtk_iommu_probe: devm_kcalloc(2, MTK_PROTECT_PA_ALIGN), aligned to 256 bytes
-                    ProtectPa = core.Pages.AllocKernel(512, 256, 1UL << 32) ?? 0,
+                    ProtectPa = core.Machine.Pages.AllocKernel(512, 256, 1UL << 32) ?? 0,
                 };
                 hw.Members.Add(d);
                 _data[inst] = d;
@@ -177,7 +177,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         if (hw.ShareDom is { } share)
         {
             // dom->iop = share_dom->iop; dom->cfg = share_dom->cfg: a read of share_dom, freed or not.
-            if (share.Freed) _core.Log.UseAfterFree(share, $"mtk_iommu_domain_finalise (share_dom, finalising {d.Name})", null);
+            if (share.Freed) _core.Machine.Log.UseAfterFreeRead(share, $"mtk_iommu_domain_finalise (share_dom, finalising {d.Name})", null);
             d.PageTable = share.PageTable;
             d.PgsizeBitmap = share.PageTable!.Cfg.PgsizeBitmap;
             note = $"{d.Name} shares {share.Name}'s ARMv7s table (one table per hw_list: mtk_iommu_domain_finalise, {Src})";
@@ -190,7 +190,7 @@ public sealed partial class MediatekIommu : IIommuDriver
             int ias = inst.HasFlag("iova-34-en") ? 34 : 32;
             int oas = inst.HasFlag("has-4gb-mode") ? (first.Enable4Gb ? 33 : 32) : 35;
             var cfg = new IoPgtableCfg(ias, oas, PgSizes, quirks);
-            var pt = IoPgtableFormats.Alloc(IoPgtableFormat.ArmV7s, cfg, _core.Memory, _core.Pages) as ArmV7sPageTable;
+            var pt = IoPgtableFormats.Alloc(IoPgtableFormat.ArmV7s, cfg, _core.Machine.Memory, _core.Machine.Pages) as ArmV7sPageTable;
             if (pt is null)
                 return Outcome.Fail(Errno.ENOMEM, $"Failed to alloc io pgtable (mtk_iommu_domain_finalise, {Src})");
             d.PageTable = pt;

@@ -37,7 +37,7 @@ internal sealed class ToyIommu : IIommuDriver
     public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id)
     {
         var cfg = new IoPgtableCfg(dev.Iommu.Ias, dev.Iommu.Oas, IoPgtableFormat.ArmLpaeS1.DefaultPgsizeBitmap(), PgtableQuirks.None);
-        if (IoPgtableFormats.Alloc(IoPgtableFormat.ArmLpaeS1, cfg, _core.Memory, _core.Pages) is not { } pt)
+        if (IoPgtableFormats.Alloc(IoPgtableFormat.ArmLpaeS1, cfg, _core.Machine.Memory, _core.Machine.Pages) is not { } pt)
             return Result<IommuDomain>.Fail(Errno.ENOMEM, "toy: no page table");
         return Result<IommuDomain>.Of(new ToyDomain(id, this, pt));
     }

@@ -1,5 +1,4 @@
-using ScenarioEngine.Hardware;
-namespace ScenarioEngine.Kernel;
+namespace ScenarioEngine.Hardware;
 
 /// <summary>
 /// Guest-visible events in the order they happened: faults as the hardware reports them, kernel
@@ -38,10 +37,6 @@ public sealed class EventLog
     /// A hazard: kernel state that is not what its name says (a "blocking" domain that translates), or
     /// memory the kernel reads after freeing it ("use-after-free", as KASAN would name it).
     /// </summary>
-    public void UseAfterFree(IommuDomain freed, string reader, string? device) =>
-        Hazard("use-after-free", device, freed.Name, $"use-after-free: {reader} read {freed.Name}, freed by iommu_domain_free at line {freed.FreedLine}; " +
-            "without KASAN the freed memory still holds it, so the kernel goes on with it (KASAN would report a slab-use-after-free read here)");
-
     public void Hazard(string kind, string? device, string? domain, string why) => Add(new SimEvent(kind, Line, device, 0, false, kind, domain, why));
 
     /// <summary>A hit on an IOTLB entry whose mapping changed since it was filled (no flush in between).</summary>
