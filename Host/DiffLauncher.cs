@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using DiffEngine;
 using ScenarioEngine.Running;
 using ScenarioEngine.Snapshots;

@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using System.Text.RegularExpressions;
 using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;

@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using ScenarioEngine.Model;
 using ScenarioEngine.Running;
 

@@ -1,8 +1,8 @@
+using ScenarioEngine.Record;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ScenarioEngine.Model;
-using ScenarioEngine.Running;
 
 namespace ScenarioEngine.Reporting;
 

@@ -1,6 +1,6 @@
+using ScenarioEngine.Record;
 using System.Text;
 using System.Xml;
-using ScenarioEngine.Running;
 
 namespace ScenarioEngine.Reporting;
 

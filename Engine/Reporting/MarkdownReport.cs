@@ -1,8 +1,7 @@
+using ScenarioEngine.Record;
 using System.Globalization;
 using System.Text;
-using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
-using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Reporting;
@@ -17,10 +16,9 @@ public static class MarkdownReport
     public sealed record Input(
         string ScenarioPath,
         Scenario? Scenario,
-        IommuCore? Core,
+        EndState? State,
         RunLog Log,
-        ScenarioError? Error,
-        Func<IommuDomain, IReadOnlyList<PageTables.Leaf>>? Mappings)
+        ScenarioError? Error)
     {
         /// <summary>The pictures to draw (Mermaid): the topology at the end of the Topology section, the IOVA maps in their own section.</summary>
         public Pictures.ReportPictures Pictures { get; init; } = Reporting.Pictures.ReportPictures.None;
@@ -39,19 +37,19 @@ public static class MarkdownReport
             sb.Append("- SoC: **").Append(Escape(sc.Soc.Name)).Append("** (`").Append(Code(sc.Soc.SourceFile)).Append("`)");
             if (!string.IsNullOrWhiteSpace(sc.Soc.Description)) sb.Append(" — ").Append(Escape(sc.Soc.Description!.Trim()));
             sb.Append('\n');
-            var core = input.Core;
+            var state = input.State;
             sb.Append("- Kernel: ").Append(sc.Kernel.Release).Append(", iommu.strict=").Append(sc.Kernel.Strict ? '1' : '0')
               .Append(" iommu.passthrough=").Append(sc.Kernel.Passthrough ? '1' : '0');
             if (sc.Kernel.ForceDac) sb.Append(" iommu.forcedac=1");
-            if (core is not null) sb.Append(" → global default domain type ").Append(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'));
+            if (state is not null) sb.Append(" → global default domain type ").Append(state.GlobalDefaultType);
             sb.Append('\n');
         }
         if (sc is not null)
         {
             Memory(sb, sc.Soc);
-            Iommus(sb, sc.Soc);
+            if (input.State is { } st) Iommus(sb, sc.Soc, st);
         }
-        if (input.Core is { } c)
+        if (input.State is { } c)
         {
             Boot(sb, c);
             Topology(sb, c);
@@ -62,10 +60,10 @@ public static class MarkdownReport
             Pictures.MermaidWriter.Topology(sb, topo);
         }
         Steps(sb, input.Log);
-        if (input.Core is { } c2 && input.Mappings is not null) Mappings(sb, c2, input.Mappings);
-        if (input.Core is { } c4) DmaState(sb, c4);
+        if (input.State is { } c2) Mappings(sb, c2);
+        if (input.State is { } c4) DmaState(sb, c4);
         IovaMaps(sb, input.Pictures);
-        if (input.Core is { } c3) Faults(sb, c3);
+        if (input.State is { } c3) Faults(sb, c3);
         Expectations(sb, input.Log);
         Result(sb, input);
         return sb.ToString();
@@ -90,44 +88,44 @@ public static class MarkdownReport
         }
     }
 
-    private static void Iommus(StringBuilder sb, Soc soc)
+    private static void Iommus(StringBuilder sb, Soc soc, EndState state)
     {
         sb.Append("\n## IOMMUs\n\n");
         sb.Append("| iommu | driver | type | pgtable | ias | oas | banks (enabled) | regions | flags |\n");
         sb.Append("|---|---|---|---|---:|---:|---|---|---|\n");
-        foreach (var i in soc.Iommus)
+        foreach (var (i, cells) in soc.Iommus.Zip(state.Iommus))
         {
-            var family = Drivers.Families.Find(i.Driver)!;
-            var regions = string.Join("<br>", family.DescribeRegions(i).Select(Escape));
-            var banks = family.DescribeBanks(i);
+            var regions = string.Join("<br>", cells.Regions.Select(Escape));
             var flags = i.Flags.Count == 0 ? "—" : string.Join(", ", i.Flags);
-            foreach (var note in family.FlagNotes(i)) flags += "<br>" + Escape(note);
+            foreach (var note in cells.FlagNotes) flags += "<br>" + Escape(note);
             if (regions.Length == 0) regions = "—"; // families without IOVA regions
-            sb.Append($"| {Escape(i.Name)} | {i.Driver} | {i.Type} | {i.Pgtable} | {i.Ias} | {i.Oas} | {banks} | {regions} | {flags} |\n");
+            sb.Append($"| {Escape(i.Name)} | {i.Driver} | {i.Type} | {i.Pgtable} | {i.Ias} | {i.Oas} | {cells.Banks} | {regions} | {flags} |\n");
         }
     }
 
-    private static void Boot(StringBuilder sb, IommuCore core)
+    private static void Boot(StringBuilder sb, EndState state)
     {
         sb.Append("\n## Boot\n\n");
-        foreach (var line in core.BootLog) sb.Append("- ").Append(Escape(line)).Append('\n');
-        if (core.BootLog.Count == 0) sb.Append("- nothing probed\n");
+        foreach (var line in state.Boot) sb.Append("- ").Append(Escape(line)).Append('\n');
+        if (state.Boot.Count == 0) sb.Append("- nothing probed\n");
     }
 
-    private static void Topology(StringBuilder sb, IommuCore core)
+    private static void Topology(StringBuilder sb, EndState state)
     {
         sb.Append("\n## Topology (at the end of the run)\n\n");
         sb.Append("| device | iommu | location | group | devices in group | default domain | current domain | owner_cnt | DMA mask |\n");
         sb.Append("|---|---|---|---|---:|---|---|---:|---:|\n");
-        foreach (var d in core.Devices)
+        var groups = state.Groups.ToDictionary(g => g.Name);
+        var types = new Dictionary<string, string>();
+        foreach (var dom in state.Domains) types.TryAdd(dom.Name, dom.Type);
+        string Dom(string? name) => name is null ? "—" : $"{name} ({types[name]})";
+        foreach (var d in state.Devices)
         {
-            var g = d.Group;
+            var g = d.Group is { } gn ? groups[gn] : null;
             var groupCell = g is null
-                ? core.FailedInstances.ContainsKey(d.Iommu.Name) ? $"none ({d.Iommu.Name}'s registration failed: -{d.ProbeError.Errno})" : $"none (probe failed: -{d.ProbeError.Errno})"
+                ? d.RegistrationFailed ? $"none ({d.Iommu}'s registration failed: -{d.ProbeErrno})" : $"none (probe failed: -{d.ProbeErrno})"
                 : g.Name;
-            var def = g?.DefaultDomain is { } dd ? $"{dd.Name} ({dd.Type.Name()})" : "—";
-            var cur = g?.Domain is { } cd ? $"{cd.Name} ({cd.Type.Name()})" : "—";
-            sb.Append($"| {Escape(d.Name)} | {Escape(d.Iommu.Name)} | {Escape(d.Driver.DeviceLocation(d))} | {groupCell} | {g?.Devices.Count ?? 0} | {def} | {cur} | {g?.OwnerCnt ?? 0} | {d.DmaMask} |\n");
+            sb.Append($"| {Escape(d.Name)} | {Escape(d.Iommu)} | {Escape(d.Location)} | {groupCell} | {g?.Devices.Count ?? 0} | {Dom(g?.DefaultDomain)} | {Dom(g?.CurrentDomain)} | {g?.OwnerCnt ?? 0} | {d.DmaMask} |\n");
         }
     }
 
@@ -179,22 +177,21 @@ public static class MarkdownReport
         }
     }
 
-    private static void Mappings(StringBuilder sb, IommuCore core, Func<IommuDomain, IReadOnlyList<PageTables.Leaf>> mappings)
+    private static void Mappings(StringBuilder sb, EndState state)
     {
         sb.Append("\n## Mappings (at the end of the run)\n");
-        var byTable = core.Domains.Where(d => d.PageTable is not null && d.Type.IsPaging() && !d.Freed)
-            .GroupBy(d => d.PageTable!).ToList();
+        var byTable = state.Domains.Where(d => d.Table is not null && d.Paging && !d.Freed).GroupBy(d => d.Table!.Value).ToList();
         if (byTable.Count == 0) { sb.Append("\nNo paging domain has a page table.\n"); return; }
         foreach (var grp in byTable)
         {
             var doms = grp.ToList();
-            var pt = grp.Key;
-            sb.Append("\n### ").Append(string.Join(", ", doms.Select(d => $"{d.Name} ({d.Type.Name()})")))
+            var pt = state.Tables[grp.Key];
+            sb.Append("\n### ").Append(string.Join(", ", doms.Select(d => $"{d.Name} ({d.Type})")))
               .Append(doms.Count > 1 ? " — one shared table" : "").Append('\n');
-            sb.Append($"\n{pt.Format} table, TTBR {Hex.Of(pt.Ttbr)}, ias {pt.Cfg.Ias}, oas {pt.Cfg.Oas}, {Hex.Size(pt.TableBytes)} of tables");
+            sb.Append($"\n{pt.Format} table, TTBR {Hex.Of(pt.Ttbr)}, ias {pt.Ias}, oas {pt.Oas}, {Hex.Size(pt.TableBytes)} of tables");
             if (pt.Warnings > 0) sb.Append($", {pt.Warnings} WARN(s)");
             sb.Append(".\n\n");
-            var rows = mappings(doms[0]);
+            var rows = doms[0].Mappings!;
             if (rows.Count == 0) { sb.Append("No mappings.\n"); continue; }
             sb.Append("| iova | last | pa | size | prot |\n|---|---|---|---|---|\n");
             foreach (var m in rows)
@@ -202,26 +199,21 @@ public static class MarkdownReport
         }
     }
 
-    private static void DmaState(StringBuilder sb, IommuCore core)
+    private static void DmaState(StringBuilder sb, EndState state)
     {
-        var used = core.Dma.Cookies.Where(c => c.Cookie.Iovad.Count > 0 || c.Cookie.Fq is { Count: > 0 }).ToList();
-        if (used.Count == 0) return;
+        if (state.Dma.Count == 0) return;
         sb.Append("\n## DMA API state (at the end of the run)\n");
-        foreach (var (d, c) in used)
+        foreach (var c in state.Dma)
         {
-            var iovad = c.Iovad;
-            int sh = iovad.Shift;
-            sb.Append($"\n### {d.Name} ({d.Type.Name()}): granule {Hex.Size(iovad.Granule)}, start_pfn {Hex.Of(iovad.StartPfn)}, {(c.Fq is null ? "strict" : "lazy")}\n\n");
-            var ranges = iovad.Dump().ToList();
-            sb.Append($"- {ranges.Count} IOVA range(s) in the tree");
-            if (ranges.Count > 0)
-                sb.Append(": ").Append(string.Join(", ", ranges.Take(24).Select(r => $"[{Hex.Of(r.Lo << sh)}, {Hex.Of(((r.Hi + 1) << sh) - 1)}]")))
-                  .Append(ranges.Count > 24 ? $", … ({ranges.Count - 24} more)" : "");
+            sb.Append($"\n### {c.Domain} ({c.Type}): granule {Hex.Size(c.Granule)}, start_pfn {Hex.Of(c.StartPfn)}, {(c.Lazy ? "lazy" : "strict")}\n\n");
+            sb.Append($"- {c.Ranges.Count} IOVA range(s) in the tree");
+            if (c.Ranges.Count > 0)
+                sb.Append(": ").Append(string.Join(", ", c.Ranges.Take(24).Select(r => $"[{Hex.Of(r.Lo)}, {Hex.Of(r.Hi)}]")))
+                  .Append(c.Ranges.Count > 24 ? $", … ({c.Ranges.Count - 24} more)" : "");
             sb.Append('\n');
-            var (cached, cached32) = iovad.CacheState;
-            static string N((ulong Lo, ulong Hi)? n, int sh) => n is null ? "anchor" : $"[{Hex.Of(n.Value.Lo << sh)}, {Hex.Of(((n.Value.Hi + 1) << sh) - 1)}]";
-            sb.Append($"- cached_node {N(cached, sh)}, cached32_node {N(cached32, sh)}, max32_alloc_size {Hex.Of(iovad.Max32AllocSize)} pages\n");
-            var rc = iovad.RcacheState.Where(r => r.Loaded + r.Prev + r.DepotMagazines > 0).ToList();
+            static string N((ulong Lo, ulong Hi)? n) => n is null ? "anchor" : $"[{Hex.Of(n.Value.Lo)}, {Hex.Of(n.Value.Hi)}]";
+            sb.Append($"- cached_node {N(c.Cached)}, cached32_node {N(c.Cached32)}, max32_alloc_size {Hex.Of(c.Max32AllocSize)} pages\n");
+            var rc = c.Rcache.Where(r => r.Loaded + r.Prev + r.DepotMagazines > 0).ToList();
             if (rc.Count > 0)
                 sb.Append("- rcache: ").Append(string.Join("; ", rc.Select(r => $"order {r.Order}: loaded {r.Loaded}, prev {r.Prev}, depot {r.DepotMagazines} magazine(s)"))).Append('\n');
             if (c.Fq is { } fq)
@@ -240,19 +232,19 @@ public static class MarkdownReport
         }
     }
 
-    private static void Faults(StringBuilder sb, IommuCore core)
+    private static void Faults(StringBuilder sb, EndState state)
     {
         sb.Append("\n## Faults and hazards\n\n");
-        if (core.Machine.Log.Events.Count == 0) { sb.Append("None.\n"); return; }
+        if (state.Events.Count == 0) { sb.Append("None.\n"); return; }
         sb.Append("| line | event | device | iova | access | domain | detail |\n|---:|---|---|---|---|---|---|\n");
-        var events = core.Machine.Log.Events;
+        var events = state.Events;
         int rows = 0;
         for (int i = 0; i < events.Count; i++)
         {
             var e = events[i];
             if (rows++ == MaxRows)
             {
-                sb.Append(More(MaxRows, rows - 1 + (events.Count - i) + core.Machine.Log.Dropped, "events"));
+                sb.Append(More(MaxRows, rows - 1 + (events.Count - i) + state.DroppedEvents, "events"));
                 break;
             }
             // Repeated faults fold like steps: the same line, kind, device, access and domain in a row.
@@ -271,8 +263,8 @@ public static class MarkdownReport
             {
                 case "fault":
                     var detail = Escape(e.Why);
-                    if (e.Registers is { } regs) detail += "<br>" + regs.ReportLine;
-                    if (e.Registers?.Message is { } msg)
+                    if (e.RegistersLine is { } regs) detail += "<br>" + regs;
+                    if (e.Message is { } msg)
                         foreach (var printed in msg.Split('\n')) detail += $"<br>`{Escape(printed)}`";
                     sb.Append($"| {e.Line} | {e.FaultKind} fault{fold} | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
                     break;
@@ -284,8 +276,8 @@ public static class MarkdownReport
                     break;
             }
         }
-        if (rows <= MaxRows && core.Machine.Log.Dropped > 0)
-            sb.Append(string.Create(CultureInfo.InvariantCulture, $"\n… {core.Machine.Log.Dropped} more events not recorded (a run keeps the first {Hardware.EventLog.MaxEvents}).\n"));
+        if (rows <= MaxRows && state.DroppedEvents > 0)
+            sb.Append(string.Create(CultureInfo.InvariantCulture, $"\n… {state.DroppedEvents} more events not recorded (a run keeps the first {state.MaxEvents}).\n"));
     }
 
     private static void Expectations(StringBuilder sb, RunLog log)

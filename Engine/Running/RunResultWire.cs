@@ -1,10 +1,10 @@
+using ScenarioEngine.Record;
 using ScenarioEngine.Hardware;
 using System.Text;
 using System.Text.Json;
 using ScenarioEngine.Yaml;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
-using ScenarioEngine.Reporting;
 
 namespace ScenarioEngine.Running;
 
@@ -12,7 +12,7 @@ namespace ScenarioEngine.Running;
 /// A <see cref="RunResult"/> as one line of JSON between a worker process and its supervisor
 /// (<see cref="WorkerPool"/>). It carries what the host's writers read: the rendered report, the
 /// error, the inputs, the steps and expectations (JSON, JUnit, text) and the events (JSON faults).
-/// Notes, sections and tables travel inside the report only; fault registers are not carried.
+/// Notes, sections and tables travel inside the report only; a fault's registers travel as its report line and message.
 /// Strings are JSON-escaped, so a line never holds a raw newline.
 /// </summary>
 internal static class RunResultWire
@@ -84,6 +84,8 @@ internal static class RunResultWire
                 w.WriteString("why", v.Why);
                 w.WriteNumber("pa", v.Pa);
                 w.WriteNumber("unmapLine", v.UnmapLine);
+                w.WriteString("registers", v.RegistersLine);
+                w.WriteString("message", v.Message);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -106,11 +108,11 @@ internal static class RunResultWire
         foreach (var x in r.GetProperty("expectations").EnumerateArray())
             log.Restore(new Expectation(x.GetProperty("line").GetInt32(), Str(x, "text")!, x.GetProperty("passed").GetBoolean(), Str(x, "detail")) { Chunk = Str(x, "chunk") });
         log.RestoreDropped(r.GetProperty("droppedItems").GetInt32(), r.GetProperty("droppedExpectations").GetInt32(), r.GetProperty("passed").GetInt32(), r.GetProperty("failed").GetInt32());
-        var events = new List<SimEvent>();
+        var events = new List<RecordedEvent>();
         foreach (var v in r.GetProperty("events").EnumerateArray())
-            events.Add(new SimEvent(Str(v, "kind")!, v.GetProperty("line").GetInt32(), Str(v, "device"), v.GetProperty("iova").GetUInt64(), v.GetProperty("write").GetBoolean(),
+            events.Add(new RecordedEvent(Str(v, "kind")!, v.GetProperty("line").GetInt32(), Str(v, "device"), v.GetProperty("iova").GetUInt64(), v.GetProperty("write").GetBoolean(),
                 Str(v, "faultKind")!, Str(v, "domain"), Str(v, "why")!)
-            { Pa = v.GetProperty("pa").GetUInt64(), UnmapLine = v.GetProperty("unmapLine").GetInt32() });
+            { Pa = v.GetProperty("pa").GetUInt64(), UnmapLine = v.GetProperty("unmapLine").GetInt32(), RegistersLine = Str(v, "registers"), Message = Str(v, "message") });
         return new RunResult
         {
             Path = Str(r, "path")!,

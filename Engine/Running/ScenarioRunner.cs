@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
 using ScenarioEngine.Kernel;
@@ -85,8 +86,9 @@ public static class ScenarioRunner
             }
             recycle = sandbox.Abandoned;
         }
-        var pictures = Reporting.Pictures.PictureBuilder.Build(scenario, core, d => library.Mappings(d));
-        var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, core, log, error, d => library.Mappings(d)) { Pictures = pictures });
+        var state = EndStateBuilder.Build(core, d => library.Mappings(d));
+        var pictures = Reporting.Pictures.PictureBuilder.Build(scenario, state);
+        var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, state, log, error) { Pictures = pictures });
         return new RunResult
         {
             Path = display,
@@ -95,7 +97,7 @@ public static class ScenarioRunner
             Script = scenario.Script.Chunk,
             Error = error,
             Log = log,
-            Events = core.Machine.Log.Events,
+            Events = state.Events,
             DroppedEvents = core.Machine.Log.Dropped,
             Report = report,
             Svgs = pictures.InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList(),
@@ -133,7 +135,7 @@ public static class ScenarioRunner
         FullPath = full,
         Error = error,
         Log = log,
-        Report = MarkdownReport.Render(new MarkdownReport.Input(display, null, null, log, error, null)),
+        Report = MarkdownReport.Render(new MarkdownReport.Input(display, null, null, log, error)),
         Inputs = inputs.ToList(),
     };
 

@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using System.Security.Cryptography;
 using ScenarioEngine.Snapshots;
 

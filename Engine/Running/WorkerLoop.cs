@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using System.Text;
 using System.Text.Json;
 using ScenarioEngine.Yaml;

@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;

@@ -1,7 +1,7 @@
+using ScenarioEngine.Record;
 using KeraLua;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
-using ScenarioEngine.Reporting;
 
 namespace ScenarioEngine.Scripting;
 

@@ -1,7 +1,7 @@
+using ScenarioEngine.Record;
 using System.Text;
 using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
-using ScenarioEngine.Running;
 
 namespace ScenarioEngine.Snapshots;
 

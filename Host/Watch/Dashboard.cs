@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using System.Net;
 using System.Text;
 using Markdig;

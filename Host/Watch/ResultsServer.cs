@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;

@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

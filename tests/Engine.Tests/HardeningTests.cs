@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using System.Diagnostics;
 using ScenarioEngine.Yaml;
 using ScenarioEngine.Model;
@@ -189,7 +191,7 @@ public class HardeningTests
     {
         var r = Run("for i = 1, 25000 do report.note('n' .. i) end\nfor i = 1, 12000 do expect.ok(i % 1000 ~= 0, 'e' .. i) end", new RunOptions { Budgets = new Budgets(50_000_000, 64L << 20, TimeSpan.FromSeconds(30)), Jobs = 1 });
         Assert.Null(r.Error);
-        Assert.Equal(Reporting.RunLog.MaxRecords, r.Log.Items.Count);
+        Assert.Equal(Record.RunLog.MaxRecords, r.Log.Items.Count);
         Assert.Equal(15000, r.Log.DroppedItems);
         Assert.Equal((11988, 12), (r.ExpectationsPassed, r.ExpectationsFailed));
         Assert.Contains("… 24000 more rows (steps, notes, sections, tables) not shown (the report shows the first 1000).", r.Report);

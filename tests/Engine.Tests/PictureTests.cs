@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using ScenarioEngine.Yaml;

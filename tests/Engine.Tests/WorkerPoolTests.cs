@@ -109,8 +109,8 @@ public class WorkerPoolTests
         Assert.Equal(direct.Path, back.Path);
         Assert.Equal(direct.Inputs, back.Inputs);
         Assert.Equal((1, 1), (back.ExpectationsPassed, back.ExpectationsFailed));
-        Assert.Equal(direct.Log.Items.OfType<Reporting.Step>().Select(s => (s.Number, s.Line, s.Name, s.Args, s.Result)),
-                     back.Log.Items.OfType<Reporting.Step>().Select(s => (s.Number, s.Line, s.Name, s.Args, s.Result)));
+        Assert.Equal(direct.Log.Items.OfType<Record.Step>().Select(s => (s.Number, s.Line, s.Name, s.Args, s.Result)),
+                     back.Log.Items.OfType<Record.Step>().Select(s => (s.Number, s.Line, s.Name, s.Args, s.Result)));
         Assert.Equal(Reporting.JsonReport.Render([direct]), Reporting.JsonReport.Render([back]));
     }
 }

@@ -181,7 +181,7 @@ public class HostileCorpusTests
         };
         using var host = Host.Watch.WatchCommand.Build(options, l => l.SetMinimumLevel(LogLevel.Warning));
         var worker = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Host.Watch.WatchWorker>(host.Services);
-        var first = new TaskCompletionSource<IReadOnlyList<Running.RunResult>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = new TaskCompletionSource<IReadOnlyList<Record.RunResult>>(TaskCreationOptions.RunContinuationsAsynchronously);
         worker.BatchCompleted += b => first.TrySetResult(b);
         await host.StartAsync();
         try

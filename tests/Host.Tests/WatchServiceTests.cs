@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;

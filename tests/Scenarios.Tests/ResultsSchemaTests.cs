@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using ScenarioEngine.Reporting;

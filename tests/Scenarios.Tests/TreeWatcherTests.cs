@@ -1,3 +1,5 @@
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
 using ScenarioEngine.Yaml;
 using ScenarioEngine.Running;
 using ScenarioEngine.Scripting;

@@ -1,11 +1,11 @@
-using ScenarioEngine.Kernel;
+using ScenarioEngine.Record;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Reporting.Pictures;
 
 /// <summary>
-/// Builds a report's pictures from the state at the end of a run: the core's devices, groups and
-/// domains, the page tables' leaves, the DMA API's IOVA trees and the event log. Only reads; the
+/// Builds a report's pictures from the run's <see cref="EndState"/>: its devices, groups and domains,
+/// the page tables' leaves, the DMA API's IOVA trees and the event log, and the SoC. Only reads; the
 /// order of everything is fixed (SoC order for instances and devices, ids for groups and domains,
 /// addresses for segments), and sizes are bounded so a hostile scenario cannot grow a picture
 /// past <see cref="MaxNodes"/> boxes or <see cref="MaxSegments"/> segments.
@@ -19,78 +19,82 @@ public static class PictureBuilder
     /// <summary>Most IOVA maps a report carries (one per domain, lowest ids first).</summary>
     public const int MaxMaps = 16;
 
-    public static ReportPictures Build(Scenario scenario, IommuCore core, Func<IommuDomain, IReadOnlyList<PageTables.Leaf>> mappings)
+    public static ReportPictures Build(Scenario scenario, EndState state)
     {
-        var topology = scenario.Pictures.HasFlag(PictureSet.Topology) ? Topology(core) : null;
-        var maps = scenario.Pictures.HasFlag(PictureSet.IovaMaps) ? IovaMaps(scenario.Soc, core, mappings) : [];
+        var topology = scenario.Pictures.HasFlag(PictureSet.Topology) ? Topology(scenario.Soc, state) : null;
+        var maps = scenario.Pictures.HasFlag(PictureSet.IovaMaps) ? IovaMaps(scenario.Soc, state) : [];
         return new ReportPictures(topology, maps);
     }
 
     // ------------------------------------------------------------------ topology
 
-    private static TopologyPicture Topology(IommuCore core)
+    private static TopologyPicture Topology(Soc soc, EndState state)
     {
         var domains = new List<TopoDomain>();
-        var domainIndex = new Dictionary<IommuDomain, int>();
+        var domainIndex = new Dictionary<string, int>();
         var tables = new List<TopoTable>();
-        var tableIndex = new Dictionary<PageTables.IIoPageTable, int>();
+        var tableIndex = new Dictionary<int, int>();
+        var byName = new Dictionary<string, DomainState>();
+        foreach (var d in state.Domains) byName.TryAdd(d.Name, d);
         int nodes = 0, omitted = 0;
 
-        int? DomainOf(IommuDomain? d)
+        int? DomainOf(string? name)
         {
-            if (d is null) return null;
-            if (domainIndex.TryGetValue(d, out var i)) return i;
+            if (name is null) return null;
+            if (domainIndex.TryGetValue(name, out var i)) return i;
+            var d = byName[name];
             int? table = null;
-            if (d.PageTable is { } pt && d.Type.IsPaging())
+            if (d.Table is { } pt && d.Paging)
             {
                 if (!tableIndex.TryGetValue(pt, out var t))
                 {
                     t = tables.Count;
-                    tables.Add(new TopoTable(pt.Format, pt.Ttbr));
+                    tables.Add(new TopoTable(state.Tables[pt].Format, state.Tables[pt].Ttbr));
                     tableIndex[pt] = t;
                 }
                 table = t;
             }
-            domainIndex[d] = domains.Count;
-            domains.Add(new TopoDomain(d.Name, d.Type.Name(), d.Freed, table));
+            domainIndex[name] = domains.Count;
+            domains.Add(new TopoDomain(d.Name, d.Type, d.Freed, table));
             return domains.Count - 1;
         }
 
+        var groups = state.Groups.ToDictionary(g => g.Name);
         var instances = new List<TopoInstance>();
-        var placed = new HashSet<IommuGroup>();
-        foreach (var inst in core.Soc.Iommus)
+        var placed = new HashSet<string>();
+        foreach (var inst in soc.Iommus)
         {
             var slots = new List<(string Label, List<TopoGroup> Groups)>();
             var loose = new List<TopoLoose>();
-            foreach (var dev in core.Devices.Where(d => d.Iommu == inst))
+            foreach (var dev in state.Devices.Where(d => d.Iommu == inst.Name))
             {
-                if (dev.Group is not { } g)
+                if (dev.Group is not { } gname)
                 {
                     if (nodes++ >= MaxNodes) { omitted++; continue; }
-                    var why = core.FailedInstances.ContainsKey(inst.Name) ? $"{inst.Name}'s registration failed: -{dev.ProbeError.Errno}" : $"probe failed: -{dev.ProbeError.Errno}";
+                    var why = dev.RegistrationFailed ? $"{inst.Name}'s registration failed: -{dev.ProbeErrno}" : $"probe failed: -{dev.ProbeErrno}";
                     loose.Add(new TopoLoose(dev.Name, why));
                     continue;
                 }
+                var g = groups[gname];
                 // A group shared by instances on one hw_list is drawn under the instance of its first device.
-                if (g.Devices[0].Iommu != inst || !placed.Add(g)) continue;
+                if (g.Iommu != inst.Name || !placed.Add(g.Name)) continue;
                 if (nodes + 1 + g.Devices.Count > MaxNodes) { omitted += 1 + g.Devices.Count; continue; }
                 nodes += 1 + g.Devices.Count;
-                var label = g.Devices[0].Driver.GroupSlot(g);
-                var slot = slots.FindIndex(s => s.Label == label);
-                if (slot < 0) { slots.Add((label, new List<TopoGroup>())); slot = slots.Count - 1; }
-                int? cur = DomainOf(g.Domain), def = g.DefaultDomain == g.Domain ? cur : DomainOf(g.DefaultDomain);
-                slots[slot].Groups.Add(new TopoGroup(g.Name, g.Devices.Select(d => d.Name).ToList(), cur, def));
+                var slot = slots.FindIndex(s => s.Label == g.Slot);
+                if (slot < 0) { slots.Add((g.Slot, new List<TopoGroup>())); slot = slots.Count - 1; }
+                int? cur = DomainOf(g.CurrentDomain), def = g.DefaultDomain == g.CurrentDomain ? cur : DomainOf(g.DefaultDomain);
+                slots[slot].Groups.Add(new TopoGroup(g.Name, g.Devices, cur, def));
             }
             instances.Add(new TopoInstance(inst.Name, $"{inst.Driver} {inst.Type}",
                 slots.Select(s => new TopoSlot(s.Label, s.Groups.OrderBy(x => GroupId(x.Name)).ToList())).ToList(), loose));
         }
         // Domains no group is on (allocated and never attached, or detached) still own tables; a freed
         // domain is drawn while a live one still translates with its table (MediaTek's share_dom).
-        foreach (var d in core.Domains.Where(d => !domainIndex.ContainsKey(d) &&
-                     (!d.Freed || d.PageTable is { } pt && core.Domains.Any(o => !o.Freed && o.PageTable == pt))))
+        foreach (var d in state.Domains.Where(d => d.Id != 0 && !domainIndex.ContainsKey(d.Name) &&
+                     (!d.Freed || d.Table is { } pt && state.Domains.Any(o => o.Id != 0 && !o.Freed && o.Table == pt))))
         {
             if (nodes++ >= MaxNodes) { omitted++; continue; }
-            DomainOf(d);
+            DomainOf(d.Name);
         }
         return new TopologyPicture(instances, domains, tables, omitted);
     }
@@ -101,28 +105,27 @@ public static class PictureBuilder
 
     private readonly record struct Span(ulong Lo, ulong Hi, IovaKind Kind, string Label);
 
-    private static List<IovaMapPicture> IovaMaps(Soc soc, IommuCore core, Func<IommuDomain, IReadOnlyList<PageTables.Leaf>> mappings)
+    private static List<IovaMapPicture> IovaMaps(Soc soc, EndState state)
     {
         var maps = new List<IovaMapPicture>();
-        var cookies = core.Dma.Cookies.ToDictionary(c => c.Domain, c => c.Cookie);
-        foreach (var d in core.Domains.Where(d => !d.Freed && d.Type.IsPaging()).OrderBy(d => d.Id))
+        var cookies = state.Dma.ToDictionary(c => c.Domain);
+        foreach (var d in state.Domains.Where(d => d.Id != 0 && !d.Freed && d.Paging).OrderBy(d => d.Id))
         {
             var spans = new List<Span>();
-            var groups = core.Groups.Where(g => g.Domain == d).ToList();
-            foreach (var g in groups)
+            foreach (var g in state.Groups.Where(g => g.CurrentDomain == d.Name))
             {
-                foreach (var r in core.GroupResvRegions(g))
-                    spans.Add(new Span(r.Start, r.Last, IovaKind.Reserved, $"reserved region ({r.Type.Name()})"));
+                foreach (var r in g.Resv)
+                    spans.Add(new Span(r.Start, r.Last, IovaKind.Reserved, $"reserved region ({r.Type})"));
                 foreach (var dev in g.Devices)
-                    foreach (var w in dev.Spec.Firmware)
+                    foreach (var w in soc.Devices.First(x => x.Name == dev).Firmware)
                         if (w.Size > 0)
-                            spans.Add(new Span(w.Iova, w.Iova + w.Size - 1, IovaKind.Window, $"{dev.Name} firmware '{w.Name}'"));
+                            spans.Add(new Span(w.Iova, w.Iova + w.Size - 1, IovaKind.Window, $"{dev} firmware '{w.Name}'"));
             }
-            if (d.PageTable is { } pt)
+            if (d.Table is { } pt)
             {
                 // Domains that share one io-pgtable (MediaTek's share_dom) see each other's mappings.
-                var sharing = core.Domains.Where(o => o != d && o.PageTable == pt).Select(o => o.Freed ? $"{o.Name}, freed" : o.Name).ToList();
-                AddRuns(spans, mappings(d).Select(m => (m.Iova, m.Iova + m.Size - 1)), IovaKind.Mapping, n =>
+                var sharing = state.Domains.Where(o => o.Id != 0 && o != d && o.Table == pt).Select(o => o.Freed ? $"{o.Name}, freed" : o.Name).ToList();
+                AddRuns(spans, (d.Mappings ?? []).Select(m => (m.Iova, m.Iova + m.Size - 1)), IovaKind.Mapping, n =>
                 {
                     var notes = new List<string>();
                     if (n > 1) notes.Add($"{n} extents");
@@ -130,22 +133,20 @@ public static class PictureBuilder
                     return notes.Count == 0 ? "mapped" : $"mapped ({string.Join(", ", notes)})";
                 });
             }
-            if (cookies.TryGetValue(d, out var cookie) && cookie.Iovad.Count > 0)
+            if (cookies.TryGetValue(d.Name, out var cookie) && cookie.Ranges.Count > 0)
             {
-                int sh = cookie.Iovad.Shift;
                 var reserved = spans.Where(s => s.Kind == IovaKind.Reserved).ToList();
-                var allocs = cookie.Iovad.Dump().Select(r => (Lo: r.Lo << sh, Hi: ((r.Hi + 1) << sh) - 1))
-                    .Where(r => !reserved.Any(s => s.Lo <= r.Lo && r.Hi <= s.Hi)); // reserve_iova's own entries
+                var allocs = cookie.Ranges.Where(r => !reserved.Any(s => s.Lo <= r.Lo && r.Hi <= s.Hi)); // reserve_iova's own entries
                 // The rbtree keeps a range freed into the rcache too (free_iova_fast): these are the tree's ranges, live or cached.
                 AddRuns(spans, allocs, IovaKind.Dma, n => $"IOVA tree ({n} range{(n == 1 ? "" : "s")})");
             }
-            var faults = core.Machine.Log.Events.Where(e => e.Domain == d.Name && e.Kind is "fault" or "stale-translation")
+            var faults = state.Events.Where(e => e.Domain == d.Name && e.Kind is "fault" or "stale-translation")
                 .Select(e => (Lo: e.Iova & ~0xfffUL, Hi: (e.Iova & ~0xfffUL) + 0xfff));
             AddRuns(spans, faults, IovaKind.Fault, n => $"{n} fault{(n == 1 ? "" : "s")} or stale access{(n == 1 ? "" : "es")}");
             if (spans.Count == 0) continue;
             if (maps.Count == MaxMaps) break;
             var (segments, omitted) = Segments(spans);
-            maps.Add(new IovaMapPicture(d.Name, d.Type.Name(), d.GeometrySet ? d.ApertureStart : null, d.GeometrySet ? d.ApertureEnd : null, segments, omitted));
+            maps.Add(new IovaMapPicture(d.Name, d.Type, d.ApertureStart, d.ApertureEnd, segments, omitted));
         }
         return maps;
     }

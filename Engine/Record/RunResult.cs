@@ -1,14 +1,11 @@
-using ScenarioEngine.Hardware;
 using ScenarioEngine.Yaml;
-using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
-using ScenarioEngine.Reporting;
 
-namespace ScenarioEngine.Running;
+namespace ScenarioEngine.Record;
 
 public enum SnapshotStatus { Matched, Changed, New, NotCompared }
 
-/// <summary>The outcome of one scenario file: what happened, the rendered report, the snapshot verdict.</summary>
+/// <summary>The outcome of one scenario file — the run record the writers read: what happened, the rendered report, the snapshot verdict.</summary>
 public sealed class RunResult
 {
     public required string Path { get; init; }
@@ -21,7 +18,8 @@ public sealed class RunResult
     /// <summary>The scenario's error; set after the run too when its snapshot cannot be compared or written (SE3001).</summary>
     public ScenarioError? Error { get; set; }
     public RunLog Log { get; init; } = new();
-    public IReadOnlyList<SimEvent> Events { get; init; } = [];
+    /// <summary>The machine's events as plain data (faults, stale translations, hazards, WARNs).</summary>
+    public IReadOnlyList<RecordedEvent> Events { get; init; } = [];
     public required string Report { get; init; }
     /// <summary>The report's pictures as SVG, in the order of its Mermaid blocks (the dashboard draws them in their place). Never part of the report.</summary>
     public IReadOnlyList<string> Svgs { get; init; } = [];
@@ -42,7 +40,7 @@ public sealed class RunResult
 
     public int ExpectationsPassed => Log.ExpectationsPassed;
     public int ExpectationsFailed => Log.ExpectationsFailed;
-    /// <summary>Events the run's event log counted but did not keep (<see cref="EventLog.MaxEvents"/>).</summary>
+    /// <summary>Events the run's event log counted but did not keep (its limit is EndState.MaxEvents).</summary>
     public int DroppedEvents { get; init; }
     public bool Passed => Error is null && ExpectationsFailed == 0;
 }

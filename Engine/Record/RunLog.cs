@@ -1,4 +1,4 @@
-namespace ScenarioEngine.Reporting;
+namespace ScenarioEngine.Record;
 
 /// <summary>
 /// Everything a script run records, in order: API steps (each with its source line), notes,
@@ -107,7 +107,7 @@ public sealed class RunLog
         _items.Add(new Table(line, title, header, rows) { Chunk = Chunk });
     }
 
-    /// <summary>Rebuilds a log received from a worker process (<see cref="Running.RunResultWire"/>): the records as they were.</summary>
+    /// <summary>Rebuilds a log received from a worker process (<see cref="Reporting.RunResultWire"/>): the records as they were.</summary>
     internal void Restore(Step step)
     {
         _items.Add(step);
@@ -120,7 +120,7 @@ public sealed class RunLog
         if (expectation.Passed) ExpectationsPassed++; else ExpectationsFailed++;
     }
 
-    /// <summary>Restores the counts of records a worker's log dropped (<see cref="Running.RunResultWire"/>).</summary>
+    /// <summary>Restores the counts of records a worker's log dropped (<see cref="Reporting.RunResultWire"/>).</summary>
     internal void RestoreDropped(int items, int expectations, int passed, int failed)
     {
         DroppedItems = items;
