@@ -56,11 +56,11 @@ public sealed class DmaIommu(IommuCore core)
         var r = InitDomain(domain, dev);
         if (!r.Ok)
         {
-            core.BootLog.Add($"{dev.Name}: Failed to set up IOMMU for device; retaining platform DMA ops: -{r.Errno} ({r.Why})");
+            core.RecordBoot(BootEventKind.DmaOpsNotSetUp, dev.Name, $"{dev.Name}: Failed to set up IOMMU for device; retaining platform DMA ops: -{r.Errno} ({r.Why})", r.Errno);
             return;
         }
         st.UsesIommu = true;
-        if (r.Why is not null) core.BootLog.Add(r.Why);
+        if (r.Why is not null) core.RecordBoot(BootEventKind.DmaDomainInitialised, domain.Name, r.Why);
     }
 
     private Outcome InitDomain(IommuDomain domain, IommuDevice dev)

@@ -1,3 +1,5 @@
+using ScenarioEngine.Model;
+
 namespace ScenarioEngine.Hardware;
 
 /// <summary>
@@ -29,23 +31,23 @@ public sealed class EventLog
     }
 
     public void Fault(string device, ulong iova, bool write, string kind, string? domain, string why, FaultRegisters? regs = null) =>
-        Add(new SimEvent("fault", Line, device, iova, write, kind, domain, why) { Registers = regs });
+        Add(new SimEvent(EventKind.Fault, Line, device, iova, write, kind, domain, why) { Registers = regs });
 
-    public void Warn(string why) => Add(new SimEvent("warn", Line, null, 0, false, "warn", null, why));
+    public void Warn(string why) => Add(new SimEvent(EventKind.Warn, Line, null, 0, false, "warn", null, why));
 
     /// <summary>
     /// A hazard: kernel state that is not what its name says (a "blocking" domain that translates), or
     /// memory the kernel reads after freeing it ("use-after-free", as KASAN would name it).
     /// </summary>
-    public void Hazard(string kind, string? device, string? domain, string why) => Add(new SimEvent(kind, Line, device, 0, false, kind, domain, why));
+    public void Hazard(EventKind kind, string? device, string? domain, string why) => Add(new SimEvent(kind, Line, device, 0, false, kind.Name(), domain, why));
 
     /// <summary>A hit on an IOTLB entry whose mapping changed since it was filled (no flush in between).</summary>
     public void Stale(string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
-        Add(new SimEvent("stale-translation", Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
+        Add(new SimEvent(EventKind.StaleTranslation, Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
 }
 
-/// <summary>One event: kind "fault" | "warn" | "stale-translation", the script line, and details.</summary>
-public sealed record SimEvent(string Kind, int Line, string? Device, ulong Iova, bool Write, string FaultKind, string? Domain, string Why)
+/// <summary>One event: its <see cref="EventKind"/>, the script line, and details.</summary>
+public sealed record SimEvent(EventKind Kind, int Line, string? Device, ulong Iova, bool Write, string FaultKind, string? Domain, string Why)
 {
     /// <summary>Faults: what the fault registers held and what the interrupt handler did with them.</summary>
     public FaultRegisters? Registers { get; init; }

@@ -50,7 +50,7 @@ public sealed partial class IommuCore
             var inst = soc.FindIommu(spec.Ids[0].Iommu)!;
             _devices.Add(new IommuDevice(spec, inst, drivers[inst]));
         }
-        BootLog = new List<string>();
+
         Dma = new Dma.DmaIommu(this);
     }
 
@@ -65,7 +65,12 @@ public sealed partial class IommuCore
     public IReadOnlyList<IommuGroup> Groups => _groups;
     public IReadOnlyList<IommuDomain> Domains => _domains;
     /// <summary>What happened at boot, one sentence each, for the report.</summary>
-    public List<string> BootLog { get; }
+    /// <summary>What boot did, in order (the report's Boot section prints each event's text).</summary>
+    public IReadOnlyList<BootEvent> BootEvents => _boot;
+    private readonly List<BootEvent> _boot = new();
+
+    internal void RecordBoot(BootEventKind kind, string subject, string text, Errno errno = Errno.None) =>
+        _boot.Add(new BootEvent(kind, subject, text) { Errno = errno });
 
     public IommuDevice? Device(string name) => _devices.FirstOrDefault(d => d.Name == name);
     /// <summary>The device's position in the SoC file's device list (the Lua handle's index).</summary>
@@ -138,8 +143,8 @@ public sealed partial class IommuCore
                         {
                             CreateDirectMappings(group.DefaultDomain, dev);
                             var r = DeviceSetDomain(group, dev, group.Domain!, null);
-                            BootLog.Add(r.Ok ? $"{dev.Name} joins {group.Name} on {group.Domain!.Name}" + (r.Why is null ? "" : $"; {r.Why}")
-                                             : $"{dev.Name}: attach to {group.Domain!.Name} at probe failed: -{r.Errno} ({r.Why})");
+                            RecordBoot(BootEventKind.GroupJoined, dev.Name, r.Ok ? $"{dev.Name} joins {group.Name} on {group.Domain!.Name}" + (r.Why is null ? "" : $"; {r.Why}")
+                                             : $"{dev.Name}: attach to {group.Domain!.Name} at probe failed: -{r.Errno} ({r.Why})", r.Errno);
                         }
                         continue;
                     }
@@ -154,16 +159,16 @@ public sealed partial class IommuCore
             foreach (var dev in devs.Where(d => d.Group is not null)) Dma.SetupDmaOps(dev);
         }
         foreach (var g in _groups)
-            BootLog.Add($"{g.Name} = {string.Join(", ", g.Devices.Select(d => d.Name))}: {g.Devices[0].Driver.GroupRule(g)}");
+            RecordBoot(BootEventKind.GroupFormed, g.Name, $"{g.Name} = {string.Join(", ", g.Devices.Select(d => d.Name))}: {g.Devices[0].Driver.GroupRule(g)}");
         var bound = new List<string>();
         foreach (var dev in _devices.Where(d => d.Spec.DriverBound && d.Group is not null))
         {
             var r = DeviceUseDefaultDomain(dev);
-            if (!r.Ok) BootLog.Add($"{dev.Name}: driver probe refused: -{r.Errno} ({r.Why})");
+            if (!r.Ok) RecordBoot(BootEventKind.DriverProbeRefused, dev.Name, $"{dev.Name}: driver probe refused: -{r.Errno} ({r.Why})", r.Errno);
             else bound.Add(dev.Name);
         }
         if (bound.Count > 0)
-            BootLog.Add($"DMA-API drivers bound to {string.Join(", ", bound)}: each counts in its group's owner_cnt (iommu_device_use_default_domain)");
+            RecordBoot(BootEventKind.DmaDriversBound, string.Join(", ", bound), $"DMA-API drivers bound to {string.Join(", ", bound)}: each counts in its group's owner_cnt (iommu_device_use_default_domain)");
     }
 
     /// <summary>The lowest group id not in use (iommu_group_alloc takes its id from an IDA, so freed ids come back).</summary>
@@ -208,14 +213,14 @@ public sealed partial class IommuCore
             dev.Group = null;
             dev.ProbeError = reason;
         }
-        BootLog.Add($"{inst.Name}: IOMMU registration failed: -{why.Errno} — {culprit.Name}'s {phase}: {why.Why} (bus_iommu_probe → iommu_device_register, {Src}); " +
-                    $"every master behind {inst.Name} is left without an IOMMU (no group, no domain; the DMA API uses dma-direct): {string.Join(", ", devs.Select(d => d.Name))}");
+        RecordBoot(BootEventKind.RegistrationFailed, inst.Name, $"{inst.Name}: IOMMU registration failed: -{why.Errno} — {culprit.Name}'s {phase}: {why.Why} (bus_iommu_probe → iommu_device_register, {Src}); " +
+                    $"every master behind {inst.Name} is left without an IOMMU (no group, no domain; the DMA API uses dma-direct): {string.Join(", ", devs.Select(d => d.Name))}", why.Errno);
     }
 
     private void Refuse(IommuDevice dev, Outcome why)
     {
         dev.ProbeError = why;
-        BootLog.Add($"{dev.Name}: IOMMU probe failed: -{why.Errno} ({why.Why}); the device has no IOMMU group");
+        RecordBoot(BootEventKind.ProbeFailed, dev.Name, $"{dev.Name}: IOMMU probe failed: -{why.Errno} ({why.Why}); the device has no IOMMU group", why.Errno);
     }
 
     /// <summary>iommu_setup_default_domain (iommu.c): pick the type, allocate, map direct regions, attach.</summary>
@@ -227,7 +232,7 @@ public sealed partial class IommuCore
         var res = AllocDefaultDomain(first, type);
         if (!res.Ok && driverType is null && type != DomainType.Dma)
         {
-            BootLog.Add($"{group.Name}: {type.Name()} default domain failed (-{res.Errno}); falling back to IOMMU_DOMAIN_DMA (iommu_group_alloc_default_domain)");
+            RecordBoot(BootEventKind.DefaultDomainFallback, group.Name, $"{group.Name}: {type.Name()} default domain failed (-{res.Errno}); falling back to IOMMU_DOMAIN_DMA (iommu_group_alloc_default_domain)", res.Errno);
             res = AllocDefaultDomain(first, DomainType.Dma);
         }
         if (!res.Ok) return res.AsOutcome;
@@ -237,7 +242,7 @@ public sealed partial class IommuCore
             if (!CreateDirectMappings(dom, d, quiet: true))
             {
                 directFailed = true;
-                BootLog.Add($"{d.Name}: IOMMU driver was not able to establish FW requested direct mapping (before the first attach); retried after it (iommu_setup_default_domain)");
+                RecordBoot(BootEventKind.DirectMappingRetried, d.Name, $"{d.Name}: IOMMU driver was not able to establish FW requested direct mapping (before the first attach); retried after it (iommu_setup_default_domain)");
             }
         group.DefaultDomain = dom;
         var attach = GroupSetDomainInternal(group, dom, mustSucceed: false);
@@ -255,7 +260,7 @@ public sealed partial class IommuCore
                     group.DefaultDomain = null;
                     return Outcome.Fail(Errno.EINVAL, $"the direct mappings of {d.Name} failed again after the attach (iommu_setup_default_domain, {Src})");
                 }
-        BootLog.Add($"{group.Name}: default domain {dom.Name} ({dom.Type.Name()}) attached to {string.Join(", ", group.Devices.Select(d => d.Name))}" +
+        RecordBoot(BootEventKind.DefaultDomainAttached, group.Name, $"{group.Name}: default domain {dom.Name} ({dom.Type.Name()}) attached to {string.Join(", ", group.Devices.Select(d => d.Name))}" +
                     (attach.Why is null ? "" : $"; {attach.Why}"));
         return Outcome.Success;
     }
@@ -307,10 +312,10 @@ public sealed partial class IommuCore
                     {
                         var m = Map(domain, mapStart, mapStart, a - mapStart, r.Prot);
                         if (m.Ok && LastLostErrno != Errno.None)
-                            BootLog.Add($"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed with -{LastLostErrno}, but Linux 7.0.0's iommu_map_nosync returned 0 for it (upstream fix {KernelFixes.MapErrno}): the core saw success and does not retry after the attach");
+                            RecordBoot(BootEventKind.DirectMappingFailed, dev.Name, $"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed with -{LastLostErrno}, but Linux 7.0.0's iommu_map_nosync returned 0 for it (upstream fix {KernelFixes.MapErrno}): the core saw success and does not retry after the attach");
                         if (!m.Ok)
                         {
-                            if (!quiet) BootLog.Add($"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed: -{m.Errno}");
+                            if (!quiet) RecordBoot(BootEventKind.DirectMappingFailed, dev.Name, $"{dev.Name}: direct mapping {Hex.Of(mapStart)}+{Hex.Size(a - mapStart)} failed: -{m.Errno}", m.Errno);
                             return false;
                         }
                     }
@@ -495,7 +500,7 @@ public sealed partial class IommuCore
         var shared = g.BlockingDomain!.PageTable is { } pt
             ? Domains.Where(x => x != g.BlockingDomain && !x.Freed && ReferenceEquals(x.PageTable, pt)).Select(x => x.Name).ToList() : [];
         if (shared.Count > 0)
-            Machine.Log.Hazard("blocking-domain-translates", g.Devices[0].Name, g.BlockingDomain.Name,
+            Machine.Log.Hazard(EventKind.BlockingDomainTranslates, g.Devices[0].Name, g.BlockingDomain.Name,
                 $"the blocking domain shares the live table: {g.Name} is not blocked; {g.BlockingDomain.Name} is an IOMMU_DOMAIN_UNMANAGED domain (__iommu_group_alloc_blocking_domain) that {g.Devices[0].Driver.Name} attached to the table of {string.Join(", ", shared)}, so every mapping there still translates for {string.Join(", ", g.Devices.Select(d => d.Name))}");
         return Outcome.Note($"{g.Name} moved to its blocking domain {g.BlockingDomain!.Name}" + (blocking.Why is null ? "" : $" ({blocking.Why})") + (r.Why is null ? "" : $"; {r.Why}")
             + (shared.Count > 0 ? $"; HAZARD: it shares the live table of {string.Join(", ", shared)}, so the group is not blocked" : ""));

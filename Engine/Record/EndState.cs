@@ -66,7 +66,7 @@ public sealed record FlushQueueState(int Count, ulong FlushCount, bool TimerOn, 
 /// kind, the domain it was reported against, why; for faults the registers' report line and the
 /// driver's printed message; for stale translations the old PA and the line of the unflushed change.
 /// </summary>
-public sealed record RecordedEvent(string Kind, int Line, string? Device, ulong Iova, bool Write, string FaultKind, string? Domain, string Why)
+public sealed record RecordedEvent(EventKind Kind, int Line, string? Device, ulong Iova, bool Write, string FaultKind, string? Domain, string Why)
 {
     public string? RegistersLine { get; init; }
     public string? Message { get; init; }

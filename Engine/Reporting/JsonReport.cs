@@ -87,7 +87,7 @@ public static class JsonReport
         }
         w.WriteEndArray();
         w.WriteStartArray("faults");
-        foreach (var f in r.Events.Where(e => e.Kind == "fault"))
+        foreach (var f in r.Events.Where(e => e.Kind == EventKind.Fault))
         {
             w.WriteStartObject();
             w.WriteNumber("line", f.Line);

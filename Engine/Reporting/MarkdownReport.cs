@@ -250,7 +250,7 @@ public static class MarkdownReport
             // Repeated faults fold like steps: the same line, kind, device, access and domain in a row.
             int same = 1;
             ulong lo = e.Iova, hi = e.Iova;
-            while (e.Kind == "fault" && i + same < events.Count && events[i + same] is { Kind: "fault" } f
+            while (e.Kind == EventKind.Fault && i + same < events.Count && events[i + same] is { Kind: EventKind.Fault } f
                    && f.Line == e.Line && f.FaultKind == e.FaultKind && f.Device == e.Device && f.Write == e.Write && f.Domain == e.Domain)
             {
                 lo = Math.Min(lo, f.Iova);
@@ -261,18 +261,18 @@ public static class MarkdownReport
             i += same - 1;
             switch (e.Kind)
             {
-                case "fault":
+                case EventKind.Fault:
                     var detail = Escape(e.Why);
                     if (e.RegistersLine is { } regs) detail += "<br>" + regs;
                     if (e.Message is { } msg)
                         foreach (var printed in msg.Split('\n')) detail += $"<br>`{Escape(printed)}`";
                     sb.Append($"| {e.Line} | {e.FaultKind} fault{fold} | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
                     break;
-                case "stale-translation":
+                case EventKind.StaleTranslation:
                     sb.Append($"| {e.Line} | stale translation | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | reached {Hex.Of(e.Pa)}: {Escape(e.Why)} |\n");
                     break;
                 default:
-                    sb.Append($"| {e.Line} | {e.Kind} | {Escape(e.Device ?? "—")} | — | — | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");
+                    sb.Append($"| {e.Line} | {e.Kind.Name()} | {Escape(e.Device ?? "—")} | — | — | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");
                     break;
             }
         }

@@ -65,7 +65,7 @@ internal static class EndStateBuilder
                 iovad.RcacheState.ToList(), c.Cookie.Fq is { } fq ? new FlushQueueState(fq.Count, fq.FlushCount, fq.TimerOn, fq.TimerDue) : null);
         }).ToList();
 
-        return new EndState(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'), iommus, core.BootLog.ToList(), devices, groups,
+        return new EndState(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'), iommus, core.BootEvents.Select(b => b.Text).ToList(), devices, groups,
             domains, tables, dma, core.Machine.Log.Events.Select(Record).ToList(), core.Machine.Log.Dropped, Hardware.EventLog.MaxEvents);
     }
 

@@ -74,7 +74,7 @@ internal static class RunResultWire
             foreach (var v in r.Events)
             {
                 w.WriteStartObject();
-                w.WriteString("kind", v.Kind);
+                w.WriteString("kind", v.Kind.Name());
                 w.WriteNumber("line", v.Line);
                 w.WriteString("device", v.Device);
                 w.WriteNumber("iova", v.Iova);
@@ -110,7 +110,7 @@ internal static class RunResultWire
         log.RestoreDropped(r.GetProperty("droppedItems").GetInt32(), r.GetProperty("droppedExpectations").GetInt32(), r.GetProperty("passed").GetInt32(), r.GetProperty("failed").GetInt32());
         var events = new List<RecordedEvent>();
         foreach (var v in r.GetProperty("events").EnumerateArray())
-            events.Add(new RecordedEvent(Str(v, "kind")!, v.GetProperty("line").GetInt32(), Str(v, "device"), v.GetProperty("iova").GetUInt64(), v.GetProperty("write").GetBoolean(),
+            events.Add(new RecordedEvent(EventKinds.Parse(Str(v, "kind")!), v.GetProperty("line").GetInt32(), Str(v, "device"), v.GetProperty("iova").GetUInt64(), v.GetProperty("write").GetBoolean(),
                 Str(v, "faultKind")!, Str(v, "domain"), Str(v, "why")!)
             { Pa = v.GetProperty("pa").GetUInt64(), UnmapLine = v.GetProperty("unmapLine").GetInt32(), RegistersLine = Str(v, "registers"), Message = Str(v, "message") });
         return new RunResult

@@ -53,7 +53,7 @@ public class ArmSmmuTests
         var core = Boot(Soc + "\n  - { name: dsp, ids: [ { iommu: smmu0, stream: 0x400 }, { iommu: smmu0, stream: 0x800 } ] }\n");
         Assert.All(core.Devices, d => Assert.Null(d.Group));
         Assert.Equal(Errno.EINVAL, core.FailedInstances["smmu0"].Errno);
-        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -EINVAL — dsp's device_group", StringComparison.Ordinal));
+        Assert.Contains(core.BootEvents, e => e is { Kind: BootEventKind.RegistrationFailed, Subject: "smmu0", Errno: Errno.EINVAL } && e.Text.Contains(" — dsp's device_group", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public class ArmSmmuTests
         var core = Boot(SmrSoc("", "{ iommu: smmu0, stream: 0x400 }", "{ iommu: smmu0, stream: 0x400, mask: 0x1 }"));
         Assert.Null(core.Device("d0")!.Group);
         Assert.Null(core.Device("d1")!.Group);
-        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -EINVAL — d1's probe_device", StringComparison.Ordinal));
+        Assert.Contains(core.BootEvents, e => e is { Kind: BootEventKind.RegistrationFailed, Subject: "smmu0", Errno: Errno.EINVAL } && e.Text.Contains(" — d1's probe_device", StringComparison.Ordinal));
         // d0's SMR was released with it (arm_smmu_release_device); the SMMU, reset before
         // iommu_device_register, stays enabled and terminates the now unmatched stream.
         var r = DeviceAccess.Perform(core, core.Device("d0")!, 0x1000, 4, false);
@@ -101,7 +101,7 @@ public class ArmSmmuTests
         var core = Boot(SmrSoc(", smrs: 2", "{ iommu: smmu0, stream: 1 }", "{ iommu: smmu0, stream: 2 }, { iommu: smmu0, stream: 3 }", "{ iommu: smmu0, stream: 4 }"));
         Assert.All(core.Devices, d => Assert.Null(d.Group));
         Assert.Equal(Errno.ENOSPC, core.FailedInstances["smmu0"].Errno);
-        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -ENOSPC — d1's probe_device", StringComparison.Ordinal));
+        Assert.Contains(core.BootEvents, e => e is { Kind: BootEventKind.RegistrationFailed, Subject: "smmu0", Errno: Errno.ENOSPC } && e.Text.Contains(" — d1's probe_device", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public class ArmSmmuTests
         var core = Boot(SmrSoc(", banks: 2", "{ iommu: smmu0, stream: 1 }", "{ iommu: smmu0, stream: 2 }", "{ iommu: smmu0, stream: 3 }"));
         Assert.All(core.Devices, d => Assert.Null(d.Group));
         Assert.Empty(core.Groups);
-        Assert.Contains(core.BootLog, l => l.StartsWith("smmu0: IOMMU registration failed: -ENOSPC — d2's iommu_setup_default_domain", StringComparison.Ordinal));
+        Assert.Contains(core.BootEvents, e => e is { Kind: BootEventKind.RegistrationFailed, Subject: "smmu0", Errno: Errno.ENOSPC } && e.Text.Contains(" — d2's iommu_setup_default_domain", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -136,8 +136,8 @@ public class ArmSmmuTests
     public void The_boot_section_says_which_rule_grouped_the_masters()
     {
         var core = Boot(Soc);
-        Assert.Contains("group1 = vpu, cam: arm_smmu_device_group: cam matches the stream-map entry of 0x801 that vpu took first, and that entry remembers vpu's group", core.BootLog);
-        Assert.Contains(core.BootLog, l => l.StartsWith("group0 = gpu: arm_smmu_device_group: no stream-map entry of gpu's (streams 0x400)", StringComparison.Ordinal));
+        Assert.Contains(core.BootEvents, e => e is { Kind: BootEventKind.GroupFormed, Subject: "group1", Text: "group1 = vpu, cam: arm_smmu_device_group: cam matches the stream-map entry of 0x801 that vpu took first, and that entry remembers vpu's group" });
+        Assert.Contains(core.BootEvents, e => e.Kind == BootEventKind.GroupFormed && e.Text.StartsWith("group0 = gpu: arm_smmu_device_group: no stream-map entry of gpu's (streams 0x400)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public class ArmSmmuTests
         var stale = DeviceAccess.Perform(core, gpu, iova + 8, 4, true);
         Assert.True(stale.Ok);
         Assert.Equal(buf + 8, stale.Pa);
-        var e = core.Machine.Log.Events.Single(x => x.Kind == "stale-translation");
+        var e = core.Machine.Log.Events.Single(x => x.Kind == EventKind.StaleTranslation);
         Assert.Equal((43, 42), (e.Line, e.UnmapLine));
         // the IOVA is not reused while queued
         Assert.NotEqual(iova, core.Dma.MapSingle(gpu, buf, 0x2000, DmaDirection.Bidirectional).Value);
@@ -343,7 +343,7 @@ public class ArmSmmuTests
         var second = core.SetFaultHandler(d, "second");
         Assert.Contains("this one is ignored and the first stays", second.Why);
         Assert.Equal("first", d.FaultHandler);
-        Assert.Contains(core.Machine.Log.Events, e => e.Kind == "warn" && e.Why.Contains("already has a fault handler", StringComparison.Ordinal));
+        Assert.Contains(core.Machine.Log.Events, e => e.Kind == EventKind.Warn && e.Why.Contains("already has a fault handler", StringComparison.Ordinal));
         var called = new List<object?>();
         core.FaultHandlerInvoker = (dom, inst, iova, write) => { called.Add(dom.FaultHandler); return 0; };
         DeviceAccess.Perform(core, gpu, 0x5000, 4, false);
@@ -406,9 +406,9 @@ public class ArmSmmuTests
         var core = Boot(Linked + DirectWindow);
         var gpu = core.Device("gpu")!;
         Assert.Equal(0UL, core.IovaToPhys(gpu.Group!.DefaultDomain!, 0x9000_0000));
-        Assert.DoesNotContain(core.BootLog, l => l.Contains("retried after it", StringComparison.Ordinal));
+        Assert.DoesNotContain(core.BootEvents, e => e.Kind == BootEventKind.DirectMappingRetried);
         var fixedCore = Boot(Linked + DirectWindow, Kernels.MapErrnoFixed);
-        Assert.Contains(fixedCore.BootLog, l => l.Contains("retried after it", StringComparison.Ordinal));
+        Assert.Contains(fixedCore.BootEvents, e => e.Kind == BootEventKind.DirectMappingRetried && e.Text.Contains("retried after it", StringComparison.Ordinal));
     }
 
     [Fact]

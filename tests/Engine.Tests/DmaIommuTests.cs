@@ -184,7 +184,7 @@ public class OfIommuResvRegionsTests
     {
         var (core, dev) = Boot(new ReservedMemory("fw", 0x4010_0000, 0x10_0000, [new IommuAddress("dev", 0x6000_0000, 0x10_0000)], S));
         Assert.Equal(ResvType.Reserved, Assert.Single(dev.Driver.GetResvRegions(dev)).Type);
-        Assert.Contains(core.Machine.Log.Events, e => e.Kind == "warn" && e.Why.Contains("differs", StringComparison.Ordinal));
+        Assert.Contains(core.Machine.Log.Events, e => e.Kind == EventKind.Warn && e.Why.Contains("differs", StringComparison.Ordinal));
         Assert.Equal(0UL, core.IovaToPhys(dev.Group!.DefaultDomain!, 0x6000_0000));
     }
 

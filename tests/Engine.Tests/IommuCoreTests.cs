@@ -133,7 +133,7 @@ public class IommuCoreTests
         Assert.True(core.AttachDevice(d1, solo).Ok);
         core.DetachDevice(d2, solo);
         Assert.Equal(d1, solo.Group!.Domain);
-        Assert.Single(core.Machine.Log.Events, e => e.Kind == "warn");
+        Assert.Single(core.Machine.Log.Events, e => e.Kind == EventKind.Warn);
         core.DetachDevice(d1, solo);
         Assert.Equal(solo.Group.DefaultDomain, solo.Group.Domain);
     }
@@ -183,7 +183,7 @@ public class IommuCoreTests
     {
         var (core, _) = Two();
         core.ReleaseDmaOwner(core.Device("solo")!.Group!);
-        Assert.Single(core.Machine.Log.Events, e => e.Kind == "warn");
+        Assert.Single(core.Machine.Log.Events, e => e.Kind == EventKind.Warn);
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public class IotlbTests
         Assert.True(DeviceAccess.Perform(core, dev, 0x2000_0000, 4, false).Ok);
         Assert.Equal(0x1000UL, core.Unmap(d, 0x2000_0000, 0x1000));
         Assert.False(DeviceAccess.Perform(core, dev, 0x2000_0000, 4, false).Ok);
-        Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == "stale-translation");
+        Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == EventKind.StaleTranslation);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public class IotlbTests
         var d = core.Device("apu")!.Group!.DefaultDomain!;
         core.SetFaultHandler(d, "h");
         Assert.Null(d.FaultHandler);
-        Assert.Contains(core.Machine.Log.Events, e => e.Kind == "warn");
+        Assert.Contains(core.Machine.Log.Events, e => e.Kind == EventKind.Warn);
     }
 
     [Theory]

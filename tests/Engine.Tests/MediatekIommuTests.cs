@@ -178,14 +178,14 @@ public class MediatekIommuTests
     {
         var core = Boot(TestTree.Soc, new KernelKnobs(Strict: false, Passthrough: false));
         Assert.Equal(DomainType.Dma, core.Groups[0].DefaultDomain!.Type);
-        Assert.Contains(core.BootLog, l => l.Contains("IOMMU_CAP_DEFERRED_FLUSH", StringComparison.Ordinal));
+        Assert.Contains(core.BootEvents, e => e is { Kind: BootEventKind.DmaDomainInitialised, Subject: "domain#1" } && e.Text.Contains("lacks IOMMU_CAP_DEFERRED_FLUSH: domain#1 downgraded DMA_FQ → DMA", StringComparison.Ordinal));
     }
 
     [Fact]
     public void The_boot_section_says_which_rule_grouped_the_masters()
     {
         var core = Boot(TestTree.Soc);
-        Assert.Contains("group0 = display, apu, venc: mtk_iommu_device_group: group id = region 0 ('r0'): their ports sit in bank 0, so the IOVA region decides (bank ≠ 0 ? bank : region)", core.BootLog);
+        Assert.Contains(core.BootEvents, e => e is { Kind: BootEventKind.GroupFormed, Subject: "group0", Text: "group0 = display, apu, venc: mtk_iommu_device_group: group id = region 0 ('r0'): their ports sit in bank 0, so the IOVA region decides (bank ≠ 0 ? bank : region)" });
     }
 
     [Theory]
@@ -217,14 +217,14 @@ public class MediatekIommuTests
         Assert.True(core.DetachGroup(a, apu.Group!).Ok);
         core.Machine.Log.Line = 12;
         Assert.Null(core.DomainFree(a));
-        Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == "use-after-free");
+        Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == EventKind.UseAfterFree);
         var b = core.DomainAlloc(apu, DomainType.Unmanaged).Value!;
         Assert.True(core.AttachGroup(b, apu.Group!).Ok);
         Assert.Same(a.PageTable, b.PageTable);
         Assert.Equal(0x4000_0000UL, core.IovaToPhys(b, 0x1000_0000));
         var r = DeviceAccess.Perform(core, apu, 0x2000_0000, 4, false);
         Assert.Equal(a.Name, r.Fault!.Domain);
-        var uaf = core.Machine.Log.Events.Where(e => e.Kind == "use-after-free").ToList();
+        var uaf = core.Machine.Log.Events.Where(e => e.Kind == EventKind.UseAfterFree).ToList();
         Assert.Equal(2, uaf.Count);
         Assert.Contains("mtk_iommu_domain_finalise", uaf[0].Why);
         Assert.Contains("mtk_iommu_isr", uaf[1].Why);
@@ -251,6 +251,6 @@ public class MediatekIommuTests
         Assert.Equal(0x4000_1000UL, core2.IovaToPhys(blocking, 0x1000));
         Assert.True(DeviceAccess.Perform(core2, core2.Device("display")!, 0x1000, 4, false).Ok);
         Assert.True(core2.Map(blocking, 0x2000, 0x4000_2000, 0x1000, Prot.Read).Ok);
-        Assert.Contains(core2.Machine.Log.Events, e => e.Kind == "blocking-domain-translates" && e.Why.Contains("is not blocked", StringComparison.Ordinal));
+        Assert.Contains(core2.Machine.Log.Events, e => e.Kind == EventKind.BlockingDomainTranslates && e.Why.Contains("is not blocked", StringComparison.Ordinal));
     }
 }
