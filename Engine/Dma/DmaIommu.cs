@@ -20,7 +20,7 @@ public enum DmaDirection { Bidirectional, ToDevice, FromDevice }
 /// Not modelled: swiotlb bouncing (dma-direct beyond the mask fails instead), PCI host-bridge windows
 /// and dma-ranges reservations, MSI cookies, DMA_ATTR_* flags, coherent devices (IOMMU_CACHE).
 /// </summary>
-public sealed class DmaIommu(IommuCore core)
+public sealed class DmaIommu(IommuCore core) : IDmaLayer
 {
     private const string Src = "drivers/iommu/dma-iommu.c, Linux 7.0";
     private readonly Dictionary<IommuDomain, DmaCookie> _cookies = new();
@@ -42,6 +42,8 @@ public sealed class DmaIommu(IommuCore core)
     }
 
     public DmaCookie? Cookie(IommuDomain d) => _cookies.GetValueOrDefault(d);
+
+    public bool HasCookie(IommuDomain d) => _cookies.ContainsKey(d);
 
     /// <summary>A domain's allocator created on demand (scripts may study a DMA domain's allocator directly).</summary>
     public bool UsesIommu(IommuDevice dev) => _devices.TryGetValue(dev, out var s) && s.UsesIommu;

@@ -32,12 +32,14 @@ public sealed partial class IommuCore
     private int _nextDomainId = 1;
 
     /// <summary>A core on a fresh <see cref="Hardware.Machine"/> of the SoC.</summary>
-    public IommuCore(Soc soc, KernelKnobs knobs, Func<IommuCore, IommuInstance, IIommuDriver> driverFor)
-        : this(new Machine(soc), knobs, driverFor)
+    public IommuCore(Soc soc, KernelKnobs knobs, Func<IommuCore, IommuInstance, IIommuDriver> driverFor, Func<IommuCore, IDmaLayer> dmaLayer)
+        : this(new Machine(soc), knobs, driverFor, dmaLayer)
     {
     }
 
-    public IommuCore(Machine machine, KernelKnobs knobs, Func<IommuCore, IommuInstance, IIommuDriver> driverFor)
+    /// <param name="driverFor">The driver each instance probes with (one per family per SoC).</param>
+    /// <param name="dmaLayer">The DMA layer the probe path sets devices up with (dma-iommu: Dma.CoreDma.For).</param>
+    public IommuCore(Machine machine, KernelKnobs knobs, Func<IommuCore, IommuInstance, IIommuDriver> driverFor, Func<IommuCore, IDmaLayer> dmaLayer)
     {
         Machine = machine;
         var soc = machine.Soc;
@@ -51,11 +53,11 @@ public sealed partial class IommuCore
             _devices.Add(new IommuDevice(spec, inst, drivers[inst]));
         }
 
-        Dma = new Dma.DmaIommu(this);
+        DmaLayer = dmaLayer(this);
     }
 
-    /// <summary>dma-iommu, set up per device at probe (iommu_setup_dma_ops).</summary>
-    public Dma.DmaIommu Dma { get; }
+    /// <summary>The DMA layer, set up per device at probe (iommu_setup_dma_ops).</summary>
+    public IDmaLayer DmaLayer { get; }
 
     public Soc Soc { get; }
     public KernelKnobs Knobs { get; }
@@ -156,7 +158,7 @@ public sealed partial class IommuCore
                 Unregister(inst, devs, probed, f.Dev, f.Why, f.Phase);
                 continue;
             }
-            foreach (var dev in devs.Where(d => d.Group is not null)) Dma.SetupDmaOps(dev);
+            foreach (var dev in devs.Where(d => d.Group is not null)) DmaLayer.SetupDmaOps(dev);
         }
         foreach (var g in _groups)
             RecordBoot(BootEventKind.GroupFormed, g.Name, $"{g.Name} = {string.Join(", ", g.Devices.Select(d => d.Name))}: {g.Devices[0].Driver.GroupRule(g)}");
@@ -546,7 +548,7 @@ public sealed partial class IommuCore
     /// <summary>iommu_set_fault_handler: a domain with a DMA cookie WARNs and keeps no handler (7.0 cookie rule).</summary>
     public Outcome SetFaultHandler(IommuDomain d, object handler)
     {
-        if (Dma.Cookie(d) is not null || d.IsStatic || !d.Type.IsPaging())
+        if (DmaLayer.HasCookie(d) || d.IsStatic || !d.Type.IsPaging())
         {
             Machine.Log.Warn($"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
             return Outcome.Note($"WARN_ON: {d.Name} is a {d.Type.Name()} domain with a DMA cookie (or not a paging domain): the handler is ignored (iommu_set_fault_handler, {Src})");

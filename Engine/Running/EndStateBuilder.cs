@@ -1,3 +1,4 @@
+using ScenarioEngine.Dma;
 using ScenarioEngine.Record;
 using ScenarioEngine.Drivers;
 using ScenarioEngine.Kernel;

@@ -65,7 +65,7 @@ public static class ScenarioRunner
         }
 
         var machine = new Hardware.Machine(scenario.Soc);
-        var core = new IommuCore(machine, scenario.Kernel, DriverFactory());
+        var core = new IommuCore(machine, scenario.Kernel, DriverFactory(), Dma.CoreDma.For);
         core.Boot();
         var log = new RunLog();
         ScenarioError? error = null;

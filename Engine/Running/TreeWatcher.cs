@@ -33,7 +33,7 @@ public sealed class TreeWatcher
         _scenariosRoot = Path.GetFullPath(scenariosRoot).TrimEnd(Path.DirectorySeparatorChar);
         _projectRoot = Path.GetDirectoryName(_scenariosRoot)!;
         _options = options;
-        _snapshotsRoot = Config.ProjectLayout.For(Path.Combine(_scenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
+        _snapshotsRoot = Model.ProjectLayout.For(Path.Combine(_scenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
     }
 
     /// <summary>The folders whose files can affect a scenario or its verdict: scenarios/, lua/ and the snapshots.</summary>

@@ -1,6 +1,6 @@
+using ScenarioEngine.Model;
 using ScenarioEngine.Record;
 using System.Text;
-using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Snapshots;

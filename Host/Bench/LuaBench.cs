@@ -117,7 +117,7 @@ internal static class LuaBench
             double direct = BenchCommand.BestNsPerOp(3, Pages, () =>
             {
                 IIommuDriver? m = null;
-                core = new IommuCore(soc, KernelKnobs.Default, (c, _) => m ??= Families.Find("mediatek")!.CreateDriver(c));
+                core = new IommuCore(soc, KernelKnobs.Default, (c, _) => m ??= Families.Find("mediatek")!.CreateDriver(c), Dma.CoreDma.For);
                 core.Boot();
                 d = core.Devices[0].Group!.DefaultDomain!;
             }, () =>

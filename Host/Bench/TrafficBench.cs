@@ -32,7 +32,7 @@ internal static class TrafficBench
             File.WriteAllText(path, "soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\niommus:\n  - { name: m4u, driver: mediatek }\ndevices:\n  - { name: dev, ids: [ { iommu: m4u, larb: 0, port: 0 } ] }\n");
             var soc = SocLoader.LoadFile(path, "s.yaml");
             IIommuDriver? m = null;
-            var core = new IommuCore(soc, KernelKnobs.Default, (c, _) => m ??= Families.Find("mediatek")!.CreateDriver(c));
+            var core = new IommuCore(soc, KernelKnobs.Default, (c, _) => m ??= Families.Find("mediatek")!.CreateDriver(c), Dma.CoreDma.For);
             core.Boot();
             var dev = core.Devices[0];
             core.Map(dev.Group!.DefaultDomain!, 0x1000_0000, 0x4000_0000, 0x10000, Prot.Read | Prot.Write);

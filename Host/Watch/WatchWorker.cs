@@ -54,7 +54,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         var watchers = new List<FileSystemWatcher>();
         try
         {
-            var snapshotsRoot = Config.ProjectLayout.For(Path.Combine(options.ScenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
+            var snapshotsRoot = Model.ProjectLayout.For(Path.Combine(options.ScenariosRoot, "x.yaml"), options.SnapshotsDir).SnapshotsRoot;
             // the runs write received reports there anyway; it exists now so that approves are seen from the start
             try { Directory.CreateDirectory(snapshotsRoot); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             if (options.Poll is null)
@@ -179,7 +179,7 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
     /// <summary>The edited files among a result's own inputs (the scenario, its SoC file, script, modules, snapshot), as project paths.</summary>
     internal static string Trigger(RunResult r, IReadOnlyList<string> changed)
     {
-        var layout = Config.ProjectLayout.For(r.FullPath);
+        var layout = Model.ProjectLayout.For(r.FullPath);
         var snapshot = Snapshots.SnapshotStore.PathsFor(r.FullPath, null).Verified;
         var mine = changed.Where(c => c == r.FullPath || r.Inputs.Contains(c) || c == snapshot || c == r.SnapshotPath)
             .Select(c => Model.Display.Clip(layout.Display(c), 200)).Distinct().Order(StringComparer.Ordinal).ToList();

@@ -17,7 +17,7 @@ public class ArmSmmuTests
         var path = tree.Write("scenarios/socs/s.yaml", socYaml);
         var soc = SocLoader.LoadFile(path, "s.yaml");
         ArmSmmu? drv = null;
-        var core = new IommuCore(soc, knobs ?? KernelKnobs.Default, (c, _) => drv ??= new ArmSmmu(c));
+        var core = new IommuCore(soc, knobs ?? KernelKnobs.Default, (c, _) => drv ??= new ArmSmmu(c), Dma.CoreDma.For);
         core.Boot();
         return core;
     }

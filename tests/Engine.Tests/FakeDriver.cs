@@ -104,7 +104,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
             if (i.Name == "fake0") { main = new FakeDriver(c) { GroupOf = d => groupOf[d.Name] }; setup?.Invoke(main); return main; }
             other = new FakeDriver(c, "fake-other") { GroupOf = d => groupOf[d.Name] };
             return other;
-        });
+        }, Dma.CoreDma.For);
         core.Boot();
         return (core, main!, other!);
     }

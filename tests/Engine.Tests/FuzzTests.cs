@@ -1,3 +1,4 @@
+using ScenarioEngine.Model;
 using System.Globalization;
 using System.Text;
 using CsCheck;

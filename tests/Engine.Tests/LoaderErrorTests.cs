@@ -1,3 +1,4 @@
+using ScenarioEngine.Model;
 using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
 

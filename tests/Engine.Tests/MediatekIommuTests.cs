@@ -16,7 +16,7 @@ public class MediatekIommuTests
         var path = tree.Write("scenarios/socs/s.yaml", socYaml);
         var soc = SocLoader.LoadFile(path, "s.yaml");
         MediatekIommu? drv = null;
-        var core = new IommuCore(soc, knobs ?? KernelKnobs.Default, (c, _) => drv ??= new MediatekIommu(c));
+        var core = new IommuCore(soc, knobs ?? KernelKnobs.Default, (c, _) => drv ??= new MediatekIommu(c), Dma.CoreDma.For);
         core.Boot();
         return core;
     }

@@ -1,4 +1,4 @@
-namespace ScenarioEngine.Config;
+namespace ScenarioEngine.Model;
 
 /// <summary>
 /// Where a run's files live: the project root (parent of the nearest <c>scenarios/</c>), the
