@@ -8,7 +8,7 @@ namespace ScenarioEngine.Running;
 /// <summary>Reads the live core once, at the end of a run, into the <see cref="EndState"/> the writers use.</summary>
 internal static class EndStateBuilder
 {
-    public static EndState Build(IommuCore core, Func<IommuDomain, IReadOnlyList<PageTables.Leaf>> mappings)
+    public static EndState Build(IommuCore core, Func<IommuDomain, IReadOnlyList<MappingState>> mappings)
     {
         var iommus = core.Soc.Iommus.Select(i =>
         {
@@ -41,7 +41,7 @@ internal static class EndStateBuilder
             domains.Add(new DomainState(d.Id, d.Name, d.Type.Name(), d.Freed, d.Type.IsPaging(), table,
                 d.GeometrySet ? d.ApertureStart : null, d.GeometrySet ? d.ApertureEnd : null)
             {
-                Mappings = live ? mappings(d).Select(m => new MappingState(m.Iova, m.Pa, m.Size, m.Prot)).ToList() : null,
+                Mappings = live ? mappings(d) : null,
             });
         }
         foreach (var d in core.Domains) AddDomain(d);

@@ -1,3 +1,4 @@
+using ScenarioEngine.Record;
 using KeraLua;
 using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
@@ -191,13 +192,13 @@ internal sealed partial class ScenarioLibrary
     });
 
     /// <summary>The domain's leaves, coalesced where IOVA and PA both continue with the same prot.</summary>
-    internal List<PageTables.Leaf> Mappings(IommuDomain d)
+    internal List<MappingState> Mappings(IommuDomain d)
     {
-        var list = new List<PageTables.Leaf>();
+        var list = new List<MappingState>();
         if (d.PageTable is null || !d.Type.IsPaging()) return list;
         foreach (var leaf in d.PageTable.Leaves())
         {
-            var cpu = leaf with { Pa = d.Driver.OutputToCpu(d, leaf.Pa) };
+            var cpu = new MappingState(leaf.Iova, d.Driver.OutputToCpu(d, leaf.Pa), leaf.Size, leaf.Prot);
             if (list.Count > 0 && list[^1] is var last && last.Iova + last.Size == cpu.Iova && last.Pa + last.Size == cpu.Pa && last.Prot == cpu.Prot)
                 list[^1] = last with { Size = last.Size + cpu.Size };
             else list.Add(cpu);

@@ -16,6 +16,8 @@ internal sealed partial class ScenarioLibrary
 {
     private readonly IommuCore _core;
     private readonly RunLog _log;
+    /// <summary>The machine's event log, stamped with the calling line on every call (kept: this runs on every host call).</summary>
+    private readonly Hardware.EventLog _events;
     private readonly LuaSandbox _sandbox;
     private readonly List<IommuDomain> _domainIds = new();
     private string? _mainChunk;
@@ -23,6 +25,7 @@ internal sealed partial class ScenarioLibrary
     public ScenarioLibrary(IommuCore core, RunLog log, LuaSandbox sandbox)
     {
         _core = core;
+        _events = core.Machine.Log;
         _log = log;
         _sandbox = sandbox;
     }
@@ -64,7 +67,7 @@ internal sealed partial class ScenarioLibrary
     {
         var (chunk, line) = _sandbox.UserFrame(state);
         _log.Chunk = chunk == _mainChunk ? null : chunk;
-        _core.Machine.Log.Line = line;
+        _events.Line = line;
         return line;
     }
 

@@ -28,15 +28,16 @@ public sealed partial class MediatekIommu
     {
         if (bytes == 0) return;
         // every bank of every instance sharing the table (loops, not LINQ: this runs on every map)
+        int line = _events.Line;
         foreach (var m in ToMtkDomain(d).Bank!.Parent.Hw.Members)
-            foreach (var b in m.Banks) b.Tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, _core.Machine.Log.Line);
+            foreach (var b in m.Banks) b.Tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, line);
     }
 
     /// <summary>mtk_iommu_map: in 4GB mode bit 32 is ORed into every output address.</summary>
     public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
     {
         var pt = Table(d, "mtk_iommu_map");
-        if (ToMtkDomain(d).Bank!.Parent.Enable4Gb) paddr |= 1UL << 32;
+        if (((MtkDomain)d).Bank!.Parent.Enable4Gb) paddr |= 1UL << 32;
         var r = pt.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
         MarkStale(d, iova, mapped); // a section over a table may have dropped cached small pages
         return r;

@@ -30,12 +30,15 @@ public sealed partial class MediatekIommu : IIommuDriver
     private const ulong RemapBase4Gb = 0x1_4000_0000UL; // MTK_IOMMU_4GB_MODE_REMAP_BASE
 
     private readonly IommuCore _core;
+    /// <summary>The machine's event log (its line stamps IOTLB entries made stale; read on every map).</summary>
+    private readonly Hardware.EventLog _events;
     private readonly Dictionary<IommuInstance, MtkData> _data = new();
     private readonly IommuDomain _identity;
 
     public MediatekIommu(IommuCore core)
     {
         _core = core;
+        _events = core.Machine.Log;
         _identity = new StaticDomain(DomainType.Identity, this, IdentityAttach);
         // hw_list: instances joined by shares-pgtable-with (SHARE_PGTABLE), in SoC order; the first is frstdata.
         var lists = new List<List<IommuInstance>>();

@@ -131,7 +131,7 @@ public static class PictureBuilder
                     if (n > 1) notes.Add($"{n} extents");
                     if (sharing.Count > 0) notes.Add($"table shared with {string.Join(", ", sharing)}");
                     return notes.Count == 0 ? "mapped" : $"mapped ({string.Join(", ", notes)})";
-                });
+                }, sorted: true);
             }
             if (cookies.TryGetValue(d.Name, out var cookie) && cookie.Ranges.Count > 0)
             {
@@ -151,12 +151,12 @@ public static class PictureBuilder
         return maps;
     }
 
-    /// <summary>Ranges (sorted or not) folded into runs where they touch or overlap; each run counts its ranges.</summary>
-    private static void AddRuns(List<Span> spans, IEnumerable<(ulong Lo, ulong Hi)> ranges, IovaKind kind, Func<int, string> label)
+    /// <summary>Ranges folded into runs where they touch or overlap; each run counts its ranges. <paramref name="sorted"/>: already in ascending order (page-table leaves, the IOVA tree).</summary>
+    private static void AddRuns(List<Span> spans, IEnumerable<(ulong Lo, ulong Hi)> ranges, IovaKind kind, Func<int, string> label, bool sorted = false)
     {
         ulong lo = 0, hi = 0;
         int n = 0;
-        foreach (var (l, h) in ranges.OrderBy(r => r.Lo).ThenBy(r => r.Hi))
+        foreach (var (l, h) in sorted ? ranges : ranges.OrderBy(r => r.Lo).ThenBy(r => r.Hi))
         {
             if (n > 0 && (l <= hi || l == hi + 1))
             {
