@@ -41,4 +41,16 @@ public static class Display
         var e = Controls(s);
         return e.Length <= max ? e : e[..max] + $"… ({e.Length.ToString(CultureInfo.InvariantCulture)} characters)";
     }
+
+    /// <summary>
+    /// Appends the character at <paramref name="i"/> for text another format will carry (XML, Mermaid):
+    /// a surrogate pair whole (advancing past its second half), a lone surrogate or a noncharacter
+    /// (U+FFFE, U+FFFF) as U+FFFD, anything else as it is.
+    /// </summary>
+    public static void AppendScalar(StringBuilder sb, string text, ref int i)
+    {
+        var c = text[i];
+        if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) sb.Append(c).Append(text[++i]);
+        else sb.Append(char.IsSurrogate(c) || c is '\uFFFE' or '\uFFFF' ? '\uFFFD' : c);
+    }
 }

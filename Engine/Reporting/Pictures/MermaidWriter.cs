@@ -121,10 +121,7 @@ public static class MermaidWriter
                 case '`': sb.Append("#96;"); break;
                 case '|': sb.Append("#124;"); break;
                 case '\\': sb.Append("#92;"); break;
-                default:
-                    if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) sb.Append(c).Append(text[++i]);
-                    else sb.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
-                    break;
+                default: Display.AppendScalar(sb, text, ref i); break;
             }
         }
         return sb.ToString();
