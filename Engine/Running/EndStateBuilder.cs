@@ -10,6 +10,9 @@ internal static class EndStateBuilder
 {
     public static EndState Build(IommuCore core, Func<IommuDomain, IReadOnlyList<MappingState>> mappings)
     {
+        // the run's events, taken before anything below asks a driver a question that could log one
+        var events = core.Machine.Log.Events.Select(Record).ToList();
+        int dropped = core.Machine.Log.Dropped;
         var iommus = core.Soc.Iommus.Select(i =>
         {
             var family = Families.Find(i.Driver)!;
@@ -67,7 +70,7 @@ internal static class EndStateBuilder
         }).ToList();
 
         return new EndState(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'), iommus, core.BootEvents.Select(b => b.Text).ToList(), devices, groups,
-            domains, tables, dma, core.Machine.Log.Events.Select(Record).ToList(), core.Machine.Log.Dropped, Hardware.EventLog.MaxEvents);
+            domains, tables, dma, events, dropped, Hardware.EventLog.MaxEvents);
     }
 
     public static RecordedEvent Record(Hardware.SimEvent e) => new(e.Kind, e.Line, e.Device, e.Iova, e.Write, e.FaultKind, e.Domain, e.Why)
