@@ -6,9 +6,9 @@ namespace ScenarioEngine.Config;
 
 /// <summary>
 /// SoC documents (docs/yaml-reference.md, SoC files) → <see cref="Soc"/>. Strict: unknown or duplicate keys, wrong types,
-/// unknown references and partially overlapping windows are located errors. Driver-family rules
-/// (which flags exist, default regions, derived widths) come from the driver's own description
-/// (<see cref="DriverCatalog"/>), so the loader holds no kernel knowledge of its own.
+/// unknown references and partially overlapping windows are located errors. The loader reads the
+/// keys every IOMMU has; each family (<see cref="Drivers.Families"/>) reads its own keys, names its
+/// masters and checks its values, so the loader holds no kernel knowledge of its own.
 /// </summary>
 public static class SocLoader
 {
