@@ -117,11 +117,15 @@ internal sealed partial class ScenarioLibrary
     /// stay referenced by the prelude's cache for the state's life, so an identity is never reused.
     /// </summary>
     private readonly Dictionary<IntPtr, int> _domainByHandle = new();
+    /// <summary>The last handle iommu.map resolved and its id: a script maps into one domain many times in a row.</summary>
+    private IntPtr _lastHandle;
+    private int _lastDomId;
 
     [LuaName("bind_domain")]
     private int BindDomain(IntPtr s)
     {
         if (LuaFast.TryInteger(s, 2, out var id)) _domainByHandle[LuaFast.Identity(s, 1)] = (int)id;
+        _lastHandle = IntPtr.Zero;
         return 0;
     }
 
@@ -136,7 +140,11 @@ internal sealed partial class ScenarioLibrary
         try
         {
             int line = Line(s);
-            if (!_domainByHandle.TryGetValue(LuaFast.Identity(s, 1), out var domId))
+            var handle = LuaFast.Identity(s, 1);
+            int domId;
+            if (handle == _lastHandle && handle != IntPtr.Zero) domId = _lastDomId;
+            else if (_domainByHandle.TryGetValue(handle, out domId)) (_lastHandle, _lastDomId) = (handle, domId);
+            else
             {
                 var l = State(s);
                 l.PushBoolean(false);

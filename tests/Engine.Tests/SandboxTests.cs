@@ -193,6 +193,27 @@ public class SandboxTests
     }
 
     [Fact]
+    public void Map_resolves_each_domain_handle_it_is_given_when_calls_alternate_between_domains_and_other_values()
+    {
+        var r = Run("""
+            local apu = soc.device('apu')
+            local a = iommu.domain_alloc(apu, "unmanaged")
+            local b = iommu.domain_alloc(apu, "unmanaged")
+            iommu.attach_group(a, apu.group)
+            iommu.detach_group(a, apu.group)
+            iommu.attach_group(b, apu.group)
+            iommu.map(a, 0x1000, 0x40000000, 4096, 'rw')
+            iommu.map(b, 0x2000, 0x40000000, 4096, 'rw')
+            iommu.map(a, 0x3000, 0x40000000, 4096, 'rw')
+            iommu.map(apu, 0x4000, 0x40000000, 4096, 'rw')
+            """);
+        // the last call passes a device where the domain goes, right after a domain was resolved
+        Assert.Contains("bad argument #1 to 'map' (domain expected, got device apu)", r.Error!.Message);
+        var maps = r.Log.Items.OfType<Record.Step>().Where(s => s.Name == "iommu.map").Select(s => s.Args).ToList();
+        Assert.Equal(["domain#2, 0x1000, 0x40000000, 0x1000, \"rw\"", "domain#3, 0x2000, 0x40000000, 0x1000, \"rw\"", "domain#2, 0x3000, 0x40000000, 0x1000, \"rw\""], maps);
+    }
+
+    [Fact]
     public void The_hot_map_and_unmap_wrappers_raise_misuse_at_the_calling_line_and_return_outcomes_as_values()
     {
         var r = Run("local d = soc.device('apu').group.default_domain\niommu.map(d, 'x', 0, 4096, 'rw')");
