@@ -40,15 +40,17 @@ public static class SocLoader
         YamlChecks.CheckDisjoint(memSpans, "memory banks");
         YamlChecks.CheckUnique(memory.Select(x => (x.Name, Span: SourceSpan.None)).ToList(), "memory bank", file);
 
+        // the keys every family's IOMMUs and masters may use, once per SoC (families can be plugged per flow)
+        string[] iommuKeys = [.. SchemaWriter.IommuKeys], deviceIdKeys = [.. SchemaWriter.DeviceIdKeys];
         var iommus = new List<IommuInstance>();
         foreach (var node in m.List("iommus"))
-            iommus.Add(ReadIommu(node));
+            iommus.Add(ReadIommu(node, iommuKeys));
         YamlChecks.CheckUnique(iommus.Select(i => (i.Name, i.Span)).ToList(), "IOMMU", file);
         foreach (var family in Families.All) family.CheckSoc(iommus);
 
         var devices = new List<DeviceSpec>();
         foreach (var node in m.List("devices"))
-            devices.Add(ReadDevice(node, iommus));
+            devices.Add(ReadDevice(node, iommus, deviceIdKeys));
         YamlChecks.CheckUnique(devices.Select(d => (d.Name, d.Span)).ToList(), "device", file);
 
         var reserved = new List<ReservedMemory>();
@@ -92,12 +94,9 @@ public static class SocLoader
         return new Soc(name, description, memory, reserved, iommus, devices, file);
     }
 
-    private static string[] IommuKeys => [.. SchemaWriter.IommuKeys];
-    private static string[] DeviceIdKeys => [.. SchemaWriter.DeviceIdKeys];
-
-    private static IommuInstance ReadIommu(YamlNode node)
+    private static IommuInstance ReadIommu(YamlNode node, string[] iommuKeys)
     {
-        var r = MappingReader.Of(node, "an IOMMU", IommuKeys);
+        var r = MappingReader.Of(node, "an IOMMU", iommuKeys);
         var name = r.String("name");
         var driverName = r.String("driver");
         var family = Families.Find(driverName);
@@ -112,7 +111,7 @@ public static class SocLoader
                 r.Node("driver")!.Span);
         }
 
-        foreach (var key in IommuKeys)
+        foreach (var key in iommuKeys)
             if (r.Has(key) && !family.IommuKeys.Contains(key))
                 throw YamlTree.Error(ErrorCode.UnknownKey, $"'{key}' does not apply to the {family.Name} driver (its keys: {string.Join(", ", family.IommuKeys)})", r.KeySpan(key));
 
@@ -155,14 +154,14 @@ public static class SocLoader
         return family.ReadSpecific(r, new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, flags, r.Span) { Iotlb = iotlb });
     }
 
-    private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus)
+    private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus, string[] deviceIdKeys)
     {
         var r = MappingReader.Of(node, "a device", YamlKeys.Device);
         var name = r.String("name");
         var ids = new List<DeviceId>();
         foreach (var idNode in r.List("ids"))
         {
-            var ir = MappingReader.Of(idNode, "a device id", DeviceIdKeys);
+            var ir = MappingReader.Of(idNode, "a device id", deviceIdKeys);
             var iommuName = ir.String("iommu");
             var inst = iommus.FirstOrDefault(i => i.Name == iommuName);
             if (inst is null)

@@ -31,7 +31,7 @@ public sealed record IommuCells(string Name, string Banks, IReadOnlyList<string>
 public sealed record DeviceState(string Name, string Iommu, string Location, string? Group, bool RegistrationFailed, string ProbeErrno, int DmaMask);
 
 /// <summary>A group: the hardware slot the driver names, its devices, its default and current domains (names) and owner_cnt; the reserved regions of its devices.</summary>
-public sealed record GroupState(string Name, string Slot, string Iommu, IReadOnlyList<string> Devices, string? DefaultDomain, string? CurrentDomain, int OwnerCnt, IReadOnlyList<ResvState> Resv);
+public sealed record GroupState(int Id, string Name, string Slot, string Iommu, IReadOnlyList<string> Devices, string? DefaultDomain, string? CurrentDomain, int OwnerCnt, IReadOnlyList<ResvState> Resv);
 
 /// <summary>One reserved region (iommu_resv_region): [Start, Last] and its sysfs type name.</summary>
 public sealed record ResvState(ulong Start, ulong Last, string Type);

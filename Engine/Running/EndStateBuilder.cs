@@ -54,7 +54,7 @@ internal static class EndStateBuilder
             if (g.Domain is { } cd) AddDomain(cd);
         }
 
-        var groups = core.Groups.Select(g => new GroupState(g.Name, g.Devices[0].Driver.GroupSlot(g), g.Devices[0].Iommu.Name,
+        var groups = core.Groups.Select(g => new GroupState(g.Id, g.Name, g.Devices[0].Driver.GroupSlot(g), g.Devices[0].Iommu.Name,
             g.Devices.Select(d => d.Name).ToList(), g.DefaultDomain?.Name, g.Domain?.Name, g.OwnerCnt,
             core.GroupResvRegions(g).Select(r => new ResvState(r.Start, r.Last, r.Type.Name())).ToList())).ToList();
 

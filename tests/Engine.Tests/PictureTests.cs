@@ -183,7 +183,7 @@ public class PictureTests
     // ---------------------------------------------------------------- hostile names
 
     private static TopologyPicture HostileTopology(string name) => new(
-        [new TopoInstance(name, "mediatek mm", [new TopoSlot(name, [new TopoGroup("group0", [name, "apu"], 0, 0)])], [new TopoLoose(name, name)])],
+        [new TopoInstance(name, "mediatek mm", [new TopoSlot(name, [new TopoGroup(0, "group0", [name, "apu"], 0, 0)])], [new TopoLoose(name, name)])],
         [new TopoDomain(name, "dma", false, 0)], [new TopoTable(name, 0x1000)], 0);
 
     [Theory]

@@ -27,7 +27,7 @@ public static class MermaidWriter
                 sb.Append($"    subgraph i{i}s{s}[\"{Label(slot.Label)}\"]\n");
                 foreach (var g in slot.Groups)
                 {
-                    var gid = "g" + Inv(GroupKey(g));
+                    var gid = "g" + Inv(g.Id);
                     sb.Append($"      {gid}[\"{Label(g.Name)}\"]\n");
                     foreach (var name in g.Devices)
                         links.Append($"  d{dev}[\"{Label(name)}\"] --> {gid}\n").Append($"  class d{dev++} device\n");
@@ -85,8 +85,6 @@ public static class MermaidWriter
         p.ApertureStart is { } a && p.ApertureEnd is { } e ? $"[{Hex.Of(a)}, {Hex.Of(e)}]" : "not set";
 
     internal static string Size(IovaSegment s) => s.Lo == 0 && s.Hi == ulong.MaxValue ? "16 EiB" : Hex.Size(s.Hi - s.Lo + 1);
-
-    private static int GroupKey(TopoGroup g) => int.TryParse(g.Name.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0;
 
     private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
 

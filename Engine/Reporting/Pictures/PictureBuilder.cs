@@ -83,10 +83,10 @@ public static class PictureBuilder
                 var slot = slots.FindIndex(s => s.Label == g.Slot);
                 if (slot < 0) { slots.Add((g.Slot, new List<TopoGroup>())); slot = slots.Count - 1; }
                 int? cur = DomainOf(g.CurrentDomain), def = g.DefaultDomain == g.CurrentDomain ? cur : DomainOf(g.DefaultDomain);
-                slots[slot].Groups.Add(new TopoGroup(g.Name, g.Devices, cur, def));
+                slots[slot].Groups.Add(new TopoGroup(g.Id, g.Name, g.Devices, cur, def));
             }
             instances.Add(new TopoInstance(inst.Name, $"{inst.Driver} {inst.Type}",
-                slots.Select(s => new TopoSlot(s.Label, s.Groups.OrderBy(x => GroupId(x.Name)).ToList())).ToList(), loose));
+                slots.Select(s => new TopoSlot(s.Label, s.Groups.OrderBy(x => x.Id).ToList())).ToList(), loose));
         }
         // Domains no group is on (allocated and never attached, or detached) still own tables; a freed
         // domain is drawn while a live one still translates with its table (MediaTek's share_dom).
@@ -99,8 +99,6 @@ public static class PictureBuilder
         return new TopologyPicture(instances, domains, tables, omitted);
     }
 
-    private static int GroupId(string name) => int.TryParse(name.AsSpan(5), System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : int.MaxValue;
-
     // ------------------------------------------------------------------ IOVA maps
 
     private readonly record struct Span(ulong Lo, ulong Hi, IovaKind Kind, string Label);
@@ -109,6 +107,7 @@ public static class PictureBuilder
     {
         var maps = new List<IovaMapPicture>();
         var cookies = state.Dma.ToDictionary(c => c.Domain);
+        var specs = soc.Devices.ToDictionary(d => d.Name);
         foreach (var d in state.Domains.Where(d => d.Id != 0 && !d.Freed && d.Paging).OrderBy(d => d.Id))
         {
             var spans = new List<Span>();
@@ -117,7 +116,7 @@ public static class PictureBuilder
                 foreach (var r in g.Resv)
                     spans.Add(new Span(r.Start, r.Last, IovaKind.Reserved, $"reserved region ({r.Type})"));
                 foreach (var dev in g.Devices)
-                    foreach (var w in soc.Devices.First(x => x.Name == dev).Firmware)
+                    foreach (var w in specs[dev].Firmware)
                         if (w.Size > 0)
                             spans.Add(new Span(w.Iova, w.Iova + w.Size - 1, IovaKind.Window, $"{dev} firmware '{w.Name}'"));
             }

@@ -31,8 +31,8 @@ public sealed record TopoInstance(string Name, string Driver, IReadOnlyList<Topo
 /// <summary>A bank (MediaTek) or a context bank / S2CR state (Arm SMMU), as the driver names it.</summary>
 public sealed record TopoSlot(string Label, IReadOnlyList<TopoGroup> Groups);
 
-/// <summary>A group, its devices, and indices into <see cref="TopologyPicture.Domains"/> (null: none).</summary>
-public sealed record TopoGroup(string Name, IReadOnlyList<string> Devices, int? Current, int? Default);
+/// <summary>A group (its id and name), its devices, and indices into <see cref="TopologyPicture.Domains"/> (null: none).</summary>
+public sealed record TopoGroup(int Id, string Name, IReadOnlyList<string> Devices, int? Current, int? Default);
 
 public sealed record TopoLoose(string Device, string Why);
 
