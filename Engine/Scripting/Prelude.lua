@@ -1,8 +1,11 @@
 -- The scenario library as scripts see it (docs/lua-api.md). Installed once per state, before the script.
 -- Raw host functions (__se_*) are captured here and removed from the globals: they never raise;
--- misuse comes back as (false, message) and is raised at the caller's line by `check`, simulated
--- outcomes come back as values (v) or (nil, errno, why). Handles are empty proxy tables whose ids
--- live in a private weak table, so scripts can neither forge nor mutate them.
+-- misuse comes back as (false, message) and is raised at the caller's line by `ret`, simulated
+-- outcomes come back as values (v) or (nil, errno, why). The API's wrappers are generated from the
+-- host's API table (ApiLua.Write) and inserted below; this file holds the plumbing they use, the
+-- expect library (written in Lua), and the sandbox's replacements of standard functions. Handles are
+-- empty proxy tables bound to their objects on the host side, so scripts can neither forge nor
+-- mutate them.
 local raw = {}
 for k, v in next, _G do
   if type(k) == "string" and k:sub(1, 5) == "__se_" then raw[k:sub(6)] = v end
@@ -12,15 +15,6 @@ for k in next, raw do _G["__se_" .. k] = nil end
 local pack, unpack, select, type, error, tostring = table.pack, table.unpack, select, type, error, tostring
 local setmetatable, next, rawequal, ipairs = setmetatable, next, rawequal, ipairs
 local OOPS = "\1oops:"
-
-local function check(r)
-  if not r[1] then
-    if r[3] == "oops" then error(OOPS .. r[2], 0) end
-    if r[3] == "raw" then error(r[2], 0) end
-    error(r[2], 3)
-  end
-  return unpack(r, 2, r.n)
-end
 
 -- The allocation-free form for API functions that end in `return ret(raw.x(...))`: a tail call, so
 -- level 2 is the script's line. (Raw functions return at most three values after the flag.)
@@ -34,59 +28,23 @@ local function ret(ok, a, b, c)
 end
 
 -- handles ---------------------------------------------------------------------------------------
-local ids = setmetatable({}, { __mode = "k" })
--- per-kind id maps for the hot paths: one lookup, no kind check
-local domain_ids = setmetatable({}, { __mode = "k" })
+-- One proxy per object, bound on the host side to (kind, id); the host resolves every handle argument
+-- by the proxy's identity, so a wrapper passes handles through unchanged.
+local is_handle = setmetatable({}, { __mode = "k" })
 local cache = { device = {}, group = {}, domain = {}, iommu = {}, iovad = {}, pgtable = {} }
 local mts = {}
+local bind, name_of = raw.bind, raw.name
 
 local function handle(kind, id)
   if id == nil then return nil end
   local h = cache[kind][id]
   if h == nil then
     h = setmetatable({}, mts[kind])
-    ids[h] = { kind = kind, id = id }
-    if kind == "domain" then
-      domain_ids[h] = id
-      raw.bind_domain(h, id) -- iommu.map resolves the handle on the host side
-    end
+    is_handle[h] = true
+    bind(h, kind, id)
     cache[kind][id] = h
   end
   return h
-end
-
-local function describe(v)
-  local h = ids[v]
-  if h then return h.kind .. " " .. tostring(v) end
-  return type(v)
-end
-
-local function id_of(kind, v, n, fname)
-  local h = ids[v]
-  if h == nil or h.kind ~= kind then
-    error(("bad argument #%d to '%s' (%s expected, got %s)"):format(n, fname, kind, describe(v)), 3)
-  end
-  return h.id
-end
-
--- The API's shape, returned at the end of this chunk: the host ignores it, the annotation test
--- (tests/Engine.Tests/LuaAnnotationsTests.cs) compares it with lua/types/scenario.lua.
-local shape = { objects = {}, libraries = {} }
-
-local function define(kind, fields, methods)
-  shape.objects[kind] = { fields = fields, methods = methods }
-  mts[kind] = {
-    __index = function(t, k)
-      local m = methods[k]
-      if m ~= nil then return m end
-      local f = fields[k]
-      if f == nil then error(("%s %s has no field '%s'"):format(kind, tostring(t), tostring(k)), 2) end
-      return f(ids[t].id)
-    end,
-    __newindex = function(t, k) error(("%s %s is read-only (field '%s')"):format(kind, tostring(t), tostring(k)), 2) end,
-    __tostring = function(t) return raw.name(kind, ids[t].id) end,
-    __metatable = false,
-  }
 end
 
 local function list_of(kind, idlist)
@@ -95,174 +53,47 @@ local function list_of(kind, idlist)
   return out
 end
 
--- devices ---------------------------------------------------------------------------------------
-local dev_methods = {}
-function dev_methods.read(dev, iova, size)
-  return ret(raw.dev_access(id_of("device", dev, 1, "read"), iova, size, false, "read"))
-end
-function dev_methods.write(dev, iova, size)
-  return ret(raw.dev_access(id_of("device", dev, 1, "write"), iova, size, true, "write"))
-end
-function dev_methods.boot_firmware(dev)
-  return ret(raw.dev_boot(id_of("device", dev, 1, "boot_firmware")))
-end
-function dev_methods.stream(dev, iova, size, opts)
-  return ret(raw.dev_stream(id_of("device", dev, 1, "stream"), iova, size, opts))
-end
-define("device", {
-  name = function(id) return raw.name("device", id) end,
-  group = function(id) return handle("group", raw.dev_group(id)) end,
-  iommu = function(id) return handle("iommu", raw.dev_iommu(id)) end,
-  bank = function(id) return raw.dev_bank(id) end,
-  region = function(id) return raw.dev_region(id) end,
-  dma_mask = function(id) return raw.dev_dma_mask(id) end,
-  firmware = function(id) return raw.dev_firmware(id) end,
-}, dev_methods)
+-- The API's shape, returned at the end of this chunk: the host ignores it, the annotation test
+-- (tests/Engine.Tests/LuaAnnotationsTests.cs) compares it with lua/types/scenario.lua.
+local shape = { objects = {}, libraries = {} }
 
-define("group", {
-  name = function(id) return raw.name("group", id) end,
-  devices = function(id) return list_of("device", raw.grp_devices(id)) end,
-  domain = function(id) return handle("domain", raw.grp_domain(id)) end,
-  default_domain = function(id) return handle("domain", raw.grp_default(id)) end,
-  owner_cnt = function(id) return raw.grp_owner_cnt(id) end,
-}, {})
+local fields, methods = {}, {}
+for kind in next, cache do fields[kind], methods[kind] = {}, {} end
+local soc_fields, soc_fns = {}, {}
+iommu, mem, sim, dma, iova, pgtable, report = {}, {}, {}, {}, {}, {}, {}
 
-define("domain", {
-  name = function(id) return raw.name("domain", id) end,
-  type = function(id) return (raw.dom_info(id)) end,
-  pgsize_bitmap = function(id) return select(2, raw.dom_info(id)) end,
-  aperture = function(id)
-    local _, _, s, l = raw.dom_info(id)
-    if s == nil then return nil end
-    return { start = s, last = l }
-  end,
-}, {
-  mappings = function(d) return ret(raw.dom_mappings(id_of("domain", d, 1, "mappings"))) end,
-})
+-- @api: the wrappers generated from the API table go here
 
-define("iommu", {
-  name = function(id) return raw.name("iommu", id) end,
-  driver = function(id) return raw.iommu_info(id).driver end,
-  type = function(id) return raw.iommu_info(id).type end,
-  pgtable = function(id) return raw.iommu_info(id).pgtable end,
-  ias = function(id) return raw.iommu_info(id).ias end,
-  oas = function(id) return raw.iommu_info(id).oas end,
-  banks = function(id) return raw.iommu_info(id).banks end,
-  regions = function(id) return raw.iommu_info(id).regions end,
-}, {})
+for kind, fs in next, fields do
+  local ms = methods[kind]
+  shape.objects[kind] = { fields = fs, methods = ms }
+  mts[kind] = {
+    __index = function(t, k)
+      local m = ms[k]
+      if m ~= nil then return m end
+      local f = fs[k]
+      if f == nil then error(("%s %s has no field '%s'"):format(kind, tostring(t), tostring(k)), 2) end
+      return f(t)
+    end,
+    __newindex = function(t, k) error(("%s %s is read-only (field '%s')"):format(kind, tostring(t), tostring(k)), 2) end,
+    __tostring = name_of,
+    __metatable = false,
+  }
+end
 
--- soc -------------------------------------------------------------------------------------------
-local soc_fns = {}
-function soc_fns.device(name) return handle("device", check(pack(raw.dev_find(name)))) end
-function soc_fns.devices() return list_of("device", raw.all("device")) end
-function soc_fns.iommu(name) return handle("iommu", check(pack(raw.iommu_find(name)))) end
-function soc_fns.groups() return list_of("group", raw.all("group")) end
-function soc_fns.reserved(name) return ret(raw.reserved(name)) end
 do
   local mt = { __index = function(_, k)
-      if k == "name" then return (raw.soc_name()) end
-      if k == "description" then return select(2, raw.soc_name()) end
+      local f = soc_fields[k]
+      if f ~= nil then return f() end
       return soc_fns[k]
     end,
     __newindex = function() error("soc is read-only", 2) end, __metatable = false }
   soc = setmetatable({}, mt)
 end
 
--- iommu -----------------------------------------------------------------------------------------
-local function dom(v, n, f) return id_of("domain", v, n, f) end
-local function dev(v, n, f) return id_of("device", v, n, f) end
-local function grp(v, n, f) return id_of("group", v, n, f) end
-local function with_domain(r)
-  if r[1] and r[2] ~= nil then r[2] = handle("domain", r[2]) end
-  return r
-end
-
-local raw_map, raw_unmap = raw.map, raw.unmap
-iommu = {
-  domain_alloc = function(d, t) return check(with_domain(pack(raw.domain_alloc(dev(d, 1, "domain_alloc"), t)))) end,
-  domain_free = function(d) return ret(raw.domain_free(dom(d, 1, "domain_free"))) end,
-  attach_device = function(d, v) return ret(raw.attach_device(dom(d, 1, "attach_device"), dev(v, 2, "attach_device"))) end,
-  detach_device = function(d, v) return ret(raw.detach_device(dom(d, 1, "detach_device"), dev(v, 2, "detach_device"))) end,
-  attach_group = function(d, g) return ret(raw.attach_group(dom(d, 1, "attach_group"), grp(g, 2, "attach_group"))) end,
-  detach_group = function(d, g) return ret(raw.detach_group(dom(d, 1, "detach_group"), grp(g, 2, "detach_group"))) end,
-  group_claim_dma_owner = function(g) return ret(raw.claim(grp(g, 1, "group_claim_dma_owner"))) end,
-  group_release_dma_owner = function(g) return ret(raw.release(grp(g, 1, "group_release_dma_owner"))) end,
-  get_domain_for_dev = function(v) return handle("domain", check(pack(raw.get_domain_for_dev(dev(v, 1, "get_domain_for_dev"))))) end,
-  -- the hot pair: success returns without a second Lua call; anything else goes through ret
-  map = function(d, iova, pa, size, prot)
-    local ok, a, b, c = raw_map(d, iova, pa, size, prot)
-    if ok then return a, b, c end
-    if b == "handle" then dom(d, 1, "map") end -- not a domain handle: raises at the caller's line
-    return ret(ok, a, b, c)
-  end,
-  unmap = function(d, iova, size)
-    local id = domain_ids[d]
-    if id == nil then id = dom(d, 1, "unmap") end
-    local ok, a, b, c = raw_unmap(id, iova, size, false)
-    if ok then return a, b, c end
-    return ret(ok, a, b, c)
-  end,
-  unmap_fast = function(d, iova, size) return ret(raw.unmap(dom(d, 1, "unmap_fast"), iova, size, true)) end,
-  iotlb_sync = function(d) return ret(raw.iotlb_sync(dom(d, 1, "iotlb_sync"))) end,
-  flush_iotlb_all = function(d) return ret(raw.flush_iotlb_all(dom(d, 1, "flush_iotlb_all"))) end,
-  iova_to_phys = function(d, iova) return ret(raw.iova_to_phys(dom(d, 1, "iova_to_phys"), iova)) end,
-  get_resv_regions = function(v) return ret(raw.get_resv_regions(dev(v, 1, "get_resv_regions"))) end,
-  walk = function(d, iova) return ret(raw.walk(dom(d, 1, "walk"), iova)) end,
-  set_fault_handler = function(d, fn)
-    local id = dom(d, 1, "set_fault_handler")
-    if type(fn) ~= "function" then error(("bad argument #2 to 'set_fault_handler' (function expected, got %s)"):format(type(fn)), 2) end
-    -- the host keeps this closure and calls it from the fault path with raw ids
-    local function call(domid, iommuid, iova, write)
-      local r = fn(handle("domain", domid), handle("iommu", iommuid), iova, write)
-      if math.type(r) ~= "integer" then error("a fault handler must return an integer (0 handled, -ENOSYS not)", 2) end
-      return r
-    end
-    return ret(raw.set_fault_handler(id, call))
-  end,
-}
-
--- mem, sim --------------------------------------------------------------------------------------
-mem = {
-  alloc = function(size, align) return ret(raw.mem_alloc(size, align)) end,
-  free = function(pa, size) return ret(raw.mem_free(pa, size)) end,
-  carveout = function(name) return ret(raw.mem_carveout(name)) end,
-}
-sim = {
-  events = function() return ret(raw.sim_events()) end,
-  -- (events carry the fault registers when a driver's interrupt handler read them)
-  advance = function(ms) return ret(raw.sim_advance(ms)) end,
-}
-
--- dma -------------------------------------------------------------------------------------------
-dma = {
-  set_mask = function(d, bits, which) return ret(raw.dma_set_mask(dev(d, 1, "set_mask"), bits, which)) end,
-  alloc_coherent = function(d, size) return ret(raw.dma_alloc_coherent(dev(d, 1, "alloc_coherent"), size)) end,
-  free_coherent = function(d, size, iova) return ret(raw.dma_free_coherent(dev(d, 1, "free_coherent"), size, iova)) end,
-  map_single = function(d, pa, size, dir) return ret(raw.dma_map_single(dev(d, 1, "map_single"), pa, size, dir)) end,
-  unmap_single = function(d, iova, size, dir) return ret(raw.dma_unmap_single(dev(d, 1, "unmap_single"), iova, size, dir)) end,
-  map_sg = function(d, sg, dir) return ret(raw.dma_map_sg(dev(d, 1, "map_sg"), sg, dir)) end,
-}
-
--- iova ------------------------------------------------------------------------------------------
-define("iovad", { name = function(id) return raw.name("iovad", id) end }, {})
-local function iovad(v, n, f) return id_of("iovad", v, n, f) end
-iova = {
-  init_domain = function(granule, start_pfn) return handle("iovad", check(pack(raw.iova_init(granule, start_pfn)))) end,
-  alloc = function(d, size, limit_pfn, size_aligned) return ret(raw.iova_alloc(iovad(d, 1, "alloc"), size, limit_pfn, size_aligned)) end,
-  free = function(d, pfn) return ret(raw.iova_free(iovad(d, 1, "free"), pfn)) end,
-  reserve = function(d, lo, hi) return ret(raw.iova_reserve(iovad(d, 1, "reserve"), lo, hi)) end,
-  alloc_fast = function(d, size, limit_pfn, flush) return ret(raw.iova_alloc_fast(iovad(d, 1, "alloc_fast"), size, limit_pfn, flush)) end,
-  free_fast = function(d, pfn, size) return ret(raw.iova_free_fast(iovad(d, 1, "free_fast"), pfn, size)) end,
-  find = function(d, pfn) return ret(raw.iova_find(iovad(d, 1, "find"), pfn)) end,
-  flush_cpu_rcache = function(d) return ret(raw.iova_flush(iovad(d, 1, "flush_cpu_rcache"), false)) end,
-  flush_global_rcache = function(d) return ret(raw.iova_flush(iovad(d, 1, "flush_global_rcache"), true)) end,
-  dump = function(d) return ret(raw.iova_dump(iovad(d, 1, "dump"))) end,
-  state = function(d) return ret(raw.iova_state(iovad(d, 1, "state"))) end,
-}
-
 -- expect ----------------------------------------------------------------------------------------
 local function show(v)
-  if ids[v] then return tostring(v) end
+  if is_handle[v] then return tostring(v) end
   if math.type(v) == "integer" then
     if v >= 4096 or v < 0 then return ("0x%x"):format(v) end
     return tostring(v)
@@ -324,39 +155,6 @@ function expect.fault(result, fault, msg)
   return record(passed, msg or "faults",
     (not passed) and ("no fault: the access returned " .. show(result)) or nil)
 end
-
--- pgtable ---------------------------------------------------------------------------------------
-define("pgtable", {
-  name = function(id) return raw.name("pgtable", id) end,
-  cfg = function(id) return raw.pgtable_info(id).cfg end,
-  warnings = function(id) return raw.pgtable_info(id).warnings end,
-  format = function(id) return raw.pgtable_info(id).format end,
-  ttbr = function(id) return raw.pgtable_info(id).ttbr end,
-}, {})
-local function ops(v, n, f) return id_of("pgtable", v, n, f) end
-pgtable = {
-  alloc = function(fmt, cfg)
-    local r = pack(raw.pgtable_alloc(fmt, cfg))
-    if r[1] and r[2] ~= nil then r[2] = handle("pgtable", r[2]) end
-    return check(r)
-  end,
-  map_pages = function(o, iova, pa, pgsize, pgcount, prot) return ret(raw.pgtable_map(ops(o, 1, "map_pages"), iova, pa, pgsize, pgcount, prot)) end,
-  unmap_pages = function(o, iova, pgsize, pgcount) return ret(raw.pgtable_unmap(ops(o, 1, "unmap_pages"), iova, pgsize, pgcount)) end,
-  iova_to_phys = function(o, iova) return ret(raw.pgtable_iova_to_phys(ops(o, 1, "iova_to_phys"), iova)) end,
-  walk = function(o, iova) return ret(raw.pgtable_walk(ops(o, 1, "walk"), iova)) end,
-}
-
--- report ----------------------------------------------------------------------------------------
-report = {
-  note = function(text) return ret(raw.report_note(text)) end,
-  section = function(title) return ret(raw.report_section(title)) end,
-  mappings = function(d) return ret(raw.report_mappings(dom(d, 1, "mappings"))) end,
-  pagetable = function(d, iova, size)
-    local h = ids[d]
-    if h and h.kind == "pgtable" then return ret(raw.pgtable_report(h.id, iova, size)) end
-    return ret(raw.report_pagetable(dom(d, 1, "pagetable"), iova, size))
-  end,
-}
 
 -- require, load, setmetatable -------------------------------------------------------------------
 local load_raw = load
@@ -452,7 +250,7 @@ end
 SZ_4K, SZ_64K, SZ_1M, SZ_2M, SZ_16M, SZ_1G = 0x1000, 0x10000, 0x100000, 0x200000, 0x1000000, 0x40000000
 KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024
 
-shape.objects.soc = { fields = { name = true, description = true }, methods = {} }
+shape.objects.soc = { fields = soc_fields, methods = {} }
 for _, lib in ipairs({ "soc", "iommu", "mem", "sim", "dma", "iova", "expect", "pgtable", "report" }) do
   shape.libraries[lib] = lib == "soc" and soc_fns or _G[lib]
 end

@@ -1,113 +1,86 @@
-using KeraLua;
 using ScenarioEngine.Dma;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>dma.* and sim.advance of docs/lua-api.md over <see cref="DmaIommu"/>.</summary>
+/// <summary>The dma.* and sim.advance rows of the API table (docs/lua-api.md) over <see cref="DmaIommu"/>.</summary>
 internal sealed partial class ScenarioLibrary
 {
-    private static bool TryDir(Lua l, int idx, out DmaDirection dir)
-    {
-        dir = DmaDirection.Bidirectional;
-        if (l.IsNoneOrNil(idx)) return true;
-        switch (LuaValues.Str(l, idx))
-        {
-            case "bidirectional": return true;
-            case "to_device": dir = DmaDirection.ToDevice; return true;
-            case "from_device": dir = DmaDirection.FromDevice; return true;
-            default: return false;
-        }
-    }
+    private const string DirBad = "\"to_device\", \"from_device\" or \"bidirectional\" expected";
 
-    private static string DirText(DmaDirection d) => d switch
+    private static ApiArg DirArg() => Arg.Enum("dir", ["bidirectional", "to_device", "from_device"], DirBad, optional: true, annotation: "DmaDir");
+
+    private static ApiFunction[] DmaRows() =>
+    [
+        Fn("dma", "set_mask", [Arg.Device(), Arg.Int("bits", "mask width in bits, 12..64, expected"),
+            Arg.Enum("which", ["both", "streaming", "coherent"], "\"both\", \"streaming\" or \"coherent\" expected", optional: true, annotation: "\"both\"|\"streaming\"|\"coherent\"")],
+            (lib, in c) => lib.DmaSetMask(c)),
+        Fn("dma", "alloc_coherent", [Arg.Device(), Arg.Int("size")], (lib, in c) => lib.DmaAllocCoherent(c)),
+        Fn("dma", "free_coherent", [Arg.Device(), Arg.Int("size"), Arg.Int("iova")], (lib, in c) =>
+        {
+            var o = lib._core.Dma.FreeCoherent(lib.Dev(c.Id(0)), c.U64(1), c.U64(2));
+            return o.Errno == Model.Errno.EINVAL ? Misuse(c.L, "dma.free_coherent: " + o.Why) : lib.Record(c, o);
+        }),
+        Fn("dma", "map_single", [Arg.Device(), Arg.Int("pa"), Arg.Int("size"), DirArg()], (lib, in c) => lib.DmaMapSingle(c)),
+        Fn("dma", "unmap_single", [Arg.Device(), Arg.Int("iova"), Arg.Int("size"), DirArg()], (lib, in c) =>
+        {
+            var dev = lib.Dev(c.Id(0));
+            return lib.Record(c.L, c.Line, c.Fn.Call, $"{dev.Name}, {Show(c.U64(1))}, {Show(c.U64(2))}, \"{c.Choice(3, "bidirectional")}\"",
+                lib._core.Dma.Unmap(dev, c.U64(1), c.U64(2)));
+        }),
+        Fn("dma", "map_sg", [Arg.Device(), Arg.Table("sg", "{[1]: Int, [2]: Int}[]", "list of {pa, len} expected"), DirArg()], (lib, in c) => lib.DmaMapSg(c)),
+        Fn("sim", "advance", [Arg.Int("ms", "milliseconds expected")], (lib, in c) => lib.SimAdvance(c)),
+    ];
+
+    private static DmaDirection Dir(in ApiCall c, int i) => c.Choice(i, "bidirectional") switch
     {
-        DmaDirection.ToDevice => "to_device",
-        DmaDirection.FromDevice => "from_device",
-        _ => "bidirectional",
+        "to_device" => DmaDirection.ToDevice,
+        "from_device" => DmaDirection.FromDevice,
+        _ => DmaDirection.Bidirectional,
     };
 
-    private const string DirMisuse = "(\"to_device\", \"from_device\" or \"bidirectional\" expected)";
-
-    [LuaName("dma_set_mask")]
-    private int DmaSetMask(IntPtr s) => Guard(s, l =>
+    private int DmaSetMask(in ApiCall c)
     {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        if (!LuaValues.TryU64(l, 2, out var bits) || bits < 12 || bits > 64)
-            return Misuse(l, "bad argument #2 to 'set_mask' (mask width in bits, 12..64, expected)");
-        var which = l.IsNoneOrNil(3) ? "both" : LuaValues.Str(l, 3);
-        if (which is not ("both" or "streaming" or "coherent"))
-            return Misuse(l, "bad argument #3 to 'set_mask' (\"both\", \"streaming\" or \"coherent\" expected)");
+        var dev = Dev(c.Id(0));
+        ulong bits = c.U64(1);
+        if (bits < 12 || bits > 64) return Misuse(c.L, "bad argument #2 to 'set_mask' (mask width in bits, 12..64, expected)");
+        var which = c.Choice(2, "both");
         _core.Dma.SetMask(dev, (int)bits, which != "coherent", which != "streaming");
         var call = which == "both" ? "dma_set_mask_and_coherent" : which == "streaming" ? "dma_set_mask" : "dma_set_coherent_mask";
-        return Record(l, line, "dma.set_mask", $"{dev.Name}, {bits}" + (l.IsNoneOrNil(3) ? "" : $", \"{which}\""), Model.Outcome.Note(call));
-    });
+        return Record(c, Model.Outcome.Note(call));
+    }
 
-    [LuaName("dma_map_single")]
-    private int DmaMapSingle(IntPtr s) => Guard(s, l =>
+    private int DmaMapSingle(in ApiCall c)
     {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        if (!Addr(l, 2, "map_single", 2, out var pa, out var m)) return m;
-        if (!Addr(l, 3, "map_single", 3, out var size, out m)) return m;
-        if (size == 0) return Misuse(l, "bad argument #3 to 'map_single' (size must be > 0)");
-        if (!TryDir(l, 4, out var dir)) return Misuse(l, "bad argument #4 to 'map_single' " + DirMisuse);
-        var r = _core.Dma.MapSingle(dev, pa, size, dir);
-        var args = $"{dev.Name}, {Show(pa)}, {Show(size)}, \"{DirText(dir)}\"";
-        if (!r.Ok) return Record(l, line, "dma.map_single", args, r.AsOutcome);
-        _log.Step(line, "dma.map_single", args, "iova " + Show(r.Value), null, r.Why);
-        return Values(l, r.Value);
-    });
+        var dev = Dev(c.Id(0));
+        ulong pa = c.U64(1), size = c.U64(2);
+        if (size == 0) return Misuse(c.L, "bad argument #3 to 'map_single' (size must be > 0)");
+        var r = _core.Dma.MapSingle(dev, pa, size, Dir(c, 3));
+        var args = $"{dev.Name}, {Show(pa)}, {Show(size)}, \"{c.Choice(3, "bidirectional")}\"";
+        if (!r.Ok) return Record(c.L, c.Line, c.Fn.Call, args, r.AsOutcome);
+        return Step(c, args, "iova " + Show(r.Value), null, r.Why, null, null, r.Value);
+    }
 
-    [LuaName("dma_unmap_single")]
-    private int DmaUnmapSingle(IntPtr s) => Guard(s, l =>
+    private int DmaAllocCoherent(in ApiCall c)
     {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        if (!Addr(l, 2, "unmap_single", 2, out var iova, out var m)) return m;
-        if (!Addr(l, 3, "unmap_single", 3, out var size, out m)) return m;
-        if (!TryDir(l, 4, out var dir)) return Misuse(l, "bad argument #4 to 'unmap_single' " + DirMisuse);
-        return Record(l, line, "dma.unmap_single", $"{dev.Name}, {Show(iova)}, {Show(size)}, \"{DirText(dir)}\"", _core.Dma.Unmap(dev, iova, size));
-    });
-
-    [LuaName("dma_alloc_coherent")]
-    private int DmaAllocCoherent(IntPtr s) => Guard(s, l =>
-    {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        if (!Addr(l, 2, "alloc_coherent", 2, out var size, out var m)) return m;
-        if (size == 0) return Misuse(l, "bad argument #2 to 'alloc_coherent' (size must be > 0)");
+        var dev = Dev(c.Id(0));
+        ulong size = c.U64(1);
+        if (size == 0) return Misuse(c.L, "bad argument #2 to 'alloc_coherent' (size must be > 0)");
         var r = _core.Dma.AllocCoherent(dev, size);
-        var args = $"{dev.Name}, {Show(size)}";
-        if (!r.Ok) return Record(l, line, "dma.alloc_coherent", args, r.AsOutcome);
-        _log.Step(line, "dma.alloc_coherent", args, $"iova {Show(r.Value.Iova)}, pa {Show(r.Value.Pa)}", null, r.Why);
-        return Values(l, r.Value.Iova, r.Value.Pa);
-    });
+        if (!r.Ok) return Record(c, r.AsOutcome);
+        return Step(c, ArgsText(c), $"iova {Show(r.Value.Iova)}, pa {Show(r.Value.Pa)}", null, r.Why, null, null, r.Value.Iova, r.Value.Pa);
+    }
 
-    [LuaName("dma_free_coherent")]
-    private int DmaFreeCoherent(IntPtr s) => Guard(s, l =>
+    private int DmaMapSg(in ApiCall c)
     {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        if (!Addr(l, 2, "free_coherent", 2, out var size, out var m)) return m;
-        if (!Addr(l, 3, "free_coherent", 3, out var iova, out m)) return m;
-        var o = _core.Dma.FreeCoherent(dev, size, iova);
-        if (o.Errno == Model.Errno.EINVAL) return Misuse(l, "dma.free_coherent: " + o.Why);
-        return Record(l, line, "dma.free_coherent", $"{dev.Name}, {Show(size)}, {Show(iova)}", o);
-    });
-
-    [LuaName("dma_map_sg")]
-    private int DmaMapSg(IntPtr s) => Guard(s, l =>
-    {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        if (!l.IsTable(2)) return Misuse(l, "bad argument #2 to 'map_sg' (list of {pa, len} expected)");
+        var l = c.L;
+        var dev = Dev(c.Id(0));
+        int table = c.At(1);
         var sg = new List<(ulong, ulong)>();
-        long n = l.RawLen(2);
+        long n = l.RawLen(table);
         for (long i = 1; i <= n; i++)
         {
-            l.RawGetInteger(2, i);
+            l.RawGetInteger(table, i);
             bool ok = l.IsTable(-1);
             ulong pa = 0, len = 0;
             if (ok)
@@ -124,22 +97,18 @@ internal sealed partial class ScenarioLibrary
             sg.Add((pa, len));
         }
         if (sg.Count == 0) return Misuse(l, "bad argument #2 to 'map_sg' (at least one segment expected)");
-        if (!TryDir(l, 3, out var dir)) return Misuse(l, "bad argument #3 to 'map_sg' " + DirMisuse);
-        var r = _core.Dma.MapSg(dev, sg, dir);
-        var args = $"{dev.Name}, {{{string.Join(", ", sg.Select(x => $"{{{Show(x.Item1)}, {Show(x.Item2)}}}"))}}}, \"{DirText(dir)}\"";
-        if (!r.Ok) return Record(l, line, "dma.map_sg", args, r.AsOutcome);
-        _log.Step(line, "dma.map_sg", args, $"iova {Show(r.Value.Iova)}, {r.Value.Nents} segment(s)", null, r.Why);
-        return Values(l, r.Value.Iova, r.Value.Nents);
-    });
+        var r = _core.Dma.MapSg(dev, sg, Dir(c, 2));
+        var args = $"{dev.Name}, {{{string.Join(", ", sg.Select(x => $"{{{Show(x.Item1)}, {Show(x.Item2)}}}"))}}}, \"{c.Choice(2, "bidirectional")}\"";
+        if (!r.Ok) return Record(l, c.Line, c.Fn.Call, args, r.AsOutcome);
+        return Step(c, args, $"iova {Show(r.Value.Iova)}, {r.Value.Nents} segment(s)", null, r.Why, null, null, r.Value.Iova, r.Value.Nents);
+    }
 
-    [LuaName("sim_advance")]
-    private int SimAdvance(IntPtr s) => Guard(s, l =>
+    private int SimAdvance(in ApiCall c)
     {
-        int line = Line(s);
-        if (!LuaValues.TryU64(l, 1, out var ms) || ms > int.MaxValue) return Misuse(l, "bad argument #1 to 'advance' (milliseconds expected)");
+        ulong ms = c.U64(0);
+        if (ms > int.MaxValue) return Misuse(c.L, "bad argument #1 to 'advance' (milliseconds expected)");
         var fired = _core.Dma.Advance((long)ms);
-        _log.Step(line, "sim.advance", ms.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            $"t = {_core.Dma.NowMs} ms", null, fired.Count == 0 ? null : string.Join("; ", fired));
-        return Values(l, _core.Dma.NowMs);
-    });
+        return Step(c, ms.ToString(System.Globalization.CultureInfo.InvariantCulture), $"t = {_core.Dma.NowMs} ms", null,
+            fired.Count == 0 ? null : string.Join("; ", fired), null, null, _core.Dma.NowMs);
+    }
 }

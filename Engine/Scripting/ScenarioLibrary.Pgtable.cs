@@ -20,10 +20,50 @@ internal sealed partial class ScenarioLibrary
         ("arm-s2fwb", PgtableQuirks.ArmS2Fwb),
     ];
 
-    private IIoPageTable Pt(Lua l) => _pgtables[(int)l.ToInteger(1)];
     private static string PtName(int id) => $"pgtable#{id + 1}";
 
-    private static bool Field(Lua l, int table, string key, out ulong value, out bool present)
+    private static ApiFunction[] PgtableRows() =>
+    [
+        Fn("pgtable", "alloc", [Arg.Any("fmt", "\"arm-v7s\"|\"arm-lpae-s1\"|\"arm-lpae-s2\""),
+            Arg.Table("cfg", "{ias: integer, oas: integer, pgsize_bitmap: integer?, quirks: string[]?}", "cfg table {ias, oas, pgsize_bitmap, quirks} expected")],
+            (lib, in c) => lib.PgtableAlloc(c)) with { Returns = HandleKind.Pgtable },
+        Fn("pgtable", "map_pages", [Arg.Pgtable(), Arg.Int("iova"), Arg.Int("pa"), Arg.Int("pgsize"), Arg.Count("pgcount"), Arg.Prot("prot", "prot like \"rw\" expected")],
+            (lib, in c) => lib.PgtableMap(c)),
+        Fn("pgtable", "unmap_pages", [Arg.Pgtable(), Arg.Int("iova"), Arg.Int("pgsize"), Arg.Count("pgcount")], (lib, in c) =>
+        {
+            var pt = lib._pgtables[c.Id(0)];
+            ulong iova = c.U64(1), pgsize = c.U64(2), count = c.U64(3);
+            int warnings = pt.Warnings;
+            ulong n = pt.UnmapPages(iova, pgsize, count);
+            return lib.Step(c, lib.ArgsText(c), Show(n) + " bytes", null,
+                pt.Warnings > warnings ? "the format WARNed (an empty entry, or a partial unmap of a larger entry)" : null, iova, iova + pgsize * Math.Max(count, 1) - 1, n);
+        }),
+        Fn("pgtable", "iova_to_phys", [Arg.Pgtable(), Arg.Int("iova")], (lib, in c) =>
+        {
+            ulong iova = c.U64(1);
+            ulong pa = lib._pgtables[c.Id(0)].IovaToPhys(iova);
+            return lib.Step(c, lib.ArgsText(c), Show(pa), null, null, iova, iova, pa);
+        }),
+        Fn("pgtable", "walk", [Arg.Pgtable(), Arg.Int("iova")], (lib, in c) =>
+        {
+            var pt = lib._pgtables[c.Id(0)];
+            var steps = pt.Walk(c.U64(1));
+            return lib.Step(c, lib.ArgsText(c), string.Join(" → ", steps.Select(st => $"L{st.Level}[{st.Index}] = {Hex.Of(st.Pte)}")), null, null, null, null,
+                steps.Select(st => new LuaTable().Add("level", st.Level).Add("index", st.Index).Add("pte", st.Pte).Add("table_pa", st.TablePa).Add("fields", pt.Describe(st.Pte, st.Level))).ToList());
+        }),
+        Field(HandleKind.Pgtable, "name", (lib, in c) => Push(c.L, PtName(c.Self))),
+        Field(HandleKind.Pgtable, "cfg", (lib, in c) =>
+        {
+            var pt = lib._pgtables[c.Self];
+            return Push(c.L, new LuaTable().Add("ias", pt.Cfg.Ias).Add("oas", pt.Cfg.Oas).Add("pgsize_bitmap", pt.Cfg.PgsizeBitmap)
+                .Add("quirks", QuirkNames.Where(q => (pt.Cfg.Quirks & q.Quirk) != 0).Select(q => (object?)q.Name).ToList()));
+        }),
+        Field(HandleKind.Pgtable, "warnings", (lib, in c) => Push(c.L, lib._pgtables[c.Self].Warnings)),
+        Field(HandleKind.Pgtable, "format", (lib, in c) => Push(c.L, lib._pgtables[c.Self].Format)),
+        Field(HandleKind.Pgtable, "ttbr", (lib, in c) => Push(c.L, lib._pgtables[c.Self].Ttbr)),
+    ];
+
+    private static bool CfgField(Lua l, int table, string key, out ulong value, out bool present)
     {
         LuaValues.RawField(l, table, key);
         present = !l.IsNil(-1);
@@ -33,17 +73,16 @@ internal sealed partial class ScenarioLibrary
         return ok;
     }
 
-    [LuaName("pgtable_alloc")]
-    private int PgtableAlloc(IntPtr s) => Guard(s, l =>
+    private int PgtableAlloc(in ApiCall c)
     {
-        int line = Line(s);
+        var l = c.L;
+        int line = c.Line;
         var fmt = LuaValues.Str(l, 1);
         if (!IoPgtableFormats.TryParse(fmt, out var format))
             return Misuse(l, "bad argument #1 to 'alloc' (\"arm-v7s\", \"arm-lpae-s1\" or \"arm-lpae-s2\" expected)");
-        if (!l.IsTable(2)) return Misuse(l, "bad argument #2 to 'alloc' (cfg table {ias, oas, pgsize_bitmap, quirks} expected)");
-        if (!Field(l, 2, "ias", out var ias, out var hasIas) || !hasIas || !Field(l, 2, "oas", out var oas, out var hasOas) || !hasOas)
+        if (!CfgField(l, 2, "ias", out var ias, out var hasIas) || !hasIas || !CfgField(l, 2, "oas", out var oas, out var hasOas) || !hasOas)
             return Misuse(l, "bad argument #2 to 'alloc' (cfg.ias and cfg.oas must be integers)");
-        if (!Field(l, 2, "pgsize_bitmap", out var bitmap, out var hasBitmap))
+        if (!CfgField(l, 2, "pgsize_bitmap", out var bitmap, out var hasBitmap))
             return Misuse(l, "bad argument #2 to 'alloc' (cfg.pgsize_bitmap must be an integer)");
         if (!hasBitmap) bitmap = format.DefaultPgsizeBitmap();
         var quirks = PgtableQuirks.None;
@@ -80,82 +119,22 @@ internal sealed partial class ScenarioLibrary
         var clamped = (ulong)pt.Cfg.Ias != ias || (ulong)pt.Cfg.Oas != oas ? $", ias/oas clamped to {pt.Cfg.Ias}/{pt.Cfg.Oas} (arm_lpae_restrict_pgsizes)" : "";
         _log.Step(line, "pgtable.alloc", args, PtName(id), null, $"{pt.Format}: pgsize_bitmap {Show(pt.Cfg.PgsizeBitmap)}{clamped}, TTBR {Show(pt.Ttbr)}");
         return Values(l, id);
-    });
+    }
 
-    [LuaName("pgtable_info")]
-    private int PgtableInfo(IntPtr s) => Guard(s, l =>
+    private int PgtableMap(in ApiCall c)
     {
-        var pt = Pt(l);
-        var cfg = new LuaTable().Add("ias", pt.Cfg.Ias).Add("oas", pt.Cfg.Oas).Add("pgsize_bitmap", pt.Cfg.PgsizeBitmap)
-            .Add("quirks", QuirkNames.Where(q => (pt.Cfg.Quirks & q.Quirk) != 0).Select(q => (object?)q.Name).ToList());
-        LuaValues.Push(l, new LuaTable().Add("cfg", cfg).Add("warnings", pt.Warnings).Add("format", pt.Format).Add("ttbr", pt.Ttbr).Add("table_bytes", pt.TableBytes));
-        return 1;
-    });
-
-    [LuaName("pgtable_map")]
-    private int PgtableMap(IntPtr s) => Guard(s, l =>
+        var pt = _pgtables[c.Id(0)];
+        ulong iova = c.U64(1), pa = c.U64(2), pgsize = c.U64(3), count = c.U64(4);
+        if (!_sandbox.TryPay(count)) return Misuse(c.L, $"map_pages: {count} pages exceed the instruction budget left (each page counts as one instruction)");
+        var o = pt.MapPages(iova, pa, pgsize, count, (Prot)c.U64(5), out var mapped);
+        return Step(c, ArgsText(c), o.Ok ? $"mapped {Show(mapped)}" : $"mapped {Show(mapped)}, -{o.Errno}", o.Ok ? null : o.Errno.ToString(), o.Why, iova, iova + pgsize * count - 1,
+            mapped, o.Ok ? null : o.Errno.ToString(), o.Why);
+    }
+    private int PgtableReport(in ApiCall c)
     {
-        int line = Line(s);
-        var pt = Pt(l);
-        if (!Addr(l, 2, "map_pages", 2, out var iova, out var m)) return m;
-        if (!Addr(l, 3, "map_pages", 3, out var pa, out m)) return m;
-        if (!Addr(l, 4, "map_pages", 4, out var pgsize, out m)) return m;
-        if (!Addr(l, 5, "map_pages", 5, out var count, out m)) return m;
-        var ps = LuaValues.Str(l, 6);
-        if (ps is null || !ProtText.TryParse(ps, out var prot)) return Misuse(l, "bad argument #6 to 'map_pages' (prot like \"rw\" expected)");
-        if (!_sandbox.TryPay(count)) return Misuse(l, $"map_pages: {count} pages exceed the instruction budget left (each page counts as one instruction)");
-        var o = pt.MapPages(iova, pa, pgsize, count, prot, out var mapped);
-        var args = $"{PtName((int)l.ToInteger(1))}, {Show(iova)}, {Show(pa)}, {Show(pgsize)}, {count}, \"{ps}\"";
-        _log.Step(line, "pgtable.map_pages", args, o.Ok ? $"mapped {Show(mapped)}" : $"mapped {Show(mapped)}, -{o.Errno}", o.Ok ? null : o.Errno.ToString(), o.Why, iova, iova + pgsize * count - 1);
-        return Values(l, mapped, o.Ok ? null : o.Errno.ToString(), o.Why);
-    });
-
-    [LuaName("pgtable_unmap")]
-    private int PgtableUnmap(IntPtr s) => Guard(s, l =>
-    {
-        int line = Line(s);
-        var pt = Pt(l);
-        if (!Addr(l, 2, "unmap_pages", 2, out var iova, out var m)) return m;
-        if (!Addr(l, 3, "unmap_pages", 3, out var pgsize, out m)) return m;
-        if (!Addr(l, 4, "unmap_pages", 4, out var count, out m)) return m;
-        int warnings = pt.Warnings;
-        ulong n = pt.UnmapPages(iova, pgsize, count);
-        _log.Step(line, "pgtable.unmap_pages", $"{PtName((int)l.ToInteger(1))}, {Show(iova)}, {Show(pgsize)}, {count}", Show(n) + " bytes", null,
-            pt.Warnings > warnings ? "the format WARNed (an empty entry, or a partial unmap of a larger entry)" : null, iova, iova + pgsize * Math.Max(count, 1) - 1);
-        return Values(l, n);
-    });
-
-    [LuaName("pgtable_iova_to_phys")]
-    private int PgtableIovaToPhys(IntPtr s) => Guard(s, l =>
-    {
-        int line = Line(s);
-        var pt = Pt(l);
-        if (!Addr(l, 2, "iova_to_phys", 2, out var iova, out var m)) return m;
-        ulong pa = pt.IovaToPhys(iova);
-        _log.Step(line, "pgtable.iova_to_phys", $"{PtName((int)l.ToInteger(1))}, {Show(iova)}", Show(pa), null, null, iova, iova);
-        return Values(l, pa);
-    });
-
-    [LuaName("pgtable_walk")]
-    private int PgtableWalk(IntPtr s) => Guard(s, l =>
-    {
-        int line = Line(s);
-        var pt = Pt(l);
-        if (!Addr(l, 2, "walk", 2, out var iova, out var m)) return m;
-        var steps = pt.Walk(iova);
-        _log.Step(line, "pgtable.walk", $"{PtName((int)l.ToInteger(1))}, {Show(iova)}", string.Join(" → ", steps.Select(st => $"L{st.Level}[{st.Index}] = {Hex.Of(st.Pte)}")), null, null);
-        return Values(l, steps.Select(st => new LuaTable().Add("level", st.Level).Add("index", st.Index).Add("pte", st.Pte).Add("table_pa", st.TablePa).Add("fields", pt.Describe(st.Pte, st.Level))).ToList());
-    });
-
-    [LuaName("pgtable_report")]
-    private int PgtableReport(IntPtr s) => Guard(s, l =>
-    {
-        var pt = Pt(l);
-        ulong start = 0, size = ulong.MaxValue;
-        if (!l.IsNoneOrNil(2) && !Addr(l, 2, "pagetable", 2, out start, out var m)) return m;
-        if (!l.IsNoneOrNil(3) && !Addr(l, 3, "pagetable", 3, out size, out m)) return m;
-        if (l.IsNoneOrNil(3) && !l.IsNoneOrNil(2)) size = 0x1000;
-        _log.Table(Line(s), $"Page table {PtName((int)l.ToInteger(1))} ({pt.Format}, TTBR {Hex.Of(pt.Ttbr)}, {pt.Warnings} WARN(s))", PagetableHeader, PagetableRows(pt, start, size));
-        return Values(l);
-    });
+        var pt = _pgtables[c.Id(0)];
+        var (start, size) = ReportRange(c);
+        _log.Table(c.Line, $"Page table {PtName(c.Id(0))} ({pt.Format}, TTBR {Hex.Of(pt.Ttbr)}, {pt.Warnings} WARN(s))", PagetableHeader, PagetableRows(pt, start, size));
+        return Values(c.L);
+    }
 }

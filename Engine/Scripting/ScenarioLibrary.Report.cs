@@ -5,53 +5,70 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>mem.*, sim.events, expect (recording) and report.* of docs/lua-api.md.</summary>
+/// <summary>The mem.*, sim.events and report.* rows of the API table (docs/lua-api.md), and the host side of expect.</summary>
 internal sealed partial class ScenarioLibrary
 {
-    [LuaName("mem_alloc")]
-    private int MemAlloc(IntPtr s) => Guard(s, l =>
+    private static ApiFunction[] ReportRows() =>
+    [
+        Fn("mem", "alloc", [Arg.Int("size"), Arg.Int("align", optional: true)], (lib, in c) => lib.MemAlloc(c)),
+        Fn("mem", "free", [Arg.Int("pa"), Arg.Int("size")], (lib, in c) => lib.MemFree(c)),
+        Fn("mem", "carveout", [Arg.Any("name")], (lib, in c) => lib.MemCarveout(c)) with { Records = false },
+        Fn("sim", "events", [], (lib, in c) => lib.SimEvents(c)) with { Records = false },
+        Fn("report", "note", [Arg.Text("text", "string expected, got {got}")], (lib, in c) =>
+        {
+            lib._log.Note(c.Line, c.Str(0)!);
+            return Values(c.L);
+        }),
+        Fn("report", "section", [Arg.Str("title", "string expected, got {got}")], (lib, in c) =>
+        {
+            lib._log.Section(c.Line, c.Str(0)!);
+            return Values(c.L);
+        }),
+        Fn("report", "mappings", [Arg.Domain()], (lib, in c) =>
+        {
+            var d = lib._domainIds[c.Id(0)];
+            var rows = lib.Mappings(d).Select(m => new[] { Hex.Of(m.Iova), Hex.Of(m.Iova + m.Size - 1), Hex.Of(m.Pa), Hex.Size(m.Size), ProtText.Format(m.Prot) }).ToList();
+            lib._log.Table(c.Line, $"Mappings of {d.Name} ({d.Type.Name()})", ["iova", "last", "pa", "size", "prot"], rows);
+            return Values(c.L);
+        }),
+        Fn("report", "pagetable", [new ApiArg("target", ArgKind.DomainOrPgtable), Arg.Int("iova", optional: true), Arg.Int("size", optional: true)],
+            (lib, in c) => (c.U64(0) & PgtableBit) != 0 ? lib.PgtableReport(c) : lib.ReportPagetable(c)),
+    ];
+
+    private int MemAlloc(in ApiCall c)
     {
-        int line = Line(s);
-        if (!Addr(l, 1, "alloc", 1, out var size, out var m)) return m;
-        ulong align = 0x1000;
-        if (!l.IsNoneOrNil(2) && !Addr(l, 2, "alloc", 2, out align, out m)) return m;
-        if (size == 0) return Misuse(l, "bad argument #1 to 'alloc' (size must be > 0)");
-        if (align == 0 || (align & (align - 1)) != 0) return Misuse(l, "bad argument #2 to 'alloc' (alignment must be a power of two)");
+        ulong size = c.U64(0), align = c.Has(1) ? c.U64(1) : 0x1000;
+        if (size == 0) return Misuse(c.L, "bad argument #1 to 'alloc' (size must be > 0)");
+        if (align == 0 || (align & (align - 1)) != 0) return Misuse(c.L, "bad argument #2 to 'alloc' (alignment must be a power of two)");
         if (size > (1UL << 52) || align > (1UL << 52))
-            return Misuse(l, $"bad argument #{(size > (1UL << 52) ? 1 : 2)} to 'alloc' ({Show(size > (1UL << 52) ? size : align)} is beyond any physical address space; sizes and alignments are at most 2^52)");
+            return Misuse(c.L, $"bad argument #{(size > (1UL << 52) ? 1 : 2)} to 'alloc' ({Show(size > (1UL << 52) ? size : align)} is beyond any physical address space; sizes and alignments are at most 2^52)");
         size = (size + 0xfff) & ~0xfffUL;
         var pa = _core.Machine.Pages.AllocUser(size, Math.Max(align, 0x1000));
-        var args = l.IsNoneOrNil(2) ? Show(size) : $"{Show(size)}, {Show(align)}";
-        if (pa is null) return Record(l, line, "mem.alloc", args, Model.Outcome.Fail(Errno.ENOMEM, "no free DRAM range of that size and alignment"));
-        _log.Step(line, "mem.alloc", args, "pa " + Show(pa.Value), null, null);
-        return Values(l, pa.Value);
-    });
+        var args = c.Has(1) ? $"{Show(size)}, {Show(align)}" : Show(size);
+        if (pa is null) return Record(c.L, c.Line, c.Fn.Call, args, Model.Outcome.Fail(Errno.ENOMEM, "no free DRAM range of that size and alignment"));
+        return Step(c, args, "pa " + Show(pa.Value), null, null, null, null, pa.Value);
+    }
 
-    [LuaName("mem_free")]
-    private int MemFree(IntPtr s) => Guard(s, l =>
+    private int MemFree(in ApiCall c)
     {
-        int line = Line(s);
-        if (!Addr(l, 1, "free", 1, out var pa, out var m)) return m;
-        if (!Addr(l, 2, "free", 2, out var size, out m)) return m;
-        if (size > (1UL << 52)) return Misuse(l, $"bad argument #2 to 'free' ({Show(size)} is beyond any physical address space)");
+        ulong pa = c.U64(0), size = c.U64(1);
+        if (size > (1UL << 52)) return Misuse(c.L, $"bad argument #2 to 'free' ({Show(size)} is beyond any physical address space)");
         size = (size + 0xfff) & ~0xfffUL;
-        if (!_core.Machine.Pages.FreeUser(pa, size)) return Misuse(l, $"mem.free: {Show(pa)} + {Show(size)} was not allocated by mem.alloc");
-        return Record(l, line, "mem.free", $"{Show(pa)}, {Show(size)}", Model.Outcome.Success);
-    });
+        if (!_core.Machine.Pages.FreeUser(pa, size)) return Misuse(c.L, $"mem.free: {Show(pa)} + {Show(size)} was not allocated by mem.alloc");
+        return Record(c.L, c.Line, c.Fn.Call, $"{Show(pa)}, {Show(size)}", Model.Outcome.Success);
+    }
 
-    [LuaName("mem_carveout")]
-    private int MemCarveout(IntPtr s) => Guard(s, l =>
+    private int MemCarveout(in ApiCall c)
     {
-        var name = LuaValues.Str(l, 1);
+        var name = LuaValues.Str(c.L, c.At(0));
         var r = _core.Soc.ReservedMemory.FirstOrDefault(x => x.Name == name);
-        if (r is null) return Misuse(l, $"no reserved-memory node named '{name}' (nodes: {string.Join(", ", _core.Soc.ReservedMemory.Select(x => x.Name))})");
-        if (r.Base is null) return Misuse(l, $"reserved-memory node '{name}' has no physical base (an IOVA-only reservation)");
-        return Values(l, new LuaTable().Add("base", r.Base.Value).Add("size", r.Size));
-    });
+        if (r is null) return Misuse(c.L, $"no reserved-memory node named '{name}' (nodes: {string.Join(", ", _core.Soc.ReservedMemory.Select(x => x.Name))})");
+        if (r.Base is null) return Misuse(c.L, $"reserved-memory node '{name}' has no physical base (an IOVA-only reservation)");
+        return Values(c.L, new LuaTable().Add("base", r.Base.Value).Add("size", r.Size));
+    }
 
-    [LuaName("sim_events")]
-    private int SimEvents(IntPtr s) => Guard(s, l =>
-        Values(l, _core.Machine.Log.Events.Select(e =>
+    private int SimEvents(in ApiCall c) =>
+        Values(c.L, _core.Machine.Log.Events.Select(e =>
         {
             // Every entry is {kind, line, device, domain, why, ...}: a fault's kind is "fault" and the fault
             // table itself (its own kind "translation" or "permission", the registers) is under `fault`.
@@ -59,57 +76,38 @@ internal sealed partial class ScenarioLibrary
             if (e.Kind == EventKind.Fault) row.Add("fault", FaultTable(e));
             if (e.Kind == EventKind.StaleTranslation) row.Add("iova", e.Iova).Add("write", e.Write).Add("pa", e.Pa).Add("unmap_line", e.UnmapLine);
             return row;
-        }).ToList()));
+        }).ToList());
 
-    [LuaName("expect")]
-    private int Expect(IntPtr s) => Guard(s, l =>
+    /// <summary>expect's record (the expect library itself is Lua, in the prelude): passed, text, detail.</summary>
+    private int Expect(IntPtr s)
     {
-        int line = Line(s);
-        _log.Expect(line, LuaValues.Text(l, 2) ?? "", l.ToBoolean(1), LuaValues.Str(l, 3));
+        var l = State(s);
+        try
+        {
+            int line = Line(s);
+            _log.Expect(line, LuaValues.Text(l, 2) ?? "", l.ToBoolean(1), LuaValues.Str(l, 3));
+        }
+        catch (Exception ex)
+        {
+            return Misuse(l, $"internal engine error: {ex.GetType().Name}: {ex.Message}");
+        }
         l.PushBoolean(true);
         return 1;
-    });
+    }
 
-    [LuaName("report_note")]
-    private int ReportNote(IntPtr s) => Guard(s, l =>
-    {
-        var text = LuaValues.Text(l, 1);
-        if (text is null) return Misuse(l, $"bad argument #1 to 'note' (string expected, got {LuaValues.TypeOf(l, 1)})");
-        _log.Note(Line(s), text);
-        return Values(l);
-    });
+    /// <summary>report.pagetable's range: everything, or one page at iova, or [iova, iova + size).</summary>
+    private static (ulong Start, ulong Size) ReportRange(in ApiCall c) =>
+        (c.Has(1) ? c.U64(1) : 0, c.Has(2) ? c.U64(2) : c.Has(1) ? 0x1000 : ulong.MaxValue);
 
-    [LuaName("report_section")]
-    private int ReportSection(IntPtr s) => Guard(s, l =>
+    private int ReportPagetable(in ApiCall c)
     {
-        var text = LuaValues.Str(l, 1);
-        if (text is null) return Misuse(l, $"bad argument #1 to 'section' (string expected, got {LuaValues.TypeOf(l, 1)})");
-        _log.Section(Line(s), text);
-        return Values(l);
-    });
-
-    [LuaName("report_mappings")]
-    private int ReportMappings(IntPtr s) => Guard(s, l =>
-    {
-        var d = Dom(l, 1);
-        var rows = Mappings(d).Select(m => new[] { Hex.Of(m.Iova), Hex.Of(m.Iova + m.Size - 1), Hex.Of(m.Pa), Hex.Size(m.Size), ProtText.Format(m.Prot) }).ToList();
-        _log.Table(Line(s), $"Mappings of {d.Name} ({d.Type.Name()})", ["iova", "last", "pa", "size", "prot"], rows);
-        return Values(l);
-    });
-
-    [LuaName("report_pagetable")]
-    private int ReportPagetable(IntPtr s) => Guard(s, l =>
-    {
-        var d = Dom(l, 1);
-        if (d.PageTable is null) return Misuse(l, $"report.pagetable: {d.Name} has no page table");
-        ulong start = 0, size = ulong.MaxValue;
-        if (!l.IsNoneOrNil(2) && !Addr(l, 2, "pagetable", 2, out start, out var m)) return m;
-        if (!l.IsNoneOrNil(3) && !Addr(l, 3, "pagetable", 3, out size, out m)) return m;
-        if (l.IsNoneOrNil(3) && !l.IsNoneOrNil(2)) size = 0x1000;
+        var d = _domainIds[c.Id(0)];
+        if (d.PageTable is null) return Misuse(c.L, $"report.pagetable: {d.Name} has no page table");
+        var (start, size) = ReportRange(c);
         var rows = PagetableRows(d.PageTable, start, size);
-        _log.Table(Line(s), $"Page table of {d.Name} ({d.PageTable.Format}, TTBR {Hex.Of(d.PageTable.Ttbr)})", PagetableHeader, rows);
-        return Values(l);
-    });
+        _log.Table(c.Line, $"Page table of {d.Name} ({d.PageTable.Format}, TTBR {Hex.Of(d.PageTable.Ttbr)})", PagetableHeader, rows);
+        return Values(c.L);
+    }
 
     private static readonly string[] PagetableHeader = ["level", "index", "table", "descriptor", "fields", "maps"];
 

@@ -8,188 +8,107 @@ using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Scripting;
 
-/// <summary>soc, device, group, IOMMU and domain fields; device accesses (docs/lua-api.md).</summary>
+/// <summary>The soc library and the rows of device, group, IOMMU and domain objects: fields, and device accesses (docs/lua-api.md).</summary>
 internal sealed partial class ScenarioLibrary
 {
-    [LuaName("name")]
-    private int Name(IntPtr s) => Guard(s, l =>
+    private static ApiFunction Field(HandleKind kind, string name, ApiBody body) =>
+        Fn(kind.Name(), name, ApiShape.Field, [], body) with { Self = kind, Records = false };
+
+    private static ApiFunction Method(HandleKind kind, string name, ApiArg[] args, ApiBody body) =>
+        Fn(kind.Name(), name, ApiShape.Method, args, body) with { Self = kind };
+
+    private static ApiFunction[] TopologyRows() =>
+    [
+        Fn("soc", "name", ApiShape.Field, [], (lib, in c) => Push(c.L, lib._core.Soc.Name)) with { Records = false },
+        Fn("soc", "description", ApiShape.Field, [], (lib, in c) => Push(c.L, lib._core.Soc.Description)) with { Records = false },
+        Fn("soc", "device", [Arg.Str("name", "device name expected, got {got}")], (lib, in c) => lib.DevFind(c)) with { Returns = HandleKind.Device, Records = false },
+        Fn("soc", "devices", [], (lib, in c) => Values(c.L, Enumerable.Range(0, lib._core.Devices.Count).ToList()))
+            with { Returns = HandleKind.Device, ReturnsList = true, Records = false },
+        Fn("soc", "iommu", [Arg.Any("name")], (lib, in c) => lib.IommuFind(c)) with { Returns = HandleKind.Iommu, Records = false },
+        Fn("soc", "groups", [], (lib, in c) => Values(c.L, Enumerable.Range(0, lib._core.Groups.Count).ToList()))
+            with { Returns = HandleKind.Group, ReturnsList = true, Records = false },
+        Fn("soc", "reserved", [Arg.Any("name")], (lib, in c) => lib.Reserved(c)) with { Records = false },
+
+        Field(HandleKind.Device, "name", (lib, in c) => Push(c.L, lib.Dev(c.Self).Name)),
+        Field(HandleKind.Device, "group", (lib, in c) => Push(c.L, lib.Dev(c.Self).Group?.Id)) with { Returns = HandleKind.Group },
+        Field(HandleKind.Device, "iommu", (lib, in c) => Push(c.L, lib._core.Soc.IommuIndex(lib.Dev(c.Self).Iommu))) with { Returns = HandleKind.Iommu },
+        Field(HandleKind.Device, "bank", (lib, in c) => Push(c.L, lib.Dev(c.Self).Driver.DeviceBank(lib.Dev(c.Self)))),
+        Field(HandleKind.Device, "region", (lib, in c) => Push(c.L, lib.Dev(c.Self).Driver.DeviceRegion(lib.Dev(c.Self)))),
+        Field(HandleKind.Device, "dma_mask", (lib, in c) => Push(c.L, lib.Dev(c.Self).DmaMask)),
+        Field(HandleKind.Device, "firmware", (lib, in c) => Push(c.L, lib.Firmware(lib.Dev(c.Self)))),
+        Method(HandleKind.Device, "read", [Arg.Int("iova", "iova expected, got {got}"), Arg.Int("size", "size expected", optional: true)], (lib, in c) => lib.DevAccess(c, write: false)),
+        Method(HandleKind.Device, "write", [Arg.Int("iova", "iova expected, got {got}"), Arg.Int("size", "size expected", optional: true)], (lib, in c) => lib.DevAccess(c, write: true)),
+        Method(HandleKind.Device, "stream", [Arg.Int("iova", "iova expected, got {got}"), Arg.Int("size", "size > 0 expected"),
+            Arg.Table("opts", "{stride: Int?, count: integer?, write: boolean?}", "options table {stride, count, write} expected", optional: true)], (lib, in c) => lib.DevStream(c)),
+        Method(HandleKind.Device, "boot_firmware", [], (lib, in c) => lib.DevBoot(c)),
+
+        Field(HandleKind.Group, "name", (lib, in c) => Push(c.L, lib.Grp(c.Self).Name)),
+        Field(HandleKind.Group, "devices", (lib, in c) =>
+            Push(c.L, lib.Grp(c.Self).Devices.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => lib._core.DeviceIndex(d)).ToList()))
+            with { Returns = HandleKind.Device, ReturnsList = true },
+        Field(HandleKind.Group, "domain", (lib, in c) => Push(c.L, lib.Grp(c.Self).Domain is { } d ? lib.DomId(d) : null)) with { Returns = HandleKind.Domain },
+        Field(HandleKind.Group, "default_domain", (lib, in c) => Push(c.L, lib.Grp(c.Self).DefaultDomain is { } d ? lib.DomId(d) : null)) with { Returns = HandleKind.Domain },
+        Field(HandleKind.Group, "owner_cnt", (lib, in c) => Push(c.L, lib.Grp(c.Self).OwnerCnt)),
+
+        Field(HandleKind.Domain, "name", (lib, in c) => Push(c.L, lib._domainIds[c.Self].Name)),
+        Field(HandleKind.Domain, "type", (lib, in c) => Push(c.L, lib._domainIds[c.Self].Type.Name())),
+        Field(HandleKind.Domain, "pgsize_bitmap", (lib, in c) => Push(c.L, lib._domainIds[c.Self].PgsizeBitmap)),
+        Field(HandleKind.Domain, "aperture", (lib, in c) => Push(c.L, lib._domainIds[c.Self] is { GeometrySet: true } d
+            ? new LuaTable().Add("start", d.ApertureStart).Add("last", d.ApertureEnd) : null)),
+        Method(HandleKind.Domain, "mappings", [], (lib, in c) => Values(c.L, lib.Mappings(lib._domainIds[c.Self])
+            .Select(m => new LuaTable().Add("iova", m.Iova).Add("pa", m.Pa).Add("size", m.Size).Add("prot", ProtText.Format(m.Prot))).ToList())) with { Records = false },
+
+        Field(HandleKind.Iommu, "name", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Name)),
+        Field(HandleKind.Iommu, "driver", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Driver)),
+        Field(HandleKind.Iommu, "type", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Type)),
+        Field(HandleKind.Iommu, "pgtable", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Pgtable)),
+        Field(HandleKind.Iommu, "ias", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Ias)),
+        Field(HandleKind.Iommu, "oas", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Oas)),
+        Field(HandleKind.Iommu, "banks", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Banks)),
+        Field(HandleKind.Iommu, "regions", (lib, in c) => Push(c.L, Drivers.Families.Find(lib._core.Soc.Iommus[c.Self].Driver)!.RegionsOf(lib._core.Soc.Iommus[c.Self])
+            .Select(r => new LuaTable().Add("name", r.Name).Add("base", r.Base).Add("size", r.Size)).ToList())),
+    ];
+
+    /// <summary>Pushes one value: a field's answer.</summary>
+    private static int Push(Lua l, object? v)
     {
-        var kind = l.ToString(1, false);
-        int id = (int)l.ToInteger(2);
-        l.PushString(kind switch
-        {
-            "device" => _core.Devices[id].Name,
-            "group" => _core.Groups[id].Name,
-            "domain" => _domainIds[id].Name,
-            "iovad" => IovadName(id),
-            "pgtable" => PtName(id),
-            _ => _core.Soc.Iommus[id].Name,
-        });
+        LuaValues.Push(l, v);
         return 1;
-    });
+    }
 
-    [LuaName("all")]
-    private int All(IntPtr s) => Guard(s, l =>
+    private int DevFind(in ApiCall c)
     {
-        var kind = l.ToString(1, false);
-        int n = kind == "device" ? _core.Devices.Count : _core.Groups.Count;
-        LuaValues.Push(l, Enumerable.Range(0, n).ToList());
-        return 1;
-    });
-
-    [LuaName("soc_name")]
-    private int SocName(IntPtr s) => Guard(s, l =>
-    {
-        l.PushString(_core.Soc.Name);
-        LuaValues.Push(l, _core.Soc.Description);
-        return 2;
-    });
-
-    [LuaName("dev_find")]
-    private int DevFind(IntPtr s) => Guard(s, l =>
-    {
-        var name = LuaValues.Str(l, 1);
-        if (name is null) return Misuse(l, $"bad argument #1 to 'device' (device name expected, got {LuaValues.TypeOf(l, 1)})");
+        var name = c.Str(0)!;
         for (int i = 0; i < _core.Devices.Count; i++)
-            if (_core.Devices[i].Name == name) return Values(l, i);
-        return Misuse(l, $"no device named '{name}'" + SocLoader.DeviceHint(name, _core.Soc.Devices));
-    });
+            if (_core.Devices[i].Name == name) return Values(c.L, i);
+        return Misuse(c.L, $"no device named '{name}'" + SocLoader.DeviceHint(name, _core.Soc.Devices));
+    }
 
-    [LuaName("iommu_find")]
-    private int IommuFind(IntPtr s) => Guard(s, l =>
+    private int IommuFind(in ApiCall c)
     {
-        var name = LuaValues.Str(l, 1);
+        var name = LuaValues.Str(c.L, c.At(0));
         var names = _core.Soc.Iommus.Select(i => i.Name).ToList();
         int i = name is null ? -1 : names.IndexOf(name);
-        if (i < 0) return Misuse(l, $"no IOMMU named '{name}' (IOMMUs: {string.Join(", ", names)})");
-        return Values(l, i);
-    });
+        if (i < 0) return Misuse(c.L, $"no IOMMU named '{name}' (IOMMUs: {string.Join(", ", names)})");
+        return Values(c.L, i);
+    }
 
-    [LuaName("iommu_info")]
-    private int IommuInfo(IntPtr s) => Guard(s, l =>
+    private int Reserved(in ApiCall c)
     {
-        var inst = _core.Soc.Iommus[(int)l.ToInteger(1)];
-        LuaValues.Push(l, new LuaTable()
-            .Add("name", inst.Name).Add("driver", inst.Driver).Add("type", inst.Type).Add("pgtable", inst.Pgtable)
-            .Add("ias", inst.Ias).Add("oas", inst.Oas).Add("banks", inst.Banks)
-            .Add("regions", Drivers.Families.Find(inst.Driver)!.RegionsOf(inst).Select(r => new LuaTable().Add("name", r.Name).Add("base", r.Base).Add("size", r.Size)).ToList()));
-        return 1;
-    });
-
-    [LuaName("reserved")]
-    private int Reserved(IntPtr s) => Guard(s, l =>
-    {
-        var name = LuaValues.Str(l, 1);
+        var name = LuaValues.Str(c.L, c.At(0));
         var r = _core.Soc.ReservedMemory.FirstOrDefault(x => x.Name == name);
-        if (r is null) return Misuse(l, $"no reserved-memory node named '{name}' (nodes: {string.Join(", ", _core.Soc.ReservedMemory.Select(x => x.Name))})");
-        return Values(l, new LuaTable().Add("name", r.Name).Add("base", r.Base).Add("size", r.Size)
+        if (r is null) return Misuse(c.L, $"no reserved-memory node named '{name}' (nodes: {string.Join(", ", _core.Soc.ReservedMemory.Select(x => x.Name))})");
+        return Values(c.L, new LuaTable().Add("name", r.Name).Add("base", r.Base).Add("size", r.Size)
             .Add("iommu_addresses", r.IommuAddresses.Select(a => new LuaTable().Add("device", a.Device).Add("iova", a.Iova).Add("size", a.Size)).ToList()));
-    });
+    }
 
-    [LuaName("dev_group")]
-    private int DevGroup(IntPtr s) => Guard(s, l =>
-    {
-        var g = Dev(l, 1).Group;
-        LuaValues.Push(l, g is null ? null : g.Id);
-        return 1;
-    });
-
-    [LuaName("dev_iommu")]
-    private int DevIommu(IntPtr s) => Guard(s, l =>
-    {
-        l.PushInteger(_core.Soc.IommuIndex(Dev(l, 1).Iommu));
-        return 1;
-    });
-
-    [LuaName("dev_bank")]
-    private int DevBank(IntPtr s) => Guard(s, l =>
-    {
-        var d = Dev(l, 1);
-        LuaValues.Push(l, d.Driver.DeviceBank(d));
-        return 1;
-    });
-
-    [LuaName("dev_region")]
-    private int DevRegion(IntPtr s) => Guard(s, l =>
-    {
-        var d = Dev(l, 1);
-        LuaValues.Push(l, d.Driver.DeviceRegion(d));
-        return 1;
-    });
-
-    [LuaName("dev_dma_mask")]
-    private int DevDmaMask(IntPtr s) => Guard(s, l =>
-    {
-        l.PushInteger(Dev(l, 1).DmaMask);
-        return 1;
-    });
-
-    [LuaName("dev_firmware")]
-    private int DevFirmware(IntPtr s) => Guard(s, l =>
+    private LuaTable Firmware(IommuDevice dev)
     {
         var t = new LuaTable();
-        foreach (var fw in Dev(l, 1).Spec.Firmware)
+        foreach (var fw in dev.Spec.Firmware)
             t.Add(fw.Name, new LuaTable().Add("name", fw.Name).Add("iova", fw.Iova).Add("size", fw.Size));
-        LuaValues.Push(l, t);
-        return 1;
-    });
-
-    [LuaName("grp_devices")]
-    private int GrpDevices(IntPtr s) => Guard(s, l =>
-    {
-        var g = Grp(l, 1);
-        LuaValues.Push(l, g.Devices.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => _core.DeviceIndex(d)).ToList());
-        return 1;
-    });
-
-    [LuaName("grp_domain")]
-    private int GrpDomain(IntPtr s) => Guard(s, l =>
-    {
-        var d = Grp(l, 1).Domain;
-        LuaValues.Push(l, d is null ? null : DomId(d));
-        return 1;
-    });
-
-    [LuaName("grp_default")]
-    private int GrpDefault(IntPtr s) => Guard(s, l =>
-    {
-        var d = Grp(l, 1).DefaultDomain;
-        LuaValues.Push(l, d is null ? null : DomId(d));
-        return 1;
-    });
-
-    [LuaName("grp_owner_cnt")]
-    private int GrpOwnerCnt(IntPtr s) => Guard(s, l =>
-    {
-        l.PushInteger(Grp(l, 1).OwnerCnt);
-        return 1;
-    });
-
-    [LuaName("dom_info")]
-    private int DomInfo(IntPtr s) => Guard(s, l =>
-    {
-        var d = Dom(l, 1);
-        l.PushString(d.Type.Name());
-        l.PushInteger((long)d.PgsizeBitmap);
-        if (d.GeometrySet)
-        {
-            l.PushInteger((long)d.ApertureStart);
-            l.PushInteger((long)d.ApertureEnd);
-        }
-        else
-        {
-            l.PushNil();
-            l.PushNil();
-        }
-        return 4;
-    });
-
-    [LuaName("dom_mappings")]
-    private int DomMappings(IntPtr s) => Guard(s, l =>
-    {
-        var d = Dom(l, 1);
-        return Values(l, Mappings(d).Select(m => new LuaTable().Add("iova", m.Iova).Add("pa", m.Pa).Add("size", m.Size).Add("prot", ProtText.Format(m.Prot))).ToList());
-    });
+        return t;
+    }
 
     /// <summary>The domain's leaves, coalesced where IOVA and PA both continue with the same prot.</summary>
     internal List<MappingState> Mappings(IommuDomain d)
@@ -206,29 +125,25 @@ internal sealed partial class ScenarioLibrary
         return list;
     }
 
-    [LuaName("dev_access")]
-    private int DevAccess(IntPtr s) => Guard(s, l =>
+    private int DevAccess(in ApiCall c, bool write)
     {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        bool write = l.ToBoolean(4);
-        var fname = write ? "write" : "read";
-        if (!LuaValues.TryU64(l, 2, out var iova)) return Misuse(l, $"bad argument #1 to '{fname}' (iova expected, got {LuaValues.TypeOf(l, 2)})");
-        ulong size = 4;
-        if (!l.IsNoneOrNil(3) && (!LuaValues.TryU64(l, 3, out size) || size == 0)) return Misuse(l, $"bad argument #2 to '{fname}' (size expected)");
+        var dev = Dev(c.Self);
+        var fname = c.Fn.Name;
+        ulong iova = c.U64(0), size = c.Has(1) ? c.U64(1) : 4;
+        if (size == 0) return Misuse(c.L, $"bad argument #2 to '{fname}' (size expected)");
         var r = DeviceAccess.Perform(_core, dev, iova, size, write);
         var call = $"{dev.Name}:{fname}";
         var args = size == 4 ? Show(iova) : $"{Show(iova)}, {Show(size)}";
         if (r.Ok)
         {
-            _log.Step(line, call, args, "pa " + Show(r.Pa), r.Stale > 0 ? "stale" : null,
+            _log.Step(c.Line, call, args, "pa " + Show(r.Pa), r.Stale > 0 ? "stale" : null,
                 r.Stale > 0 ? "STALE: a stale IOTLB entry translated it (see Faults and hazards)" : null, iova, iova + size - 1);
-            return Values(l, r.Pa);
+            return Values(c.L, r.Pa);
         }
         var f = r.Fault!;
-        _log.Step(line, call, args, "fault", "fault", $"{f.FaultKind} fault at {Show(f.Iova)}: {f.Why}", iova, iova + size - 1);
-        return Values(l, null, FaultTable(f));
-    });
+        _log.Step(c.Line, call, args, "fault", "fault", $"{f.FaultKind} fault at {Show(f.Iova)}: {f.Why}", iova, iova + size - 1);
+        return Values(c.L, null, FaultTable(f));
+    }
 
     private static LuaTable FaultTable(SimEvent f)
     {
@@ -239,26 +154,25 @@ internal sealed partial class ScenarioLibrary
         return t;
     }
 
-    [LuaName("dev_stream")]
-    private int DevStream(IntPtr s) => Guard(s, l =>
+    private int DevStream(in ApiCall c)
     {
-        int line = Line(s);
-        var dev = Dev(l, 1);
-        if (!LuaValues.TryU64(l, 2, out var iova)) return Misuse(l, $"bad argument #1 to 'stream' (iova expected, got {LuaValues.TypeOf(l, 2)})");
-        if (!LuaValues.TryU64(l, 3, out var size) || size == 0) return Misuse(l, "bad argument #2 to 'stream' (size > 0 expected)");
+        var l = c.L;
+        var dev = Dev(c.Self);
+        ulong iova = c.U64(0), size = c.U64(1);
+        if (size == 0) return Misuse(l, "bad argument #2 to 'stream' (size > 0 expected)");
         ulong stride = 0x1000, count = 0;
         bool write = false, hasCount = false;
-        if (!l.IsNoneOrNil(4))
+        if (c.Has(2))
         {
-            if (!l.IsTable(4)) return Misuse(l, "bad argument #3 to 'stream' (options table {stride, count, write} expected)");
-            LuaValues.RawField(l, 4, "stride");
+            int opts = c.At(2);
+            LuaValues.RawField(l, opts, "stride");
             bool okStride = l.IsNil(-1) || (LuaValues.TryU64(l, -1, out stride) && stride > 0);
             l.Pop(1);
-            LuaValues.RawField(l, 4, "count");
+            LuaValues.RawField(l, opts, "count");
             hasCount = !l.IsNil(-1);
             bool okCount = !hasCount || LuaValues.TryU64(l, -1, out count);
             l.Pop(1);
-            LuaValues.RawField(l, 4, "write");
+            LuaValues.RawField(l, opts, "write");
             write = l.ToBoolean(-1);
             l.Pop(1);
             if (!okStride || !okCount) return Misuse(l, "bad argument #3 to 'stream' (stride > 0 and count must be integers)");
@@ -267,17 +181,15 @@ internal sealed partial class ScenarioLibrary
         if (count > 1UL << 40) return Misuse(l, "bad argument #3 to 'stream' (count too large)");
         if (!_sandbox.TryPay(count)) return Misuse(l, $"stream: {count} accesses exceed the instruction budget left (each access counts as one instruction)");
         var r = DeviceAccess.Stream(_core, dev, iova, size, stride, (long)count, write);
-        _log.Step(line, $"{dev.Name}:stream", $"{Show(iova)}, {Show(size)}, {{stride = {Show(stride)}, count = {count}{(write ? ", write = true" : "")}}}",
+        _log.Step(c.Line, $"{dev.Name}:stream", $"{Show(iova)}, {Show(size)}, {{stride = {Show(stride)}, count = {count}{(write ? ", write = true" : "")}}}",
             $"{r.Accesses} accesses: {r.Hits} hits, {r.Misses} misses, {r.Faults} faults, {r.Stale} stale", r.Faults + r.Stale > 0 ? (r.Faults > 0 ? "fault" : "stale") : null,
             r.Faults + r.Stale > 0 ? "see Faults and hazards" : null, iova, iova + size - 1);
         return Values(l, new LuaTable().Add("accesses", r.Accesses).Add("hits", r.Hits).Add("misses", r.Misses).Add("faults", r.Faults).Add("stale", r.Stale));
-    });
+    }
 
-    [LuaName("dev_boot")]
-    private int DevBoot(IntPtr s) => Guard(s, l =>
+    private int DevBoot(in ApiCall c)
     {
-        int line = Line(s);
-        var dev = Dev(l, 1);
+        var dev = Dev(c.Self);
         var results = new List<object?>();
         int ok = 0, faults = 0;
         foreach (var fw in dev.Spec.Firmware)
@@ -289,8 +201,8 @@ internal sealed partial class ScenarioLibrary
                 else { faults++; row.Add("fault", FaultTable(r.Fault!)); }
                 results.Add(row);
             }
-        _log.Step(line, $"{dev.Name}:boot_firmware", "", $"{ok} ok, {faults} faulted", faults > 0 ? "fault" : null,
+        _log.Step(c.Line, $"{dev.Name}:boot_firmware", "", $"{ok} ok, {faults} faulted", faults > 0 ? "fault" : null,
             faults > 0 ? "the firmware's boot accesses fault where nothing is mapped (see Faults and hazards)" : null);
-        return Values(l, results);
-    });
+        return Values(c.L, results);
+    }
 }

@@ -6,11 +6,14 @@ using ScenarioEngine.Model;
 namespace ScenarioEngine.Scripting;
 
 /// <summary>
-/// The engine's Lua library: raw host functions (registered as __se_*, wrapped by Prelude.lua) over
-/// the simulated kernel. Conventions (ARCHITECTURE example 3): a raw function never raises; its first
-/// result is true when the script used the API correctly (then the values follow, or nil, errno,
-/// why), or false and a message for misuse. Every API call is recorded as a report step with the
-/// calling script line; handles are small integer ids the prelude maps to proxies.
+/// The engine's Lua library: one table of API rows (<see cref="Api"/>, declared in the
+/// ScenarioLibrary.*.cs files by library) over the simulated kernel, run by one generic invoker
+/// (ScenarioLibrary.Invoker.cs) and wrapped in Lua by wrappers generated from the same rows
+/// (<see cref="ApiLua"/>). Conventions: a host function never raises; its first result is true when the
+/// script used the API correctly (then the values follow, or nil, errno, why), or false and a message
+/// for misuse, which the wrapper raises at the script's line. Every call that changes or shows state
+/// is recorded as a report step with the calling script line; handles are proxy tables the host binds
+/// to (kind, id).
 /// </summary>
 internal sealed partial class ScenarioLibrary
 {
@@ -36,15 +39,8 @@ internal sealed partial class ScenarioLibrary
         _core.FaultHandlerInvoker = InvokeFaultHandler;
         _log.Charge = _sandbox.ChargeHost;
         _core.Machine.Log.Charge = _sandbox.ChargeHost;
-        foreach (var m in GetType().GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
-        {
-            var attr = (LuaNameAttribute?)Attribute.GetCustomAttribute(m, typeof(LuaNameAttribute));
-            if (attr is null) continue;
-            _sandbox.Register("__se_" + attr.Name, m.CreateDelegate<LuaFunction>(this));
-        }
-        using var stream = typeof(ScenarioLibrary).Assembly.GetManifestResourceStream("ScenarioEngine.Prelude.lua")!;
-        using var reader = new StreamReader(stream);
-        _sandbox.RunHostChunk(reader.ReadToEnd(), "scenario-prelude");
+        RegisterApi();
+        _sandbox.RunHostChunk(PreludeSource, "scenario-prelude");
         var l = _sandbox.State;
         var ps = new LuaTable();
         foreach (var (k, v) in parameters) ps.Add(k, ParamValue(v.Value));
@@ -52,6 +48,28 @@ internal sealed partial class ScenarioLibrary
         l.SetGlobal("params");
         _sandbox.RunHostChunk($"math.randomseed({seed})", "seed");
     }
+
+    /// <summary>
+    /// Every row of the Lua API, in the order the generated wrappers are written. (Built from static
+    /// methods, not fields: field initialisers of a partial class run in no defined order across its files.)
+    /// </summary>
+    internal static readonly ApiFunction[] Api = [.. TopologyRows(), .. IommuRows(), .. DmaRows(), .. IovaRows(), .. PgtableRows(), .. ReportRows()];
+
+    /// <summary>Prelude.lua with the wrappers generated from <see cref="Api"/> in place.</summary>
+    internal static readonly string PreludeSource = LoadPrelude();
+
+    private static string LoadPrelude()
+    {
+        using var stream = typeof(ScenarioLibrary).Assembly.GetManifestResourceStream("ScenarioEngine.Prelude.lua")!;
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        if (!text.Contains(ApiLua.Marker, StringComparison.Ordinal)) throw new InvalidOperationException("Prelude.lua lost its API marker");
+        return text.Replace(ApiLua.Marker, ApiLua.Write(Api), StringComparison.Ordinal);
+    }
+
+    private static ApiFunction Fn(string library, string name, ApiArg[] args, ApiBody body) => new(library, name, ApiShape.Function, args, body);
+
+    private static ApiFunction Fn(string library, string name, ApiShape shape, ApiArg[] args, ApiBody body) => new(library, name, shape, args, body);
 
     private static object? ParamValue(object v) => v switch
     {
@@ -128,46 +146,11 @@ internal sealed partial class ScenarioLibrary
         return _domainIds.Count - 1;
     }
 
-    private IommuDomain Dom(Lua l, int idx) => _domainIds[(int)l.ToInteger(idx)];
-    private IommuDevice Dev(Lua l, int idx) => _core.Devices[(int)l.ToInteger(idx)];
-    private IommuGroup Grp(Lua l, int idx) => _core.Groups[(int)l.ToInteger(idx)];
+    private IommuDevice Dev(int id) => _core.Devices[id];
+    private IommuGroup Grp(int id) => _core.Groups[id];
 
     private static string Show(ulong v) => LuaValues.Show(v);
-
-    /// <summary>Wraps a raw function body: kernel oopses stop the script; host bugs are not swallowed silently.</summary>
-    private int Guard(IntPtr state, Func<Lua, int> body)
-    {
-        var l = State(state);
-        try
-        {
-            return body(l);
-        }
-        catch (KernelOopsException ex)
-        {
-            return Oops(l, ex);
-        }
-        catch (ScriptRaisedException ex)
-        {
-            // an error raised by script code the library called (a fault handler): passed on as it is
-            l.PushBoolean(false);
-            l.PushString(ex.Message);
-            l.PushString("raw");
-            return 3;
-        }
-        catch (Exception ex)
-        {
-            // A bug in the engine: report it at the script line rather than crossing the native boundary.
-            return Misuse(l, $"internal engine error: {ex.GetType().Name}: {ex.Message}");
-        }
-    }
 }
 
 /// <summary>An error raised by Lua code the library called back into; the script sees it unchanged.</summary>
 internal sealed class ScriptRaisedException(string message) : Exception(message);
-
-/// <summary>Marks a raw library function and the name the prelude sees it under (__se_NAME).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class LuaNameAttribute(string name) : Attribute
-{
-    public string Name { get; } = name;
-}
