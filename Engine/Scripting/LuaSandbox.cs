@@ -100,6 +100,18 @@ public sealed class LuaSandbox : IDisposable
         _hostDepth++;
         try
         {
+            if (_stop is { } stopped && _scriptRunning && _hostDepth == 1)
+            {
+                // A budget ran out in script code (a refused allocation caught by pcall) and the hook has
+                // not come round yet: no more engine work (a script could otherwise go on calling the
+                // library for as long as the wall clock allows), and this call's line is where the script
+                // stands. (Pushing the answer allocates: it is done as a host call, which never fails.)
+                if (_stopFrame is null && UserFrame(l) is { Line: > 0 } here) _stopFrame = here;
+                var thread = Lua.FromIntPtr(l);
+                thread.PushBoolean(false);
+                thread.PushString(StopText(stopped));
+                return 2;
+            }
             return _keepAlive[index](l);
         }
         finally

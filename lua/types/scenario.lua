@@ -262,15 +262,15 @@ sim = {}
 ---@return Event[]
 function sim.events() end
 --- Advances simulated time (flush-queue timers, rcache depot work).
----@param ms integer
+---@param ms Int
 ---@return integer now_ms
 function sim.advance(ms) end
 
 --- The DMA API (kernel/dma/mapping.c over drivers/iommu/dma-iommu.c): maps into the group's default domain.
 dma = {}
 ---@param dev Device
----@param bits integer
----@param which "both"|"streaming"|"coherent"|nil
+---@param bits Int
+---@param which "both"|"streaming"|"coherent"?
 ---@return true|nil ok
 ---@return Errno? errno
 ---@return string? why
@@ -288,7 +288,7 @@ function dma.free_coherent(dev, size, iova) end
 ---@param dev Device
 ---@param pa Int
 ---@param size Int
----@param dir DmaDir
+---@param dir DmaDir?
 ---@return integer|nil iova
 ---@return Errno? errno
 ---@return string? why
@@ -296,11 +296,11 @@ function dma.map_single(dev, pa, size, dir) end
 ---@param dev Device
 ---@param iova Int
 ---@param size Int
----@param dir DmaDir
+---@param dir DmaDir?
 function dma.unmap_single(dev, iova, size, dir) end
 ---@param dev Device
 ---@param sg {[1]: Int, [2]: Int}[]   # {{pa, len}, …}
----@param dir DmaDir
+---@param dir DmaDir?
 ---@return integer|nil iova
 ---@return integer|Errno nents_or_errno
 ---@return string? why
@@ -309,35 +309,35 @@ function dma.map_sg(dev, sg, dir) end
 --- The kernel's IOVA allocator itself (drivers/iommu/iova.c).
 iova = {}
 ---@param granule Int
----@param start_pfn integer
+---@param start_pfn Int
 ---@return Iovad
 function iova.init_domain(granule, start_pfn) end
 ---@param iovad Iovad
----@param size integer       # in pages
----@param limit_pfn integer
----@param size_aligned boolean
+---@param size Int       # in pages
+---@param limit_pfn Int
+---@param size_aligned boolean?
 ---@return integer? pfn
 function iova.alloc(iovad, size, limit_pfn, size_aligned) end
 ---@param iovad Iovad
----@param pfn integer
+---@param pfn Int
 function iova.free(iovad, pfn) end
 ---@param iovad Iovad
----@param lo integer
----@param hi integer
+---@param lo Int
+---@param hi Int
 ---@return {lo: integer, hi: integer}?
 function iova.reserve(iovad, lo, hi) end
 ---@param iovad Iovad
----@param size integer
----@param limit_pfn integer
----@param flush_rcache boolean
+---@param size Int
+---@param limit_pfn Int
+---@param flush_rcache boolean?
 ---@return integer pfn   # 0 on failure
 function iova.alloc_fast(iovad, size, limit_pfn, flush_rcache) end
 ---@param iovad Iovad
----@param pfn integer
----@param size integer
+---@param pfn Int
+---@param size Int
 function iova.free_fast(iovad, pfn, size) end
 ---@param iovad Iovad
----@param pfn integer
+---@param pfn Int
 ---@return {lo: integer, hi: integer}?
 function iova.find(iovad, pfn) end
 ---@param iovad Iovad
@@ -388,7 +388,7 @@ function expect.fault(result, fault, msg) end
 --- A page-table format itself (drivers/iommu/io-pgtable-arm-v7s.c, io-pgtable-arm.c).
 pgtable = {}
 ---@param fmt "arm-v7s"|"arm-lpae-s1"|"arm-lpae-s2"
----@param cfg {ias: integer, oas: integer, pgsize_bitmap: integer, quirks: string[]?}
+---@param cfg {ias: integer, oas: integer, pgsize_bitmap: integer?, quirks: string[]?}
 ---@return PgtableOps|nil ops
 ---@return Errno? errno
 ---@return string? why
@@ -397,7 +397,7 @@ function pgtable.alloc(fmt, cfg) end
 ---@param iova Int
 ---@param pa Int
 ---@param pgsize Int
----@param pgcount integer
+---@param pgcount Int
 ---@param prot Prot
 ---@return integer mapped
 ---@return Errno? errno       # nil on success
@@ -405,7 +405,7 @@ function pgtable.map_pages(ops, iova, pa, pgsize, pgcount, prot) end
 ---@param ops PgtableOps
 ---@param iova Int
 ---@param pgsize Int
----@param pgcount integer
+---@param pgcount Int
 ---@return integer bytes
 function pgtable.unmap_pages(ops, iova, pgsize, pgcount) end
 ---@param ops PgtableOps

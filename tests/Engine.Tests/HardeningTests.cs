@@ -162,6 +162,21 @@ public class HardeningTests
     }
 
     [Fact]
+    public void Once_the_memory_budget_ran_out_in_script_code_library_calls_do_no_more_engine_work()
+    {
+        // A refused allocation caught by pcall leaves the script running until the hook comes round;
+        // until then a library call answers with the stop instead of working (no step is recorded).
+        var r = Run("""
+            local apu, head = soc.device("apu"), nil
+            pcall(function() while true do head = { head } end end)
+            for i = 1, 3 do pcall(iommu.get_resv_regions, apu) end
+            """);
+        Assert.Equal(ErrorCode.MemoryBudget, r.Error!.Code);
+        Assert.Equal(6, r.Error.Where.Line);
+        Assert.DoesNotContain(r.Log.Items.OfType<Step>(), s => s.Name == "iommu.get_resv_regions");
+    }
+
+    [Fact]
     public void An_allocation_over_budget_inside_a_host_call_is_allowed_and_the_hook_stops_the_script()
     {
         using var sandbox = new LuaSandbox(new Budgets(50_000_000, 8L << 20, TimeSpan.FromSeconds(30)), null, Path.GetTempPath(), CancellationToken.None);

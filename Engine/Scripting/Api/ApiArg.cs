@@ -88,7 +88,7 @@ internal static class Arg
     public static ApiArg Prot(string name, string bad) => new(name, ArgKind.Prot, false, bad);
     public static ApiArg Enum(string name, string[] choices, string bad, bool optional = false, string? annotation = null) => new(name, ArgKind.Enum, optional, bad, choices, annotation);
     public static ApiArg Table(string name, string annotation, string bad, bool optional = false) => new(name, ArgKind.Table, optional, bad, null, annotation);
-    public static ApiArg Any(string name, string annotation = "string") => new(name, ArgKind.Any, true, null, null, annotation);
+    public static ApiArg Any(string name, string annotation = "string") => new(name, ArgKind.Any, false, null, null, annotation);
     public static ApiArg Text(string name, string bad) => new(name, ArgKind.Text, false, bad);
     public static ApiArg Function(string name, string bad) => new(name, ArgKind.Function, false, bad, null, "fun(domain: Domain, iommu: IommuInstance?, iova: integer, write: boolean): integer");
     public static ApiArg Bool(string name) => new(name, ArgKind.Bool, true);
