@@ -92,7 +92,7 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
             }
         }
         var reserved = new List<string>();
-        foreach (var r in dev.Driver.GetResvRegions(dev))
+        foreach (var r in dev.Driver.GetResvRegions(dev, ScriptSite.None))
         {
             if (r.Type == ResvType.SwMsi)
             {
@@ -118,10 +118,10 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     private static ulong Mask(int bits) => bits >= 64 ? ulong.MaxValue : (1UL << bits) - 1;
 
     /// <summary>dma_map_phys / dma_map_single: the DMA address, or a failure (DMA_MAPPING_ERROR) with why.</summary>
-    public Result<ulong> MapSingle(IommuDevice dev, ulong phys, ulong size, DmaDirection dir) =>
-        Map(dev, phys, size, ProtFor(dir), Mask(dev.DmaMask));
+    public Result<ulong> MapSingle(IommuDevice dev, ulong phys, ulong size, DmaDirection dir, ScriptSite site = default) =>
+        Map(dev, phys, size, ProtFor(dir), Mask(dev.DmaMask), site);
 
-    private Result<ulong> Map(IommuDevice dev, ulong phys, ulong size, Prot prot, ulong mask)
+    private Result<ulong> Map(IommuDevice dev, ulong phys, ulong size, Prot prot, ulong mask, ScriptSite site)
     {
         if (!UsesIommu(dev))
         {
@@ -144,7 +144,7 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
         }
         if (iova == 0)
             return Result<ulong>.Fail(Errno.ENOMEM, $"DMA_MAPPING_ERROR: no {Hex.Size(len)} of IOVA space below {Hex.Of(limit)} in {domain.Name} (alloc_iova_fast, {Src})");
-        var m = core.Map(domain, iova, phys - off, len, prot);
+        var m = core.Map(domain, iova, phys - off, len, prot, site);
         if (!m.Ok)
         {
             cookie.Iovad.FreeFast(iova >> cookie.Iovad.Shift, len >> cookie.Iovad.Shift);
@@ -154,19 +154,19 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     }
 
     /// <summary>__iommu_dma_unmap: unmap_fast; strict → sync then free_iova_fast; lazy → queue_iova.</summary>
-    public Outcome Unmap(IommuDevice dev, ulong handle, ulong size)
+    public Outcome Unmap(IommuDevice dev, ulong handle, ulong size, ScriptSite site = default)
     {
         if (!UsesIommu(dev)) return Outcome.Note("dma-direct: nothing to unmap");
         var domain = dev.Group!.DefaultDomain!;
         var cookie = _cookies[domain];
         var (iova, len) = DmaIommuAlloc.UnmapRounding(cookie.Iovad, handle, size);
         // __iommu_dma_unmap: iotlb_gather.queued = cookie->fq_domain
-        ulong unmapped = cookie.Fq is null ? core.UnmapFast(domain, iova, len) : core.UnmapQueued(domain, iova, len);
+        ulong unmapped = cookie.Fq is null ? core.UnmapFast(domain, iova, len, site) : core.UnmapQueued(domain, iova, len, site);
         string? warn = null;
         if (unmapped != len)
         {
             warn = $"WARN_ON: unmapped {Hex.Size(unmapped)} of {Hex.Size(len)} at {Hex.Of(iova)} (__iommu_dma_unmap)";
-            core.Machine.Log.Warn(warn);
+            core.Machine.Log.Warn(site, warn);
         }
         ulong pfn = iova >> cookie.Iovad.Shift, pages = len >> cookie.Iovad.Shift;
         if (cookie.Fq is { } fq)
@@ -180,13 +180,13 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     }
 
     /// <summary>dma_alloc_coherent through iommu_dma_alloc: pages from DRAM, IOVA against the coherent mask.</summary>
-    public Result<(ulong Iova, ulong Pa)> AllocCoherent(IommuDevice dev, ulong size)
+    public Result<(ulong Iova, ulong Pa)> AllocCoherent(IommuDevice dev, ulong size, ScriptSite site = default)
     {
         ulong bytes = (size + 0xfff) & ~0xfffUL;
         ulong coherentMask = Mask(dev.CoherentDmaMask);
         var pa = UsesIommu(dev) ? core.Machine.Pages.AllocUser(bytes, 0x1000) : AllocBelow(bytes, coherentMask);
         if (pa is null) return Result<(ulong, ulong)>.Fail(Errno.ENOMEM, "no free DRAM for the buffer");
-        var r = Map(dev, pa.Value, bytes, Prot.Read | Prot.Write, coherentMask);
+        var r = Map(dev, pa.Value, bytes, Prot.Read | Prot.Write, coherentMask, site);
         if (!r.Ok)
         {
             core.Machine.Pages.FreeUser(pa.Value, bytes);
@@ -203,11 +203,11 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
         return pa;
     }
 
-    public Outcome FreeCoherent(IommuDevice dev, ulong size, ulong iova)
+    public Outcome FreeCoherent(IommuDevice dev, ulong size, ulong iova, ScriptSite site = default)
     {
         if (!_coherent.Remove((dev, iova), out var a))
             return Outcome.Fail(Errno.EINVAL, $"{Hex.Of(iova)} is not a coherent allocation of {dev.Name}");
-        var o = Unmap(dev, iova, (size + 0xfff) & ~0xfffUL);
+        var o = Unmap(dev, iova, (size + 0xfff) & ~0xfffUL, site);
         core.Machine.Pages.FreeUser(a.Pa, a.Size);
         return o;
     }
@@ -217,7 +217,7 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     /// to the granule), one iommu_map per segment, then __finalise_sg's merge into DMA segments.
     /// Returns (first DMA address, number of DMA segments).
     /// </summary>
-    public Result<(ulong Iova, int Nents)> MapSg(IommuDevice dev, IReadOnlyList<(ulong Pa, ulong Len)> sg, DmaDirection dir)
+    public Result<(ulong Iova, int Nents)> MapSg(IommuDevice dev, IReadOnlyList<(ulong Pa, ulong Len)> sg, DmaDirection dir, ScriptSite site = default)
     {
         if (!UsesIommu(dev))
         {
@@ -245,10 +245,10 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
         ulong at = iova;
         foreach (var s in segs)
         {
-            var m = core.Map(domain, at, s.Pa, s.AlignedLen, ProtFor(dir));
+            var m = core.Map(domain, at, s.Pa, s.AlignedLen, ProtFor(dir), site);
             if (!m.Ok)
             {
-                if (at > iova) core.Unmap(domain, iova, at - iova);
+                if (at > iova) core.Unmap(domain, iova, at - iova, site);
                 iovad.FreeFast(iova >> iovad.Shift, total >> iovad.Shift);
                 return Result<(ulong, int)>.Fail(m.Errno, "DMA_MAPPING_ERROR: iommu_map failed: " + m.Why);
             }

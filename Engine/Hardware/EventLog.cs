@@ -4,14 +4,13 @@ namespace ScenarioEngine.Hardware;
 
 /// <summary>
 /// Guest-visible events in the order they happened: faults as the hardware reports them, kernel
-/// WARNs, stale translations. Never exceptions (ARCHITECTURE style 6). The scripting layer sets
-/// <see cref="Line"/> before each call so every event carries the script line that caused it.
+/// WARNs, stale translations. Never exceptions. Every event is logged with the
+/// <see cref="ScriptSite"/> of the call that caused it, which the caller passes down.
 /// </summary>
 public sealed class EventLog
 {
     private readonly List<SimEvent> _events = new();
 
-    public int Line { get; set; }
     public IReadOnlyList<SimEvent> Events => _events;
 
     /// <summary>Told the approximate bytes of each event, so host-side memory counts against the script's budget.</summary>
@@ -30,20 +29,20 @@ public sealed class EventLog
         _events.Add(e);
     }
 
-    public void Fault(string device, ulong iova, bool write, string kind, string? domain, string why, FaultRegisters? regs = null) =>
-        Add(new SimEvent(EventKind.Fault, Line, device, iova, write, kind, domain, why) { Registers = regs });
+    public void Fault(ScriptSite at, string device, ulong iova, bool write, string kind, string? domain, string why, FaultRegisters? regs = null) =>
+        Add(new SimEvent(EventKind.Fault, at.Line, device, iova, write, kind, domain, why) { Registers = regs });
 
-    public void Warn(string why) => Add(new SimEvent(EventKind.Warn, Line, null, 0, false, "warn", null, why));
+    public void Warn(ScriptSite at, string why) => Add(new SimEvent(EventKind.Warn, at.Line, null, 0, false, "warn", null, why));
 
     /// <summary>
     /// A hazard: kernel state that is not what its name says (a "blocking" domain that translates), or
     /// memory the kernel reads after freeing it ("use-after-free", as KASAN would name it).
     /// </summary>
-    public void Hazard(EventKind kind, string? device, string? domain, string why) => Add(new SimEvent(kind, Line, device, 0, false, kind.Name(), domain, why));
+    public void Hazard(ScriptSite at, EventKind kind, string? device, string? domain, string why) => Add(new SimEvent(kind, at.Line, device, 0, false, kind.Name(), domain, why));
 
     /// <summary>A hit on an IOTLB entry whose mapping changed since it was filled (no flush in between).</summary>
-    public void Stale(string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
-        Add(new SimEvent(EventKind.StaleTranslation, Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
+    public void Stale(ScriptSite at, string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
+        Add(new SimEvent(EventKind.StaleTranslation, at.Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
 }
 
 /// <summary>One event: its <see cref="EventKind"/>, the script line, and details.</summary>

@@ -15,7 +15,7 @@ public static class DeviceAccess
 {
     public readonly record struct Access(bool Ok, ulong Pa, SimEvent? Fault, int Stale);
 
-    public static Access Perform(IommuCore core, IommuDevice dev, ulong iova, ulong size, bool write)
+    public static Access Perform(IommuCore core, IommuDevice dev, ulong iova, ulong size, bool write, ScriptSite site = default)
     {
         if (size == 0) size = 1;
         ulong first = 0;
@@ -24,16 +24,16 @@ public static class DeviceAccess
         for (ulong page = iova & ~0xfffUL; ; page += 0x1000)
         {
             ulong at = Math.Max(page, iova);
-            var t = dev.Driver.Translate(dev, at, write);
+            var t = dev.Driver.Translate(dev, at, write, site);
             if (!t.Ok)
             {
-                core.Machine.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
+                core.Machine.Log.Fault(site, dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
                 return new Access(false, 0, core.Machine.Log.Events[^1], stale);
             }
             if (t.StaleLine != 0)
             {
                 stale++;
-                core.Machine.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
+                core.Machine.Log.Stale(site, dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
                     $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
             }
             if (at == iova) first = t.Pa;
@@ -50,7 +50,7 @@ public static class DeviceAccess
     /// IOTLB (or a bypassing port) answered, a miss one that needed a walk (and then faulted or filled); every fault still goes through the driver's interrupt path, but
     /// only the first few faults and stale hits of a stream are logged one by one (then a summary WARN).
     /// </summary>
-    public static StreamResult Stream(IommuCore core, IommuDevice dev, ulong iova, ulong size, ulong stride, long count, bool write)
+    public static StreamResult Stream(IommuCore core, IommuDevice dev, ulong iova, ulong size, ulong stride, long count, bool write, ScriptSite site = default)
     {
         const int LogLimit = 8;
         long faults = 0, stale = 0, misses = 0;
@@ -64,22 +64,22 @@ public static class DeviceAccess
             if (fast.TryFast(at, out var fpa, out var fstale))
             {
                 if (fstale != 0 && ++stale <= LogLimit)
-                    core.Machine.Log.Stale(dev.Name, at, write, fpa, fstale, null,
+                    core.Machine.Log.Stale(site, dev.Name, at, write, fpa, fstale, null,
                         $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(fpa & ~0xfffUL)}; the mapping changed at line {fstale} and no IOTLB flush followed");
                 continue;
             }
             misses++;
-            var t = dev.Driver.Translate(dev, at, write);
+            var t = dev.Driver.Translate(dev, at, write, site);
             if (!t.Ok)
             {
-                if (++faults <= LogLimit) core.Machine.Log.Fault(dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
+                if (++faults <= LogLimit) core.Machine.Log.Fault(site, dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
             }
             else if (t.StaleLine != 0 && ++stale <= LogLimit)
-                core.Machine.Log.Stale(dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
+                core.Machine.Log.Stale(site, dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
                     $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
         }
         if (faults > LogLimit || stale > LogLimit)
-            core.Machine.Log.Warn($"{dev.Name}: stream logged the first {LogLimit} faults and stale hits; {faults} faults and {stale} stale hits in all");
+            core.Machine.Log.Warn(site, $"{dev.Name}: stream logged the first {LogLimit} faults and stale hits; {faults} faults and {stale} stale hits in all");
         return new StreamResult(count, count - misses, misses, faults, stale);
     }
 }

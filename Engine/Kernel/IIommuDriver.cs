@@ -32,7 +32,7 @@ public interface IIommuOps
     /// <summary>ops->blocked_domain: a <see cref="StaticDomain"/>, or null when the driver has none.</summary>
     IommuDomain? BlockedDomain { get; }
     /// <summary>ops->get_resv_regions for one device.</summary>
-    IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev);
+    IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site);
     /// <summary>One sentence: what this driver's get_resv_regions reports, and from which source.</summary>
     string ResvRegionsRule { get; }
 
@@ -50,10 +50,10 @@ public interface IIommuOps
 public interface IIommuDomainOps
 {
     /// <summary>domain->ops->attach_dev(domain, dev, old) for a paging domain.</summary>
-    Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old);
+    Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old, ScriptSite site);
     void DomainFree(IommuDomain domain);
-    Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped);
-    ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather);
+    Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped);
+    ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather, ScriptSite site);
     ulong IovaToPhys(IommuDomain d, ulong iova);
     void IotlbSync(IommuDomain d, IotlbGather gather);
     void FlushIotlbAll(IommuDomain d);
@@ -66,7 +66,7 @@ public interface IIommuHardware
     /// <summary>Output address as the IOMMU emits it → CPU physical address (4GB mode etc.).</summary>
     ulong OutputToCpu(IommuDomain d, ulong pa);
     /// <summary>A device access at the bus: what the hardware does with it right now.</summary>
-    Translation Translate(IommuDevice dev, ulong iova, bool write);
+    Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site);
     /// <summary>A translator bound to one device for many accesses of one direction: answers IOTLB hits and bypass itself.</summary>
     IDeviceTranslator Bind(IommuDevice dev, bool write);
 }

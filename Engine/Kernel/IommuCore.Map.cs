@@ -21,9 +21,9 @@ public sealed partial class IommuCore
     /// unrolled — falls through to `return 0`, and iommu_map goes on to iommu_sync_map. Upstream fix
     /// 6fc7e8a3b811 ("iommu: Fix loss of errno on map failure for classic ops") restores the errno.
     /// </summary>
-    public Outcome Map(IommuDomain d, ulong iova, ulong paddr, ulong size, Prot prot)
+    public Outcome Map(IommuDomain d, ulong iova, ulong paddr, ulong size, Prot prot, ScriptSite site = default)
     {
-        var o = MapDomainPgtbl(d, iova, paddr, size, prot);
+        var o = MapDomainPgtbl(d, iova, paddr, size, prot, site);
         LastLostErrno = Errno.None;
         if (o.Ok || Knobs.HasFix(KernelFixes.MapErrno)) return o;
         LastLostErrno = o.Errno;
@@ -35,7 +35,7 @@ public sealed partial class IommuCore
     private Errno LastLostErrno { get; set; }
 
     /// <summary>__iommu_map_domain_pgtbl (Linux 7.0.0): the checks, the iommu_pgsize split, the driver's map_pages, the unroll on failure.</summary>
-    private Outcome MapDomainPgtbl(IommuDomain d, ulong iova, ulong paddr, ulong size, Prot prot)
+    private Outcome MapDomainPgtbl(IommuDomain d, ulong iova, ulong paddr, ulong size, Prot prot, ScriptSite site)
     {
         if (!d.Type.IsPaging())
             return Outcome.Fail(Errno.EINVAL, $"{d.Name} is a {d.Type.Name()} domain; only paging domains can be mapped (iommu_map, {Src})");
@@ -50,7 +50,7 @@ public sealed partial class IommuCore
         while (size > 0)
         {
             var (pgsize, count) = PageSizes.Pick(d.PgsizeBitmap, iova, paddr, size);
-            ret = d.Driver.MapPages(d, iova, paddr, pgsize, count, prot, out var mapped);
+            ret = d.Driver.MapPages(d, iova, paddr, pgsize, count, prot, site, out var mapped);
             size -= mapped;
             if (!ret.Ok) break;
             iova += mapped;
@@ -59,7 +59,7 @@ public sealed partial class IommuCore
         if (!ret.Ok)
         {
             ulong done = origSize - size;
-            if (done > 0) Unmap(d, origIova, done);
+            if (done > 0) Unmap(d, origIova, done, site);
             return done > 0 ? ret with { Why = ret.Why + $"; the {Hex.Size(done)} mapped before the failure were unmapped again" } : ret;
         }
         d.Driver.IotlbSyncMap(d, origIova, origSize);
@@ -67,19 +67,19 @@ public sealed partial class IommuCore
     }
 
     /// <summary>iommu_unmap: 0 for non-paging or unaligned requests; stops at the first hole; then iotlb_sync.</summary>
-    public ulong Unmap(IommuDomain d, ulong iova, ulong size)
+    public ulong Unmap(IommuDomain d, ulong iova, ulong size, ScriptSite site = default)
     {
         var gather = new IotlbGather();
-        ulong n = UnmapInto(d, iova, size, gather);
+        ulong n = UnmapInto(d, iova, size, gather, site);
         if (n > 0) d.Driver.IotlbSync(d, gather);
         return n;
     }
 
     /// <summary>iommu_unmap_fast: clears the entries, leaves the IOTLB flush to a later iommu_iotlb_sync.</summary>
-    public ulong UnmapFast(IommuDomain d, ulong iova, ulong size)
+    public ulong UnmapFast(IommuDomain d, ulong iova, ulong size, ScriptSite site = default)
     {
         if (!_pendingGather.TryGetValue(d, out var gather)) _pendingGather[d] = gather = new IotlbGather();
-        return UnmapInto(d, iova, size, gather);
+        return UnmapInto(d, iova, size, gather, site);
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ public sealed partial class IommuCore
     /// the page table skips tlb_add_page and nobody syncs the gather; the flush queue's
     /// flush_iotlb_all invalidates later.
     /// </summary>
-    public ulong UnmapQueued(IommuDomain d, ulong iova, ulong size) => UnmapInto(d, iova, size, new IotlbGather { Queued = true });
+    public ulong UnmapQueued(IommuDomain d, ulong iova, ulong size, ScriptSite site = default) => UnmapInto(d, iova, size, new IotlbGather { Queued = true }, site);
 
     public void IotlbSync(IommuDomain d)
     {
@@ -96,7 +96,7 @@ public sealed partial class IommuCore
 
     public void FlushIotlbAll(IommuDomain d) => d.Driver.FlushIotlbAll(d);
 
-    private ulong UnmapInto(IommuDomain d, ulong iova, ulong size, IotlbGather gather)
+    private ulong UnmapInto(IommuDomain d, ulong iova, ulong size, IotlbGather gather, ScriptSite site)
     {
         if (!d.Type.IsPaging() || d.PgsizeBitmap == 0) return 0;
         ulong min = PageSizes.MinPageSize(d.PgsizeBitmap);
@@ -105,7 +105,7 @@ public sealed partial class IommuCore
         while (unmapped < size)
         {
             var (pgsize, count) = PageSizes.Pick(d.PgsizeBitmap, iova, iova, size - unmapped);
-            ulong n = d.Driver.UnmapPages(d, iova, pgsize, count, gather);
+            ulong n = d.Driver.UnmapPages(d, iova, pgsize, count, gather, site);
             if (n == 0) break;
             gather.AddRange(iova, n);
             iova += n;

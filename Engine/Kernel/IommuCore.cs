@@ -132,7 +132,7 @@ public sealed partial class IommuCore
                 }
                 group.Devices.Add(dev);
                 dev.Group = group;
-                dev.RequireDirect = dev.Driver.GetResvRegions(dev).Any(r => r.Type == ResvType.Direct);
+                dev.RequireDirect = dev.Driver.GetResvRegions(dev, ScriptSite.None).Any(r => r.Type == ResvType.Direct);
                 if (!touched.Contains(group)) touched.Add(group);
             }
             if (failure is null)
@@ -144,7 +144,7 @@ public sealed partial class IommuCore
                         foreach (var dev in group.Devices.Where(d => d.Iommu == inst && group.Domain is not null))
                         {
                             CreateDirectMappings(group.DefaultDomain, dev);
-                            var r = DeviceSetDomain(group, dev, group.Domain!, null);
+                            var r = DeviceSetDomain(group, dev, group.Domain!, null, ScriptSite.None);
                             RecordBoot(BootEventKind.GroupJoined, dev.Name, r.Ok ? $"{dev.Name} joins {group.Name} on {group.Domain!.Name}" + (r.Why is null ? "" : $"; {r.Why}")
                                              : $"{dev.Name}: attach to {group.Domain!.Name} at probe failed: -{r.Errno} ({r.Why})", r.Errno);
                         }
@@ -247,7 +247,7 @@ public sealed partial class IommuCore
                 RecordBoot(BootEventKind.DirectMappingRetried, d.Name, $"{d.Name}: IOMMU driver was not able to establish FW requested direct mapping (before the first attach); retried after it (iommu_setup_default_domain)");
             }
         group.DefaultDomain = dom;
-        var attach = GroupSetDomainInternal(group, dom, mustSucceed: false);
+        var attach = GroupSetDomainInternal(group, dom, mustSucceed: false, ScriptSite.None);
         if (!attach.Ok)
         {
             group.DefaultDomain = null;
@@ -299,7 +299,7 @@ public sealed partial class IommuCore
     {
         if (!domain.Type.IsDmaApi() || domain.PgsizeBitmap == 0) return true;
         ulong pg = PageSizes.MinPageSize(domain.PgsizeBitmap);
-        foreach (var r in dev.Driver.GetResvRegions(dev))
+        foreach (var r in dev.Driver.GetResvRegions(dev, ScriptSite.None))
         {
             if (r.Type is not (ResvType.Direct or ResvType.DirectRelaxable)) continue;
             ulong start = (r.Start + pg - 1) & ~(pg - 1);
@@ -374,7 +374,7 @@ public sealed partial class IommuCore
     }
 
     /// <summary>iommu_domain_free. Freeing a domain a group still uses is refused as misuse.</summary>
-    public string? DomainFree(IommuDomain d)
+    public string? DomainFree(IommuDomain d, ScriptSite site = default)
     {
         if (d.IsStatic) return null;
         if (d.Freed) return $"{d.Name} was already freed; freeing it again is a double free (iommu_domain_free → ops->free on freed memory)";
@@ -382,7 +382,7 @@ public sealed partial class IommuCore
         if (user is not null)
             return $"{d.Name} is still in use by {user.Name}; the kernel would leave the group pointing at freed memory";
         d.Freed = true;
-        d.FreedLine = Machine.Log.Line;
+        d.FreedLine = site.Line;
         d.Driver.DomainFree(d);
         return null;
     }
@@ -392,19 +392,19 @@ public sealed partial class IommuCore
     // ------------------------------------------------------------------ attach / detach
 
     /// <summary>iommu_attach_device: -ENODEV without group, -EINVAL unless the group is a singleton, then __iommu_attach_group.</summary>
-    public Outcome AttachDevice(IommuDomain domain, IommuDevice dev)
+    public Outcome AttachDevice(IommuDomain domain, IommuDevice dev, ScriptSite site = default)
     {
         var g = dev.Group;
         if (g is null) return Outcome.Fail(Errno.ENODEV, $"{dev.Name} has no IOMMU group (iommu_attach_device, {Src})");
         if (g.Devices.Count != 1)
             return Outcome.Fail(Errno.EINVAL, $"{g.Name} holds {g.Devices.Count} devices ({string.Join(", ", g.Devices.Select(x => x.Name))}); iommu_attach_device only attaches singleton groups ({Src})");
-        return AttachGroupInternal(domain, g);
+        return AttachGroupInternal(domain, g, site);
     }
 
     /// <summary>iommu_attach_group: __iommu_attach_group for every device of the group, all or revert.</summary>
-    public Outcome AttachGroup(IommuDomain domain, IommuGroup group) => AttachGroupInternal(domain, group);
+    public Outcome AttachGroup(IommuDomain domain, IommuGroup group, ScriptSite site = default) => AttachGroupInternal(domain, group, site);
 
-    private Outcome AttachGroupInternal(IommuDomain domain, IommuGroup g)
+    private Outcome AttachGroupInternal(IommuDomain domain, IommuGroup g, ScriptSite site)
     {
         if (g.Domain is not null && g.Domain != g.DefaultDomain && g.Domain != g.BlockingDomain)
             return Outcome.Fail(Errno.EBUSY, $"{g.Name} is already attached to {g.Domain.Name}, which is neither its default nor its blocking domain (__iommu_attach_group, {Src})");
@@ -413,36 +413,36 @@ public sealed partial class IommuCore
             return Outcome.Fail(Errno.EINVAL, $"{domain.Name} belongs to another IOMMU driver (domain_iommu_ops_compatible, __iommu_attach_group, {Src})");
         if (domain.Freed)
             return Outcome.Fail(Errno.EINVAL, $"{domain.Name} was freed");
-        return GroupSetDomainInternal(g, domain, mustSucceed: false);
+        return GroupSetDomainInternal(g, domain, mustSucceed: false, site);
     }
 
     /// <summary>iommu_detach_device: WARN and nothing unless the domain is the group's current one and the group a singleton.</summary>
-    public Outcome DetachDevice(IommuDomain domain, IommuDevice dev)
+    public Outcome DetachDevice(IommuDomain domain, IommuDevice dev, ScriptSite site = default)
     {
         var g = dev.Group;
         if (g is null) return Outcome.Note("no group: nothing to do (iommu_detach_device)");
         if (domain != g.Domain)
         {
-            Machine.Log.Warn($"iommu_detach_device: {domain.Name} is not {g.Name}'s current domain ({g.Domain?.Name ?? "none"}); WARN_ON, nothing done ({Src})");
+            Machine.Log.Warn(site, $"iommu_detach_device: {domain.Name} is not {g.Name}'s current domain ({g.Domain?.Name ?? "none"}); WARN_ON, nothing done ({Src})");
             return Outcome.Note($"WARN_ON: {domain.Name} is not the current domain of {g.Name}; nothing done");
         }
         if (g.Devices.Count != 1)
         {
-            Machine.Log.Warn($"iommu_detach_device: {g.Name} is not a singleton; WARN_ON, nothing done ({Src})");
+            Machine.Log.Warn(site, $"iommu_detach_device: {g.Name} is not a singleton; WARN_ON, nothing done ({Src})");
             return Outcome.Note($"WARN_ON: {g.Name} holds {g.Devices.Count} devices; nothing done");
         }
-        return SetCoreDomain(g);
+        return SetCoreDomain(g, site);
     }
 
     /// <summary>iommu_detach_group ignores its domain argument and returns the group to its core domain.</summary>
-    public Outcome DetachGroup(IommuDomain domain, IommuGroup g) => SetCoreDomain(g);
+    public Outcome DetachGroup(IommuDomain domain, IommuGroup g, ScriptSite site = default) => SetCoreDomain(g, site);
 
     /// <summary>__iommu_group_set_core_domain: the blocking domain if the group has an owner, else the default.</summary>
-    private Outcome SetCoreDomain(IommuGroup g)
+    private Outcome SetCoreDomain(IommuGroup g, ScriptSite site)
     {
         var target = g.Owner is not null ? g.BlockingDomain : g.DefaultDomain;
         if (target is null) return Outcome.Note("no core domain to return to");
-        var r = GroupSetDomainInternal(g, target, mustSucceed: true);
+        var r = GroupSetDomainInternal(g, target, mustSucceed: true, site);
         return r.Ok ? Outcome.Note($"{g.Name} back on its {(g.Owner is not null ? "blocking" : "default")} domain {target.Name}" + (r.Why is null ? "" : $"; {r.Why}")) : r;
     }
 
@@ -450,23 +450,23 @@ public sealed partial class IommuCore
     /// __iommu_group_set_domain_internal: no-op if already current; otherwise every device in turn;
     /// on failure the devices already moved go back to the old domain and group->domain is unchanged.
     /// </summary>
-    private Outcome GroupSetDomainInternal(IommuGroup g, IommuDomain newDomain, bool mustSucceed)
+    private Outcome GroupSetDomainInternal(IommuGroup g, IommuDomain newDomain, bool mustSucceed, ScriptSite site)
     {
         if (g.Domain == newDomain) return Outcome.Note($"{g.Name} is already on {newDomain.Name}");
         var old = g.Domain;
         var notes = new List<string>();
         for (int i = 0; i < g.Devices.Count; i++)
         {
-            var r = DeviceSetDomain(g, g.Devices[i], newDomain, old);
+            var r = DeviceSetDomain(g, g.Devices[i], newDomain, old, site);
             if (r.Why is not null && r.Ok) notes.AddRange(r.Why.Split("; "));
             if (r.Ok) continue;
             if (mustSucceed)
             {
-                Machine.Log.Warn($"{g.Devices[i].Name}: attach to {newDomain.Name} failed on a must-succeed path: -{r.Errno} ({Src})");
+                Machine.Log.Warn(site, $"{g.Devices[i].Name}: attach to {newDomain.Name} failed on a must-succeed path: -{r.Errno} ({Src})");
                 continue;
             }
             if (old is not null)
-                for (int j = 0; j < i; j++) DeviceSetDomain(g, g.Devices[j], old, newDomain);
+                for (int j = 0; j < i; j++) DeviceSetDomain(g, g.Devices[j], old, newDomain, site);
             return r;
         }
         g.Domain = newDomain;
@@ -474,17 +474,17 @@ public sealed partial class IommuCore
     }
 
     /// <summary>__iommu_device_set_domain: require_direct refuses blocking; then the driver's attach_dev.</summary>
-    private Outcome DeviceSetDomain(IommuGroup g, IommuDevice dev, IommuDomain newDomain, IommuDomain? old)
+    private Outcome DeviceSetDomain(IommuGroup g, IommuDevice dev, IommuDomain newDomain, IommuDomain? old, ScriptSite site)
     {
         if (dev.RequireDirect && (newDomain.Type == DomainType.Blocked || newDomain == g.BlockingDomain))
             return Outcome.Fail(Errno.EINVAL, $"{dev.Name} has an IOMMU_RESV_DIRECT region (require_direct); it cannot be blocked (__iommu_device_set_domain, {Src})");
-        return newDomain.AttachDev(dev, old);
+        return newDomain.AttachDev(dev, old, site);
     }
 
     // ------------------------------------------------------------------ DMA ownership
 
     /// <summary>iommu_group_claim_dma_owner: -EPERM if owner_cnt ≠ 0; -EBUSY if not on the default domain; then block.</summary>
-    public Outcome ClaimDmaOwner(IommuGroup g)
+    public Outcome ClaimDmaOwner(IommuGroup g, ScriptSite site = default)
     {
         if (g.OwnerCnt != 0)
             return Outcome.Fail(Errno.EPERM, $"{g.Name} owner_cnt is {g.OwnerCnt} ({(g.Owner is not null ? "already claimed" : "a DMA-API driver is bound")}) (iommu_group_claim_dma_owner, {Src})");
@@ -492,7 +492,7 @@ public sealed partial class IommuCore
             return Outcome.Fail(Errno.EBUSY, $"{g.Name} is on {g.Domain.Name}, not its default domain (__iommu_take_dma_ownership, {Src})");
         var blocking = AllocBlockingDomain(g);
         if (!blocking.Ok) return blocking.AsOutcome;
-        var r = GroupSetDomainInternal(g, g.BlockingDomain!, mustSucceed: false);
+        var r = GroupSetDomainInternal(g, g.BlockingDomain!, mustSucceed: false, site);
         if (!r.Ok) return r;
         g.Owner = _scriptOwner;
         g.OwnerCnt = 1;
@@ -502,7 +502,7 @@ public sealed partial class IommuCore
         var shared = g.BlockingDomain!.PageTable is { } pt
             ? Domains.Where(x => x != g.BlockingDomain && !x.Freed && ReferenceEquals(x.PageTable, pt)).Select(x => x.Name).ToList() : [];
         if (shared.Count > 0)
-            Machine.Log.Hazard(EventKind.BlockingDomainTranslates, g.Devices[0].Name, g.BlockingDomain.Name,
+            Machine.Log.Hazard(site, EventKind.BlockingDomainTranslates, g.Devices[0].Name, g.BlockingDomain.Name,
                 $"the blocking domain shares the live table: {g.Name} is not blocked; {g.BlockingDomain.Name} is an IOMMU_DOMAIN_UNMANAGED domain (__iommu_group_alloc_blocking_domain) that {g.Devices[0].Driver.Name} attached to the table of {string.Join(", ", shared)}, so every mapping there still translates for {string.Join(", ", g.Devices.Select(d => d.Name))}");
         return Outcome.Note($"{g.Name} moved to its blocking domain {g.BlockingDomain!.Name}" + (blocking.Why is null ? "" : $" ({blocking.Why})") + (r.Why is null ? "" : $"; {r.Why}")
             + (shared.Count > 0 ? $"; HAZARD: it shares the live table of {string.Join(", ", shared)}, so the group is not blocked" : ""));
@@ -527,16 +527,16 @@ public sealed partial class IommuCore
     }
 
     /// <summary>iommu_group_release_dma_owner: WARN if not owned; else clear the owner and return to the default domain.</summary>
-    public Outcome ReleaseDmaOwner(IommuGroup g)
+    public Outcome ReleaseDmaOwner(IommuGroup g, ScriptSite site = default)
     {
         if (g.OwnerCnt == 0 || g.Owner is null)
         {
-            Machine.Log.Warn($"iommu_group_release_dma_owner: {g.Name} is not claimed; WARN_ON, nothing done ({Src})");
+            Machine.Log.Warn(site, $"iommu_group_release_dma_owner: {g.Name} is not claimed; WARN_ON, nothing done ({Src})");
             return Outcome.Note($"WARN_ON: {g.Name} was not claimed; nothing done");
         }
         g.OwnerCnt = 0;
         g.Owner = null;
-        var r = GroupSetDomainInternal(g, g.DefaultDomain!, mustSucceed: true);
+        var r = GroupSetDomainInternal(g, g.DefaultDomain!, mustSucceed: true, site);
         return Outcome.Note($"{g.Name} back on its default domain {g.DefaultDomain!.Name}" + (r.Why is null ? "" : $"; {r.Why}"));
     }
 
@@ -546,11 +546,11 @@ public sealed partial class IommuCore
     public Func<IommuDomain, IommuInstance?, ulong, bool, int>? FaultHandlerInvoker { get; set; }
 
     /// <summary>iommu_set_fault_handler: a domain with a DMA cookie WARNs and keeps no handler (7.0 cookie rule).</summary>
-    public Outcome SetFaultHandler(IommuDomain d, object handler)
+    public Outcome SetFaultHandler(IommuDomain d, object handler, ScriptSite site = default)
     {
         if (DmaLayer.HasCookie(d) || d.IsStatic || !d.Type.IsPaging())
         {
-            Machine.Log.Warn($"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
+            Machine.Log.Warn(site, $"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
             return Outcome.Note($"WARN_ON: {d.Name} is a {d.Type.Name()} domain with a DMA cookie (or not a paging domain): the handler is ignored (iommu_set_fault_handler, {Src})");
         }
         // iommu_set_fault_handler (drivers/iommu/iommu.c, Linux 7.0): WARN_ON(domain->cookie_type !=
@@ -558,7 +558,7 @@ public sealed partial class IommuCore
         // so a second call WARNs and changes nothing: the first handler stays.
         if (d.FaultHandler is not null)
         {
-            Machine.Log.Warn($"iommu_set_fault_handler: {d.Name} already has a fault handler (cookie_type IOMMU_COOKIE_FAULT_HANDLER); WARN_ON, the new handler is ignored ({Src})");
+            Machine.Log.Warn(site, $"iommu_set_fault_handler: {d.Name} already has a fault handler (cookie_type IOMMU_COOKIE_FAULT_HANDLER); WARN_ON, the new handler is ignored ({Src})");
             return Outcome.Note($"WARN_ON: {d.Name} already has a fault handler (cookie_type is IOMMU_COOKIE_FAULT_HANDLER): this one is ignored and the first stays (iommu_set_fault_handler, {Src})");
         }
         d.FaultHandler = handler;
@@ -572,11 +572,11 @@ public sealed partial class IommuCore
     // ------------------------------------------------------------------ reserved regions
 
     /// <summary>iommu_get_group_resv_regions: every device's regions merged by iommu_insert_resv_region.</summary>
-    public IReadOnlyList<ResvRegion> GroupResvRegions(IommuGroup g)
+    public IReadOnlyList<ResvRegion> GroupResvRegions(IommuGroup g, ScriptSite site = default)
     {
         var list = new List<ResvRegion>();
         foreach (var d in g.Devices)
-            foreach (var r in d.Driver.GetResvRegions(d))
+            foreach (var r in d.Driver.GetResvRegions(d, site))
                 ResvTypes.Insert(list, r);
         return list;
     }

@@ -45,7 +45,7 @@ public class IommuDomain
     public object? FaultHandler { get; set; }
 
     /// <summary>domain->ops->attach_dev(domain, dev, old): a paging domain's ops are its driver's.</summary>
-    public virtual Outcome AttachDev(IommuDevice dev, IommuDomain? old) => Driver.AttachDev(this, dev, old);
+    public virtual Outcome AttachDev(IommuDevice dev, IommuDomain? old, ScriptSite site) => Driver.AttachDev(this, dev, old, site);
 
     public override string ToString() => Name;
 }
@@ -57,5 +57,5 @@ public class IommuDomain
 public sealed class StaticDomain(DomainType type, IIommuDriver driver, Func<IommuDevice, IommuDomain?, Outcome> attach)
     : IommuDomain(0, type, driver, 0, isStatic: true)
 {
-    public override Outcome AttachDev(IommuDevice dev, IommuDomain? old) => attach(dev, old);
+    public override Outcome AttachDev(IommuDevice dev, IommuDomain? old, ScriptSite site) => attach(dev, old);
 }

@@ -17,7 +17,7 @@ namespace ScenarioEngine.Kernel;
 /// </summary>
 public static class OfIommuResvRegions
 {
-    public static IReadOnlyList<ResvRegion> For(Soc soc, IommuDevice dev, EventLog log)
+    public static IReadOnlyList<ResvRegion> For(Soc soc, IommuDevice dev, EventLog log, ScriptSite site)
     {
         var list = new List<ResvRegion>();
         foreach (var node in soc.ReservedMemory.Where(n => dev.Spec.MemoryRegion.Contains(n.Name)))
@@ -25,7 +25,7 @@ public static class OfIommuResvRegions
             {
                 if (a.Size == 0)
                 {
-                    log.Warn($"of_iommu_get_resv_regions: {node.Name}: iommu-addresses entry for {dev.Name} has length 0; skipped");
+                    log.Warn(site, $"of_iommu_get_resv_regions: {node.Name}: iommu-addresses entry for {dev.Name} has length 0; skipped");
                     continue;
                 }
                 ResvType type;
@@ -44,7 +44,7 @@ public static class OfIommuResvRegions
                 {
                     type = ResvType.Reserved;
                     why = $"reserved-memory {node.Name}: iommu-addresses differ from reg; non-identity mappings are not supported, reserved only (iommu_resv_region_get_type WARN)";
-                    log.Warn($"of_iommu_get_resv_regions: {node.Name}: IOVA range differs from reg for {dev.Name}; treated as reserved");
+                    log.Warn(site, $"of_iommu_get_resv_regions: {node.Name}: IOVA range differs from reg for {dev.Name}; treated as reserved");
                 }
                 list.Add(new ResvRegion(a.Iova, a.Size, Prot.Read | Prot.Write, type, why));
             }

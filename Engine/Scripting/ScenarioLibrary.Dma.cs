@@ -18,7 +18,7 @@ internal sealed partial class ScenarioLibrary
         Fn("dma", "alloc_coherent", [Arg.Device(), Arg.Int("size")], (lib, in c) => lib.DmaAllocCoherent(c)),
         Fn("dma", "free_coherent", [Arg.Device(), Arg.Int("size"), Arg.Int("iova")], (lib, in c) =>
         {
-            var o = lib._core.Dma.FreeCoherent(lib.Dev(c.Id(0)), c.U64(1), c.U64(2));
+            var o = lib._core.Dma.FreeCoherent(lib.Dev(c.Id(0)), c.U64(1), c.U64(2), c.Site);
             return o.Errno == Model.Errno.EINVAL ? Misuse(c.L, "dma.free_coherent: " + o.Why) : lib.Record(c, o);
         }),
         Fn("dma", "map_single", [Arg.Device(), Arg.Int("pa"), Arg.Int("size"), DirArg()], (lib, in c) => lib.DmaMapSingle(c)),
@@ -26,7 +26,7 @@ internal sealed partial class ScenarioLibrary
         {
             var dev = lib.Dev(c.Id(0));
             return lib.Record(c.L, c.Line, c.Fn.Call, $"{dev.Name}, {Show(c.U64(1))}, {Show(c.U64(2))}, \"{c.Choice(3, "bidirectional")}\"",
-                lib._core.Dma.Unmap(dev, c.U64(1), c.U64(2)));
+                lib._core.Dma.Unmap(dev, c.U64(1), c.U64(2), c.Site));
         }),
         Fn("dma", "map_sg", [Arg.Device(), Arg.Table("sg", "{[1]: Int, [2]: Int}[]", "list of {pa, len} expected"), DirArg()], (lib, in c) => lib.DmaMapSg(c)),
         Fn("sim", "advance", [Arg.Int("ms", "milliseconds expected")], (lib, in c) => lib.SimAdvance(c)),
@@ -55,7 +55,7 @@ internal sealed partial class ScenarioLibrary
         var dev = Dev(c.Id(0));
         ulong pa = c.U64(1), size = c.U64(2);
         if (size == 0) return Misuse(c.L, "bad argument #3 to 'map_single' (size must be > 0)");
-        var r = _core.Dma.MapSingle(dev, pa, size, Dir(c, 3));
+        var r = _core.Dma.MapSingle(dev, pa, size, Dir(c, 3), c.Site);
         var args = $"{dev.Name}, {Show(pa)}, {Show(size)}, \"{c.Choice(3, "bidirectional")}\"";
         if (!r.Ok) return Record(c.L, c.Line, c.Fn.Call, args, r.AsOutcome);
         return Step(c, args, "iova " + Show(r.Value), null, r.Why, null, null, r.Value);
@@ -66,7 +66,7 @@ internal sealed partial class ScenarioLibrary
         var dev = Dev(c.Id(0));
         ulong size = c.U64(1);
         if (size == 0) return Misuse(c.L, "bad argument #2 to 'alloc_coherent' (size must be > 0)");
-        var r = _core.Dma.AllocCoherent(dev, size);
+        var r = _core.Dma.AllocCoherent(dev, size, c.Site);
         if (!r.Ok) return Record(c, r.AsOutcome);
         return Step(c, ArgsText(c), $"iova {Show(r.Value.Iova)}, pa {Show(r.Value.Pa)}", null, r.Why, null, null, r.Value.Iova, r.Value.Pa);
     }
@@ -97,7 +97,7 @@ internal sealed partial class ScenarioLibrary
             sg.Add((pa, len));
         }
         if (sg.Count == 0) return Misuse(l, "bad argument #2 to 'map_sg' (at least one segment expected)");
-        var r = _core.Dma.MapSg(dev, sg, Dir(c, 2));
+        var r = _core.Dma.MapSg(dev, sg, Dir(c, 2), c.Site);
         var args = $"{dev.Name}, {{{string.Join(", ", sg.Select(x => $"{{{Show(x.Item1)}, {Show(x.Item2)}}}"))}}}, \"{c.Choice(2, "bidirectional")}\"";
         if (!r.Ok) return Record(l, c.Line, c.Fn.Call, args, r.AsOutcome);
         return Step(c, args, $"iova {Show(r.Value.Iova)}, {r.Value.Nents} segment(s)", null, r.Why, null, null, r.Value.Iova, r.Value.Nents);

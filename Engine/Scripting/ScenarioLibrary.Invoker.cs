@@ -104,7 +104,7 @@ internal sealed partial class ScenarioLibrary
         var l = State(s);
         try
         {
-            int line = fn.Records ? Line(s) : 0;
+            var site = fn.Records ? Site(s) : ScriptSite.None;
             int self = 0;
             if (fn.Self is { } selfKind && !TrySelf(s, selfKind, out self))
                 return Misuse(l, $"bad argument #1 to '{fn.Name}' ({selfKind.Name()} expected, got {Describe(s, l, 1)})");
@@ -120,7 +120,7 @@ internal sealed partial class ScenarioLibrary
                     return Misuse(l, $"bad argument #{i + 1} to '{fn.Name}' ({BadText(s, l, idx, a)})");
                 present |= 1 << i;
             }
-            return fn.Body(this, new ApiCall(l, line, fn, self, slots, present));
+            return fn.Body(this, new ApiCall(l, site, fn, self, slots, present));
         }
         catch (KernelOopsException ex)
         {

@@ -17,15 +17,15 @@ internal sealed partial class ScenarioLibrary
         Fn("iommu", "domain_free", [Arg.Domain()], (lib, in c) =>
         {
             var d = lib._domainIds[c.Id(0)];
-            var misuse = lib._core.DomainFree(d);
+            var misuse = lib._core.DomainFree(d, c.Site);
             return misuse is not null ? Misuse(c.L, "iommu.domain_free: " + misuse) : lib.Record(c, Model.Outcome.Success);
         }),
-        Fn("iommu", "attach_device", [Arg.Domain(), Arg.Device()], (lib, in c) => lib.Record(c, lib._core.AttachDevice(lib._domainIds[c.Id(0)], lib.Dev(c.Id(1))))),
-        Fn("iommu", "detach_device", [Arg.Domain(), Arg.Device()], (lib, in c) => lib.Record(c, lib._core.DetachDevice(lib._domainIds[c.Id(0)], lib.Dev(c.Id(1))))),
+        Fn("iommu", "attach_device", [Arg.Domain(), Arg.Device()], (lib, in c) => lib.Record(c, lib._core.AttachDevice(lib._domainIds[c.Id(0)], lib.Dev(c.Id(1)), c.Site))),
+        Fn("iommu", "detach_device", [Arg.Domain(), Arg.Device()], (lib, in c) => lib.Record(c, lib._core.DetachDevice(lib._domainIds[c.Id(0)], lib.Dev(c.Id(1)), c.Site))),
         Fn("iommu", "attach_group", [Arg.Domain(), Arg.Group()], (lib, in c) => lib.AttachGroup(c)),
-        Fn("iommu", "detach_group", [Arg.Domain(), Arg.Group()], (lib, in c) => lib.Record(c, lib._core.DetachGroup(lib._domainIds[c.Id(0)], lib.Grp(c.Id(1))))),
-        Fn("iommu", "group_claim_dma_owner", [Arg.Group()], (lib, in c) => lib.Record(c, lib._core.ClaimDmaOwner(lib.Grp(c.Id(0))))),
-        Fn("iommu", "group_release_dma_owner", [Arg.Group()], (lib, in c) => lib.Record(c, lib._core.ReleaseDmaOwner(lib.Grp(c.Id(0))))),
+        Fn("iommu", "detach_group", [Arg.Domain(), Arg.Group()], (lib, in c) => lib.Record(c, lib._core.DetachGroup(lib._domainIds[c.Id(0)], lib.Grp(c.Id(1)), c.Site))),
+        Fn("iommu", "group_claim_dma_owner", [Arg.Group()], (lib, in c) => lib.Record(c, lib._core.ClaimDmaOwner(lib.Grp(c.Id(0)), c.Site))),
+        Fn("iommu", "group_release_dma_owner", [Arg.Group()], (lib, in c) => lib.Record(c, lib._core.ReleaseDmaOwner(lib.Grp(c.Id(0)), c.Site))),
         Fn("iommu", "get_domain_for_dev", [Arg.Device()], (lib, in c) =>
         {
             var d = lib._core.GetDomainForDev(lib.Dev(c.Id(0)));
@@ -82,7 +82,7 @@ internal sealed partial class ScenarioLibrary
     {
         var d = _domainIds[c.Id(0)];
         var g = Grp(c.Id(1));
-        var o = _core.AttachGroup(d, g);
+        var o = _core.AttachGroup(d, g, c.Site);
         if (o.Ok && g.Devices.Count > 1)
             o = Model.Outcome.Note($"every device of {g.Name} moved to {d.Name}: {string.Join(", ", g.Devices.Select(x => x.Name))}" + (o.Why is null ? "" : $"; {o.Why}"));
         return Record(c, o);
@@ -105,9 +105,10 @@ internal sealed partial class ScenarioLibrary
             if (!LuaFast.TryInteger(s, 2, out var iova) || !LuaFast.TryInteger(s, 3, out var pa)
                 || !LuaFast.TryInteger(s, 4, out var size) || !LuaFast.TryShortProt(s, 5, out var prot))
                 return Invoke(s, row);
-            int line = Line(s);
+            var site = Site(s);
+            int line = site.Line;
             var dom = _domainIds[domId];
-            var o = _core.Map(dom, iova, pa, size, prot);
+            var o = _core.Map(dom, iova, pa, size, prot, site);
             ulong hi = size == 0 ? iova : iova + size - 1;
             if (o.Ok && o.Why is null && _log.TryCoalesce(line, "iommu.map", "ok", null, null, iova, hi))
                 return LuaFast.PushTrueTrue(s);
@@ -126,7 +127,7 @@ internal sealed partial class ScenarioLibrary
     private int Map(in ApiCall c)
     {
         ulong iova = c.U64(1), size = c.U64(3);
-        var o = _core.Map(_domainIds[c.Id(0)], iova, c.U64(2), size, (Prot)c.U64(4));
+        var o = _core.Map(_domainIds[c.Id(0)], iova, c.U64(2), size, (Prot)c.U64(4), c.Site);
         return Record(c, o, lo: iova, hi: size == 0 ? iova : iova + size - 1);
     }
 
@@ -134,7 +135,7 @@ internal sealed partial class ScenarioLibrary
     {
         var d = _domainIds[c.Id(0)];
         ulong iova = c.U64(1), size = c.U64(2);
-        ulong n = fast ? _core.UnmapFast(d, iova, size) : _core.Unmap(d, iova, size);
+        ulong n = fast ? _core.UnmapFast(d, iova, size, c.Site) : _core.Unmap(d, iova, size, c.Site);
         return Step(c, ArgsText(c), Show(n) + " bytes", null, _core.UnmapShortfall(d, iova, size, n), iova, size == 0 ? iova : iova + size - 1, n);
     }
 
@@ -151,7 +152,7 @@ internal sealed partial class ScenarioLibrary
     private int GetResvRegions(in ApiCall c)
     {
         var dev = Dev(c.Id(0));
-        var regions = dev.Group is null ? [] : _core.GroupResvRegions(dev.Group);
+        var regions = dev.Group is null ? [] : _core.GroupResvRegions(dev.Group, c.Site);
         return Step(c, dev.Name, regions.Count == 0 ? "none" : string.Join("; ", regions.Select(r => $"{r.Type.Name()} {Show(r.Start)}+{Show(r.Length)}")), null,
             dev.Driver.ResvRegionsRule, null, null,
             regions.Select(r => new LuaTable().Add("type", r.Type.Name()).Add("start", r.Start).Add("length", r.Length).Add("prot", ProtText.Format(r.Prot))).ToList());
@@ -163,7 +164,7 @@ internal sealed partial class ScenarioLibrary
         var d = _domainIds[c.Id(0)];
         l.PushCopy(c.At(1));
         int reference = l.Ref(LuaRegistry.Index);
-        var o = _core.SetFaultHandler(d, reference);
+        var o = _core.SetFaultHandler(d, reference, c.Site);
         if (d.FaultHandler is not int kept || kept != reference) l.Unref(LuaRegistry.Index, reference); // refused: the domain keeps no reference to it
         return Record(c, o);
     }

@@ -84,7 +84,7 @@ internal sealed partial class ScenarioLibrary
         var l = State(s);
         try
         {
-            int line = Line(s);
+            int line = Site(s).Line;
             _log.Expect(line, LuaValues.Text(l, 2) ?? "", l.ToBoolean(1), LuaValues.Str(l, 3));
         }
         catch (Exception ex)

@@ -131,7 +131,7 @@ internal sealed partial class ScenarioLibrary
         var fname = c.Fn.Name;
         ulong iova = c.U64(0), size = c.Has(1) ? c.U64(1) : 4;
         if (size == 0) return Misuse(c.L, $"bad argument #2 to '{fname}' (size expected)");
-        var r = DeviceAccess.Perform(_core, dev, iova, size, write);
+        var r = DeviceAccess.Perform(_core, dev, iova, size, write, c.Site);
         var call = $"{dev.Name}:{fname}";
         var args = size == 4 ? Show(iova) : $"{Show(iova)}, {Show(size)}";
         if (r.Ok)
@@ -180,7 +180,7 @@ internal sealed partial class ScenarioLibrary
         if (!hasCount) count = (size + stride - 1) / stride;
         if (count > 1UL << 40) return Misuse(l, "bad argument #3 to 'stream' (count too large)");
         if (!_sandbox.TryPay(count)) return Misuse(l, $"stream: {count} accesses exceed the instruction budget left (each access counts as one instruction)");
-        var r = DeviceAccess.Stream(_core, dev, iova, size, stride, (long)count, write);
+        var r = DeviceAccess.Stream(_core, dev, iova, size, stride, (long)count, write, c.Site);
         _log.Step(c.Line, $"{dev.Name}:stream", $"{Show(iova)}, {Show(size)}, {{stride = {Show(stride)}, count = {count}{(write ? ", write = true" : "")}}}",
             $"{r.Accesses} accesses: {r.Hits} hits, {r.Misses} misses, {r.Faults} faults, {r.Stale} stale", r.Faults + r.Stale > 0 ? (r.Faults > 0 ? "fault" : "stale") : null,
             r.Faults + r.Stale > 0 ? "see Faults and hazards" : null, iova, iova + size - 1);
@@ -195,7 +195,7 @@ internal sealed partial class ScenarioLibrary
         foreach (var fw in dev.Spec.Firmware)
             foreach (var a in fw.Boot)
             {
-                var r = DeviceAccess.Perform(_core, dev, a.Iova, a.Size, a.Write);
+                var r = DeviceAccess.Perform(_core, dev, a.Iova, a.Size, a.Write, c.Site);
                 var row = new LuaTable().Add("window", fw.Name).Add("iova", a.Iova).Add("size", a.Size).Add("write", a.Write);
                 if (r.Ok) { ok++; row.Add("pa", r.Pa); }
                 else { faults++; row.Add("fault", FaultTable(r.Fault!)); }

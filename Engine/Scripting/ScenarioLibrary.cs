@@ -19,8 +19,6 @@ internal sealed partial class ScenarioLibrary
 {
     private readonly IommuCore _core;
     private readonly RunLog _log;
-    /// <summary>The machine's event log, stamped with the calling line on every call (kept: this runs on every host call).</summary>
-    private readonly Hardware.EventLog _events;
     private readonly LuaSandbox _sandbox;
     private readonly List<IommuDomain> _domainIds = new();
     private string? _mainChunk;
@@ -28,7 +26,6 @@ internal sealed partial class ScenarioLibrary
     public ScenarioLibrary(IommuCore core, RunLog log, LuaSandbox sandbox)
     {
         _core = core;
-        _events = core.Machine.Log;
         _log = log;
         _sandbox = sandbox;
     }
@@ -80,13 +77,16 @@ internal sealed partial class ScenarioLibrary
 
     // ------------------------------------------------------------------ plumbing
 
-    /// <summary>The calling script line; also stamps the kernel event log.</summary>
-    private int Line(IntPtr state)
+    /// <summary>
+    /// The calling script site, which every kernel call made for this library call receives (and what
+    /// it logs carries); the run log notes the chunk for the report's rows.
+    /// </summary>
+    private ScriptSite Site(IntPtr state)
     {
         var (chunk, line) = _sandbox.UserFrame(state);
-        _log.Chunk = chunk == _mainChunk ? null : chunk;
-        _events.Line = line;
-        return line;
+        var site = new ScriptSite(chunk == _mainChunk ? null : chunk, line);
+        _log.Chunk = site.Chunk;
+        return site;
     }
 
     private IntPtr _lastStatePtr;

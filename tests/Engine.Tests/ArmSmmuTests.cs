@@ -199,11 +199,9 @@ public class ArmSmmuTests
         var map = core.Dma.MapSingle(gpu, buf, 0x2000, DmaDirection.Bidirectional);
         ulong iova = map.Value;
         Assert.Equal(buf, DeviceAccess.Perform(core, gpu, iova, 4, false).Pa);
-        core.Machine.Log.Line = 42;
-        Assert.True(core.Dma.Unmap(gpu, iova, 0x2000).Ok);
+        Assert.True(core.Dma.Unmap(gpu, iova, 0x2000, new ScriptSite(null, 42)).Ok);
         Assert.Equal(0UL, core.IovaToPhys(d, iova));
-        core.Machine.Log.Line = 43;
-        var stale = DeviceAccess.Perform(core, gpu, iova + 8, 4, true);
+        var stale = DeviceAccess.Perform(core, gpu, iova + 8, 4, true, new ScriptSite(null, 43));
         Assert.True(stale.Ok);
         Assert.Equal(buf + 8, stale.Pa);
         var e = core.Machine.Log.Events.Single(x => x.Kind == EventKind.StaleTranslation);
@@ -416,7 +414,7 @@ public class ArmSmmuTests
     {
         var core = Boot(Linked + DirectWindow, Kernels.MapErrnoFixed);
         var gpu = core.Device("gpu")!;
-        var regions = gpu.Driver.GetResvRegions(gpu);
+        var regions = gpu.Driver.GetResvRegions(gpu, ScriptSite.None);
         Assert.Equal([(0x800_0000UL, 0x10_0000UL, ResvType.SwMsi), (0x9000_0000UL, 0x10_0000UL, ResvType.Direct)],
             regions.Select(r => (r.Start, r.Length, r.Type)));
         Assert.Equal(Prot.Write | Prot.NoExec | Prot.Mmio, regions[0].Prot);

@@ -163,7 +163,7 @@ public class OfIommuResvRegionsTests
     public void Iommu_addresses_equal_to_reg_are_a_direct_region_identity_mapped_at_boot()
     {
         var (core, dev) = Boot(new ReservedMemory("fw", 0x4010_0000, 0x10_0000, [new IommuAddress("dev", 0x4010_0000, 0x10_0000)], S));
-        var r = Assert.Single(dev.Driver.GetResvRegions(dev));
+        var r = Assert.Single(dev.Driver.GetResvRegions(dev, ScriptSite.None));
         Assert.Equal(ResvType.Direct, r.Type);
         Assert.True(dev.RequireDirect);
         Assert.Equal(0x4010_0000UL, core.IovaToPhys(dev.Group!.DefaultDomain!, 0x4010_0000));
@@ -174,7 +174,7 @@ public class OfIommuResvRegionsTests
     public void Iommu_addresses_without_reg_only_reserve_iova_space()
     {
         var (core, dev) = Boot(new ReservedMemory("hole", null, 0x10_0000, [new IommuAddress("dev", 0x8000_0000, 0x10_0000)], S));
-        Assert.Equal(ResvType.Reserved, Assert.Single(dev.Driver.GetResvRegions(dev)).Type);
+        Assert.Equal(ResvType.Reserved, Assert.Single(dev.Driver.GetResvRegions(dev, ScriptSite.None)).Type);
         Assert.Contains((0x80000UL, 0x800ffUL), core.Dma.Cookie(dev.Group!.DefaultDomain!)!.Iovad.Dump());
         Assert.False(dev.RequireDirect);
     }
@@ -183,7 +183,7 @@ public class OfIommuResvRegionsTests
     public void Iommu_addresses_different_from_reg_warn_and_are_only_reserved()
     {
         var (core, dev) = Boot(new ReservedMemory("fw", 0x4010_0000, 0x10_0000, [new IommuAddress("dev", 0x6000_0000, 0x10_0000)], S));
-        Assert.Equal(ResvType.Reserved, Assert.Single(dev.Driver.GetResvRegions(dev)).Type);
+        Assert.Equal(ResvType.Reserved, Assert.Single(dev.Driver.GetResvRegions(dev, ScriptSite.None)).Type);
         Assert.Contains(core.Machine.Log.Events, e => e.Kind == EventKind.Warn && e.Why.Contains("differs", StringComparison.Ordinal));
         Assert.Equal(0UL, core.IovaToPhys(dev.Group!.DefaultDomain!, 0x6000_0000));
     }
@@ -195,7 +195,7 @@ public class OfIommuResvRegionsTests
         var node = new ReservedMemory("fw", 0x4010_0000, 0x10_0000, [new IommuAddress("dev", 0x4010_0000, 0x10_0000)], S);
         var (core, _, _) = FakeDriver.Boot(KernelKnobs.Default, d => d.UseOfIommuAddresses = true, [node], false, ("dev", "g0", false));
         var dev = core.Device("dev")!;
-        Assert.Empty(dev.Driver.GetResvRegions(dev));
+        Assert.Empty(dev.Driver.GetResvRegions(dev, ScriptSite.None));
         Assert.Equal(0UL, core.IovaToPhys(dev.Group!.DefaultDomain!, 0x4010_0000));
         Assert.Equal(["fw"], OfIommuResvRegions.Unlinked(core.Soc, dev.Spec));
     }
@@ -204,6 +204,6 @@ public class OfIommuResvRegionsTests
     public void Entries_for_other_devices_are_ignored()
     {
         var (_, dev) = Boot(new ReservedMemory("fw", 0x4010_0000, 0x10_0000, [new IommuAddress("someone", 0x4010_0000, 0x10_0000)], S));
-        Assert.Empty(dev.Driver.GetResvRegions(dev));
+        Assert.Empty(dev.Driver.GetResvRegions(dev, ScriptSite.None));
     }
 }

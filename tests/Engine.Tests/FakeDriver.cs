@@ -45,7 +45,7 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
 
     public void DomainFree(IommuDomain domain) => Calls.Add($"free {domain.Name}");
 
-    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
+    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old, ScriptSite site)
     {
         Calls.Add($"attach {domain.Name} {dev.Name}");
         return FailAttachFor.Contains(dev.Name) ? Outcome.Fail(Errno.EINVAL, "fake attach failure") : Outcome.Success;
@@ -54,23 +54,23 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     /// <summary>Opt in to the core's DT iommu-addresses helper, as arm-smmu does through iommu_dma_get_resv_regions.</summary>
     public bool UseOfIommuAddresses { get; set; }
 
-    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev)
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site)
     {
         var list = Regions.Where(r => r.Device == dev.Name).Select(r => r.Region).ToList();
-        if (UseOfIommuAddresses) list.AddRange(OfIommuResvRegions.For(core.Soc, dev, core.Machine.Log));
+        if (UseOfIommuAddresses) list.AddRange(OfIommuResvRegions.For(core.Soc, dev, core.Machine.Log, site));
         return list;
     }
 
-    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped) =>
+    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped) =>
         d.PageTable!.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
 
-    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather) => d.PageTable!.UnmapPages(iova, pgsize, pgcount);
+    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather, ScriptSite site) => d.PageTable!.UnmapPages(iova, pgsize, pgcount);
     public ulong IovaToPhys(IommuDomain d, ulong iova) => d.PageTable!.IovaToPhys(iova);
     public void IotlbSync(IommuDomain d, IotlbGather gather) => Calls.Add($"sync {d.Name} {gather.Start:x}-{gather.End:x}");
     public void FlushIotlbAll(IommuDomain d) => Calls.Add($"flush-all {d.Name}");
     public void IotlbSyncMap(IommuDomain d, ulong iova, ulong size) { }
     public ulong OutputToCpu(IommuDomain d, ulong pa) => pa;
-    public Translation Translate(IommuDevice dev, ulong iova, bool write) => new(true, iova, "ok", "", null);
+    public Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site) => new(true, iova, "ok", "", null);
     public string DeviceLocation(IommuDevice dev) => "fake";
     public string GroupSlot(IommuGroup group) => "slot";
     public int? DeviceBank(IommuDevice dev) => null;

@@ -215,8 +215,7 @@ public class MediatekIommuTests
         Assert.True(core.AttachGroup(a, apu.Group!).Ok);
         Assert.True(core.Map(a, 0x1000_0000, 0x4000_0000, 0x1000, Prot.Read).Ok);
         Assert.True(core.DetachGroup(a, apu.Group!).Ok);
-        core.Machine.Log.Line = 12;
-        Assert.Null(core.DomainFree(a));
+        Assert.Null(core.DomainFree(a, new ScriptSite(null, 12)));
         Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == EventKind.UseAfterFree);
         var b = core.DomainAlloc(apu, DomainType.Unmanaged).Value!;
         Assert.True(core.AttachGroup(b, apu.Group!).Ok);

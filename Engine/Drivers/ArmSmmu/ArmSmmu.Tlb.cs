@@ -52,7 +52,7 @@ public sealed partial class ArmSmmu
     }
 
     /// <summary>arm_smmu_map_pages: -ENODEV before the first attach (no pgtbl_ops); a table replaced by a block is walk-flushed.</summary>
-    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
+    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped)
     {
         mapped = 0;
         if (d.PageTable is not { } pt || ToSmmuDomain(d).Smmu is null)
@@ -66,7 +66,7 @@ public sealed partial class ArmSmmu
     }
 
     /// <summary>arm_smmu_unmap_pages: 0 before the first attach; TLBIVAL per leaf unless the gather is queued.</summary>
-    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather)
+    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather, ScriptSite site)
     {
         if (d.PageTable is not { } pt || ToSmmuDomain(d).Smmu is null) return 0;
         // only a queued unmap needs to know which chunks were tables: a strict one invalidates the whole range
@@ -78,7 +78,7 @@ public sealed partial class ArmSmmu
         if (!gather.Queued) tlb.InvalidateRange(first, last);
         else
         {
-            tlb.MarkStale(first, last, _core.Machine.Log.Line);
+            tlb.MarkStale(first, last, site.Line);
             foreach (var (at, size) in tables)
                 if (at < iova + n) tlb.InvalidateRange(at >> 12, (at + size - 1) >> 12);
         }
@@ -133,7 +133,7 @@ public sealed partial class ArmSmmu
     private static bool Refused(ulong entry, bool write) => (entry & TlbPrivOnly) != 0 || (write && (entry & TlbReadOnly) != 0);
 
     /// <summary>An access by the device's first stream: S2CR, then the bank's TLB, then a walk of its table.</summary>
-    public Translation Translate(IommuDevice dev, ulong iova, bool write)
+    public Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site)
     {
         var data = Data(dev);
         uint sid = Sids(dev).First();

@@ -215,7 +215,7 @@ public sealed partial class ArmSmmu : IIommuDriver
 
     // ------------------------------------------------------------------ attach
 
-    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
+    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old, ScriptSite site)
     {
         var data = Data(dev);
         var init = InitDomainContext(domain, data);
@@ -244,7 +244,7 @@ public sealed partial class ArmSmmu : IIommuDriver
     // ------------------------------------------------------------------ reserved regions
 
     /// <summary>arm_smmu_get_resv_regions: the SW_MSI window, then iommu_dma_get_resv_regions (DT iommu-addresses).</summary>
-    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev)
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site)
     {
         // the list is the same on every call; computed once so the parser's WARNs are logged once
         if (_resv.TryGetValue(dev, out var cached)) return cached;
@@ -253,7 +253,7 @@ public sealed partial class ArmSmmu : IIommuDriver
             new(MsiIovaBase, MsiIovaLength, Prot.Write | Prot.NoExec | Prot.Mmio, ResvType.SwMsi,
                 "software MSI window MSI_IOVA_BASE/MSI_IOVA_LENGTH (arm_smmu_get_resv_regions)"),
         };
-        list.AddRange(OfIommuResvRegions.For(_core.Soc, dev, _core.Machine.Log));
+        list.AddRange(OfIommuResvRegions.For(_core.Soc, dev, _core.Machine.Log, site));
         _resv[dev] = list;
         return list;
     }

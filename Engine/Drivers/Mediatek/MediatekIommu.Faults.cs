@@ -25,7 +25,7 @@ public sealed partial class MediatekIommu
     private const uint FaultTranslation = 1u << 0;  // INT_MAIN_CONTROL / FAULT_ST1: translation fault, MMU0
     private const int InvalidLarb = 32;             // MTK_INVALID_LARBID
 
-    private Translation Fault(IommuDevice dev, MtkData data, MtkBank bank, ulong busIova, bool write, WalkStep last)
+    private Translation Fault(IommuDevice dev, MtkData data, MtkBank bank, ulong busIova, bool write, WalkStep last, ScriptSite site)
     {
         var inst = data.Inst;
         int layer = last.Level == 2 ? 1 : 0;
@@ -50,7 +50,7 @@ public sealed partial class MediatekIommu
         var (larb, port) = DecodeIntId(inst, intId);
         var dom = bank.Dom;
         // report_iommu_fault(&dom->domain, ...) with dom = bank->m4u_dom: freed by iommu_domain_free, still read.
-        if (dom is { Freed: true }) _core.Machine.Log.UseAfterFreeRead(dom, $"mtk_iommu_isr (bank{bank.Id}->m4u_dom)", dev.Name);
+        if (dom is { Freed: true }) _core.Machine.Log.UseAfterFreeRead(site, dom, $"mtk_iommu_isr (bank{bank.Id}->m4u_dom)", dev.Name);
         int ret = dom is null ? -(int)Errno.ENOSYS : _core.ReportIommuFault(dom, inst, reportedIova, write);
         string? message = null;
         if (dom is null || ret != 0)

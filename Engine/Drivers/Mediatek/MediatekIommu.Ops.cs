@@ -24,31 +24,31 @@ public sealed partial class MediatekIommu
     }
 
     /// <summary>Every bank TLB that walks this domain's table: the domain's hw_list shares one table.</summary>
-    private void MarkStale(IommuDomain d, ulong iova, ulong bytes)
+    private static void MarkStale(IommuDomain d, ulong iova, ulong bytes, ScriptSite at)
     {
         if (bytes == 0) return;
         // every bank of every instance sharing the table (loops, not LINQ: this runs on every map)
-        int line = _events.Line;
+        int line = at.Line;
         foreach (var m in ToMtkDomain(d).Bank!.Parent.Hw.Members)
             foreach (var b in m.Banks) b.Tlb.MarkStale(iova >> 12, (iova + bytes - 1) >> 12, line);
     }
 
     /// <summary>mtk_iommu_map: in 4GB mode bit 32 is ORed into every output address.</summary>
-    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
+    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped)
     {
         var pt = Table(d, "mtk_iommu_map");
         if (((MtkDomain)d).Bank!.Parent.Enable4Gb) paddr |= 1UL << 32;
         var r = pt.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
-        MarkStale(d, iova, mapped); // a section over a table may have dropped cached small pages
+        MarkStale(d, iova, mapped, site); // a section over a table may have dropped cached small pages
         return r;
     }
 
-    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather)
+    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather, ScriptSite site)
     {
         var pt = Table(d, "mtk_iommu_unmap");
         gather.AddRange(iova, pgsize * pgcount);
         ulong n = pt.UnmapPages(iova, pgsize, pgcount);
-        MarkStale(d, iova, n);
+        MarkStale(d, iova, n, site);
         return n;
     }
 
@@ -131,7 +131,7 @@ public sealed partial class MediatekIommu
     /// on a miss, a walk of the table its PT_BASE_ADDR points at — whatever domain the core believes is
     /// attached. A walk that finds no leaf raises the bank's fault interrupt (MediatekIommu.Faults.cs).
     /// </summary>
-    public Translation Translate(IommuDevice dev, ulong iova, bool write)
+    public Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site)
     {
         var data = Data(dev);
         var id = ((MtkPortId)dev.Spec.Ids[0]);
@@ -147,7 +147,7 @@ public sealed partial class MediatekIommu
         var walk = table.Walk(busIova);
         var last = walk[^1];
         if ((last.Pte & 3) == 0)
-            return Fault(dev, data, bank, busIova, write, last);
+            return Fault(dev, data, bank, busIova, write, last, site);
         ulong pa = table.IovaToPhys(busIova);
         bank.Tlb.Fill(vpn, pa & ~0xfffUL);
         return new Translation(true, OutputToCpu(bank.Dom, pa), "ok", "", bank.Dom.Name);

@@ -31,14 +31,12 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     private readonly IommuCore _core;
     /// <summary>The machine's event log (its line stamps IOTLB entries made stale; read on every map).</summary>
-    private readonly Hardware.EventLog _events;
     private readonly Dictionary<IommuInstance, MtkData> _data = new();
     private readonly IommuDomain _identity;
 
     public MediatekIommu(IommuCore core)
     {
         _core = core;
-        _events = core.Machine.Log;
         _identity = new StaticDomain(DomainType.Identity, this, IdentityAttach);
         // hw_list: instances joined by shares-pgtable-with (SHARE_PGTABLE), in SoC order; the first is frstdata.
         var lists = new List<List<IommuInstance>>();
@@ -172,7 +170,7 @@ public sealed partial class MediatekIommu : IIommuDriver
     internal static MtkDomain ToMtkDomain(IommuDomain d) => (MtkDomain)d;
 
     /// <summary>mtk_iommu_domain_finalise: share frstdata's table if there is one, else create it; set the aperture.</summary>
-    private Outcome Finalise(IommuDomain d, MtkData data, int regionId)
+    private Outcome Finalise(IommuDomain d, MtkData data, int regionId, ScriptSite site)
     {
         var hw = data.Hw;
         var first = hw.Members[0];
@@ -180,7 +178,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         if (hw.ShareDom is { } share)
         {
             // dom->iop = share_dom->iop; dom->cfg = share_dom->cfg: a read of share_dom, freed or not.
-            if (share.Freed) _core.Machine.Log.UseAfterFreeRead(share, $"mtk_iommu_domain_finalise (share_dom, finalising {d.Name})", null);
+            if (share.Freed) _core.Machine.Log.UseAfterFreeRead(site, share, $"mtk_iommu_domain_finalise (share_dom, finalising {d.Name})", null);
             d.PageTable = share.PageTable;
             d.PgsizeBitmap = share.PageTable!.Cfg.PgsizeBitmap;
             note = $"{d.Name} shares {share.Name}'s ARMv7s table (one table per hw_list: mtk_iommu_domain_finalise, {Src})";
@@ -219,7 +217,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         return Outcome.Note($"{dev.Name}: ports' MMU-enable bits cleared: DMA bypasses the IOMMU (mtk_iommu_identity_attach)");
     }
 
-    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
+    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old, ScriptSite site)
     {
         var data = Data(dev);
         var region = RegionId(dev);
@@ -229,7 +227,7 @@ public sealed partial class MediatekIommu : IIommuDriver
         var notes = new List<string>();
         if (priv.Bank is null)
         {
-            var f = Finalise(domain, data, region.Value);
+            var f = Finalise(domain, data, region.Value, site);
             if (!f.Ok) return f;
             notes.Add(f.Why!);
             priv.Bank = data.Banks[bankId];
@@ -269,7 +267,7 @@ public sealed partial class MediatekIommu : IIommuDriver
     // ------------------------------------------------------------------ reserved regions
 
     /// <summary>mtk_iommu_get_resv_regions: every other region lying strictly inside the device's region is RESERVED.</summary>
-    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev)
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site)
     {
         var r = RegionId(dev);
         if (!r.Ok) return [];

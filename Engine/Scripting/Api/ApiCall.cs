@@ -22,10 +22,10 @@ internal readonly struct ApiCall
     private readonly ArgSlots _slots;
     private readonly int _present;
 
-    public ApiCall(Lua l, int line, ApiFunction fn, int self, ArgSlots slots, int present)
+    public ApiCall(Lua l, Model.ScriptSite site, ApiFunction fn, int self, ArgSlots slots, int present)
     {
         L = l;
-        Line = line;
+        Site = site;
         Fn = fn;
         Self = self;
         _slots = slots;
@@ -34,8 +34,11 @@ internal readonly struct ApiCall
 
     public Lua L { get; }
 
-    /// <summary>The calling script line (0 for rows that record nothing).</summary>
-    public int Line { get; }
+    /// <summary>Where the script called from (line 0 for rows that record nothing); every kernel call the body makes receives it.</summary>
+    public Model.ScriptSite Site { get; }
+
+    /// <summary>The calling script line.</summary>
+    public int Line => Site.Line;
 
     public ApiFunction Fn { get; }
 

@@ -32,7 +32,7 @@ internal sealed class ToyIommu : IIommuDriver
     public string GroupRule(IommuGroup group) => "toy: one group per master";
     public DomainType? DefDomainType(IommuDevice dev) => null;
     public bool Capable(IommuDevice dev, IommuCap cap) => false;
-    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev) => [];
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site) => [];
 
     public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id)
     {
@@ -44,22 +44,22 @@ internal sealed class ToyIommu : IIommuDriver
 
     public void DomainFree(IommuDomain domain) { }
 
-    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old)
+    public Outcome AttachDev(IommuDomain domain, IommuDevice dev, IommuDomain? old, ScriptSite site)
     {
         _attached[dev] = domain;
         return Outcome.Note($"{dev.Name}: toy context → {domain.Name}");
     }
 
-    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped) =>
+    public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped) =>
         d.PageTable!.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
-    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather) => d.PageTable!.UnmapPages(iova, pgsize, pgcount);
+    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather, ScriptSite site) => d.PageTable!.UnmapPages(iova, pgsize, pgcount);
     public ulong IovaToPhys(IommuDomain d, ulong iova) => d.PageTable!.IovaToPhys(iova);
     public void IotlbSync(IommuDomain d, IotlbGather gather) { }
     public void FlushIotlbAll(IommuDomain d) { }
     public void IotlbSyncMap(IommuDomain d, ulong iova, ulong size) { }
     public ulong OutputToCpu(IommuDomain d, ulong pa) => pa;
 
-    public Translation Translate(IommuDevice dev, ulong iova, bool write)
+    public Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site)
     {
         if (!_attached.TryGetValue(dev, out var d)) return new Translation(true, iova, "bypass", "toy bypass", null);
         ulong pa = d.PageTable!.IovaToPhys(iova);
