@@ -75,69 +75,6 @@ internal sealed partial class ScenarioLibrary
         _ => v,
     };
 
-    // ------------------------------------------------------------------ plumbing
-
-    /// <summary>
-    /// The calling script site, which every kernel call made for this library call receives (and what
-    /// it logs carries); the run log notes the chunk for the report's rows.
-    /// </summary>
-    private ScriptSite Site(IntPtr state)
-    {
-        var (chunk, line) = _sandbox.UserFrame(state);
-        var site = new ScriptSite(chunk == _mainChunk ? null : chunk, line);
-        _log.Chunk = site.Chunk;
-        return site;
-    }
-
-    private IntPtr _lastStatePtr;
-    private Lua? _lastState;
-
-    /// <summary>
-    /// The KeraLua wrapper for the calling Lua thread. Lua.FromIntPtr builds a new wrapper for a
-    /// coroutine's state on every call, which cost more than the rest of a library call; the script
-    /// runs on one thread, so the wrapper is kept.
-    /// </summary>
-    private Lua State(IntPtr state)
-    {
-        if (state != _lastStatePtr || _lastState is null)
-        {
-            _lastState = Lua.FromIntPtr(state);
-            _lastStatePtr = state;
-        }
-        return _lastState;
-    }
-
-    private static int Misuse(Lua l, string message)
-    {
-        l.PushBoolean(false);
-        l.PushString(message);
-        return 2;
-    }
-
-    private int Oops(Lua l, KernelOopsException ex)
-    {
-        var (chunk, line) = _sandbox.TopUserFrame(l);
-        var message = $"{chunk}:{line}: kernel oops: {ex.Message}";
-        _sandbox.RecordOops(message);
-        l.PushBoolean(false);
-        l.PushString(message);
-        l.PushString("oops");
-        return 3;
-    }
-
-    private static int Values(Lua l, params object?[] values)
-    {
-        l.PushBoolean(true);
-        foreach (var v in values) LuaValues.Push(l, v);
-        return values.Length + 1;
-    }
-
-    private static int Outcome(Lua l, Outcome o, object? okValue = null)
-    {
-        if (o.Ok) return Values(l, okValue ?? true);
-        return Values(l, null, o.Errno.ToString(), o.Why);
-    }
-
     private int DomId(IommuDomain d)
     {
         int i = _domainIds.IndexOf(d);
