@@ -152,6 +152,7 @@ public static class SchemaWriter
         var props = new Dictionary<string, JsonNode>
         {
             ["name"] = Str(),
+            ["compatible"] = new JsonObject { ["enum"] = Strings(families.SelectMany(f => f.Compatibles).Select(e => e.Compatible)), ["description"] = "a device-tree compatible: the catalogue fills the driver's platform data; keys beside it override (docs/your-board.md)" },
             ["driver"] = new JsonObject { ["enum"] = Strings(families.Select(f => f.Name)), ["description"] = $"the driver family (modelled: {string.Join(", ", families.Select(f => f.Name))})" },
             ["type"] = new JsonObject { ["enum"] = Strings(families.SelectMany(f => f.Types)), ["description"] = string.Join("; ", families.Select(f => $"{f.Name}: {string.Join(", ", f.Types)}")) },
             ["pgtable"] = new JsonObject { ["enum"] = Strings(families.SelectMany(f => f.Pgtables).Distinct()), ["description"] = "the io-pgtable format the driver uses (" + string.Join("; ", families.Select(f => $"{f.Name}: {string.Join(", ", f.Pgtables)}")) + ")" },
@@ -172,7 +173,7 @@ public static class SchemaWriter
         var ordered = new JsonObject();
         foreach (var k in all) ordered[k] = props[k].DeepClone();
         var obj = Obj("An IOMMU instance and its platform data. Each driver takes only its own values and keys: "
-            + string.Join("; ", families.Select(f => $"{f.Name} takes {string.Join(", ", f.IommuKeys)}")) + ".", [], ["name", "driver"]);
+            + string.Join("; ", families.Select(f => $"{f.Name} takes {string.Join(", ", f.IommuKeys)}")) + ".", [], ["name"]);
         obj["properties"] = ordered;
         var branches = new JsonArray();
         foreach (var f in families)
@@ -184,7 +185,19 @@ public static class SchemaWriter
                 ["pgtable"] = new JsonObject { ["enum"] = Strings(f.Pgtables) },
             };
             if (f.MaxBanks < maxBanks) p["banks"] = new JsonObject { ["maximum"] = f.MaxBanks };
-            var branch = new JsonObject { ["properties"] = p };
+            p["compatible"] = new JsonObject { ["enum"] = Strings(f.Compatibles.Select(e => e.Compatible)) };
+            var branch = new JsonObject
+            {
+                ["properties"] = p,
+                // a driver, or a compatible that names one
+                ["anyOf"] = new JsonArray(new JsonObject { ["required"] = Strings("driver") }, new JsonObject { ["required"] = Strings("compatible") }),
+            };
+            // what the family's compatibles cannot give (the hardware's ID registers do) is required beside them
+            if (f.Compatibles.SelectMany(e => e.Required).Distinct().ToList() is { Count: > 0 } required)
+            {
+                branch["if"] = new JsonObject { ["required"] = Strings("compatible") };
+                branch["then"] = new JsonObject { ["required"] = Strings(required) };
+            }
             var refused = all.Where(k => !f.IommuKeys.Contains(k)).ToList();
             if (refused.Count > 0)
                 branch["not"] = new JsonObject { ["anyOf"] = new JsonArray(refused.Select(k => (JsonNode)new JsonObject { ["required"] = Strings(k) }).ToArray()) };

@@ -96,6 +96,9 @@ public static class SocLoader
 
     private static IommuInstance ReadIommu(YamlNode node, string[] iommuKeys)
     {
+        CompatibleUse? compatible = null;
+        if (node is YamlMapping asGiven && asGiven.Entries.FirstOrDefault(e => e.Key.Value == "compatible") is { Key: not null } c)
+            (node, compatible) = CompatibleMerge.Apply(asGiven, c.Value);
         var r = MappingReader.Of(node, "an IOMMU", iommuKeys);
         var name = r.String("name");
         var driverName = r.String("driver");
@@ -151,7 +154,7 @@ public static class SocLoader
                 throw YamlTree.Error(ErrorCode.BadValue, $"iotlb: {entries} entries in {ways} ways must give a power-of-two number of sets", t.Span);
             iotlb = new IotlbGeometry(entries, ways);
         }
-        return family.ReadSpecific(r, new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, flags, r.Span) { Iotlb = iotlb });
+        return family.ReadSpecific(r, new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, flags, r.Span) { Iotlb = iotlb, Compatible = compatible });
     }
 
     private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus, string[] deviceIdKeys)

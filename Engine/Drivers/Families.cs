@@ -36,4 +36,16 @@ public static class Families
     public static IReadOnlyList<string> Planned { get; } = ["arm-smmu-v3", "apple-dart"];
 
     public static IommuFamily? Find(string name) => All.FirstOrDefault(f => f.Name == name);
+
+    /// <summary>The family and catalogue entry of a device-tree compatible, or null.</summary>
+    public static (IommuFamily Family, CompatibleEntry Entry)? FindCompatible(string compatible)
+    {
+        foreach (var f in All)
+            foreach (var e in f.Compatibles)
+                if (e.Compatible == compatible) return (f, e);
+        return null;
+    }
+
+    /// <summary>Every compatible of every family, in family order.</summary>
+    public static IEnumerable<CompatibleEntry> AllCompatibles => All.SelectMany(f => f.Compatibles);
 }

@@ -51,6 +51,9 @@ public abstract class IommuFamily
     public abstract void CheckWidths(IReadOnlySet<string> flags, int ias, int oas, SourceSpan iasAt, SourceSpan oasAt);
     internal abstract DeviceId ReadId(MappingReader id, string iommu);
 
+    /// <summary>The device-tree compatibles this family's driver matches, each with what it fills in (the catalogue).</summary>
+    public virtual IReadOnlyList<CompatibleEntry> Compatibles => [];
+
     /// <summary>Reads the keys only this family has (after the common ones) into the instance.</summary>
     internal virtual IommuInstance ReadSpecific(MappingReader iommu, IommuInstance inst) => inst;
 

@@ -21,6 +21,9 @@ public sealed record IommuInstance(
     /// <summary>IOTLB size and associativity (YAML <c>iotlb: {entries, ways}</c>).</summary>
     public IotlbGeometry Iotlb { get; init; } = IotlbGeometry.Default;
 
+    /// <summary>The catalogue entry the YAML's `compatible:` filled this instance from, if any.</summary>
+    public CompatibleUse? Compatible { get; init; }
+
     /// <summary>What the family's own keys gave (its IommuFamily.ReadSpecific).</summary>
     public FamilyConfig Config { get; init; } = FamilyConfig.None;
 }

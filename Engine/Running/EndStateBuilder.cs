@@ -8,6 +8,15 @@ namespace ScenarioEngine.Running;
 /// <summary>Reads the live core once, at the end of a run, into the <see cref="EndState"/> the writers use.</summary>
 internal static class EndStateBuilder
 {
+    /// <summary>The report's notes under an instance's flags: where a compatible filled it from (and what the file overrode), then the family's own.</summary>
+    internal static IReadOnlyList<string> FlagNotes(Model.IommuInstance i)
+    {
+        var notes = Families.Find(i.Driver)!.FlagNotes(i).ToList();
+        if (i.Compatible is { } c)
+            notes.Insert(0, $"compatible {c.Compatible} ({c.Source})" + (c.Overridden.Count > 0 ? $"; overridden here: {string.Join(", ", c.Overridden)}" : ""));
+        return notes;
+    }
+
     public static EndState Build(IommuCore core, Func<IommuDomain, IReadOnlyList<MappingState>> mappings)
     {
         // the run's events, taken before anything below asks a driver a question that could log one
@@ -16,7 +25,7 @@ internal static class EndStateBuilder
         var iommus = core.Soc.Iommus.Select(i =>
         {
             var family = Families.Find(i.Driver)!;
-            return new IommuCells(i.Name, family.DescribeBanks(i), family.DescribeRegions(i).ToList(), family.FlagNotes(i).ToList());
+            return new IommuCells(i.Name, family.DescribeBanks(i), family.DescribeRegions(i).ToList(), FlagNotes(i));
         }).ToList();
 
         var devices = core.Devices.Select(d => new DeviceState(d.Name, d.Iommu.Name, d.Driver.DeviceLocation(d), d.Group?.Name,

@@ -112,6 +112,14 @@ public static class Suggest
     /// candidates: words and candidates longer than <see cref="MaxWord"/> and candidates whose length
     /// alone rules them out are skipped, so each distance costs at most 64×64 steps.
     /// </summary>
+    /// <summary>The <paramref name="count"/> candidates nearest to <paramref name="word"/> by edit distance (ties by name), however far.</summary>
+    public static IReadOnlyList<string> Nearest(string word, IEnumerable<string> candidates, int count)
+    {
+        var w = word.Length > MaxWord ? word[..MaxWord] : word;
+        return candidates.Where(c => c.Length <= MaxWord).Select(c => (c, d: Distance(w, c))).OrderBy(x => x.d).ThenBy(x => x.c, StringComparer.Ordinal)
+            .Take(count).Select(x => x.c).ToList();
+    }
+
     public static string? Closest(string word, IEnumerable<string> candidates)
     {
         if (word.Length > MaxWord) return null;

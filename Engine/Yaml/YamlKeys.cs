@@ -16,7 +16,7 @@ public static class YamlKeys
     public static readonly string[] ReservedMemory = ["name", "base", "size", "iommu-addresses"];
     public static readonly string[] IommuAddress = ["device", "iova", "size"];
     /// <summary>The IOMMU keys every family takes; each family adds its own (IommuFamily.IommuKeys).</summary>
-    public static readonly string[] IommuCommon = ["name", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb"];
+    public static readonly string[] IommuCommon = ["name", "compatible", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb"];
     public static readonly string[] Iotlb = ["entries", "ways"];
     public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware", "memory-region"];
     public static readonly string[] Firmware = ["name", "iova", "size", "boot"];

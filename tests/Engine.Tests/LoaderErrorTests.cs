@@ -35,7 +35,7 @@ public class LoaderErrorTests
         var e = LoadError(Head + "iommus:\n  - name: m4u\n    driver: mediatek\n    " + key + "\n");
         Assert.Equal(ErrorCode.UnknownKey, e.Code);
         Assert.Equal(7, e.Where.Line);
-        Assert.Equal($"'{key[..key.IndexOf(':')]}' does not apply to the mediatek driver (its keys: name, driver, type, pgtable, ias, oas, banks, iotlb, banks-enabled, bank-ports, regions, region-ports, flags, shares-pgtable-with, larbid-remap)", e.Message);
+        Assert.Equal($"'{key[..key.IndexOf(':')]}' does not apply to the mediatek driver (its keys: name, compatible, driver, type, pgtable, ias, oas, banks, iotlb, banks-enabled, bank-ports, regions, region-ports, flags, shares-pgtable-with, larbid-remap, hw-list, inv-sel)", e.Message);
     }
 
     private const string TinySoc = "soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\n";

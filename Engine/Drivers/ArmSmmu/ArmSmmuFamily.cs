@@ -57,6 +57,21 @@ public sealed class ArmSmmuFamily : IommuFamily
 
     public override IIommuDriver CreateDriver(IommuCore core) => new ArmSmmu(core);
 
+    private const string Src = "drivers/iommu/arm/arm-smmu/arm-smmu.c, Linux 7.0: arm_smmu_of_match";
+
+    /// <summary>
+    /// arm,smmu-v2 and arm,mmu-500: both ARM_SMMU_V2 (ARM_SMMU_MATCH_DATA), so the same programming
+    /// model here. The context-bank and SMR counts are the hardware's (SMMU_IDR1.NUMCB,
+    /// SMMU_IDR0.NUMSMRG, read by arm_smmu_device_cfg_probe), so the YAML must give them.
+    /// </summary>
+    public override IReadOnlyList<CompatibleEntry> Compatibles { get; } =
+    [
+        new("arm,smmu-v2", $"{Src} → smmu_generic_v2 (ARM_SMMU_V2, GENERIC_SMMU)", "{driver: arm-smmu, type: smmu-v2, pgtable: arm-lpae-s1}")
+        { Required = ["banks", "smrs"] },
+        new("arm,mmu-500", $"{Src} → arm_mmu500 (ARM_SMMU_V2, ARM_MMU500)", "{driver: arm-smmu, type: smmu-v2, pgtable: arm-lpae-s1}")
+        { Required = ["banks", "smrs"], Note = "the MMU-500 implementation hooks of arm-smmu-impl.c (reset quirks, errata) are not modelled" },
+    ];
+
     /// <summary>smrs (SMMU_IDR0.NUMSMRG) and s2-banks (SMMU_IDR1.NUMS2CB).</summary>
     internal override IommuInstance ReadSpecific(MappingReader r, IommuInstance inst) =>
         inst with { Config = new SmmuConfig(r.OptInt("smrs", MaxSmrs, 1, MaxSmrs), r.OptInt("s2-banks", 0, 0, inst.Banks)) };

@@ -27,7 +27,7 @@ public sealed class MediatekFamily : IommuFamily
     ];
     public override int MaxBanks => 5;
     public override IReadOnlyList<string> IommuKeys { get; } =
-        [.. YamlKeys.IommuCommon, "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "larbid-remap"];
+        [.. YamlKeys.IommuCommon, "banks-enabled", "bank-ports", "regions", "region-ports", "flags", "shares-pgtable-with", "larbid-remap", "hw-list", "inv-sel"];
     public override string BanksMeaning => "banks (MTK_IOMMU_BANK_MAX)";
     public override IReadOnlyList<string> DeviceIdKeys { get; } = ["larb", "port"];
     /// <summary>The keys of one IOVA region (mtk_iommu_iova_region).</summary>
@@ -63,7 +63,9 @@ public sealed class MediatekFamily : IommuFamily
             },
         }),
         new("shares-pgtable-with", SchemaNodes.Array(SchemaNodes.Str())),
-        new("larbid-remap", SchemaNodes.Array(SchemaNodes.Array(SchemaNodes.Int(0, 31)))),
+        new("larbid-remap", SchemaNodes.Array(SchemaNodes.Array(SchemaNodes.Int(0, 32)))),
+        new("hw-list", new JsonObject { ["enum"] = SchemaNodes.Strings(MtkConfig.HwLists), ["description"] = "plat_data->hw_list: SHARE_PGTABLE instances on the same list share one page table" }),
+        new("inv-sel", new JsonObject { ["enum"] = SchemaNodes.Strings(MtkConfig.InvSels), ["description"] = "plat_data->inv_sel_reg: REG_MMU_INV_SEL_GEN1 or GEN2 (reported, not modelled)" }),
     ];
 
     public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaDeviceIdProperties() =>
@@ -182,9 +184,15 @@ public sealed class MediatekFamily : IommuFamily
         {
             remap = new List<IReadOnlyList<int>>();
             foreach (var row in r.List("larbid-remap"))
-                remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 31)).ToList());
+                remap.Add(MappingReader.AsList(row, "larbid-remap").Select(x => MappingReader.AsInt(x, "larbid-remap", 0, 32)).ToList());
         }
-        return inst with { Config = new MtkConfig(enabled, bankPorts, regions, regionPorts, shares) { LarbIdRemap = remap } };
+        var hwList = r.OptString("hw-list");
+        if (hwList is not null && !MtkConfig.HwLists.Contains(hwList))
+            throw YamlTree.Error(ErrorCode.BadValue, $"hw-list '{hwList}' is not one of mtk_iommu.c's lists: {string.Join(", ", MtkConfig.HwLists)}", r.Node("hw-list")!.Span);
+        var invSel = r.OptString("inv-sel");
+        if (invSel is not null && !MtkConfig.InvSels.Contains(invSel))
+            throw YamlTree.Error(ErrorCode.BadValue, $"inv-sel '{invSel}' is not gen1 or gen2 (REG_MMU_INV_SEL_GEN1/GEN2)", r.Node("inv-sel")!.Span);
+        return inst with { Config = new MtkConfig(enabled, bankPorts, regions, regionPorts, shares) { LarbIdRemap = remap, HwList = hwList, InvSel = invSel } };
     }
 
     /// <summary>shares-pgtable-with names another MediaTek instance of the same SoC.</summary>
@@ -215,7 +223,11 @@ public sealed class MediatekFamily : IommuFamily
     {
         var c = MtkConfig.Of(i);
         if (c.SharesPgtableWith.Count > 0) yield return $"shares table with {string.Join(", ", c.SharesPgtableWith)}";
+        if (c.HwList is { } list) yield return $"hw_list {list}" + (i.HasFlag("share-pgtable") ? " (SHARE_PGTABLE: one table for the list)" : " (no SHARE_PGTABLE: a list of its own)");
+        if (c.InvSel is { } sel) yield return $"inv_sel_reg REG_MMU_INV_SEL_{sel.ToUpperInvariant()}";
     }
+
+    public override IReadOnlyList<CompatibleEntry> Compatibles => MtkCatalogue.Entries;
 
     public override string DescribeBanks(IommuInstance i)
     {

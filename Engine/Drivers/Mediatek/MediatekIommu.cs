@@ -34,15 +34,21 @@ public sealed partial class MediatekIommu : IIommuDriver
     private readonly Dictionary<IommuInstance, MtkData> _data = new();
     private readonly IommuDomain _identity;
 
+    /// <summary>Both SHARE_PGTABLE and on the same plat_data->hw_list.</summary>
+    private static bool SameHwList(IommuInstance a, IommuInstance b) =>
+        a.HasFlag("share-pgtable") && b.HasFlag("share-pgtable") && MtkConfig.Of(a).HwList is { } la && la == MtkConfig.Of(b).HwList;
+
     public MediatekIommu(IommuCore core)
     {
         _core = core;
         _identity = new StaticDomain(DomainType.Identity, this, IdentityAttach);
-        // hw_list: instances joined by shares-pgtable-with (SHARE_PGTABLE), in SoC order; the first is frstdata.
+        // hw_list: instances joined by shares-pgtable-with, or SHARE_PGTABLE instances naming the same
+        // plat_data->hw_list (mtk_iommu_probe: list_add_tail(&data->list, plat_data->hw_list)), in SoC
+        // order; the first is frstdata.
         var lists = new List<List<IommuInstance>>();
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "mediatek"))
         {
-            var joined = lists.Where(l => l.Any(o => MtkConfig.Of(o).SharesPgtableWith.Contains(inst.Name) || MtkConfig.Of(inst).SharesPgtableWith.Contains(o.Name))).ToList();
+            var joined = lists.Where(l => l.Any(o => MtkConfig.Of(o).SharesPgtableWith.Contains(inst.Name) || MtkConfig.Of(inst).SharesPgtableWith.Contains(o.Name) || SameHwList(o, inst))).ToList();
             var merged = new List<IommuInstance>();
             foreach (var l in joined) { merged.AddRange(l); lists.Remove(l); }
             merged.Add(inst);

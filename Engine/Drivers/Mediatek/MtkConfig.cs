@@ -23,6 +23,22 @@ public sealed record MtkConfig(
     /// </summary>
     public IReadOnlyList<IReadOnlyList<int>>? LarbIdRemap { get; init; }
 
+    /// <summary>
+    /// plat_data->hw_list (YAML <c>hw-list</c>: m4ulist, apulist or infralist): mtk_iommu_probe adds a
+    /// SHARE_PGTABLE instance to it, so every SHARE_PGTABLE instance on the same list shares one table.
+    /// Null: the plat_data names none.
+    /// </summary>
+    public string? HwList { get; init; }
+
+    /// <summary>plat_data->inv_sel_reg (YAML <c>inv-sel</c>: gen1 = REG_MMU_INV_SEL_GEN1 0x038, gen2 = REG_MMU_INV_SEL_GEN2 0x02c); recorded and reported, the register write itself is not modelled.</summary>
+    public string? InvSel { get; init; }
+
+    /// <summary>The hw_list names plat_data uses (mtk_iommu.c: LIST_HEAD(apulist), infralist, m4ulist).</summary>
+    public static readonly string[] HwLists = ["m4ulist", "apulist", "infralist"];
+
+    /// <summary>The invalidation-select registers (inv_sel_reg).</summary>
+    public static readonly string[] InvSels = ["gen1", "gen2"];
+
     /// <summary>The MediaTek part of an instance this family loaded.</summary>
     public static MtkConfig Of(IommuInstance inst) => (MtkConfig)inst.Config;
 
