@@ -97,7 +97,18 @@ public static class Cli
             Budgets = budgets,
         }, stderr));
 
+        var dtbFile = new Argument<string>("file") { Description = "A flattened device tree blob (dtc or make dtbs output)." };
+        var dtbOut = new Option<string?>("--output", "-o") { Description = "Write the SoC file here (never over an existing file); default: standard output." };
+        var dtb = new Command("dtb", "Write a SoC file from a flattened device tree blob.") { dtbFile, dtbOut };
+        dtb.SetAction(p => ImportCommand.Dtb(p.GetValue(dtbFile)!, p.GetValue(dtbOut), stdout, stderr));
+        var fdtDir = new Argument<string>("dir") { Description = "A copy of a running board's /proc/device-tree." };
+        var fdtOut = new Option<string?>("--output", "-o") { Description = "Write the SoC file here (never over an existing file); default: standard output." };
+        var fdt = new Command("fdt-dir", "Write a SoC file from a copy of /proc/device-tree.") { fdtDir, fdtOut };
+        fdt.SetAction(p => ImportCommand.FdtDir(p.GetValue(fdtDir)!, p.GetValue(fdtOut), stdout, stderr));
+        var import = new Command("import", "Write a SoC file from a board's device tree (docs/your-board.md).") { dtb, fdt };
+
         root.Subcommands.Add(run);
+        root.Subcommands.Add(import);
         root.Subcommands.Add(watch);
         root.Subcommands.Add(@new);
         root.Subcommands.Add(bench);

@@ -21,6 +21,7 @@ public enum ErrorCode
     DuplicateName = 1012,
     UnsupportedDriver = 1013,
     BadPath = 1014,
+    BadDeviceTree = 1015,
 
     // 2xxx: Lua scripts
     LuaSyntax = 2001,

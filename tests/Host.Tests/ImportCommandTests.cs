@@ -1,0 +1,90 @@
+using System.Diagnostics;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>`scenario import dtb` / `import fdt-dir`: a board's tree to a SoC file that runs, written once and never over a file; a bad blob is a located refusal.</summary>
+public class ImportCommandTests
+{
+    private static (int Code, string Out, string Err) Cli(params string[] args) => CliTests.Cli(args);
+
+    /// <summary>dtc is there; under CI its absence fails (.ci/run installs device-tree-compiler), elsewhere the test stops here.</summary>
+    private static bool DtcPresent()
+    {
+        if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "dtc")))) return true;
+        Assert.True(Environment.GetEnvironmentVariable("CI") is null, "dtc is missing: .ci/run installs it (apt-get install device-tree-compiler)");
+        return false;
+    }
+
+    private static string Compile(TestTree tree, string dts)
+    {
+        var output = Path.Combine(tree.Root, Path.ChangeExtension(dts, ".dtb"));
+        var psi = new ProcessStartInfo("dtc") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-q", "-I", "dts", "-O", "dtb", "-o", output, Path.Combine(RepoRoot.Path, "tests", "Engine.Tests", "DeviceTree", dts) }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return output;
+    }
+
+    [Fact]
+    public void Import_writes_a_SoC_file_a_scenario_then_runs_on_and_never_overwrites_it()
+    {
+        if (!DtcPresent()) return;
+        using var tree = new TestTree();
+        var dtb = Compile(tree, "zynqmp-board.dts");
+        var soc = Path.Combine(tree.Root, "scenarios", "socs", "zcu102.yaml");
+        var (code, output, err) = Cli("import", "dtb", dtb, "-o", soc);
+        Assert.True(code == 0, err);
+        Assert.Contains("wrote ", output);
+        Assert.Contains("1 IOMMU(s), 7 master(s), 4 warning(s)", output);
+        Assert.Contains("import: warning: /axi/iommu@ff000000:", err);
+        Assert.Contains("compatible: \"arm,mmu-500\", banks: 16, smrs: 128", File.ReadAllText(soc));
+        var before = File.ReadAllText(soc);
+        var again = Cli("import", "dtb", dtb, "-o", soc);
+        Assert.Equal(2, again.Code);
+        Assert.Contains("exists; not overwritten", again.Err);
+        Assert.Equal(before, File.ReadAllText(soc));
+
+        var scenario = tree.Write("scenarios/boot-zcu102.yaml", "scenario: boot the imported ZCU102\nsoc: socs/zcu102.yaml\nlua: |\n  expect.eq(#soc.groups(), 7, \"one group per stream\")\n");
+        var run = Cli("run", scenario, "--jobs", "1");
+        Assert.Contains("passed  1 expectation(s)", run.Out);
+    }
+
+    [Fact]
+    public void Import_of_a_tree_folder_prints_the_file_on_standard_output()
+    {
+        if (!DtcPresent()) return;
+        using var tree = new TestTree();
+        var dtb = Compile(tree, "mt8365-evk.dts");
+        var fromBlob = Cli("import", "dtb", dtb);
+        Assert.Equal(0, fromBlob.Code);
+        Assert.Contains("compatible: \"mediatek,mt8365-m4u\"", fromBlob.Out);
+        var dir = Path.Combine(tree.Root, "proc-dt");
+        var root = ScenarioEngine.Config.FdtReader.Read(File.ReadAllBytes(dtb));
+        var stack = new Stack<(ScenarioEngine.Config.FdtNode, string)>();
+        stack.Push((root, dir));
+        while (stack.Count > 0)
+        {
+            var (n, d) = stack.Pop();
+            Directory.CreateDirectory(d);
+            foreach (var (k, v) in n.Properties) File.WriteAllBytes(Path.Combine(d, k), v);
+            foreach (var c in n.Children) stack.Push((c, Path.Combine(d, c.Name)));
+        }
+        var fromDir = Cli("import", "fdt-dir", dir);
+        Assert.Equal(0, fromDir.Code);
+        Assert.Equal(fromBlob.Out.Split('\n').Skip(1), fromDir.Out.Split('\n').Skip(1)); // only the source line differs
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_device_tree_is_exit_1_with_SE1015_and_the_offset()
+    {
+        using var tree = new TestTree();
+        var bad = tree.Write("kernel.img", "MZ this is not a device tree, but long enough to have a header");
+        var (code, _, err) = Cli("import", "dtb", bad);
+        Assert.Equal(1, code);
+        Assert.Contains("offset 0x0: magic 0x", err);
+        Assert.Contains("(SE1015)", err);
+        Assert.Equal(2, Cli("import", "dtb", Path.Combine(tree.Root, "missing.dtb")).Code);
+    }
+}
