@@ -34,6 +34,9 @@ public class GeneratedDocsTests
     public void The_scenario_schema_is_written_from_the_loader_and_the_families() => Check("schema/scenario.schema.json", ScenarioEngine.Config.SchemaWriter.Scenario());
 
     [Fact]
+    public void The_catalogue_page_is_generated_from_the_catalogue() => Check("docs/catalogue.md", ScenarioEngine.Config.CatalogueDoc.Write());
+
+    [Fact]
     public void The_lua_reference_is_generated_from_the_annotations() => Check("docs/lua-reference.md", LuaReference());
 
     [Fact]
