@@ -37,7 +37,7 @@ internal static class TrafficBench
             var dev = core.Devices[0];
             core.Map(dev.Group!.DefaultDomain!, 0x1000_0000, 0x4000_0000, 0x10000, Prot.Read | Prot.Write);
             DeviceAccess.StreamResult r = default;
-            double ns = BenchCommand.BestNsPerOp(3, Accesses, () => { }, () => r = DeviceAccess.Stream(core, dev, 0x1000_0000, 0x10000, 64, Accesses, false));
+            var ns = BenchCommand.Measure(3, Accesses, () => { }, () => r = DeviceAccess.Stream(core, dev, 0x1000_0000, 0x10000, 64, Accesses, false));
             if (r.Hits != Accesses) throw new InvalidOperationException($"expected only hits, got {r}");
             return new("stream: IOTLB-hit translations", ns, Accesses, "≥ 100 M translations/s (≤ 10 ns)", 10);
         }
@@ -52,7 +52,7 @@ internal static class TrafficBench
         var table = new ulong[16];
         for (int i = 0; i < 16; i++) table[i] = 0x4000_0000UL + ((ulong)i << 12);
         ulong sink = 0;
-        double ns = BenchCommand.BestNsPerOp(3, Accesses, () => { }, () =>
+        var ns = BenchCommand.Measure(3, Accesses, () => { }, () =>
         {
             ulong offset = 0, s = 0;
             for (long k = 0; k < Accesses; k++)
