@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ScenarioEngine.Tests;
 
 /// <summary>`scenario import dtb` / `import fdt-dir`: a board's tree to a SoC file that runs, written once and never over a file; a bad blob is a located refusal.</summary>
@@ -7,30 +5,17 @@ public class ImportCommandTests
 {
     private static (int Code, string Out, string Err) Cli(params string[] args) => CliTests.Cli(args);
 
-    /// <summary>dtc is there; under CI its absence fails (.ci/run installs device-tree-compiler), elsewhere the test stops here.</summary>
-    private static bool DtcPresent()
-    {
-        if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "dtc")))) return true;
-        Assert.True(Environment.GetEnvironmentVariable("CI") is null, "dtc is missing: .ci/run installs it (apt-get install device-tree-compiler)");
-        return false;
-    }
-
     private static string Compile(TestTree tree, string dts)
     {
         var output = Path.Combine(tree.Root, Path.ChangeExtension(dts, ".dtb"));
-        var psi = new ProcessStartInfo("dtc") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-q", "-I", "dts", "-O", "dtb", "-o", output, Path.Combine(RepoRoot.Path, "tests", "Engine.Tests", "DeviceTree", dts) }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
+        Dtc.CompileTo(dts, output);
         return output;
     }
 
     [Fact]
     public void Import_writes_a_SoC_file_a_scenario_then_runs_on_and_never_overwrites_it()
     {
-        if (!DtcPresent()) return;
+        if (!Dtc.Require()) return;
         using var tree = new TestTree();
         var dtb = Compile(tree, "zynqmp-board.dts");
         var soc = Path.Combine(tree.Root, "scenarios", "socs", "zcu102.yaml");
@@ -54,23 +39,14 @@ public class ImportCommandTests
     [Fact]
     public void Import_of_a_tree_folder_prints_the_file_on_standard_output()
     {
-        if (!DtcPresent()) return;
+        if (!Dtc.Require()) return;
         using var tree = new TestTree();
         var dtb = Compile(tree, "mt8365-evk.dts");
         var fromBlob = Cli("import", "dtb", dtb);
         Assert.Equal(0, fromBlob.Code);
         Assert.Contains("compatible: \"mediatek,mt8365-m4u\"", fromBlob.Out);
         var dir = Path.Combine(tree.Root, "proc-dt");
-        var root = ScenarioEngine.Config.FdtReader.Read(File.ReadAllBytes(dtb));
-        var stack = new Stack<(ScenarioEngine.Config.FdtNode, string)>();
-        stack.Push((root, dir));
-        while (stack.Count > 0)
-        {
-            var (n, d) = stack.Pop();
-            Directory.CreateDirectory(d);
-            foreach (var (k, v) in n.Properties) File.WriteAllBytes(Path.Combine(d, k), v);
-            foreach (var c in n.Children) stack.Push((c, Path.Combine(d, c.Name)));
-        }
+        Dtc.WriteFolder(ScenarioEngine.Config.FdtReader.Read(File.ReadAllBytes(dtb)), dir);
         var fromDir = Cli("import", "fdt-dir", dir);
         Assert.Equal(0, fromDir.Code);
         Assert.Equal(fromBlob.Out.Split('\n').Skip(1), fromDir.Out.Split('\n').Skip(1)); // only the source line differs

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ScenarioEngine.Tests.DeviceTree;
+namespace ScenarioEngine.Tests;
 
 /// <summary>
 /// Compiles the test trees with dtc (Debian's device-tree-compiler; .ci/run installs it). Under CI a
@@ -21,6 +21,17 @@ internal static class Dtc
 
     public static string Source(string name) => Path.Combine(RepoRoot.Path, "tests", "Engine.Tests", "DeviceTree", name);
 
+    /// <summary>Compiles tests/Engine.Tests/DeviceTree/<paramref name="dtsName"/> into <paramref name="output"/>.</summary>
+    public static void CompileTo(string dtsName, string output)
+    {
+        var psi = new ProcessStartInfo("dtc") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-q", "-I", "dts", "-O", "dtb", "-o", output, Source(dtsName) }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("dtc did not start (apt-get install device-tree-compiler)");
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"dtc failed on {dtsName}: {err}");
+    }
+
     public static byte[] Compile(string dtsName)
     {
         var dir = Path.Combine(Path.GetTempPath(), "se-dtc-" + Guid.NewGuid().ToString("N"));
@@ -28,12 +39,7 @@ internal static class Dtc
         try
         {
             var output = Path.Combine(dir, "out.dtb");
-            var psi = new ProcessStartInfo("dtc") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { "-q", "-I", "dts", "-O", "dtb", "-o", output, Source(dtsName) }) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi) ?? throw new InvalidOperationException("dtc did not start (apt-get install device-tree-compiler)");
-            var err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) throw new InvalidOperationException($"dtc failed on {dtsName}: {err}");
+            CompileTo(dtsName, output);
             return File.ReadAllBytes(output);
         }
         finally { Directory.Delete(dir, true); }
