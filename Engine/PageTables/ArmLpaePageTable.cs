@@ -366,6 +366,23 @@ public sealed class ArmLpaePageTable : IIoPageTable
             if (pgsize == BlockSize(lvl))
             {
                 int num = (int)Math.Min(pgcount, (ulong)Math.Min(MaxEntries(idx), t.E.Length - idx));
+                if (lvl == MaxLevels - 1 && num == 1)
+                {
+                    t.E[idx] = 0; // the one entry, found non-empty above
+                    return pgsize;
+                }
+                if (lvl == MaxLevels - 1)
+                {
+                    // The last level holds only page entries (the engine writes no other type there), so
+                    // __arm_lpae_unmap's loop finds no non-leaf entry: it stops at the first empty one
+                    // (WARN_ON(!pte)) and clears the rest — a vectorised search for zero.
+                    var run = t.E.AsSpan(idx, num);
+                    int empty = run.IndexOf(0UL);
+                    if (empty >= 0) Warn();
+                    int n = empty < 0 ? num : empty;
+                    run[..n].Clear();
+                    return (ulong)n * pgsize;
+                }
                 int i = 0;
                 for (; i < num; i++)
                 {

@@ -195,4 +195,21 @@ public class ArmLpaePageTableTests
         Assert.Equal(G64K, ArmLpaePageTable.RestrictPgsizes(G64K));
         Assert.Equal(0UL, ArmLpaePageTable.RestrictPgsizes(0x2000));
     }
+
+    [Fact]
+    public void Unmap_pages_over_a_hole_at_the_last_level_stops_at_it_with_one_WARN_and_clears_only_what_came_before()
+    {
+        // __arm_lpae_unmap: WARN_ON(!pte) breaks the loop; the entries before the hole are cleared
+        var t = New(LpaeStage.S1);
+        for (ulong i = 0; i < 10; i++) Assert.True(t.MapPages(0x10_0000 + (i << 12), 0x4000_0000 + (i << 12), 0x1000, 1, Prot.Read, out _).Ok);
+        Assert.Equal(0x1000UL, t.UnmapPages(0x10_0000 + (5 << 12), 0x1000, 1)); // the one-page path
+        Assert.Equal(0, t.Warnings);
+        Assert.Equal(5UL << 12, t.UnmapPages(0x10_0000, 0x1000, 10));
+        Assert.Equal(1, t.Warnings);
+        Assert.Equal(0UL, t.IovaToPhys(0x10_0000 + (4 << 12)));
+        Assert.Equal(0x4000_0000UL + (6 << 12), t.IovaToPhys(0x10_0000 + (6 << 12))); // after the hole: untouched
+        Assert.Equal(4UL << 12, t.UnmapPages(0x10_0000 + (6 << 12), 0x1000, 4));
+        Assert.Equal(1, t.Warnings);
+        Assert.Empty(t.Leaves());
+    }
 }
