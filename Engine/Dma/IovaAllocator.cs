@@ -53,6 +53,7 @@ public sealed partial class IovaAllocator
     }
 
     /// <summary>__alloc_and_insert_iova_range with L = limit_pfn + 1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private ulong? AllocAndInsert(ulong size, ulong limit, bool sizeAligned)
     {
         ulong alignMask = sizeAligned ? ~0UL << FlsLong(size - 1) : ~0UL;
@@ -98,6 +99,7 @@ public sealed partial class IovaAllocator
     private static int FlsLong(ulong v) => v == 0 ? 0 : 64 - BitOperations.LeadingZeroCount(v);
 
     /// <summary>free_iova: remove the range holding pfn (no-op if none), updating the caches first.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Free(ulong pfn)
     {
         int node = _tree.Find(pfn);
@@ -106,6 +108,7 @@ public sealed partial class IovaAllocator
     }
 
     /// <summary>remove_iova: __cached_rbnode_delete_update, then erase.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Remove(int node)
     {
         ulong lo = _tree.Lo(node), hi = _tree.Hi(node);

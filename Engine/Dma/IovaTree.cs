@@ -55,6 +55,7 @@ internal sealed class IovaTree
     /// iova_insert_rbtree: insert by Lo. <paramref name="successor"/>, when given, is the node the new
     /// one goes right before (alloc_iova's "prev"); the search starts there, as the kernel's does.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Insert(ulong lo, ulong hi, int successor = Nil)
     {
         int x = NewNode(lo, hi);
@@ -87,6 +88,7 @@ internal sealed class IovaTree
         return x;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void RotateUp(int x)
     {
         var nn = _n;
@@ -112,6 +114,7 @@ internal sealed class IovaTree
         else nn[g].Right = x;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Erase(int x)
     {
         var nn = _n;
@@ -150,6 +153,7 @@ internal sealed class IovaTree
     }
 
     /// <summary>private_find_iova: the node whose [Lo, Hi] contains pfn.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Find(ulong pfn)
     {
         var nn = _n;
@@ -164,6 +168,7 @@ internal sealed class IovaTree
     }
 
     /// <summary>The lowest node with Hi ≥ limit (the node straddling limit, or the first above it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int FirstHiAtLeast(ulong limit)
     {
         var nn = _n;

@@ -343,6 +343,7 @@ public sealed class ArmLpaePageTable : IIoPageTable
     }
 
     // ----- unmap (arm_lpae_unmap_pages, __arm_lpae_unmap) -----
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount)
     {
         if (pgsize == 0 || (pgsize & Cfg.PgsizeBitmap) != pgsize || pgcount == 0) { Warn(); return 0; }

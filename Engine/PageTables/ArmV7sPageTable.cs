@@ -307,6 +307,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
     }
 
     // ----- unmap (arm_v7s_unmap_pages, __arm_v7s_unmap) -----
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount)
     {
         if (iova >> Cfg.Ias != 0) { Warn(); return 0; }
@@ -322,6 +323,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
     }
 
     /// <summary>__arm_v7s_unmap from level 1: reads all target entries before clearing any.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private ulong UnmapOne(ulong iova, ulong size)
     {
         ulong i1 = (iova >> 20) & _l1Mask;
