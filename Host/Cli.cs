@@ -107,7 +107,22 @@ public static class Cli
         fdt.SetAction(p => ImportCommand.FdtDir(p.GetValue(fdtDir)!, p.GetValue(fdtOut), stdout, stderr));
         var import = new Command("import", "Write a SoC file from a board's device tree (docs/your-board.md).") { dtb, fdt };
 
+        var adviseSoc = new Option<string[]>("--soc") { Description = "A SoC file; repeat for a matrix of strategies × SoCs.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var adviseDevice = new Option<string>("--device") { Description = "The device whose firmware needs its window.", Required = true };
+        var adviseWindow = new Option<string?>("--window") { Description = "Which of the device's firmware windows (default: its only one)." };
+        var adviseIova = new Option<string?>("--iova") { Description = "The window's start, when the SoC file names no window (with --size)." };
+        var adviseSize = new Option<string?>("--size") { Description = "The window's size, e.g. 256MiB (with --iova)." };
+        var adviseKernel = new Option<string[]>("--kernel") { Description = "A boot knob, KEY=VALUE: iommu.strict, iommu.passthrough, iommu.forcedac (0/1), fixes=ID[,ID]; repeatable." };
+        var adviseFormat = new Option<string>("--format") { Description = "Output format: text, markdown or json.", DefaultValueFactory = _ => "text" };
+        adviseFormat.AcceptOnlyFromAmong("text", "markdown", "json");
+        var adviseOut = new Option<string?>("--output", "-o") { Description = "Write the advice here (never over an existing file); default: standard output." };
+        var advise = new Command("advise", "For a device and its firmware window: which strategy works on which SoC, by which kernel rule, at what cost (docs/advise.md).")
+        { adviseSoc, adviseDevice, adviseWindow, adviseIova, adviseSize, adviseKernel, adviseFormat, adviseOut };
+        advise.SetAction(p => AdviseCommand.Execute(new AdviseCommand.Args(p.GetValue(adviseSoc) ?? [], p.GetValue(adviseDevice)!, p.GetValue(adviseWindow),
+            p.GetValue(adviseIova), p.GetValue(adviseSize), p.GetValue(adviseKernel) ?? [], p.GetValue(adviseFormat)!, p.GetValue(adviseOut)), stdout, stderr));
+
         root.Subcommands.Add(run);
+        root.Subcommands.Add(advise);
         root.Subcommands.Add(import);
         root.Subcommands.Add(watch);
         root.Subcommands.Add(@new);

@@ -51,9 +51,18 @@ public static class ScenarioLoader
         }
 
         LuaSource script;
-        if (m.Has("script") && m.Has("lua"))
+        AdviceRequest? advice = null;
+        if (m.Node("advise") is { } an)
+        {
+            if (m.Has("script") || m.Has("lua") || m.Has("params"))
+                throw YamlTree.Error(ErrorCode.BadValue, "a scenario with 'advise' has no script: the advice is its report (drop 'script', 'lua' and 'params')", m.KeySpan("advise"));
+            var a = MappingReader.Of(an, "advise", YamlKeys.Advise);
+            advice = new AdviceRequest(a.String("device"), a.OptString("window"), a.OptNumber("iova"), a.OptNumber("size")) { Span = m.KeySpan("advise") };
+            script = new LuaSource(display, "", 1, null);
+        }
+        else if (m.Has("script") && m.Has("lua"))
             throw YamlTree.Error(ErrorCode.BadValue, "give either 'script' (a file) or 'lua' (inline), not both", m.KeySpan("lua"));
-        if (m.Node("script") is { } sn)
+        else if (m.Node("script") is { } sn)
         {
             var rel = MappingReader.AsString(sn, "script");
             var luaPath = Path.GetFullPath(Path.Combine(dir, rel));
@@ -68,7 +77,7 @@ public static class ScenarioLoader
             script = new LuaSource(display, ls.Value, first, layout.LuaRoot);
         }
         else
-            throw YamlTree.Error(ErrorCode.MissingKey, "the scenario needs 'script' (a Lua file) or 'lua' (inline Lua)", m.Span);
+            throw YamlTree.Error(ErrorCode.MissingKey, "the scenario needs 'script' (a Lua file), 'lua' (inline Lua) or 'advise' (docs/advise.md)", m.Span);
 
         var ps = new List<KeyValuePair<string, ScenarioParam>>();
         if (m.Node("params") is { } pn)
@@ -78,7 +87,7 @@ public static class ScenarioLoader
             foreach (var (key, value) in pm.Entries)
                 ps.Add(new(key.Value, new ScenarioParam(ParamValue(value, key.Value))));
         }
-        return new Scenario(title, description, display, soc, knobs, script, ps) { Pictures = Pictures(m) };
+        return new Scenario(title, description, display, soc, knobs, script, ps) { Pictures = Pictures(m), Advice = advice };
     }
 
     /// <summary>pictures: a list of <c>topology</c> and <c>iova-maps</c> (both when the key is absent; <c>[]</c> for none).</summary>

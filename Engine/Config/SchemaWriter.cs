@@ -73,6 +73,13 @@ public static class SchemaWriter
             ["script"] = new JsonObject { ["type"] = "string", ["description"] = "a Lua file, relative to this file" },
             ["lua"] = new JsonObject { ["type"] = "string", ["description"] = "inline Lua (use a block scalar: lua: |)" },
             ["params"] = new JsonObject { ["type"] = "object", ["description"] = "values the script reads as params.NAME" },
+            ["advise"] = Obj("Instead of a script: the advice for a device's firmware window (docs/advise.md) is the report.", new()
+            {
+                ["device"] = new JsonObject { ["type"] = "string", ["description"] = "a device of the SoC" },
+                ["window"] = new JsonObject { ["type"] = "string", ["description"] = "one of its firmware windows (default: its only one)" },
+                ["iova"] = Num("the window's start when the SoC names none (with size)"),
+                ["size"] = Num("the window's bytes (with iova)"),
+            }, ["device"]),
             ["pictures"] = new JsonObject
             {
                 ["type"] = "array", ["uniqueItems"] = true, ["items"] = new JsonObject { ["enum"] = Strings("topology", "iova-maps") },
@@ -80,7 +87,7 @@ public static class SchemaWriter
             },
         }, ["scenario", "soc"]);
         defs["scenario"] = root.DeepClone();
-        root["oneOf"] = new JsonArray(new JsonObject { ["required"] = Strings("script") }, new JsonObject { ["required"] = Strings("lua") });
+        root["oneOf"] = new JsonArray(new JsonObject { ["required"] = Strings("script") }, new JsonObject { ["required"] = Strings("lua") }, new JsonObject { ["required"] = Strings("advise") });
         return Write(Root("scenario.schema.json", "ScenarioEngine scenario file", root, defs));
     }
 

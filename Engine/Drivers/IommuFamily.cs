@@ -54,6 +54,9 @@ public abstract class IommuFamily
     /// <summary>The device-tree compatibles this family's driver matches, each with what it fills in (the catalogue).</summary>
     public virtual IReadOnlyList<CompatibleEntry> Compatibles => [];
 
+    /// <summary>The platform changes only this family can make to give a device a group of its own (`scenario advise`'s own-bank, own-region, own-stream).</summary>
+    public virtual IReadOnlyList<SocEdit> SocEdits => [];
+
     /// <summary>Reads the keys only this family has (after the common ones) into the instance.</summary>
     internal virtual IommuInstance ReadSpecific(MappingReader iommu, IommuInstance inst) => inst;
 

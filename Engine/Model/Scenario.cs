@@ -14,6 +14,9 @@ public sealed record Scenario(
 {
     /// <summary>The pictures the report carries (the key <c>pictures</c>; all by default).</summary>
     public PictureSet Pictures { get; init; } = PictureSet.All;
+
+    /// <summary>The key <c>advise</c>: the report is the advice for this device's firmware window, not a script's (docs/advise.md); null for a scripted scenario.</summary>
+    public AdviceRequest? Advice { get; init; }
 }
 
 /// <summary>Which pictures a report carries (the scenario key <c>pictures</c>: topology, iova-maps).</summary>

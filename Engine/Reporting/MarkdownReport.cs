@@ -311,9 +311,9 @@ public static class MarkdownReport
     public const int MaxText = 4000;
 
     /// <summary>User text in a table cell or a line: no line breaks, no pipes, control characters escaped (<see cref="Display"/>), bounded.</summary>
-    private static string Escape(string s) => Display.Controls(Clip(s).Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)).Replace("|", "\\|", StringComparison.Ordinal);
+    internal static string Escape(string s) => Display.Controls(Clip(s).Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)).Replace("|", "\\|", StringComparison.Ordinal);
     /// <summary>User text inside a code span: as <see cref="Escape"/>, and no backtick can close the span.</summary>
-    private static string Code(string s) => Escape(s).Replace("`", "'", StringComparison.Ordinal);
+    internal static string Code(string s) => Escape(s).Replace("`", "'", StringComparison.Ordinal);
     private static string Clip(string s) => s.Length <= MaxText ? s : s[..MaxText] + string.Create(CultureInfo.InvariantCulture, $"… ({s.Length} characters)");
     private static string More(int shown, int total, string what) => string.Create(CultureInfo.InvariantCulture, $"\n… {total - shown} more {what} not shown (the report shows the first {shown}).\n");
 }

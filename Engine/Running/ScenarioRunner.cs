@@ -64,6 +64,41 @@ public static class ScenarioRunner
             return Failed(display, full, inputs, new RunLog(), new ScenarioError(ErrorCode.FileNotFound, ex.Message, new SourceSpan(display, 0, 0)));
         }
 
+        if (scenario.Advice is { } request) return Advise(scenario, request, display, full, inputs, layout, options);
+        return Execute(scenario, display, full, inputs, layout, options).Result;
+    }
+
+    /// <summary>A scenario with <c>advise:</c>: its report is the advice (docs/advise.md), its snapshot compared like any other.</summary>
+    private static RunResult Advise(Scenario scenario, AdviceRequest request, string display, string full, ICollection<string> inputs, ProjectLayout layout, RunOptions options)
+    {
+        AdviceRun run;
+        try
+        {
+            run = Advisor.Advise(scenario.Soc, scenario.Soc.SourceFile, request, scenario.Kernel, layout, options, request.Span);
+        }
+        catch (ScenarioLoadException ex)
+        {
+            return Failed(display, full, inputs, new RunLog(), ex.Error);
+        }
+        var part = new AdviceMarkdown.Part(run.Advice, run.Pictures);
+        return new RunResult
+        {
+            Path = display,
+            FullPath = full,
+            Title = scenario.Title,
+            Report = AdviceMarkdown.Render([part], scenario.Title, scenario.Description, display),
+            Svgs = AdviceMarkdown.Drawn(part).InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList(),
+            Inputs = inputs.Order(StringComparer.Ordinal).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// Boots the scenario's SoC, runs its script in a fresh sandbox and renders the report: the part of a
+    /// run after loading, for scenario files and for scenarios the engine generates (docs/advise.md).
+    /// Returns the pictures too (the advice document draws the baseline's).
+    /// </summary>
+    internal static (RunResult Result, Reporting.Pictures.ReportPictures Pictures) Execute(Scenario scenario, string display, string full, ICollection<string> inputs, ProjectLayout layout, RunOptions options)
+    {
         var machine = new Hardware.Machine(scenario.Soc);
         var core = new IommuCore(machine, scenario.Kernel, DriverFactory(), Dma.CoreDma.For);
         core.Boot();
@@ -89,7 +124,7 @@ public static class ScenarioRunner
         var state = EndStateBuilder.Build(core, d => library.Mappings(d));
         var pictures = Reporting.Pictures.PictureBuilder.Build(scenario, state);
         var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, state, log, error) { Pictures = pictures });
-        return new RunResult
+        return (new RunResult
         {
             Path = display,
             FullPath = full,
@@ -101,9 +136,9 @@ public static class ScenarioRunner
             DroppedEvents = core.Machine.Log.Dropped,
             Report = report,
             Svgs = pictures.InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList(),
-            Inputs = inputs.ToList(),
+            Inputs = inputs.Order(StringComparer.Ordinal).ToList(),
             Recycle = recycle,
-        };
+        }, pictures);
     }
 
     /// <summary>Runs many scenarios on <see cref="RunOptions.Jobs"/> workers; results come back in input order.</summary>

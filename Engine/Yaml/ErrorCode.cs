@@ -22,6 +22,7 @@ public enum ErrorCode
     UnsupportedDriver = 1013,
     BadPath = 1014,
     BadDeviceTree = 1015,
+    BadAdvice = 1016,
 
     // 2xxx: Lua scripts
     LuaSyntax = 2001,

@@ -9,7 +9,8 @@ namespace ScenarioEngine.Yaml;
 /// </summary>
 public static class YamlKeys
 {
-    public static readonly string[] Scenario = ["scenario", "description", "soc", "kernel", "script", "lua", "params", "pictures"];
+    public static readonly string[] Scenario = ["scenario", "description", "soc", "kernel", "script", "lua", "params", "pictures", "advise"];
+    public static readonly string[] Advise = ["device", "window", "iova", "size"];
     public static readonly string[] Kernel = ["iommu.strict", "iommu.passthrough", "iommu.forcedac", "fixes"];
     public static readonly string[] Soc = ["soc", "description", "memory", "reserved-memory", "iommus", "devices"];
     public static readonly string[] Memory = ["name", "base", "size"];

@@ -64,6 +64,8 @@ public sealed class ArmSmmuFamily : IommuFamily
     /// model here. The context-bank and SMR counts are the hardware's (SMMU_IDR1.NUMCB,
     /// SMMU_IDR0.NUMSMRG, read by arm_smmu_device_cfg_probe), so the YAML must give them.
     /// </summary>
+    public override IReadOnlyList<SocEdit> SocEdits => SmmuSocEdits.All;
+
     public override IReadOnlyList<CompatibleEntry> Compatibles { get; } =
     [
         new("arm,smmu-v2", $"{Src} → smmu_generic_v2 (ARM_SMMU_V2, GENERIC_SMMU)", "{driver: arm-smmu, type: smmu-v2, pgtable: arm-lpae-s1}")

@@ -228,6 +228,7 @@ public sealed class MediatekFamily : IommuFamily
     }
 
     public override IReadOnlyList<CompatibleEntry> Compatibles => MtkCatalogue.Entries;
+    public override IReadOnlyList<SocEdit> SocEdits => MtkSocEdits.All;
 
     public override string DescribeBanks(IommuInstance i)
     {

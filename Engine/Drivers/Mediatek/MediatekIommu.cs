@@ -127,33 +127,12 @@ public sealed partial class MediatekIommu : IIommuDriver
     private sealed record MtkGroupKey(string HwList, int Id) : GroupKey;
 
     /// <summary>mtk_iommu_get_bank_id: the first enabled bank whose port mask meets the device's ports; else 0.</summary>
-    internal int BankId(IommuDevice dev)
-    {
-        var inst = dev.Iommu;
-        if (inst.Banks == 1) return 0;
-        ulong portmsk = 0;
-        foreach (MtkPortId id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
-        for (int i = 0; i < inst.Banks; i++)
-        {
-            if (!MtkConfig.Of(inst).BanksEnabled.Contains(i)) continue;
-            if (MtkConfig.Of(inst).BankPorts.TryGetValue(i, out var ports) && ports.Intersects(portmsk)) return i;
-        }
-        return 0;
-    }
+    internal int BankId(IommuDevice dev) => MtkConfig.BankOf(dev.Iommu, dev.Spec.Ids);
 
     /// <summary>mtk_iommu_get_iova_region_id: the first region whose larb mask holds all the device's ports.</summary>
-    internal Result<int> RegionId(IommuDevice dev)
-    {
-        var inst = dev.Iommu;
-        if (MtkConfig.Of(inst).Regions.Count == 1) return Result<int>.Of(0);
-        int larb = ((MtkPortId)dev.Spec.Ids[0]).Larb;
-        ulong portmsk = 0;
-        foreach (MtkPortId id in dev.Spec.Ids) portmsk |= 1UL << id.Port;
-        for (int i = 0; i < MtkConfig.Of(inst).Regions.Count; i++)
-            if (MtkConfig.Of(inst).RegionPorts.TryGetValue(i, out var larbs) && larbs.TryGetValue(larb, out var ports) && ports.ContainsAll(portmsk))
-                return Result<int>.Of(i);
-        return Result<int>.Fail(Errno.EINVAL, $"Can NOT find the region for larb({larb}) (mtk_iommu_get_iova_region_id, {Src})");
-    }
+    internal Result<int> RegionId(IommuDevice dev) => MtkConfig.RegionOf(dev.Iommu, dev.Spec.Ids) is { } r
+        ? Result<int>.Of(r)
+        : Result<int>.Fail(Errno.EINVAL, $"Can NOT find the region for larb({((MtkPortId)dev.Spec.Ids[0]).Larb}) (mtk_iommu_get_iova_region_id, {Src})");
 
     public DomainType? DefDomainType(IommuDevice dev) => null;
 

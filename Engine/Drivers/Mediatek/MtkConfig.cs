@@ -42,6 +42,42 @@ public sealed record MtkConfig(
     /// <summary>The MediaTek part of an instance this family loaded.</summary>
     public static MtkConfig Of(IommuInstance inst) => (MtkConfig)inst.Config;
 
+    /// <summary>
+    /// mtk_iommu_get_iova_region_id (drivers/iommu/mtk_iommu.c, Linux 7.0): with one region, region 0;
+    /// else the first region whose larb mask (of the first specifier's larb) holds all the master's
+    /// ports; null when none does (the driver's -EINVAL).
+    /// </summary>
+    internal static int? RegionOf(IommuInstance inst, IReadOnlyList<DeviceId> ids)
+    {
+        var c = Of(inst);
+        if (c.Regions.Count == 1) return 0;
+        int larb = ((MtkPortId)ids[0]).Larb;
+        ulong portmsk = 0;
+        foreach (MtkPortId id in ids) portmsk |= 1UL << id.Port;
+        for (int i = 0; i < c.Regions.Count; i++)
+            if (c.RegionPorts.TryGetValue(i, out var larbs) && larbs.TryGetValue(larb, out var ports) && ports.ContainsAll(portmsk))
+                return i;
+        return null;
+    }
+
+    /// <summary>
+    /// mtk_iommu_get_bank_id (drivers/iommu/mtk_iommu.c, Linux 7.0): the first enabled bank whose
+    /// banks_portmsk meets the master's ports (port numbers only, whatever the larb); else bank 0.
+    /// </summary>
+    internal static int BankOf(IommuInstance inst, IEnumerable<DeviceId> ids)
+    {
+        if (inst.Banks == 1) return 0;
+        ulong portmsk = 0;
+        foreach (MtkPortId id in ids) portmsk |= 1UL << id.Port;
+        var c = Of(inst);
+        for (int i = 0; i < inst.Banks; i++)
+        {
+            if (!c.BanksEnabled.Contains(i)) continue;
+            if (c.BankPorts.TryGetValue(i, out var ports) && ports.Intersects(portmsk)) return i;
+        }
+        return 0;
+    }
+
     /// <summary>A port list: integers and "a-b" ranges, or the word "all" (ports are 5 bits: MTK_M4U_TO_PORT).</summary>
     internal static PortSet ReadPorts(YamlNode node, string what)
     {

@@ -1,0 +1,23 @@
+using ScenarioEngine.Drivers;
+
+namespace ScenarioEngine.Advice;
+
+/// <summary>
+/// Every strategy `scenario advise` runs, in the order its table lists them (docs/advise.md): the
+/// runtime ones, the boot ones, then each family's own platform changes (<see cref="IommuFamily.SocEdits"/>).
+/// </summary>
+public static class Strategies
+{
+    public static IReadOnlyList<Strategy> All =>
+    [
+        new RuntimeStrategies.AttachDevice(),
+        new RuntimeStrategies.AttachGroup(),
+        new RuntimeStrategies.ClaimDmaOwner(),
+        new BootStrategies.IommuAddresses(),
+        new RuntimeStrategies.DmaApi(),
+        new BootStrategies.Identity(),
+        .. Families.All.SelectMany(f => f.SocEdits.Select(e => (Strategy)new FamilyStrategy(f, e))),
+    ];
+
+    public static Strategy? Find(string id) => All.FirstOrDefault(s => s.Id == id);
+}

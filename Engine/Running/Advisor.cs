@@ -1,0 +1,89 @@
+using ScenarioEngine.Advice;
+using ScenarioEngine.Model;
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting.Pictures;
+using ScenarioEngine.Yaml;
+
+namespace ScenarioEngine.Running;
+
+/// <summary>The advice for one SoC and the pictures of its plain boot (topology, IOVA maps with the window).</summary>
+public sealed record AdviceRun(SocAdvice Advice, ReportPictures Pictures, Scenario Baseline);
+
+/// <summary>
+/// `scenario advise` (docs/advise.md): for a device and its firmware window, every strategy of
+/// <see cref="Strategies.All"/> as a generated scenario on a fresh boot of the SoC — the same engine,
+/// rules and report machinery as a scenario file — classified from what its run showed. A strategy that
+/// fails on the kernel asked for is run again with each upstream fix the engine models that the kernel
+/// lacks; working there adds a needs-kernel-fix hazard.
+/// </summary>
+public static class Advisor
+{
+    /// <exception cref="ScenarioLoadException">SE1016: the request names no device or window of the SoC.</exception>
+    public static AdviceRun Advise(Soc soc, string socFile, AdviceRequest request, KernelKnobs kernel, ProjectLayout layout, RunOptions options, SourceSpan at)
+    {
+        var target = AdviceTarget.Resolve(soc, request, at);
+        var runSoc = target.ApplyTo(soc);
+        var device = runSoc.FindDevice(target.Device.Name)!;
+        var iommu = device.Ids.Count > 0 ? runSoc.FindIommu(device.Ids[0].Iommu) : null;
+        if (iommu is null)
+            throw new ScenarioLoadException(new ScenarioError(ErrorCode.BadAdvice, $"{device.Name} is behind no IOMMU: there is nothing to advise", at));
+        var ctx = new StrategyContext(runSoc, device, target.Window, iommu, kernel);
+        var window = target.Window;
+
+        var baseline = Scenario(runSoc, socFile, device, window, kernel, "baseline", "-- The boot alone: its pictures go into the advice.\n", null) with { Pictures = PictureSet.All };
+        var (_, pictures) = ScenarioRunner.Execute(baseline, baseline.File, baseline.File, new List<string>(), layout, options);
+
+        var outcomes = new List<StrategyOutcome>();
+        foreach (var s in Strategies.All)
+        {
+            if (s.NotApplicable(ctx) is { } why)
+            {
+                outcomes.Add(new StrategyOutcome(s.Id, s.Title, s.Source, Verdict.NotApplicable, null, why, [], null));
+                continue;
+            }
+            var plan = s.Plan(ctx);
+            var outcome = RunPlan(s, plan, plan.Kernel, socFile, device, window, layout, options);
+            if (!outcome.Verdict.Usable())
+                foreach (var (fix, subject) in KernelFixes.Known.Where(f => !plan.Kernel.HasFix(f.Key)))
+                {
+                    var fixedKernel = plan.Kernel with { Fixes = plan.Kernel.Fixes.Append(fix).Order(StringComparer.Ordinal).ToList() };
+                    var withFix = RunPlan(s, plan, fixedKernel, socFile, device, window, layout, options);
+                    if (withFix.Verdict.Usable())
+                        outcome = outcome with
+                        {
+                            Hazards = [.. outcome.Hazards, new Hazard(HazardKinds.NeedsKernelFix,
+                                $"{withFix.Verdict.Name()} on {fixedKernel.Release} ({fix}: \"{subject}\"){(withFix.Hazards.Count > 0 ? ", with " + string.Join(", ", withFix.Hazards.Select(h => h.Kind)) : "")}")],
+                        };
+                }
+            outcomes.Add(outcome);
+        }
+        var advice = new SocAdvice(soc.Name, socFile, device.Name, window.Name, window.Iova, window.Size, kernel.Release + Knobs(kernel), outcomes);
+        return new AdviceRun(advice, pictures, baseline);
+    }
+
+    private static StrategyOutcome RunPlan(Strategy s, StrategyPlan plan, KernelKnobs kernel, string socFile, DeviceSpec device, FirmwareWindow window, ProjectLayout layout, RunOptions options)
+    {
+        var scenario = Scenario(plan.Soc, socFile, device, window, kernel, s.Id, ProbeScript.For(s.Id, plan.Body), plan.PagesNode);
+        var (run, _) = ScenarioRunner.Execute(scenario, scenario.File, scenario.File, new List<string>(), layout, options);
+        return Classifier.Classify(s, run, plan.Change, device.Name, window);
+    }
+
+    /// <summary>The generated scenario of one strategy (its script is <see cref="ProbeScript"/>'s; no pictures but the baseline's).</summary>
+    private static Scenario Scenario(Soc soc, string socFile, DeviceSpec device, FirmwareWindow window, KernelKnobs kernel, string id, string script, string? pagesNode)
+    {
+        var ps = new List<KeyValuePair<string, ScenarioParam>>
+        {
+            new("device", new ScenarioParam(device.Name)),
+            new("window", new ScenarioParam(window.Name)),
+            new("iova", new ScenarioParam(window.Iova)),
+            new("size", new ScenarioParam(window.Size)),
+        };
+        if (pagesNode is not null) ps.Add(new("pages_node", new ScenarioParam(pagesNode)));
+        return new Scenario($"advise {id}: {device.Name} window {window.Name} on {soc.Name}", null, $"{socFile}#advise-{id}", soc, kernel,
+            new LuaSource($"advise/{id}.lua", script, 1, null), ps) { Pictures = PictureSet.None };
+    }
+
+    /// <summary>The knobs beside the release, as the report's Kernel line gives them.</summary>
+    private static string Knobs(KernelKnobs k) =>
+        $", iommu.strict={(k.Strict ? 1 : 0)} iommu.passthrough={(k.Passthrough ? 1 : 0)}" + (k.ForceDac ? " iommu.forcedac=1" : "");
+}

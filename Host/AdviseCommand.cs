@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text;
+using ScenarioEngine.Advice;
+using ScenarioEngine.Config;
+using ScenarioEngine.Model;
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
+using ScenarioEngine.Running;
+using ScenarioEngine.Snapshots;
+using ScenarioEngine.Yaml;
+
+namespace ScenarioEngine.Host;
+
+/// <summary>
+/// `scenario advise --soc FILE [--soc FILE …] --device NAME [--window NAME | --iova ADDR --size SIZE]
+/// [--kernel KEY=VALUE …] [--format text|markdown|json] [-o FILE]` (docs/advise.md): every strategy for
+/// the device's firmware window, run on each SoC. Exit 0 when on every SoC at least one strategy works
+/// (with or without hazards), 1 when on some SoC none does, 2 on misuse (a bad option, a SoC file that
+/// does not load, a device or window the SoC does not have). -o writes atomically and never over an
+/// existing file.
+/// </summary>
+internal static class AdviseCommand
+{
+    public sealed record Args(IReadOnlyList<string> Socs, string Device, string? Window, string? Iova, string? Size, IReadOnlyList<string> Kernel, string Format, string? Output);
+
+    public static int Execute(Args a, TextWriter stdout, TextWriter stderr)
+    {
+        if (a.Socs.Count == 0) return Misuse(stderr, "give at least one --soc");
+        if (ParseKernel(a.Kernel, stderr) is not { } kernel) return Cli.Misuse;
+        ulong? iova = null, size = null;
+        if (a.Iova is not null)
+        {
+            if (!Numbers.TryParse(a.Iova, out var v)) return Misuse(stderr, $"--iova: '{Clean(a.Iova)}' is not a number (decimal, 0x hex, '_' separators)");
+            iova = v;
+        }
+        if (a.Size is not null)
+        {
+            if (!Numbers.TryParse(a.Size, out var v)) return Misuse(stderr, $"--size: '{Clean(a.Size)}' is not a size (e.g. 256MiB, 0x1000_0000)");
+            size = v;
+        }
+        if (a.Output is not null && (File.Exists(a.Output) || Directory.Exists(a.Output)))
+            return Misuse(stderr, $"{Clean(a.Output)} exists; not overwritten");
+        var request = new AdviceRequest(a.Device, a.Window, iova, size);
+
+        var parts = new List<AdviceMarkdown.Part>();
+        foreach (var socPath in a.Socs)
+        {
+            var layout = ProjectLayout.For(socPath);
+            var display = layout.Display(socPath);
+            try
+            {
+                if (!File.Exists(socPath)) return Misuse(stderr, $"no such SoC file: {Clean(socPath)}");
+                var soc = SocLoader.LoadFile(Path.GetFullPath(socPath), display, layout.Root, new SourceSpan(display, 0, 0));
+                var run = Advisor.Advise(soc, display, request, kernel, layout, new RunOptions(), new SourceSpan(display, 0, 0));
+                parts.Add(new AdviceMarkdown.Part(run.Advice, run.Pictures));
+            }
+            catch (ScenarioLoadException e)
+            {
+                stderr.WriteLine($"advise: {Clean(e.Error.ToString())}");
+                return Cli.Misuse;
+            }
+        }
+
+        var text = a.Format switch
+        {
+            "json" => AdviceJson.Render(parts.Select(p => p.Advice).ToList()),
+            "markdown" => AdviceMarkdown.Render(parts),
+            _ => Text(parts.Select(p => p.Advice).ToList()),
+        };
+        if (a.Output is null) stdout.Write(text);
+        else
+        {
+            SnapshotStore.WriteAtomic(a.Output, text);
+            stdout.WriteLine($"wrote {Clean(a.Output)}: {parts.Count} SoC(s), {parts.Sum(p => p.Advice.Strategies.Count(s => s.Verdict.Usable()))} working strategy run(s)");
+        }
+        return parts.All(p => p.Advice.Best is not null) ? Cli.Ok : Cli.Failed;
+    }
+
+    /// <summary>--kernel KEY=VALUE: iommu.strict, iommu.passthrough, iommu.forcedac (0/1/true/false) and fixes=ID[,ID] (docs/yaml-reference.md, kernel).</summary>
+    private static KernelKnobs? ParseKernel(IReadOnlyList<string> pairs, TextWriter stderr)
+    {
+        var k = KernelKnobs.Default;
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) { Misuse(stderr, $"--kernel: '{Clean(pair)}' is not KEY=VALUE"); return null; }
+            var (key, value) = (pair[..eq].Trim(), pair[(eq + 1)..].Trim());
+            bool? flag = value switch { "1" or "true" => true, "0" or "false" => false, _ => null };
+            switch (key)
+            {
+                case "iommu.strict" when flag is { } f: k = k with { Strict = f }; break;
+                case "iommu.passthrough" when flag is { } f: k = k with { Passthrough = f }; break;
+                case "iommu.forcedac" when flag is { } f: k = k with { ForceDac = f }; break;
+                case "fixes":
+                    var ids = new List<string>();
+                    foreach (var written in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (KernelFixes.Resolve(written) is not { } id)
+                        {
+                            Misuse(stderr, $"--kernel fixes: '{Clean(written)}' is not a fix the engine models; known: {string.Join(", ", KernelFixes.Known.Keys)}");
+                            return null;
+                        }
+                        ids.Add(id);
+                    }
+                    k = k with { Fixes = ids.Distinct().Order(StringComparer.Ordinal).ToList() };
+                    break;
+                case "iommu.strict" or "iommu.passthrough" or "iommu.forcedac":
+                    Misuse(stderr, $"--kernel {Clean(key)}: '{Clean(value)}' is not 0, 1, true or false"); return null;
+                default:
+                    Misuse(stderr, $"--kernel: unknown key '{Clean(key)}'; known: iommu.strict, iommu.passthrough, iommu.forcedac, fixes"); return null;
+            }
+        }
+        return k;
+    }
+
+    /// <summary>The terminal form: per SoC one line per strategy, then the best option.</summary>
+    private static string Text(IReadOnlyList<SocAdvice> advice)
+    {
+        var sb = new StringBuilder();
+        foreach (var a in advice)
+        {
+            sb.Append(Clean($"{a.Soc} ({a.SocFile}): {a.Device}, window {a.Window} [{Hex.Of(a.Iova)}, {Hex.Of(a.Iova + a.Size - 1)}]; {a.Kernel}")).Append('\n');
+            int width = a.Strategies.Max(s => s.Id.Length);
+            foreach (var s in a.Strategies)
+            {
+                sb.Append("  ").Append(s.Id.PadRight(width)).Append("  ").Append(s.Verdict.Name().PadRight(18)).Append("  ");
+                sb.Append(Clean((s.Errno is { } e ? $"-{e}: " : "") + s.Rule, 160)).Append('\n');
+                foreach (var h in s.Hazards) sb.Append("  ").Append(new string(' ', width + 22)).Append(Clean($"{h.Kind}: {h.Text}", 160)).Append('\n');
+            }
+            sb.Append(a.Best is { } b ? $"  best: {b.Id} ({b.Verdict.Name()}" + (b.Hazards.Count > 0 ? ": " + string.Join(", ", b.Hazards.Select(h => h.Kind)) : "") + ")\n"
+                                      : "  no strategy works\n");
+        }
+        return sb.ToString();
+    }
+
+    private static int Misuse(TextWriter stderr, string message)
+    {
+        stderr.WriteLine("advise: " + message);
+        return Cli.Misuse;
+    }
+
+    private static string Clean(string s, int max = 400) => Display.Clip(Display.Controls(s), max);
+}
