@@ -77,7 +77,7 @@ internal static class AdviseCommand
     }
 
     /// <summary>--kernel KEY=VALUE: iommu.strict, iommu.passthrough, iommu.forcedac (0/1/true/false) and fixes=ID[,ID] (docs/yaml-reference.md, kernel).</summary>
-    private static KernelKnobs? ParseKernel(IReadOnlyList<string> pairs, TextWriter stderr)
+    internal static KernelKnobs? ParseKernel(IReadOnlyList<string> pairs, TextWriter stderr)
     {
         var k = KernelKnobs.Default;
         foreach (var pair in pairs)

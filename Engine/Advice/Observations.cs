@@ -60,14 +60,27 @@ public sealed class Observations
                 break;
             case "domain" when f.Length == 2: Domain = f[1]; break;
             case "no-pages": NoPages = true; break;
-            case "group" when f.Length == 3 && int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var n): Group = (f[1], n); break;
+            case "group" when f.Length == 3 && int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var n): Group = (Word(f[1]), n); break;
             case "resv" when f.Length == 2: Resv ??= f[1]; break;
             case "dma-iova" when f.Length == 2: DmaIova = Num(f[1]); break;
-            case "moved" when f.Length == 3: Moved.Add((f[1], f[2])); break;
-            case "dma-broken" when f.Length == 3: DmaBroken.Add((f[1], Num(f[2]))); break;
-            case "sees-window" when f.Length == 3: SeesWindow.Add((f[1], f[2])); break;
-            case "window-sees" when f.Length == 3: WindowSees.Add((f[1], Num(f[2]))); break;
+            case "moved" when f.Length == 3: Moved.Add((Word(f[1]), Word(f[2]))); break;
+            case "dma-broken" when f.Length == 3: DmaBroken.Add((Word(f[1]), Num(f[2]))); break;
+            case "sees-window" when f.Length == 3: SeesWindow.Add((Word(f[1]), Word(f[2]))); break;
+            case "window-sees" when f.Length == 3: WindowSees.Add((Word(f[1]), Num(f[2]))); break;
         }
+    }
+
+    /// <summary>A name the probe percent-encoded (its '%' and white space; ProbeScript's word()).</summary>
+    private static string Word(string w)
+    {
+        if (!w.Contains('%', StringComparison.Ordinal)) return w;
+        var bytes = new List<byte>();
+        for (int i = 0; i < w.Length; i++)
+        {
+            if (w[i] == '%' && i + 2 < w.Length && byte.TryParse(w.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var b)) { bytes.Add(b); i += 2; }
+            else bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(w[i].ToString()));
+        }
+        return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
     }
 
     private static ulong Num(string hex) => ulong.Parse(hex.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);

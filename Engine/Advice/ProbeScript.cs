@@ -26,6 +26,8 @@ public static class ProbeScript
         local W = { name = params.window, iova = params.iova, size = params.size }
         local function advise(...) report.note("advise: " .. table.concat({ ... }, " ")) end
         local function hex(v) return ("0x%x"):format(v) end
+        -- A name as one word of a note: '%' and white space percent-encoded (Observations decodes them).
+        local function word(s) return (s:gsub("[%%%s]", function(c) return ("%%%02x"):format(c:byte()) end)) end
         local function paging(d) return d ~= nil and d.type ~= "identity" and d.type ~= "blocked" end
 
         -- The firmware's pages, loaded by the driver: DRAM aligned to the window's size (at most 16 MiB).
@@ -44,7 +46,7 @@ public static class ProbeScript
           end
         end
 
-        if dev.group ~= nil then advise("group", dev.group.name, tostring(#dev.group.devices)) end
+        if dev.group ~= nil then advise("group", word(dev.group.name), tostring(#dev.group.devices)) end
         local boot_domain = iommu.get_domain_for_dev(dev)
         report.section("strategy")
         local dom, pages, teardown
@@ -73,14 +75,14 @@ public static class ProbeScript
         end
         for _, o in ipairs(others) do
           local now = iommu.get_domain_for_dev(o.dev)
-          if now ~= o.domain then advise("moved", o.dev.name, now ~= nil and now.name or "none") end
+          if now ~= o.domain then advise("moved", word(o.dev.name), now ~= nil and word(now.name) or "none") end
           local pa = o.dev:read(o.iova)
-          if pa ~= o.pa then advise("dma-broken", o.dev.name, hex(o.iova)) end
+          if pa ~= o.pa then advise("dma-broken", word(o.dev.name), hex(o.iova)) end
           if now ~= current and pages ~= nil and paging(now) and iommu.iova_to_phys(now, W.iova) == pages then
-            advise("sees-window", o.dev.name, now.name)
+            advise("sees-window", word(o.dev.name), word(now.name))
           end
           if current ~= boot_domain and now ~= current and paging(current) and iommu.iova_to_phys(current, o.iova) == o.pa then
-            advise("window-sees", o.dev.name, hex(o.iova))
+            advise("window-sees", word(o.dev.name), hex(o.iova))
           end
         end
 

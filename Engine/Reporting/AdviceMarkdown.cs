@@ -38,20 +38,32 @@ public static class AdviceMarkdown
 
     private static void Matrix(StringBuilder sb, IReadOnlyList<Part> parts)
     {
-        sb.Append("## Strategies × SoCs\n\n| strategy |");
-        foreach (var p in parts) sb.Append(' ').Append(MarkdownReport.Escape($"{p.Advice.Soc} ({p.Advice.Device}, {p.Advice.Window})")).Append(" |");
-        sb.Append("\n|---|").Append(string.Concat(parts.Select(_ => "---|"))).Append('\n');
-        foreach (var id in parts[0].Advice.Strategies.Select(s => s.Id))
+        sb.Append("## Strategies × SoCs\n\n").Append(MatrixTable(parts.Select(p => p.Advice).ToList())).Append('\n');
+    }
+
+    /// <summary>
+    /// The strategies × SoCs table: a verdict per cell (with the failed call's errno, the number of
+    /// hazards), and the best option per SoC. The README's table of strategies is this table.
+    /// </summary>
+    public static string MatrixTable(IReadOnlyList<SocAdvice> advice)
+    {
+        var sb = new StringBuilder("| strategy |");
+        foreach (var a in advice) sb.Append(' ').Append(MarkdownReport.Escape($"{a.Soc} ({a.Device}, {a.Window})")).Append(" |");
+        sb.Append("\n|---|").Append(string.Concat(advice.Select(_ => "---|"))).Append('\n');
+        foreach (var id in advice[0].Strategies.Select(s => s.Id))
         {
             sb.Append("| `").Append(id).Append("` |");
-            foreach (var p in parts)
+            foreach (var a in advice)
             {
-                var s = p.Advice.Strategies.First(x => x.Id == id);
-                sb.Append(' ').Append(s.Verdict.Name()).Append(s.Errno is { } e ? $" (-{e})" : "").Append(s.Hazards.Count > 0 ? $", {s.Hazards.Count} hazard(s)" : "").Append(" |");
+                var s = a.Strategies.First(x => x.Id == id);
+                sb.Append(' ').Append(s.Verdict.Usable() ? "**" + s.Verdict.Name() + "**" : s.Verdict.Name()).Append(s.Errno is { } e ? $" (-{e})" : "")
+                  .Append(s.Hazards.Count > 0 ? ": " + string.Join(", ", s.Hazards.Select(h => h.Kind)) : "").Append(" |");
             }
             sb.Append('\n');
         }
-        sb.Append('\n');
+        sb.Append("| best |");
+        foreach (var a in advice) sb.Append(' ').Append(a.Best is { } b ? $"`{b.Id}`" : "none works").Append(" |");
+        return sb.Append('\n').ToString();
     }
 
     private static void One(StringBuilder sb, Part part, bool several)

@@ -80,11 +80,13 @@ public class ArchitectureTests
 
     // ---------------------------------------------------------------- layers
 
-    private static readonly string[] Layers = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Reporting", "Snapshots", "Running"];
+    private static readonly string[] Layers = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Advice", "Reporting", "Snapshots", "Running"];
 
     /// <summary>
     /// The direction dependencies may take: Model ← Yaml; Model ← Hardware ← PageTables ← Kernel ←
-    /// Drivers and Dma ← Config (the loaders read each family's YAML) ← Scripting ← Running; the run
+    /// Drivers and Dma ← Config (the loaders read each family's YAML) ← Scripting ← Running; `scenario
+    /// advise`'s strategies (Advice) sit on Model, Yaml, Record and Drivers (each family's SocEdits), and
+    /// Running runs them; the run
     /// record (Record: RunLog, EndState, RunResult) sits on Model and Yaml, the script writes it, and
     /// Reporting and Snapshots read only it, Model and Yaml.
     /// </summary>
@@ -100,9 +102,10 @@ public class ArchitectureTests
         ["Drivers"] = ["Model", "Yaml", "Hardware", "PageTables", "Kernel"],
         ["Config"] = ["Model", "Yaml", "Hardware", "Drivers"],
         ["Scripting"] = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config"],
+        ["Advice"] = ["Model", "Yaml", "Record", "Drivers"],
         ["Reporting"] = ["Model", "Yaml", "Record"],
         ["Snapshots"] = ["Model", "Yaml", "Record"],
-        ["Running"] = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Reporting", "Snapshots"],
+        ["Running"] = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Advice", "Reporting", "Snapshots"],
     };
 
     /// <summary>

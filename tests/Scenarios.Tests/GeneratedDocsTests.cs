@@ -34,6 +34,33 @@ public class GeneratedDocsTests
     public void The_scenario_schema_is_written_from_the_loader_and_the_families() => Check("schema/scenario.schema.json", ScenarioEngine.Config.SchemaWriter.Scenario());
 
     [Fact]
+    public void The_advice_schema_is_written_from_the_engines_verdicts_and_hazards() => Check("schema/advice.schema.json", ScenarioEngine.Reporting.AdviceSchema.Write());
+
+    /// <summary>The socs the README's table of strategies asks about (the command it quotes).</summary>
+    private static readonly string[] ReadmeSocs = ["mt8365", "mt8195-infra", "smmu-v2-example"];
+
+    [Fact]
+    public void The_readmes_table_of_strategies_is_one_advise_run_across_the_shipped_socs()
+    {
+        var advice = ReadmeSocs.Select(name =>
+        {
+            var path = Path.Combine(Root, "scenarios", "socs", name + ".yaml");
+            var layout = ScenarioEngine.Model.ProjectLayout.For(path);
+            var display = layout.Display(path);
+            var soc = ScenarioEngine.Config.SocLoader.LoadFile(path, display, layout.Root, new ScenarioEngine.Model.SourceSpan(display, 0, 0));
+            return ScenarioEngine.Running.Advisor.Advise(soc, display, new ScenarioEngine.Model.AdviceRequest("apu"), ScenarioEngine.Model.KernelKnobs.Default,
+                layout, new ScenarioEngine.Running.RunOptions(), new ScenarioEngine.Model.SourceSpan(display, 0, 0)).Advice;
+        }).ToList();
+        var readme = File.ReadAllText(Path.Combine(Root, "README.md")).Replace("\r\n", "\n");
+        const string begin = "<!-- advise matrix: written by tests/Scenarios.Tests/GeneratedDocsTests.cs from the engine; do not edit -->\n";
+        const string end = "<!-- end of advise matrix -->";
+        int b = readme.IndexOf(begin, StringComparison.Ordinal), e = readme.IndexOf(end, StringComparison.Ordinal);
+        Assert.True(b >= 0 && e > b, "README.md lost its advise matrix markers");
+        foreach (var n in ReadmeSocs) Assert.Contains($"--soc scenarios/socs/{n}.yaml", readme);
+        Check("README.md", readme[..(b + begin.Length)] + ScenarioEngine.Reporting.AdviceMarkdown.MatrixTable(advice) + readme[e..]);
+    }
+
+    [Fact]
     public void The_catalogue_page_is_generated_from_the_catalogue() => Check("docs/catalogue.md", ScenarioEngine.Config.CatalogueDoc.Write());
 
     [Fact]

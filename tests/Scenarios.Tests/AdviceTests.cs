@@ -1,0 +1,277 @@
+using NJsonSchema;
+using ScenarioEngine.Advice;
+using ScenarioEngine.Config;
+using ScenarioEngine.Model;
+using ScenarioEngine.Record;
+using ScenarioEngine.Reporting;
+using ScenarioEngine.Running;
+using ScenarioEngine.Yaml;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>`scenario advise` (docs/advise.md): verdicts from what each strategy's generated run showed.</summary>
+public class AdviceTests
+{
+    private static string Root => RepoRoot.Path;
+
+    private static (Soc Soc, string Display, ProjectLayout Layout) Shipped(string name)
+    {
+        var path = Path.Combine(Root, "scenarios", "socs", name + ".yaml");
+        var layout = ProjectLayout.For(path);
+        var display = layout.Display(path);
+        return (SocLoader.LoadFile(path, display, layout.Root, new SourceSpan(display, 0, 0)), display, layout);
+    }
+
+    private static SocAdvice Advise(string socName, AdviceRequest request, KernelKnobs? kernel = null)
+    {
+        var (soc, display, layout) = Shipped(socName);
+        return Advisor.Advise(soc, display, request, kernel ?? KernelKnobs.Default, layout, new RunOptions(), new SourceSpan(display, 0, 0)).Advice;
+    }
+
+    private static SocAdvice AdviseInline(string yaml, AdviceRequest request)
+    {
+        var soc = SocLoader.Load(YamlTree.Parse(yaml, "inline.yaml"), "inline.yaml");
+        var layout = ProjectLayout.For(Path.Combine(Root, "scenarios", "socs", "inline.yaml"));
+        return Advisor.Advise(soc, "inline.yaml", request, KernelKnobs.Default, layout, new RunOptions(), new SourceSpan("inline.yaml", 0, 0)).Advice;
+    }
+
+    private static StrategyOutcome Of(SocAdvice a, string id) => a.Strategies.Single(s => s.Id == id);
+
+    private static string Snapshot(string relative) => File.ReadAllText(Path.Combine(Root, "snapshots", relative + ".verified.md"));
+
+    [Fact]
+    public void The_founding_case_on_MT8365_agrees_with_the_seed_scenarios_strategy_by_strategy()
+    {
+        var a = Advise("mt8365", new AdviceRequest("apu"));
+        Assert.Equal(Strategies.All.Select(s => s.Id), a.Strategies.Select(s => s.Id));
+
+        var device = Of(a, "unmanaged-attach-device");
+        Assert.Equal((Verdict.Fails, "EINVAL"), (device.Verdict, device.Errno));
+        Assert.Contains("iommu_attach_device only attaches singleton groups", device.Rule);
+        Assert.Contains("`iommu.attach_device(domain#2, apu)` | **-EINVAL**", Snapshot("seed/unmanaged-on-shared-bank"));
+
+        var group = Of(a, "unmanaged-attach-group");
+        Assert.Equal(Verdict.WorksWithHazards, group.Verdict);
+        var moved = Assert.Single(group.Hazards);
+        Assert.Equal(HazardKinds.MovesOtherMasters, moved.Kind);
+        Assert.StartsWith("display, mdp, venc, camsys, vdec left their DMA domain for domain#2", moved.Text);
+        Assert.Contains("| passed |", Snapshot("seed/attach-group-hazard")); // the seed: attach_group works and moves every master
+
+        var claim = Of(a, "claim-dma-owner");
+        Assert.Equal((Verdict.Fails, "EPERM"), (claim.Verdict, claim.Errno));
+        Assert.Contains("**-EPERM**", Snapshot("seed/attach-group-hazard"));
+
+        var addresses = Of(a, "iommu-addresses");
+        Assert.Equal(Verdict.Fails, addresses.Verdict);
+        Assert.Equal(ChangeKind.DeviceTree, addresses.Change!.Kind);
+        Assert.Contains("does not report the device tree's iommu-addresses", addresses.Rule);
+        Assert.Contains("ignored", File.ReadAllText(Path.Combine(Root, "scenarios", "seed", "iommu-addresses-ignored.yaml")) + Snapshot("seed/iommu-addresses-ignored"));
+
+        var dma = Of(a, "dma-api");
+        Assert.Equal(Verdict.Fails, dma.Verdict);
+        Assert.Equal("dma_alloc_coherent put the 256 MiB buffer at IOVA 0xe0000000, not 0x60000000", dma.Note);
+        Assert.Equal(HazardKinds.WindowMissed, Assert.Single(dma.Hazards).Kind);
+
+        var region = Of(a, "own-region");
+        Assert.Equal(Verdict.WorksWithHazards, region.Verdict);
+        Assert.Equal([HazardKinds.SharedPageTable], region.Hazards.Select(h => h.Kind));
+        Assert.Equal(ChangeKind.PlatformData, region.Change!.Kind);
+        Assert.Contains("+    region-ports: { r0: { larb0: [0-9, 12-31], larb1: all, larb2: all, larb3: all }, apu-fw: { larb0: [10-11] } }", region.Change.Diff);
+        Assert.Contains("region 0's DMA domain translates the window too", File.ReadAllText(Path.Combine(Root, "lua", "seed", "own_region.lua")));
+
+        var identity = Of(a, "identity");
+        Assert.Equal(Verdict.WorksWithHazards, identity.Verdict);
+        Assert.Equal([HazardKinds.NoIsolation], identity.Hazards.Select(h => h.Kind));
+
+        Assert.Equal(Verdict.NotApplicable, Of(a, "own-bank").Verdict);
+        Assert.Contains("banks_num 1 in mt8365_data", Of(a, "own-bank").Rule);
+        Assert.Equal(Verdict.NotApplicable, Of(a, "own-stream").Verdict);
+        Assert.Equal("own-region", a.Best!.Id); // the lightest hazards of the three that work
+    }
+
+    private const string Banked = """
+        soc: banked
+        memory:
+          - { name: dram, base: 0x4000_0000, size: 4GiB }
+        iommus:
+          - name: infra
+            driver: mediatek
+            type: infra
+            banks: 5
+            banks-enabled: [0, 4]
+            bank-ports: { 0: [16-19], 4: [20-31] }
+        devices:
+          - name: pcie
+            ids: [ { iommu: infra, larb: 0, port: 16 } ]
+          - name: apu
+            ids: [ { iommu: infra, larb: 0, port: 17 } ]
+            firmware:
+              - { name: code, iova: 0x6000_0000, size: 16MiB, boot: [ { iova: 0x6000_0000, size: 4KiB } ] }
+        """;
+
+    [Fact]
+    public void Moving_the_APUs_port_to_a_bank_of_its_own_turns_unmanaged_attach_device_from_fails_into_works_with_hazards()
+    {
+        var shared = AdviseInline(Banked, new AdviceRequest("apu"));
+        var before = Of(shared, "unmanaged-attach-device");
+        Assert.Equal((Verdict.Fails, "EINVAL"), (before.Verdict, before.Errno));
+
+        var bank = Of(shared, "own-bank");
+        Assert.Equal(Verdict.WorksWithHazards, bank.Verdict);
+        Assert.Equal([HazardKinds.SharedPageTable], bank.Hazards.Select(h => h.Kind));
+        Assert.Equal(ChangeKind.PlatformData, bank.Change!.Kind);
+        Assert.Equal(
+            [" iommus:", "   - name: infra", "-    banks-enabled: [0, 4]", "+    banks-enabled: [0, 1, 4]",
+             "-    bank-ports: { 0: [16-19], 4: [20-31] }", "+    bank-ports: { 0: [16, 18-19], 1: [17], 4: [20-31] }"],
+            bank.Change.Diff);
+
+        var own = AdviseInline(Banked.Replace("bank-ports: { 0: [16-19], 4: [20-31] }", "bank-ports: { 0: [16, 18-19], 4: [17, 20-31] }"), new AdviceRequest("apu"));
+        var after = Of(own, "unmanaged-attach-device");
+        Assert.Equal(Verdict.WorksWithHazards, after.Verdict);
+        Assert.Null(after.Errno);
+        Assert.StartsWith("iommu_attach_device accepts group1: apu is its only device", after.Rule);
+        Assert.Equal([HazardKinds.SharedPageTable], after.Hazards.Select(h => h.Kind));
+        Assert.Equal(ChangeKind.None, Of(own, "own-bank").Change!.Kind); // bank 4 is already its own
+    }
+
+    [Fact]
+    public void Own_stream_gives_a_master_that_shares_a_stream_one_no_other_master_matches()
+    {
+        var a = Advise("smmu-v2-example", new AdviceRequest("vdec", Iova: 0x4000_0000, Size: 0x10_0000));
+        Assert.Equal((Verdict.Fails, "EINVAL"), (Of(a, "unmanaged-attach-device").Verdict, Of(a, "unmanaged-attach-device").Errno));
+        var stream = Of(a, "own-stream");
+        Assert.Equal(Verdict.Works, stream.Verdict);
+        Assert.Equal(ChangeKind.DeviceTree, stream.Change!.Kind);
+        Assert.Equal([" devices:", "   - name: vdec", "-    ids: [{ iommu: smmu, stream: 0x800 }, { iommu: smmu, stream: 0x801 }]", "+    ids: [{ iommu: smmu, stream: 0x1001 }]"], stream.Change.Diff);
+        // attach_group takes the camera along: the camera's DMA now goes through the firmware's domain
+        var group = Of(a, "unmanaged-attach-group");
+        Assert.Equal(Verdict.WorksWithHazards, group.Verdict);
+        Assert.Contains(group.Hazards, h => h.Kind == HazardKinds.MovesOtherMasters && h.Text.StartsWith("camera left", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_strategy_that_works_only_with_an_upstream_fix_fails_as_released_and_names_the_fix()
+    {
+        var released = Of(Advise("smmu-v2-direct-window", new AdviceRequest("apu")), "iommu-addresses");
+        Assert.Equal(Verdict.Fails, released.Verdict);
+        var fix = Assert.Single(released.Hazards, h => h.Kind == HazardKinds.NeedsKernelFix);
+        Assert.Equal("works on Linux 7.0.0 + 6fc7e8a3b811 (6fc7e8a3b811: \"iommu: Fix loss of errno on map failure for classic ops\")", fix.Text);
+
+        var fixedKernel = Of(Advise("smmu-v2-direct-window", new AdviceRequest("apu"), KernelKnobs.Default with { Fixes = [KernelFixes.MapErrno] }), "iommu-addresses");
+        Assert.Equal(Verdict.Works, fixedKernel.Verdict);
+        Assert.StartsWith("of_iommu_get_resv_regions gives an IOMMU_RESV_DIRECT region", fixedKernel.Rule);
+    }
+
+    [Fact]
+    public void Every_shipped_SoC_with_a_firmware_window_is_advised_without_an_engine_or_script_error()
+    {
+        int advised = 0;
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "scenarios", "socs"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            var (soc, _, _) = Shipped(Path.GetFileNameWithoutExtension(file));
+            foreach (var dev in soc.Devices.Where(d => d.Firmware.Count > 0 && d.Ids.Count > 0))
+                foreach (var w in dev.Firmware)
+                {
+                    var a = Advise(Path.GetFileNameWithoutExtension(file), new AdviceRequest(dev.Name, w.Name));
+                    Assert.Equal(Strategies.All.Count, a.Strategies.Count);
+                    foreach (var s in a.Strategies)
+                        Assert.False(s.Rule.StartsWith("SE2", StringComparison.Ordinal), $"{soc.Name}/{dev.Name}/{s.Id}: {s.Rule}");
+                    advised++;
+                }
+        }
+        Assert.True(advised >= 7, $"only {advised} firmware windows in the shipped SoC files");
+    }
+
+    [Fact]
+    public void A_device_or_window_the_SoC_does_not_have_is_SE1016_naming_what_it_has()
+    {
+        var (soc, _, _) = Shipped("mt8365");
+        string Error(AdviceRequest r) => Assert.Throws<ScenarioLoadException>(() => AdviceTarget.Resolve(soc, r, new SourceSpan("x.yaml", 3, 1))).Error.ToString();
+        Assert.Equal("x.yaml:3:1: error SE1016: mt8365 has no device 'apuu'; closest: apu, mdp, vdec", Error(new AdviceRequest("apuu")));
+        Assert.Contains("display names no firmware window: give its address and size", Error(new AdviceRequest("display")));
+        Assert.Contains("apu has no firmware window 'data'; it names: code", Error(new AdviceRequest("apu", "data")));
+        Assert.Contains("is not 4 KiB-aligned", Error(new AdviceRequest("apu", Iova: 0x6000_0100, Size: 0x1000)));
+        Assert.Contains("--iova and --size go together", Error(new AdviceRequest("apu", Iova: 0x6000_0000)));
+        Assert.Contains("runs past the end of the address space", Error(new AdviceRequest("apu", Iova: 0xffff_ffff_ffff_f000, Size: 0x2000)));
+        Assert.Contains("either a window name or --iova and --size", Error(new AdviceRequest("apu", "code", 0x6000_0000, 0x1000)));
+        var two = soc with { Devices = soc.Devices.Select(d => d.Name == "apu" ? d with { Firmware = [.. d.Firmware, d.Firmware[0] with { Name = "data" }] } : d).ToList() };
+        Assert.Contains("apu names 2 firmware windows (code, data): choose one with --window",
+            Assert.Throws<ScenarioLoadException>(() => AdviceTarget.Resolve(two, new AdviceRequest("apu"), default)).Error.Message);
+    }
+
+    [Fact]
+    public void The_advice_is_byte_identical_from_run_to_run()
+    {
+        var (soc, display, layout) = Shipped("mt8195-infra");
+        string Once()
+        {
+            var run = Advisor.Advise(soc, display, new AdviceRequest("apu"), KernelKnobs.Default, layout, new RunOptions(), default);
+            return AdviceMarkdown.Render([new AdviceMarkdown.Part(run.Advice, run.Pictures)]) + AdviceJson.Render([run.Advice]);
+        }
+        Assert.Equal(Once(), Once());
+    }
+
+    [Fact]
+    public async Task The_json_of_one_soc_and_of_several_validates_against_the_shipped_schema()
+    {
+        var schema = await JsonSchema.FromFileAsync(Path.Combine(Root, "schema", "advice.schema.json"));
+        var one = Advise("mt8365", new AdviceRequest("apu"));
+        var two = Advise("smmu-v2-example", new AdviceRequest("apu"));
+        foreach (var json in new[] { AdviceJson.Render([one]), AdviceJson.Render([one, two]) })
+            Assert.Empty(schema.Validate(json));
+        // and the schema is not a blank cheque: a verdict it does not know is refused
+        Assert.NotEmpty(schema.Validate(AdviceJson.Render([one]).Replace("\"verdict\": \"fails\"", "\"verdict\": \"maybe\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Names_from_the_SoC_file_reach_the_markdown_escaped()
+    {
+        var hostile = Banked.Replace("name: apu", "name: \"apu|`x`\"", StringComparison.Ordinal).Replace("name: pcie", "name: \"pcie 100%\"", StringComparison.Ordinal);
+        var soc = SocLoader.Load(YamlTree.Parse(hostile, "inline.yaml"), "inline.yaml");
+        var layout = ProjectLayout.For(Path.Combine(Root, "scenarios", "socs", "inline.yaml"));
+        var run = Advisor.Advise(soc, "inline.yaml", new AdviceRequest("apu|`x`"), KernelKnobs.Default, layout, new RunOptions(), default);
+        var md = AdviceMarkdown.Render([new AdviceMarkdown.Part(run.Advice, run.Pictures)]);
+        Assert.DoesNotContain("apu|`x`", md.Split('\n').Where(l => l.StartsWith('|')));
+        Assert.Contains("apu\\|", md);
+        // a name with a space and a percent sign comes back whole from the probe's notes
+        Assert.Contains(run.Advice.Strategies.Single(s => s.Id == "own-bank").Hazards, h => h.Text.StartsWith("the domain of pcie 100% (domain#1) translates the window", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>The scenario key <c>advise:</c>: a scenario whose report is the advice, refused with a located error when it also has a script or names nothing the SoC has.</summary>
+public class AdviseScenarioTests
+{
+    private static RunResult Run(TestTree tree, string yaml)
+    {
+        tree.Write("scenarios/socs/mt8365.yaml", File.ReadAllText(Path.Combine(RepoRoot.Path, "scenarios", "socs", "mt8365.yaml")));
+        var path = tree.Write("scenarios/advice.yaml", yaml);
+        return ScenarioRunner.Run(path, new RunOptions { Jobs = 1 });
+    }
+
+    [Fact]
+    public void A_scenario_with_advise_reports_the_advice_under_its_own_title()
+    {
+        using var tree = new TestTree();
+        var r = Run(tree, "scenario: which way for the APU\ndescription: the founding case\nsoc: socs/mt8365.yaml\nadvise: { device: apu }\n");
+        Assert.True(r.Passed, r.Error?.ToString());
+        Assert.StartsWith("# which way for the APU\n\nthe founding case\n\n- Scenario: `scenarios/advice.yaml`\n", r.Report);
+        Assert.Contains("**Best option: `own-region`**", r.Report);
+        Assert.Equal(2, r.Svgs.Count); // the topology and the IOVA map holding the window, as the report draws them
+    }
+
+    [Theory]
+    [InlineData("advise: { device: apu }\nlua: \"x = 1\"\n", "SE1007", "a scenario with 'advise' has no script")]
+    [InlineData("advise: { window: code }\n", "SE1005", "device")]
+    [InlineData("advise: { device: apu, windw: code }\n", "SE1003", "windw")]
+    [InlineData("advise: { device: npu }\n", "SE1016", "mt8365 has no device 'npu'")]
+    [InlineData("advise: { device: apu, window: data }\n", "SE1016", "apu has no firmware window 'data'; it names: code")]
+    public void A_wrong_advise_key_is_a_located_error(string advise, string code, string text)
+    {
+        using var tree = new TestTree();
+        var r = Run(tree, "scenario: bad\nsoc: socs/mt8365.yaml\n" + advise);
+        Assert.False(r.Passed);
+        Assert.Equal(code, ScenarioEngine.Yaml.ErrorCodes.Format(r.Error!.Code));
+        Assert.Contains(text, r.Error.Message);
+        Assert.Equal("scenarios/advice.yaml", r.Error.Where.File);
+    }
+}
