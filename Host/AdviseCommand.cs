@@ -113,10 +113,26 @@ internal static class AdviseCommand
         return k;
     }
 
-    /// <summary>The terminal form: per SoC one line per strategy, then the best option.</summary>
+    /// <summary>The terminal form: with several SoCs a matrix of verdicts first; then per SoC one line per strategy, its hazards, and the best option.</summary>
     private static string Text(IReadOnlyList<SocAdvice> advice)
     {
         var sb = new StringBuilder();
+        if (advice.Count > 1)
+        {
+            int idWidth = advice[0].Strategies.Max(s => s.Id.Length);
+            var columns = advice.Select(a => Clean(a.Soc, 40)).ToList();
+            int width = Math.Max(18, columns.Max(c => c.Length));
+            sb.Append("strategies × SoCs\n  ").Append(new string(' ', idWidth));
+            foreach (var c in columns) sb.Append("  ").Append(c.PadRight(width));
+            sb.Append('\n');
+            foreach (var id in advice[0].Strategies.Select(s => s.Id))
+            {
+                sb.Append("  ").Append(id.PadRight(idWidth));
+                foreach (var a in advice) sb.Append("  ").Append(a.Strategies.First(s => s.Id == id).Verdict.Name().PadRight(width));
+                sb.Append('\n');
+            }
+            sb.Append('\n');
+        }
         foreach (var a in advice)
         {
             sb.Append(Clean($"{a.Soc} ({a.SocFile}): {a.Device}, window {a.Window} [{Hex.Of(a.Iova)}, {Hex.Of(a.Iova + a.Size - 1)}]; {a.Kernel}")).Append('\n');
@@ -130,7 +146,7 @@ internal static class AdviseCommand
             sb.Append(a.Best is { } b ? $"  best: {b.Id} ({b.Verdict.Name()}" + (b.Hazards.Count > 0 ? ": " + string.Join(", ", b.Hazards.Select(h => h.Kind)) : "") + ")\n"
                                       : "  no strategy works\n");
         }
-        return sb.ToString();
+        return string.Join('\n', sb.ToString().Split('\n').Select(l => l.TrimEnd()));
     }
 
     private static int Misuse(TextWriter stderr, string message)

@@ -51,6 +51,20 @@ public static class ProbeScript
         report.section("strategy")
         local dom, pages, teardown
 
+        -- The firmware's pages loaded and mapped at the window in d; nil when no DRAM is left for them.
+        local function load_and_map(d)
+          local p = load_firmware()
+          if p ~= nil then iommu.map(d, W.iova, p, W.size, "rw") end
+          return p
+        end
+
+        -- The driver's remove path: the window unmapped, the domain detached (detach, when it was attached) and freed.
+        local function remove(detach)
+          if pages ~= nil and dom ~= nil then iommu.unmap(dom, W.iova, W.size) end
+          if detach then detach() end
+          if dom ~= nil then iommu.domain_free(dom) end
+        end
+
         """;
 
     private const string Tail = """

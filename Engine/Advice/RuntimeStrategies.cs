@@ -13,17 +13,9 @@ internal static class RuntimeStrategies
     public const string AttachDeviceBody = """
         dom = iommu.domain_alloc(dev, "unmanaged")
         if dom ~= nil then
-          if iommu.attach_device(dom, dev) then
-            pages = load_firmware()
-            if pages ~= nil then iommu.map(dom, W.iova, pages, W.size, "rw") end
-            teardown = function()
-              if pages ~= nil then iommu.unmap(dom, W.iova, W.size) end
-              iommu.detach_device(dom, dev)
-              iommu.domain_free(dom)
-            end
-          else
-            teardown = function() iommu.domain_free(dom) end
-          end
+          local attached = iommu.attach_device(dom, dev)
+          if attached then pages = load_and_map(dom) end
+          teardown = function() remove(attached and function() iommu.detach_device(dom, dev) end) end
         end
         """;
 
@@ -41,22 +33,14 @@ internal static class RuntimeStrategies
         public override string Title => "the same with iommu_attach_group: the whole group moves to the domain";
         public override string Source => "drivers/iommu/iommu.c iommu_attach_group, iommu_detach_group (Linux 7.0)";
         public override StrategyPlan Plan(StrategyContext ctx) => new(ctx.Soc, ctx.Kernel, """
+            local g = dev.group
             dom = iommu.domain_alloc(dev, "unmanaged")
-            if dom ~= nil and dev.group ~= nil then
-              local g = dev.group
-              if iommu.attach_group(dom, g) then
-                pages = load_firmware()
-                if pages ~= nil then iommu.map(dom, W.iova, pages, W.size, "rw") end
-                teardown = function()
-                  if pages ~= nil then iommu.unmap(dom, W.iova, W.size) end
-                  iommu.detach_group(dom, g)
-                  iommu.domain_free(dom)
-                end
-              else
-                teardown = function() iommu.domain_free(dom) end
-              end
+            if dom ~= nil and g ~= nil then
+              local attached = iommu.attach_group(dom, g)
+              if attached then pages = load_and_map(dom) end
+              teardown = function() remove(attached and function() iommu.detach_group(dom, g) end) end
             end
-            """, SocChange.Runtime("only calls in the device's driver"));
+        """, SocChange.Runtime("only calls in the device's driver"));
     }
 
     public sealed class ClaimDmaOwner : Strategy
@@ -68,23 +52,14 @@ internal static class RuntimeStrategies
             local g = dev.group
             if g ~= nil and iommu.group_claim_dma_owner(g) then
               dom = iommu.domain_alloc(dev, "unmanaged")
-              if dom ~= nil and iommu.attach_group(dom, g) then
-                pages = load_firmware()
-                if pages ~= nil then iommu.map(dom, W.iova, pages, W.size, "rw") end
-                teardown = function()
-                  if pages ~= nil then iommu.unmap(dom, W.iova, W.size) end
-                  iommu.detach_group(dom, g)
-                  iommu.domain_free(dom)
-                  iommu.group_release_dma_owner(g)
-                end
-              else
-                teardown = function()
-                  if dom ~= nil then iommu.domain_free(dom) end
-                  iommu.group_release_dma_owner(g)
-                end
+              local attached = dom ~= nil and iommu.attach_group(dom, g)
+              if attached then pages = load_and_map(dom) end
+              teardown = function()
+                remove(attached and function() iommu.detach_group(dom, g) end)
+                iommu.group_release_dma_owner(g)
               end
             end
-            """, SocChange.Runtime("only calls in the device's driver (an ownership claim, as VFIO makes)"));
+        """, SocChange.Runtime("only calls in the device's driver (an ownership claim, as VFIO makes)"));
     }
 
     public sealed class DmaApi : Strategy

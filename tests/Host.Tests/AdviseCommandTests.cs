@@ -66,6 +66,15 @@ public class AdviseCommandTests
     }
 
     [Fact]
+    public void Advise_over_several_socs_in_text_starts_with_the_matrix_of_verdicts()
+    {
+        var (code, output, err) = Cli("advise", "--soc", Soc("mt8365"), "--soc", Soc("smmu-v2-example"), "--device", "apu");
+        Assert.True(code == 0, err);
+        Assert.StartsWith("strategies × SoCs\n                           mt8365              smmu-v2-example\n  unmanaged-attach-device  fails               works\n", output);
+        Assert.Contains("\n  own-stream               not-applicable      works\n\nmt8365 (scenarios/socs/mt8365.yaml)", output);
+    }
+
+    [Fact]
     public void Advise_in_json_is_one_document_for_one_soc()
     {
         var (code, output, err) = Cli("advise", "--soc", Soc("smmu-v2-example"), "--device", "apu", "--format", "json");
