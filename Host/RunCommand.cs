@@ -55,7 +55,7 @@ internal static class RunCommand
                 stderr.WriteLine($"scenario run: removed {Display.Controls(stale)}, a temporary file left by a run that was killed while writing");
         var progress = a.Format == "text" && Progress.Interactive(stderr) ? new Progress(stderr, files.Count) : null;
         using var pool = a.InProcess ? null : new WorkerPool(WorkerLauncher.Command(), Math.Min(a.Jobs, files.Count));
-        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Pool = pool, Completed = progress is null ? null : r => progress.Completed(r.Path) };
+        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Pool = pool, Svgs = false, Completed = progress is null ? null : r => progress.Completed(r.Path) };
         var results = ScenarioRunner.RunAll(files, options);
         progress?.Finish();
         foreach (var r in results) SnapshotStore.Compare(r, a.Snapshots);

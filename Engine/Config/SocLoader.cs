@@ -18,8 +18,20 @@ public static class SocLoader
     public static Soc LoadFile(string path, string displayPath, string? root = null, SourceSpan? at = null)
     {
         var text = InputFiles.ReadText(path, root ?? Path.GetDirectoryName(Path.GetFullPath(path))!, $"SoC file '{displayPath}'", at ?? new SourceSpan(displayPath, 0, 0));
-        return Load(YamlTree.Parse(text, displayPath), displayPath);
+        // A SoC file is parsed once per run, not once per scenario: the same text (compared whole), the
+        // same display path and the modelled families give the same immutable Soc.
+        if (Families.AnyPlugged) return Load(YamlTree.Parse(text, displayPath), displayPath);
+        var key = (Path.GetFullPath(path), displayPath);
+        if (Parsed.TryGetValue(key, out var hit) && hit.Text == text) return hit.Soc;
+        var soc = Load(YamlTree.Parse(text, displayPath), displayPath);
+        if (Parsed.Count >= MaxParsed) Parsed.Clear();
+        Parsed[key] = (text, soc);
+        return soc;
     }
+
+    /// <summary>SoC files kept parsed (a run's, a watch session's); beyond it the cache starts over.</summary>
+    private const int MaxParsed = 256;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, string Display), (string Text, Soc Soc)> Parsed = new();
 
     internal static Soc Load(YamlNode root, string file)
     {

@@ -15,6 +15,9 @@ public static class Families
     /// <summary>The modelled families, then any plugged in on the calling flow (<see cref="Plug"/>).</summary>
     public static IReadOnlyList<IommuFamily> All => Plugged.Value is { } extra ? [.. Modelled, .. extra] : Modelled;
 
+    /// <summary>Whether a family is plugged in on the calling flow (what a SoC file means then depends on the flow).</summary>
+    public static bool AnyPlugged => Plugged.Value is not null;
+
     /// <summary>
     /// Adds a family to the list for the calling flow (and the work it starts) until disposed: how a
     /// test plugs in a family of its own without touching the engine. A name already taken is refused.

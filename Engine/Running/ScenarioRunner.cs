@@ -19,6 +19,8 @@ public sealed record RunOptions
     public Action<RunResult>? Completed { get; init; }
     /// <summary>Called from the script's hook at most four times a second with the running script line (a worker reports it to its supervisor).</summary>
     public Action<string?, int>? Heartbeat { get; init; }
+    /// <summary>Draw the report's pictures as SVG too (<see cref="RunResult.Svgs"/>, for the dashboard); a plain run does not need them.</summary>
+    public bool Svgs { get; init; } = true;
     /// <summary>When set, <see cref="ScenarioRunner.RunAll"/> runs each scenario in a supervised worker process; null runs them in this process.</summary>
     public WorkerPool? Pool { get; init; }
 }
@@ -87,7 +89,7 @@ public static class ScenarioRunner
             FullPath = full,
             Title = scenario.Title,
             Report = AdviceMarkdown.Render([part], scenario.Title, scenario.Description, display),
-            Svgs = AdviceMarkdown.Drawn(part).InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList(),
+            Svgs = options.Svgs ? AdviceMarkdown.Drawn(part).InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList() : [],
             Inputs = inputs.Order(StringComparer.Ordinal).ToList(),
         };
     }
@@ -135,7 +137,7 @@ public static class ScenarioRunner
             Events = state.Events,
             DroppedEvents = core.Machine.Log.Dropped,
             Report = report,
-            Svgs = pictures.InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList(),
+            Svgs = options.Svgs ? pictures.InReportOrder().Select(Reporting.Pictures.SvgWriter.Draw).ToList() : [],
             Inputs = inputs.Order(StringComparer.Ordinal).ToList(),
             Recycle = recycle,
         }, pictures);

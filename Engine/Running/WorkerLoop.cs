@@ -31,6 +31,7 @@ public static class WorkerLoop
             {
                 Budgets = request.Budgets,
                 SnapshotsDir = request.SnapshotsDir,
+                Svgs = request.Svgs,
                 Heartbeat = (chunk, at) =>
                 {
                     var beat = Beat(chunk, at);
@@ -79,7 +80,7 @@ public static class WorkerLoop
 }
 
 /// <summary>What the supervisor asks a worker to run: one scenario file with its budgets.</summary>
-public sealed record WorkerRequest(string Path, string? SnapshotsDir, Budgets Budgets)
+public sealed record WorkerRequest(string Path, string? SnapshotsDir, Budgets Budgets, bool Svgs = true)
 {
     public string ToJson()
     {
@@ -92,6 +93,7 @@ public sealed record WorkerRequest(string Path, string? SnapshotsDir, Budgets Bu
             w.WriteNumber("instructions", Budgets.Instructions);
             w.WriteNumber("memory", Budgets.MemoryBytes);
             w.WriteNumber("wallMs", (long)Budgets.WallClock.TotalMilliseconds);
+            w.WriteBoolean("svgs", Svgs);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
@@ -103,7 +105,8 @@ public sealed record WorkerRequest(string Path, string? SnapshotsDir, Budgets Bu
         var r = doc.RootElement;
         var snapshots = r.GetProperty("snapshots");
         return new WorkerRequest(r.GetProperty("path").GetString()!, snapshots.ValueKind == JsonValueKind.Null ? null : snapshots.GetString(),
-            new Budgets(r.GetProperty("instructions").GetInt64(), r.GetProperty("memory").GetInt64(), TimeSpan.FromMilliseconds(r.GetProperty("wallMs").GetInt64())));
+            new Budgets(r.GetProperty("instructions").GetInt64(), r.GetProperty("memory").GetInt64(), TimeSpan.FromMilliseconds(r.GetProperty("wallMs").GetInt64())),
+            !r.TryGetProperty("svgs", out var svgs) || svgs.ValueKind != JsonValueKind.False);
     }
 }
 

@@ -70,7 +70,7 @@ public sealed class WorkerPool : IDisposable
                 Retire(w);
             }
             worker ??= Start(options.Budgets);
-            var (result, healthy) = worker.Run(new WorkerRequest(full, options.SnapshotsDir, options.Budgets), options);
+            var (result, healthy) = worker.Run(new WorkerRequest(full, options.SnapshotsDir, options.Budgets, options.Svgs), options);
             if (healthy) _idle.Add(worker);
             else Retire(worker);
             worker = null;

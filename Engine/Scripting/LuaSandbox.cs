@@ -160,6 +160,45 @@ public sealed class LuaSandbox : IDisposable
         }
     }
 
+    /// <summary>Host chunks compiled once per process (Lua bytecode, with debug information), by their text.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Compiled = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs trusted host Lua that every state runs (the prelude) from bytecode compiled at its first use
+    /// in this process: loading bytecode skips the parser, which was most of a state's set-up. User
+    /// chunks are never loaded as bytecode (their mode stays "t").
+    /// </summary>
+    public void RunHostChunkCompiled(string code, string chunkName)
+    {
+        LuaStatus status;
+        if (Compiled.TryGetValue(code, out var bytecode))
+            status = _state.LoadBuffer(bytecode, "=" + chunkName, "b");
+        else
+        {
+            status = _state.LoadBuffer(Encoding.UTF8.GetBytes(code), "=" + chunkName, "t");
+            if (status == LuaStatus.OK)
+            {
+                var dumped = new MemoryStream();
+                LuaWriter writer = (_, p, size, _) =>
+                {
+                    var chunk = new byte[checked((int)size)];
+                    Marshal.Copy(p, chunk, 0, chunk.Length);
+                    dumped.Write(chunk);
+                    return 0;
+                };
+                _state.Dump(writer, IntPtr.Zero, false);
+                GC.KeepAlive(writer);
+                Compiled.TryAdd(code, dumped.ToArray());
+            }
+        }
+        if (status != LuaStatus.OK || _state.PCall(0, 0, 0) != LuaStatus.OK)
+        {
+            var msg = _state.ToString(-1, false);
+            _state.SetTop(0);
+            throw new InvalidOperationException($"host Lua chunk {chunkName} failed: {msg}");
+        }
+    }
+
     /// <summary>
     /// Runs a user chunk inside a coroutine with the budgets armed. <paramref name="firstLine"/> shifts
     /// line numbers so inline Lua reports the YAML file's lines. Returns null on success.

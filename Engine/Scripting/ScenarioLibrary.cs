@@ -37,7 +37,7 @@ internal sealed partial class ScenarioLibrary
         _log.Charge = _sandbox.ChargeHost;
         _core.Machine.Log.Charge = _sandbox.ChargeHost;
         RegisterApi();
-        _sandbox.RunHostChunk(PreludeSource, "scenario-prelude");
+        _sandbox.RunHostChunkCompiled(PreludeSource, "scenario-prelude");
         var l = _sandbox.State;
         var ps = new LuaTable();
         foreach (var (k, v) in parameters) ps.Add(k, ParamValue(v.Value));

@@ -70,7 +70,7 @@ internal static class BenchCommand
 
     public static int Execute(bool json, string? only, bool inProcess, TextWriter stdout)
     {
-        var all = IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All).Concat(TrafficBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
+        var all = IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All).Concat(TrafficBench.All).Concat(TreeBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
         var figures = new List<Figure>();
         foreach (var (name, run) in all)
             figures.Add(inProcess || all.Count == 1 ? run() : InChild(name) ?? run());
@@ -100,7 +100,11 @@ internal static class BenchCommand
                             w.WriteBoolean("behind_kernel", n > 1.0);
                         }
                     }
-                    else w.WriteNumber("ratio", Math.Round(f.NsPerOp, 3));
+                    else
+                    {
+                        w.WriteNumber("ratio", Math.Round(f.NsPerOp, 3));
+                        w.WriteString("unit", f.Unit);
+                    }
                     w.WriteNumber("ops", f.Ops);
                     w.WriteString("target", f.Target);
                     if (f.TargetMaxNs is { } t)
@@ -165,7 +169,10 @@ internal static class BenchCommand
             double value = isNs ? ns.GetDouble() : b.GetProperty("ratio").GetDouble();
             var time = isNs ? new Rounds(value, b.GetProperty("min_ns").GetDouble(), b.GetProperty("max_ns").GetDouble()) : Rounds.Of(value);
             double? max = b.TryGetProperty("target_max", out var tm) ? tm.GetDouble() : null;
-            return new Figure(name, time, b.GetProperty("ops").GetInt64(), b.GetProperty("target").GetString()!, max) { Unit = isNs ? "ns" : "×" };
+            return new Figure(name, time, b.GetProperty("ops").GetInt64(), b.GetProperty("target").GetString()!, max)
+            {
+                Unit = isNs ? "ns" : b.TryGetProperty("unit", out var unit) ? unit.GetString()! : "×",
+            };
         }
         return null;
     }

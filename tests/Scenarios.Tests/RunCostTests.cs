@@ -1,0 +1,44 @@
+using ScenarioEngine.Config;
+using ScenarioEngine.Model;
+using ScenarioEngine.Running;
+
+namespace ScenarioEngine.Tests;
+
+/// <summary>What a run does once instead of once per scenario (docs/performance.md, a scenario's fixed cost), and that doing so changes no result.</summary>
+public class RunCostTests
+{
+    private const string Soc = "soc: once\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\niommus:\n  - { name: m4u, compatible: \"mediatek,mt8365-m4u\" }\ndevices:\n  - name: apu\n    ids: [ { iommu: m4u, larb: 0, port: 10 } ]\n";
+
+    [Fact]
+    public void A_SoC_file_is_parsed_once_while_its_text_is_unchanged_and_again_after_an_edit()
+    {
+        using var tree = new TestTree();
+        var path = tree.Write("scenarios/socs/once.yaml", Soc);
+        var first = SocLoader.LoadFile(path, "scenarios/socs/once.yaml");
+        Assert.Same(first, SocLoader.LoadFile(path, "scenarios/socs/once.yaml"));
+        File.WriteAllText(path, Soc.Replace("port: 10", "port: 11", StringComparison.Ordinal));
+        var edited = SocLoader.LoadFile(path, "scenarios/socs/once.yaml");
+        Assert.NotSame(first, edited);
+        Assert.Equal(11, ((ScenarioEngine.Drivers.Mediatek.MtkPortId)edited.Devices[0].Ids[0]).Port);
+        Assert.NotSame(edited, SocLoader.LoadFile(path, "socs/once.yaml")); // another display path: its own spans
+    }
+
+    [Fact]
+    public void A_run_without_svgs_has_the_same_report_and_no_pictures_drawn_as_svg()
+    {
+        var path = Path.Combine(RepoRoot.Path, "scenarios", "seed", "own-region-dma.yaml");
+        var with = ScenarioRunner.Run(path, new RunOptions { Jobs = 1 });
+        var without = ScenarioRunner.Run(path, new RunOptions { Jobs = 1, Svgs = false });
+        Assert.Equal(with.Report, without.Report);
+        Assert.Equal(3, with.Svgs.Count);
+        Assert.Empty(without.Svgs);
+    }
+
+    [Fact]
+    public void A_worker_request_carries_whether_to_draw_svgs_and_an_old_request_draws_them()
+    {
+        var request = new WorkerRequest("/x/s.yaml", null, ScenarioEngine.Scripting.Budgets.Default, Svgs: false);
+        Assert.False(WorkerRequest.Parse(request.ToJson()).Svgs);
+        Assert.True(WorkerRequest.Parse(request.ToJson().Replace(",\"svgs\":false", "", StringComparison.Ordinal)).Svgs);
+    }
+}
