@@ -102,11 +102,26 @@ public sealed class WorkerPool : IDisposable
         foreach (var a in _command.Arguments) psi.ArgumentList.Add(a);
         var cap = _cap ?? MemoryCap(budgets);
         psi.Environment["DOTNET_GCHeapHardLimit"] = cap.ToString("x", CultureInfo.InvariantCulture);
+        SingleCpuTiering(psi);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {_command.FileName}");
         var w = new Worker(p, cap, _grace);
         _all[w] = 0;
         Interlocked.Increment(ref _started);
         return w;
+    }
+
+    /// <summary>
+    /// On a machine with one CPU the runtime waits ten times longer before it recompiles hot methods
+    /// optimised (TC_DelaySingleProcMultiplier, default 10: a 1 s call-counting delay, renewed by every
+    /// new tier-0 method), so a worker's hot paths ran at tier 0 for most of a run — LPAE map 3.8× and
+    /// map_pages 9× slower than on two cores (docs/performance.md). A worker gets the two-core delay;
+    /// the knob is read only from the environment, so it is set for the process the engine starts,
+    /// unless the user set it.
+    /// </summary>
+    public static void SingleCpuTiering(ProcessStartInfo psi)
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier") is null)
+            psi.Environment["DOTNET_TC_DelaySingleProcMultiplier"] = "1";
     }
 
     private void Retire(Worker w)

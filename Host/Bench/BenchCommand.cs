@@ -156,6 +156,7 @@ internal static class BenchCommand
             psi.ArgumentList.Add(dll);
         }
         foreach (var a in new[] { "bench", "--only", name, "--json", "--in-process" }) psi.ArgumentList.Add(a);
+        Running.WorkerPool.SingleCpuTiering(psi); // as the engine starts its workers: measured as scenarios run
         using var p = Process.Start(psi);
         if (p is null) return null;
         var output = p.StandardOutput.ReadToEnd();

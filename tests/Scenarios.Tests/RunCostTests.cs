@@ -42,3 +42,29 @@ public class RunCostTests
         Assert.True(WorkerRequest.Parse(request.ToJson().Replace(",\"svgs\":false", "", StringComparison.Ordinal)).Svgs);
     }
 }
+
+/// <summary>The processes the engine starts get the two-core tiering delay on a one-CPU machine (docs/performance.md, one CPU).</summary>
+public class SingleCpuTieringTests
+{
+    [Fact]
+    public void A_worker_is_started_with_the_single_cpu_delay_multiplier_at_1_unless_the_user_set_one()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("worker");
+        var before = Environment.GetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier");
+        try
+        {
+            Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", null);
+            WorkerPool.SingleCpuTiering(psi);
+            Assert.Equal("1", psi.Environment["DOTNET_TC_DelaySingleProcMultiplier"]);
+
+            Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", "4");
+            var mine = new System.Diagnostics.ProcessStartInfo("worker");
+            WorkerPool.SingleCpuTiering(mine);
+            Assert.Equal("4", mine.Environment["DOTNET_TC_DelaySingleProcMultiplier"]); // inherited, not replaced
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", before);
+        }
+    }
+}
