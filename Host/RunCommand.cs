@@ -55,10 +55,23 @@ internal static class RunCommand
                 stderr.WriteLine($"scenario run: removed {Display.Controls(stale)}, a temporary file left by a run that was killed while writing");
         var progress = a.Format == "text" && Progress.Interactive(stderr) ? new Progress(stderr, files.Count) : null;
         using var pool = a.InProcess ? null : new WorkerPool(WorkerLauncher.Command(), Math.Min(a.Jobs, files.Count));
-        var options = new RunOptions { Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Pool = pool, Svgs = false, Completed = progress is null ? null : r => progress.Completed(r.Path) };
+        // Each result is compared with its snapshot as it arrives; the text summary needs no report or
+        // log rows after that, so a run of many scenarios holds one report at a time. One comparison at
+        // a time in this process: the snapshot folder's lock is a file lock, and two of our own threads
+        // meeting on it would wait out its retry sleep.
+        var compareGate = new object();
+        var options = new RunOptions
+        {
+            Budgets = a.Budgets, Jobs = a.Jobs, SnapshotsDir = a.Snapshots, Pool = pool, Svgs = false,
+            Completed = r =>
+            {
+                lock (compareGate) SnapshotStore.Compare(r, a.Snapshots);
+                if (a.Format == "text") r.ReleaseBodies();
+                progress?.Completed(r.Path);
+            },
+        };
         var results = ScenarioRunner.RunAll(files, options);
         progress?.Finish();
-        foreach (var r in results) SnapshotStore.Compare(r, a.Snapshots);
 
         var dangling = new List<string>();
         if (wholeTree)

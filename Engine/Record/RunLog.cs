@@ -107,6 +107,13 @@ public sealed class RunLog
         _items.Add(new Table(line, title, header, rows) { Chunk = Chunk });
     }
 
+    /// <summary>Drops the rows (steps, notes, sections, tables) once nothing will render them; the expectations and every count stay.</summary>
+    public void ReleaseRows()
+    {
+        _items.Clear();
+        _items.TrimExcess();
+    }
+
     /// <summary>Rebuilds a log received from a worker process (<see cref="Reporting.RunResultWire"/>): the records as they were.</summary>
     internal void Restore(Step step)
     {

@@ -20,7 +20,7 @@ public sealed class RunResult
     public RunLog Log { get; init; } = new();
     /// <summary>The machine's events as plain data (faults, stale translations, hazards, WARNs).</summary>
     public IReadOnlyList<RecordedEvent> Events { get; init; } = [];
-    public required string Report { get; init; }
+    public required string Report { get; set; }
     /// <summary>The report's pictures as SVG, in the order of its Mermaid blocks (the dashboard draws them in their place). Never part of the report.</summary>
     public IReadOnlyList<string> Svgs { get; init; } = [];
     /// <summary>
@@ -43,4 +43,15 @@ public sealed class RunResult
     /// <summary>Events the run's event log counted but did not keep (its limit is EndState.MaxEvents).</summary>
     public int DroppedEvents { get; init; }
     public bool Passed => Error is null && ExpectationsFailed == 0;
+
+    /// <summary>
+    /// Lets go of the report's text and the log's rows once the snapshot comparison is done and no
+    /// output needs them (the text summary): a run of many scenarios then holds one report at a time,
+    /// not all of them. Counts, expectations, the diff and the error stay.
+    /// </summary>
+    public void ReleaseBodies()
+    {
+        Report = "";
+        Log.ReleaseRows();
+    }
 }

@@ -93,10 +93,14 @@ internal static class TreeBench
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                     sum += double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-            var children = $"/proc/{pid}/task/{pid}/children";
-            if (File.Exists(children))
-                foreach (var child in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                    sum += TreeRss(int.Parse(child, CultureInfo.InvariantCulture));
+            // a process's children are listed per thread that started them
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                var children = Path.Combine(task, "children");
+                if (File.Exists(children))
+                    foreach (var child in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                        sum += TreeRss(int.Parse(child, CultureInfo.InvariantCulture));
+            }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

@@ -35,6 +35,19 @@ public class RunCostTests
     }
 
     [Fact]
+    public void Releasing_a_compared_results_bodies_keeps_its_verdict_counts_and_expectations()
+    {
+        var r = ScenarioRunner.Run(Path.Combine(RepoRoot.Path, "scenarios", "seed", "unmanaged-on-shared-bank.yaml"), new RunOptions { Jobs = 1 });
+        var (passed, failed, expectations) = (r.ExpectationsPassed, r.ExpectationsFailed, r.Log.Expectations.Count);
+        Assert.NotEmpty(r.Log.Items);
+        r.ReleaseBodies();
+        Assert.Equal("", r.Report);
+        Assert.Empty(r.Log.Items);
+        Assert.Equal((passed, failed, expectations), (r.ExpectationsPassed, r.ExpectationsFailed, r.Log.Expectations.Count));
+        Assert.True(r.Passed);
+    }
+
+    [Fact]
     public void A_worker_request_carries_whether_to_draw_svgs_and_an_old_request_draws_them()
     {
         var request = new WorkerRequest("/x/s.yaml", null, ScenarioEngine.Scripting.Budgets.Default, Svgs: false);
