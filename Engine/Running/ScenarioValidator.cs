@@ -28,6 +28,13 @@ public static class ScenarioValidator
         {
             return new ScenarioError(ErrorCode.EngineError, $"internal engine error: {ex.GetType().Name}: {Display.Clip(ex.Message, 300)}", new SourceSpan(layout.Display(scenarioPath), 0, 0));
         }
+        if (sc.Advice is { } request)
+        {
+            // an advice names a device and a window of its SoC: checked here as `advise` would
+            try { Advice.AdviceTarget.Resolve(sc.Soc, request, request.Span); }
+            catch (ScenarioLoadException ex) { return ex.Error; }
+            return null;
+        }
         using var l = new Lua(false);
         var text = new string('\n', Math.Max(0, sc.Script.FirstLine - 1)) + sc.Script.Text;
         if (l.LoadBuffer(Encoding.UTF8.GetBytes(text), "@" + sc.Script.Chunk, "t") != LuaStatus.OK)
