@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using ScenarioEngine.Model;
 using ScenarioEngine.Record;
@@ -12,21 +10,16 @@ namespace ScenarioEngine.Reporting;
 /// </summary>
 public static class AdviceJson
 {
-    public static string Render(IReadOnlyList<SocAdvice> advice)
+    public static string Render(IReadOnlyList<SocAdvice> advice) => JsonText.Write(w =>
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        if (advice.Count == 1) One(w, advice[0]);
+        else
         {
-            if (advice.Count == 1) One(w, advice[0]);
-            else
-            {
-                w.WriteStartArray();
-                foreach (var a in advice) One(w, a);
-                w.WriteEndArray();
-            }
+            w.WriteStartArray();
+            foreach (var a in advice) One(w, a);
+            w.WriteEndArray();
         }
-        return Encoding.UTF8.GetString(ms.ToArray()).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
-    }
+    });
 
     private static void One(Utf8JsonWriter w, SocAdvice a)
     {

@@ -12,25 +12,20 @@ namespace ScenarioEngine.Reporting;
 /// </summary>
 public static class JsonReport
 {
-    public static string Render(IReadOnlyList<RunResult> results)
+    public static string Render(IReadOnlyList<RunResult> results) => JsonText.Write(w =>
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("scenarios");
-            foreach (var r in results) Scenario(w, r);
-            w.WriteEndArray();
-            w.WriteStartObject("summary");
-            w.WriteNumber("passed", results.Count(r => r.Passed));
-            w.WriteNumber("failed", results.Count(r => !r.Passed));
-            w.WriteNumber("changed", results.Count(r => r.Snapshot == SnapshotStatus.Changed));
-            w.WriteNumber("new", results.Count(r => r.Snapshot == SnapshotStatus.New));
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray()).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
-    }
+        w.WriteStartObject();
+        w.WriteStartArray("scenarios");
+        foreach (var r in results) Scenario(w, r);
+        w.WriteEndArray();
+        w.WriteStartObject("summary");
+        w.WriteNumber("passed", results.Count(r => r.Passed));
+        w.WriteNumber("failed", results.Count(r => !r.Passed));
+        w.WriteNumber("changed", results.Count(r => r.Snapshot == SnapshotStatus.Changed));
+        w.WriteNumber("new", results.Count(r => r.Snapshot == SnapshotStatus.New));
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
 
     private static void Scenario(Utf8JsonWriter w, RunResult r)
     {
