@@ -1,4 +1,3 @@
-using System.Globalization;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Advice;
@@ -15,7 +14,6 @@ internal static class BootStrategies
         if node ~= nil then pages = node.base end
         """;
 
-    private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>Whether [iova, iova + size) is DRAM of the SoC (so the firmware's pages can sit at PA = IOVA).</summary>
     private static bool InDram(Soc soc, FirmwareWindow w) => soc.Memory.Any(m => m.Contains(w.Iova, w.Size));
@@ -46,9 +44,9 @@ internal static class BootStrategies
 
     private static IEnumerable<string> NodeYaml(ReservedMemory n) =>
         new[] { $"  - name: {n.Name}" }
-        .Concat(n.Base is { } b ? [$"    base: {Hex(b)}"] : [])
-        .Append($"    size: {Hex(n.Size)}")
-        .Concat(n.IommuAddresses.Count > 0 ? [$"    iommu-addresses: [{string.Join(", ", n.IommuAddresses.Select(a => $"{{ device: {a.Device}, iova: {Hex(a.Iova)}, size: {Hex(a.Size)} }}"))}]"] : []);
+        .Concat(n.Base is { } b ? [$"    base: {Hex.Of(b)}"] : [])
+        .Append($"    size: {Hex.Of(n.Size)}")
+        .Concat(n.IommuAddresses.Count > 0 ? [$"    iommu-addresses: [{string.Join(", ", n.IommuAddresses.Select(a => $"{{ device: {a.Device}, iova: {Hex.Of(a.Iova)}, size: {Hex.Of(a.Size)} }}"))}]"] : []);
 
     public sealed class IommuAddresses : Strategy
     {
@@ -93,9 +91,9 @@ internal static class BootStrategies
             }
             var changed = soc with { ReservedMemory = nodes, Devices = soc.Devices.Select(d => ReferenceEquals(d, dev) ? changedDev : d).ToList() };
             string summary = reg == w.Iova
-                ? $"a reserved-memory node '{node.Name}' whose reg equals its iommu-addresses for {dev.Name}, [{Hex(w.Iova)}, +{Hex(w.Size)}) (an identity mapping), linked by {dev.Name}'s memory-region"
+                ? $"a reserved-memory node '{node.Name}' whose reg equals its iommu-addresses for {dev.Name}, [{Hex.Of(w.Iova)}, +{Hex.Of(w.Size)}) (an identity mapping), linked by {dev.Name}'s memory-region"
                 : reg is { } pa
-                    ? $"a reserved-memory node '{node.Name}' with the firmware's pages at {Hex(pa)} (the window is not DRAM, so reg cannot equal it) and iommu-addresses [{Hex(w.Iova)}, +{Hex(w.Size)}) for {dev.Name}, linked by its memory-region"
+                    ? $"a reserved-memory node '{node.Name}' with the firmware's pages at {Hex.Of(pa)} (the window is not DRAM, so reg cannot equal it) and iommu-addresses [{Hex.Of(w.Iova)}, +{Hex.Of(w.Size)}) for {dev.Name}, linked by its memory-region"
                     : $"an IOVA-only reserved-memory node '{node.Name}' (no DRAM of the window's size is free) with iommu-addresses for {dev.Name}, linked by its memory-region";
             var change = diff.Count > 1 ? new SocChange(ChangeKind.DeviceTree, summary, diff) : SocChange.Runtime($"reserved-memory '{node.Name}' already gives it ({summary})");
             return new StrategyPlan(changed, ctx.Kernel, PagesFromNode, change, node.Name);
@@ -124,7 +122,7 @@ internal static class BootStrategies
             var kernel = ctx.Kernel with { Passthrough = true };
             if (!InDram(soc, w))
                 return new StrategyPlan(soc, kernel, "", new SocChange(ChangeKind.KernelCommandLine,
-                    $"iommu.passthrough=1 on the kernel command line; the window [{Hex(w.Iova)}, +{Hex(w.Size)}) is not DRAM, so no firmware page can sit at PA = IOVA", []));
+                    $"iommu.passthrough=1 on the kernel command line; the window [{Hex.Of(w.Iova)}, +{Hex.Of(w.Size)}) is not DRAM, so no firmware page can sit at PA = IOVA", []));
             var existing = soc.ReservedMemory.FirstOrDefault(n => n.Base == w.Iova && n.Size >= w.Size);
             if (existing is not null)
                 return new StrategyPlan(soc, kernel, PagesFromNode, new SocChange(ChangeKind.KernelCommandLine,
@@ -133,7 +131,7 @@ internal static class BootStrategies
             var diff = new List<string> { " kernel:", "+  iommu.passthrough: true", " reserved-memory:" };
             diff.AddRange(NodeYaml(node).Select(l => "+" + l));
             return new StrategyPlan(soc with { ReservedMemory = [.. soc.ReservedMemory, node] }, kernel, PagesFromNode, new SocChange(ChangeKind.KernelCommandLine,
-                $"iommu.passthrough=1 on the kernel command line, and a reserved-memory node '{node.Name}' holding the firmware at PA = IOVA [{Hex(w.Iova)}, +{Hex(w.Size)})", diff), node.Name);
+                $"iommu.passthrough=1 on the kernel command line, and a reserved-memory node '{node.Name}' holding the firmware at PA = IOVA [{Hex.Of(w.Iova)}, +{Hex.Of(w.Size)})", diff), node.Name);
         }
 
         public override string? Rule(Observations o) => o.Domain switch

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ScenarioEngine.Model;
 using ScenarioEngine.Record;
 using ScenarioEngine.Yaml;
@@ -38,7 +37,7 @@ public static class Classifier
         var missed = o.Boot.FirstOrDefault(b => b.Outcome != "reached");
 
         if (missed is not null)
-            hazards.Add(new Hazard(HazardKinds.WindowMissed, Missed(missed, run, device) + (o.DmaIova is { } d ? $"; dma_alloc_coherent put the buffer at IOVA {Hex(d)}" : "")));
+            hazards.Add(new Hazard(HazardKinds.WindowMissed, Missed(missed, run, device) + (o.DmaIova is { } d ? $"; dma_alloc_coherent put the buffer at IOVA {Hex.Of(d)}" : "")));
         else if (o.Boot.Count == 0 && run.Error is null)
             hazards.Add(new Hazard(HazardKinds.WindowMissed, $"{device} made no access to the window"));
         if (o.Moved.Count > 0)
@@ -46,18 +45,18 @@ public static class Classifier
                 $"{Names(o.Moved.Select(m => m.Device))} left their DMA domain for {Names(o.Moved.Select(m => m.Domain).Distinct())}: their drivers' DMA now goes through the window's domain"));
         if (o.DmaBroken.Count > 0)
             hazards.Add(new Hazard(HazardKinds.DmaDisrupted,
-                $"the DMA buffer {Names(o.DmaBroken.Select(b => $"{b.Device} had at IOVA {Hex(b.Iova)}"))} no longer reaches its page"));
+                $"the DMA buffer {Names(o.DmaBroken.Select(b => $"{b.Device} had at IOVA {Hex.Of(b.Iova)}"))} no longer reaches its page"));
         if (o.SeesWindow.Count > 0 || o.WindowSees.Count > 0)
         {
             var parts = new List<string>();
             if (o.SeesWindow.Count > 0) parts.Add($"the domain of {Names(o.SeesWindow.Select(s => s.Device))} ({Names(o.SeesWindow.Select(s => s.Domain).Distinct())}) translates the window to the firmware's pages");
-            if (o.WindowSees.Count > 0) parts.Add($"{device}'s domain translates the DMA buffer of {Names(o.WindowSees.Select(s => $"{s.Device} at {Hex(s.Iova)}"))}");
+            if (o.WindowSees.Count > 0) parts.Add($"{device}'s domain translates the DMA buffer of {Names(o.WindowSees.Select(s => $"{s.Device} at {Hex.Of(s.Iova)}"))}");
             hazards.Add(new Hazard(HazardKinds.SharedPageTable, string.Join("; ", parts) + ": one page table serves several domains"));
         }
         if (o.Domain == "identity")
             hazards.Add(new Hazard(HazardKinds.NoIsolation, $"{device}'s domain is identity: its DMA reaches every physical page, nothing is translated or protected"));
         foreach (var e in run.Events.Where(e => e.Kind == EventKind.StaleTranslation).Take(1))
-            hazards.Add(new Hazard(HazardKinds.StaleTlb, $"{e.Device ?? "a master"} at {Hex(e.Iova)}: {e.Why}"));
+            hazards.Add(new Hazard(HazardKinds.StaleTlb, $"{e.Device ?? "a master"} at {Hex.Of(e.Iova)}: {e.Why}"));
         foreach (var e in run.Events.Where(e => e.Kind == EventKind.UseAfterFree).Take(1))
             hazards.Add(new Hazard(HazardKinds.UseAfterFree, e.Why));
 
@@ -85,7 +84,7 @@ public static class Classifier
         var verdict = reached ? hazards.Count == 0 ? Verdict.Works : Verdict.WorksWithHazards : Verdict.Fails;
         return new StrategyOutcome(strategy.Id, strategy.Title, strategy.Source, verdict, errno, rule, hazards, change)
         {
-            Note = o.DmaIova is { } iova ? $"dma_alloc_coherent put the {Size(window.Size)} buffer at IOVA {Hex(iova)}, not {Hex(window.Iova)}" : null,
+            Note = o.DmaIova is { } iova ? $"dma_alloc_coherent put the {Hex.Size(window.Size)} buffer at IOVA {Hex.Of(iova)}, not {Hex.Of(window.Iova)}" : null,
         };
     }
 
@@ -100,12 +99,10 @@ public static class Classifier
         if (b.Outcome == "fault")
         {
             var fault = run.Events.FirstOrDefault(e => e.Kind == EventKind.Fault && e.Device == device && e.Iova >= b.Iova && e.Iova < b.Iova + 0x1000);
-            return $"the boot access at {Hex(b.Iova)} faulted" + (fault is null ? "" : $": {fault.Why}");
+            return $"the boot access at {Hex.Of(b.Iova)} faulted" + (fault is null ? "" : $": {fault.Why}");
         }
-        return $"the boot access at {Hex(b.Iova)} reached {Hex(b.Pa ?? 0)}" + (b.Expected is { } e ? $", not the firmware's page at {Hex(e)}" : ", and the firmware has no pages there");
+        return $"the boot access at {Hex.Of(b.Iova)} reached {Hex.Of(b.Pa ?? 0)}" + (b.Expected is { } e ? $", not the firmware's page at {Hex.Of(e)}" : ", and the firmware has no pages there");
     }
 
     private static string Names(IEnumerable<string> names) => string.Join(", ", names);
-    private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
-    private static string Size(ulong v) => v % (1UL << 20) == 0 ? $"{v >> 20} MiB" : v % 1024 == 0 ? $"{v >> 10} KiB" : $"{v} bytes";
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using ScenarioEngine.Model;
 using ScenarioEngine.Record;
@@ -73,7 +72,7 @@ public static class AdviceMarkdown
         if (several) sb.Append("## ").Append(MarkdownReport.Escape(a.Soc)).Append("\n\n");
         sb.Append("- SoC: **").Append(MarkdownReport.Escape(a.Soc)).Append("** (`").Append(MarkdownReport.Code(a.SocFile)).Append("`)\n");
         sb.Append("- Device: ").Append(MarkdownReport.Escape(a.Device)).Append(", firmware window ").Append(MarkdownReport.Escape(a.Window))
-          .Append(" [").Append(Hex.Of(a.Iova)).Append(", ").Append(Hex.Of(a.Iova + a.Size - 1)).Append("] (").Append(Size(a.Size)).Append(")\n\n");
+          .Append(" [").Append(Hex.Of(a.Iova)).Append(", ").Append(Hex.Of(a.Iova + a.Size - 1)).Append("] (").Append(Hex.Size(a.Size)).Append(")\n\n");
         sb.Append("| strategy | verdict | errno and rule | hazards | change needed |\n|---|---|---|---|---|\n");
         foreach (var s in a.Strategies)
         {
@@ -147,5 +146,4 @@ public static class AdviceMarkdown
         sb.Append(" Rule: ").Append(MarkdownReport.Escape(b.Rule)).Append(b.Rule.EndsWith('.') ? "" : ".").Append("\n\n");
     }
 
-    private static string Size(ulong v) => v % (1UL << 20) == 0 ? string.Create(CultureInfo.InvariantCulture, $"{v >> 20} MiB") : string.Create(CultureInfo.InvariantCulture, $"{v >> 10} KiB");
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Drivers.ArmSmmu;
@@ -56,12 +55,11 @@ internal static class SmmuSocEdits
                 $"+    ids: [{Yaml(id)}]",
             };
             return (Replace(soc, device, changed), new SocChange(ChangeKind.DeviceTree,
-                $"{device.Name}'s iommus = <&{iommu.Name} {Hex(s)}> (a stream ID the interconnect must give it) instead of {string.Join(", ", mine.Select(Show))}, shared with other masters",
+                $"{device.Name}'s iommus = <&{iommu.Name} {Hex.Of(s)}> (a stream ID the interconnect must give it) instead of {string.Join(", ", mine.Select(Show))}, shared with other masters",
                 diff));
         }
 
-        private static string Hex(uint v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
-        private static string Show(SmmuStreamId id) => id.Mask == 0 ? Hex(id.Stream) : $"{Hex(id.Stream)}/{Hex(id.Mask)}";
-        private static string Yaml(SmmuStreamId id) => $"{{ iommu: {id.Iommu}, stream: {Hex(id.Stream)}" + (id.Mask == 0 ? " }" : $", mask: {Hex(id.Mask)} }}");
+        private static string Show(SmmuStreamId id) => id.Mask == 0 ? Hex.Of(id.Stream) : $"{Hex.Of(id.Stream)}/{Hex.Of(id.Mask)}";
+        private static string Yaml(SmmuStreamId id) => $"{{ iommu: {id.Iommu}, stream: {Hex.Of(id.Stream)}" + (id.Mask == 0 ? " }" : $", mask: {Hex.Of(id.Mask)} }}");
     }
 }

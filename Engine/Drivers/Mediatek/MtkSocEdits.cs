@@ -1,4 +1,3 @@
-using System.Globalization;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Drivers.Mediatek;
@@ -25,13 +24,12 @@ internal static class MtkSocEdits
     private static string PlatData(IommuInstance inst) =>
         inst.Compatible?.Source is { } src && src.LastIndexOf(": ", StringComparison.Ordinal) is var i and >= 0 ? src[(i + 2)..] : $"{inst.Name}'s plat_data";
 
-    private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
     private static string Ports(IReadOnlyDictionary<int, PortSet> banks) =>
         "{ " + string.Join(", ", banks.OrderBy(b => b.Key).Select(b => $"{b.Key}: {b.Value}")) + " }";
 
     private static string Regions(IEnumerable<IovaRegion> regions) =>
-        "[" + string.Join(", ", regions.Select(r => $"{{ name: {r.Name}, base: {Hex(r.Base)}, size: {Hex(r.Size)} }}")) + "]";
+        "[" + string.Join(", ", regions.Select(r => $"{{ name: {r.Name}, base: {Hex.Of(r.Base)}, size: {Hex.Of(r.Size)} }}")) + "]";
 
     private static string RegionPorts(IReadOnlyList<IovaRegion> regions, IReadOnlyDictionary<int, IReadOnlyDictionary<int, PortSet>> ports) =>
         "{ " + string.Join(", ", ports.OrderBy(p => p.Key).Select(p => $"{regions[p.Key].Name}: {{ " +
@@ -107,7 +105,7 @@ internal static class MtkSocEdits
             if (c.Regions.Count > 1 && MtkConfig.RegionOf(iommu, Mine(device, iommu)) is { } now && now != 0 && c.Regions[now] is var r
                 && r.Base <= window.Iova && window.Iova + window.Size - 1 <= r.Last
                 && !Others(soc, device, iommu).Any(d => MtkConfig.RegionOf(iommu, Mine(d, iommu)) == now))
-                return (soc, SocChange.Runtime($"{device.Name}'s ports already have region '{r.Name}' [{Hex(r.Base)}, {Hex(r.Last)}] to themselves, and it covers the window"));
+                return (soc, SocChange.Runtime($"{device.Name}'s ports already have region '{r.Name}' [{Hex.Of(r.Base)}, {Hex.Of(r.Last)}] to themselves, and it covers the window"));
             var name = device.Name + "-fw";
             while (c.Regions.Any(r => r.Name == name)) name += "'";
             var regions = c.Regions.Append(new IovaRegion(name, window.Iova, window.Size, device.Span)).ToList();
@@ -133,7 +131,7 @@ internal static class MtkSocEdits
             if (c.RegionPorts.Count > 0) diff.Add($"-    region-ports: {RegionPorts(c.Regions, c.RegionPorts)}");
             diff.Add($"+    region-ports: {RegionPorts(regions, ports)}");
             return (Replace(soc, iommu, changed), new SocChange(ChangeKind.PlatformData,
-                $"{PlatData(iommu)}: an IOVA region '{name}' [{Hex(window.Iova)}, +{Hex(window.Size)}) in iova_region, with {device.Name}'s ports in its iova_region_larb_msk and out of the other regions'",
+                $"{PlatData(iommu)}: an IOVA region '{name}' [{Hex.Of(window.Iova)}, +{Hex.Of(window.Size)}) in iova_region, with {device.Name}'s ports in its iova_region_larb_msk and out of the other regions'",
                 diff));
         }
     }
