@@ -73,7 +73,7 @@ internal static class BenchCommand
         var all = IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All).Concat(TrafficBench.All).Concat(TreeBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
         var figures = new List<Figure>();
         foreach (var (name, run) in all)
-            figures.Add(inProcess || all.Count == 1 ? run() : InChild(name) ?? run());
+            figures.Add(inProcess ? run() : InChild(name) ?? run());
         double? floor = figures.FirstOrDefault(f => f.Name == FloorRow)?.NsPerOp;
         if (json)
         {
