@@ -9,9 +9,12 @@ namespace ScenarioEngine.Advice;
 /// </summary>
 internal static class BootStrategies
 {
+    /// <summary>The firmware's pages are the reserved-memory node the change adds (params.pages_node, given only when the node has a reg).</summary>
     private const string PagesFromNode = """
-        local node = mem.carveout(params.pages_node)
-        if node ~= nil then pages = node.base end
+        if params.pages_node ~= nil then
+          local node = mem.carveout(params.pages_node)
+          if node ~= nil then pages = node.base end
+        end
         """;
 
 
@@ -96,7 +99,7 @@ internal static class BootStrategies
                     ? $"a reserved-memory node '{node.Name}' with the firmware's pages at {Hex.Of(pa)} (the window is not DRAM, so reg cannot equal it) and iommu-addresses [{Hex.Of(w.Iova)}, +{Hex.Of(w.Size)}) for {dev.Name}, linked by its memory-region"
                     : $"an IOVA-only reserved-memory node '{node.Name}' (no DRAM of the window's size is free) with iommu-addresses for {dev.Name}, linked by its memory-region";
             var change = diff.Count > 1 ? new SocChange(ChangeKind.DeviceTree, summary, diff) : SocChange.Runtime($"reserved-memory '{node.Name}' already gives it ({summary})");
-            return new StrategyPlan(changed, ctx.Kernel, PagesFromNode, change, node.Name);
+            return new StrategyPlan(changed, ctx.Kernel, PagesFromNode, change, reg is null ? null : node.Name);
         }
 
         public override string? Rule(Observations o) => o.Resv switch

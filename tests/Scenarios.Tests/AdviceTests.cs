@@ -183,6 +183,27 @@ public class AdviceTests
     }
 
     [Fact]
+    public void Any_page_aligned_window_is_advised_with_verdicts_never_a_script_or_engine_error()
+    {
+        var random = new Random(1130);
+        ulong[] sizes = [0x1000, 0x20_0000, 0x1000_0000, 0x8000_0000_0000];
+        for (int i = 0; i < 10; i++)
+        {
+            var soc = i % 2 == 0 ? "mt8365" : "smmu-v2-example";
+            ulong size = sizes[random.Next(sizes.Length)];
+            ulong iova = (ulong)random.NextInt64(0, 1L << 40) & ~0xfffUL;
+            if (iova > ulong.MaxValue - size) continue;
+            var a = Advise(soc, new AdviceRequest("apu", Iova: iova, Size: size));
+            foreach (var s in a.Strategies)
+                Assert.False(s.Rule.StartsWith("SE2", StringComparison.Ordinal), $"{soc} [{iova:x}, +{size:x}) {s.Id}: {s.Rule}");
+        }
+        // larger than DRAM: iommu-addresses has no DRAM for reg, so an IOVA-only node, and no script error
+        var huge = Of(Advise("mt8365", new AdviceRequest("apu", Iova: 0, Size: 0x8000_0000_0000)), "iommu-addresses");
+        Assert.Equal(Verdict.Fails, huge.Verdict);
+        Assert.Contains("an IOVA-only reserved-memory node", huge.Change!.Summary);
+    }
+
+    [Fact]
     public void A_device_or_window_the_SoC_does_not_have_is_SE1016_naming_what_it_has()
     {
         var (soc, _, _) = Shipped("mt8365");
