@@ -76,6 +76,8 @@ public static class Classifier
             rule = step.Name == "iommu.attach_device" && o.Group is { } g
                 ? $"iommu_attach_device accepts {g.Name}: {device} is its only device" + (string.IsNullOrEmpty(step.Why) ? "" : $"; {step.Why}")
                 : Rule(step);
+        else if (o.Group is null)
+            rule = $"{device} has no IOMMU group: its IOMMU did not take it at probe, so there is no group to claim or attach";
         else if (missed is not null)
             rule = Missed(missed, run, device);
         else

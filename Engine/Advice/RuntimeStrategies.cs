@@ -76,8 +76,9 @@ internal static class RuntimeStrategies
             end
             """, SocChange.Runtime("only calls in the device's driver"));
 
-        public override string? Rule(Observations observed) => observed.DmaIova is { } iova
-            ? $"iommu_dma_alloc_iova hands out IOVAs top-down below the device's DMA limit (alloc_iova_fast): the buffer landed at 0x{iova:x}; the DMA API takes no address from its caller"
-            : null;
+        public override string? Rule(Observations observed) => observed.DmaIova is not { } iova ? null
+            : observed.Domain is "none" or "identity"
+                ? $"dma-direct: with no translating domain the DMA address is the buffer's physical address (0x{iova:x}); the DMA API takes no address from its caller"
+                : $"iommu_dma_alloc_iova hands out IOVAs top-down below the device's DMA limit (alloc_iova_fast): the buffer landed at 0x{iova:x}; the DMA API takes no address from its caller";
     }
 }

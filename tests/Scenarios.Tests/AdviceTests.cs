@@ -204,6 +204,19 @@ public class AdviceTests
     }
 
     [Fact]
+    public void On_a_SoC_whose_SMMU_did_not_register_only_identity_works_and_the_rules_say_why()
+    {
+        // zynqmp.yaml: 21 groups for 16 context banks, so the SMMU unregisters and gem0 has no IOMMU;
+        // with iommu.passthrough=1 no default domain needs a context bank and the SMMU registers.
+        var a = Advise("zynqmp", new AdviceRequest("gem0", Iova: 0x1000_0000, Size: 0x10_0000));
+        Assert.Equal((Verdict.Fails, "ENODEV"), (Of(a, "unmanaged-attach-device").Verdict, Of(a, "unmanaged-attach-device").Errno));
+        Assert.Equal("gem0 has no IOMMU group: its IOMMU did not take it at probe, so there is no group to claim or attach", Of(a, "claim-dma-owner").Rule);
+        Assert.StartsWith("dma-direct: with no translating domain the DMA address is the buffer's physical address (0x0)", Of(a, "dma-api").Rule);
+        Assert.Equal(Verdict.WorksWithHazards, Of(a, "identity").Verdict);
+        Assert.Equal("identity", a.Best!.Id);
+    }
+
+    [Fact]
     public void A_device_or_window_the_SoC_does_not_have_is_SE1016_naming_what_it_has()
     {
         var (soc, _, _) = Shipped("mt8365");
