@@ -21,7 +21,11 @@ namespace ScenarioEngine.Host;
 /// </summary>
 internal static class AdviseCommand
 {
-    public sealed record Args(IReadOnlyList<string> Socs, string Device, string? Window, string? Iova, string? Size, IReadOnlyList<string> Kernel, string Format, string? Output);
+    public sealed record Args(IReadOnlyList<string> Socs, string Device, string? Window, string? Iova, string? Size, IReadOnlyList<string> Kernel, string Format, string? Output)
+    {
+        /// <summary>--reports DIR: each strategy's generated Lua and its run's report, DIR/SOC/STRATEGY.{lua,md}.</summary>
+        public string? Reports { get; init; }
+    }
 
     public static int Execute(Args a, TextWriter stdout, TextWriter stderr)
     {
@@ -40,9 +44,12 @@ internal static class AdviseCommand
         }
         if (a.Output is not null && (File.Exists(a.Output) || Directory.Exists(a.Output)))
             return Misuse(stderr, $"{Clean(a.Output)} exists; not overwritten");
+        if (a.Reports is not null && (File.Exists(a.Reports) || Directory.Exists(a.Reports) && Directory.EnumerateFileSystemEntries(a.Reports).Any()))
+            return Misuse(stderr, $"--reports: {Clean(a.Reports)} exists and is not an empty folder; nothing is written over");
         var request = new AdviceRequest(a.Device, a.Window, iova, size);
 
         var parts = new List<AdviceMarkdown.Part>();
+        var runs = new List<(string Soc, IReadOnlyList<StrategyRun> Runs)>();
         foreach (var socPath in a.Socs)
         {
             var layout = ProjectLayout.For(socPath);
@@ -53,6 +60,7 @@ internal static class AdviseCommand
                 var soc = SocLoader.LoadFile(Path.GetFullPath(socPath), display, layout.Root, new SourceSpan(display, 0, 0));
                 var run = Advisor.Advise(soc, display, request, kernel, layout, new RunOptions(), new SourceSpan(display, 0, 0));
                 parts.Add(new AdviceMarkdown.Part(run.Advice, run.Pictures));
+                runs.Add((soc.Name, run.Runs));
             }
             catch (ScenarioLoadException e)
             {
@@ -67,6 +75,7 @@ internal static class AdviseCommand
             "markdown" => AdviceMarkdown.Render(parts),
             _ => Text(parts.Select(p => p.Advice).ToList()),
         };
+        if (a.Reports is not null) WriteReports(a.Reports, runs, stdout);
         if (a.Output is null) stdout.Write(text);
         else
         {
@@ -74,6 +83,27 @@ internal static class AdviseCommand
             stdout.WriteLine($"wrote {Clean(a.Output)}: {parts.Count} SoC(s), {parts.Sum(p => p.Advice.Strategies.Count(s => s.Verdict.Usable()))} working strategy run(s)");
         }
         return parts.All(p => p.Advice.Best is not null) ? Cli.Ok : Cli.Failed;
+    }
+
+    /// <summary>Each strategy's generated scenario as it ran: REPORTS/SOC/STRATEGY.lua and .md (a SoC named twice gets -2, -3 …).</summary>
+    private static void WriteReports(string dir, IReadOnlyList<(string Soc, IReadOnlyList<StrategyRun> Runs)> runs, TextWriter stdout)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        int files = 0;
+        foreach (var (soc, list) in runs)
+        {
+            var name = new string(soc.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray()).TrimStart('.');
+            if (name.Length == 0) name = "soc";
+            var unique = name;
+            for (int i = 2; !used.Add(unique); i++) unique = $"{name}-{i}";
+            foreach (var r in list)
+            {
+                SnapshotStore.WriteAtomic(Path.Combine(dir, unique, r.Id + ".lua"), r.Script);
+                SnapshotStore.WriteAtomic(Path.Combine(dir, unique, r.Id + ".md"), r.Report);
+                files += 2;
+            }
+        }
+        stdout.WriteLine($"wrote {files} file(s) under {Clean(dir)}: each strategy's generated Lua and its run's report");
     }
 
     /// <summary>--kernel KEY=VALUE: iommu.strict, iommu.passthrough, iommu.forcedac (0/1/true/false) and fixes=ID[,ID] (docs/yaml-reference.md, kernel).</summary>

@@ -116,10 +116,12 @@ public static class Cli
         var adviseFormat = new Option<string>("--format") { Description = "Output format: text, markdown or json.", DefaultValueFactory = _ => "text" };
         adviseFormat.AcceptOnlyFromAmong("text", "markdown", "json");
         var adviseOut = new Option<string?>("--output", "-o") { Description = "Write the advice here (never over an existing file); default: standard output." };
+        var adviseReports = new Option<string?>("--reports") { Description = "Also write each strategy's generated Lua and its run's report under this new folder (DIR/SOC/STRATEGY.lua, .md)." };
         var advise = new Command("advise", "For a device and its firmware window: which strategy works on which SoC, by which kernel rule, at what cost (docs/advise.md).")
-        { adviseSoc, adviseDevice, adviseWindow, adviseIova, adviseSize, adviseKernel, adviseFormat, adviseOut };
+        { adviseSoc, adviseDevice, adviseWindow, adviseIova, adviseSize, adviseKernel, adviseFormat, adviseOut, adviseReports };
         advise.SetAction(p => AdviseCommand.Execute(new AdviseCommand.Args(p.GetValue(adviseSoc) ?? [], p.GetValue(adviseDevice)!, p.GetValue(adviseWindow),
-            p.GetValue(adviseIova), p.GetValue(adviseSize), p.GetValue(adviseKernel) ?? [], p.GetValue(adviseFormat)!, p.GetValue(adviseOut)), stdout, stderr));
+            p.GetValue(adviseIova), p.GetValue(adviseSize), p.GetValue(adviseKernel) ?? [], p.GetValue(adviseFormat)!, p.GetValue(adviseOut))
+        { Reports = p.GetValue(adviseReports) }, stdout, stderr));
 
         root.Subcommands.Add(run);
         root.Subcommands.Add(advise);

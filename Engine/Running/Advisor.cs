@@ -6,8 +6,15 @@ using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Running;
 
-/// <summary>The advice for one SoC and the pictures of its plain boot (topology, IOVA maps with the window).</summary>
-public sealed record AdviceRun(SocAdvice Advice, ReportPictures Pictures, Scenario Baseline);
+/// <summary>The advice for one SoC, the pictures of its plain boot (topology, IOVA maps with the window), and each strategy's generated run.</summary>
+public sealed record AdviceRun(SocAdvice Advice, ReportPictures Pictures, Scenario Baseline)
+{
+    /// <summary>Each strategy that ran, on the kernel asked for: its id, its generated Lua and its run's own report.</summary>
+    public IReadOnlyList<StrategyRun> Runs { get; init; } = [];
+}
+
+/// <summary>One strategy's generated scenario as it ran: the Lua the engine wrote and the report the run gave (`scenario advise --reports`).</summary>
+public sealed record StrategyRun(string Id, string Script, string Report);
 
 /// <summary>
 /// `scenario advise` (docs/advise.md): for a device and its firmware window, every strategy of
@@ -34,6 +41,7 @@ public static class Advisor
         var (_, pictures) = ScenarioRunner.Execute(baseline, baseline.File, baseline.File, new List<string>(), layout, options);
 
         var outcomes = new List<StrategyOutcome>();
+        var runs = new List<StrategyRun>();
         foreach (var s in Strategies.All)
         {
             if (s.NotApplicable(ctx) is { } why)
@@ -42,12 +50,13 @@ public static class Advisor
                 continue;
             }
             var plan = s.Plan(ctx);
-            var outcome = RunPlan(s, plan, plan.Kernel, socFile, device, window, layout, options);
+            var (outcome, run) = RunPlan(s, plan, plan.Kernel, socFile, device, window, layout, options);
+            runs.Add(run);
             if (!outcome.Verdict.Usable())
                 foreach (var (fix, subject) in KernelFixes.Known.Where(f => !plan.Kernel.HasFix(f.Key)))
                 {
                     var fixedKernel = plan.Kernel with { Fixes = plan.Kernel.Fixes.Append(fix).Order(StringComparer.Ordinal).ToList() };
-                    var withFix = RunPlan(s, plan, fixedKernel, socFile, device, window, layout, options);
+                    var (withFix, _) = RunPlan(s, plan, fixedKernel, socFile, device, window, layout, options);
                     if (withFix.Verdict.Usable())
                         outcome = outcome with
                         {
@@ -58,14 +67,14 @@ public static class Advisor
             outcomes.Add(outcome);
         }
         var advice = new SocAdvice(soc.Name, socFile, device.Name, window.Name, window.Iova, window.Size, kernel.Release + Knobs(kernel), outcomes);
-        return new AdviceRun(advice, pictures, baseline);
+        return new AdviceRun(advice, pictures, baseline) { Runs = runs };
     }
 
-    private static StrategyOutcome RunPlan(Strategy s, StrategyPlan plan, KernelKnobs kernel, string socFile, DeviceSpec device, FirmwareWindow window, ProjectLayout layout, RunOptions options)
+    private static (StrategyOutcome Outcome, StrategyRun Run) RunPlan(Strategy s, StrategyPlan plan, KernelKnobs kernel, string socFile, DeviceSpec device, FirmwareWindow window, ProjectLayout layout, RunOptions options)
     {
         var scenario = Scenario(plan.Soc, socFile, device, window, kernel, s.Id, ProbeScript.For(s.Id, plan.Body), plan.PagesNode);
-        var (run, _) = ScenarioRunner.Execute(scenario, scenario.File, scenario.File, new List<string>(), layout, options);
-        return Classifier.Classify(s, run, plan.Change, device.Name, window);
+        var (run, _) = ScenarioRunner.Execute(scenario, scenario.File, scenario.File, new List<string>(), layout, options with { Svgs = false });
+        return (Classifier.Classify(s, run, plan.Change, device.Name, window), new StrategyRun(s.Id, scenario.Script.Text, run.Report));
     }
 
     /// <summary>The generated scenario of one strategy (its script is <see cref="ProbeScript"/>'s; no pictures but the baseline's).</summary>
