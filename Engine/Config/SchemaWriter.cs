@@ -59,7 +59,14 @@ public static class SchemaWriter
                 ["items"] = new JsonObject { ["type"] = "string", ["pattern"] = "^[0-9a-fA-F]{12,40}$" },
             },
         }, []);
-        var root = Obj("A scenario: an SoC, boot knobs and a Lua script.", new()
+        defs["advise"] = Obj("Instead of a script: the report is the advice for a device's firmware window (docs/advise.md): every strategy run on the SoC.", new()
+        {
+            ["device"] = new JsonObject { ["type"] = "string", ["description"] = "a device of the SoC" },
+            ["window"] = new JsonObject { ["type"] = "string", ["description"] = "one of its firmware windows (default: its only one)" },
+            ["iova"] = Num("the window's start when the SoC file names none (with size)"),
+            ["size"] = Num("the window's bytes (with iova)"),
+        }, ["device"]);
+        var root = Obj("A scenario: an SoC, boot knobs and a Lua script, or an advice.", new()
         {
             ["scenario"] = new JsonObject { ["type"] = "string", ["description"] = "the title (the report's heading)" },
             ["description"] = new JsonObject { ["type"] = "string" },
@@ -73,13 +80,7 @@ public static class SchemaWriter
             ["script"] = new JsonObject { ["type"] = "string", ["description"] = "a Lua file, relative to this file" },
             ["lua"] = new JsonObject { ["type"] = "string", ["description"] = "inline Lua (use a block scalar: lua: |)" },
             ["params"] = new JsonObject { ["type"] = "object", ["description"] = "values the script reads as params.NAME" },
-            ["advise"] = Obj("Instead of a script: the advice for a device's firmware window (docs/advise.md) is the report.", new()
-            {
-                ["device"] = new JsonObject { ["type"] = "string", ["description"] = "a device of the SoC" },
-                ["window"] = new JsonObject { ["type"] = "string", ["description"] = "one of its firmware windows (default: its only one)" },
-                ["iova"] = Num("the window's start when the SoC names none (with size)"),
-                ["size"] = Num("the window's bytes (with iova)"),
-            }, ["device"]),
+            ["advise"] = Ref("advise"),
             ["pictures"] = new JsonObject
             {
                 ["type"] = "array", ["uniqueItems"] = true, ["items"] = new JsonObject { ["enum"] = Strings("topology", "iova-maps") },

@@ -120,7 +120,7 @@ public class GeneratedDocsTests
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (file, title, order) in new[]
         {
-            ("scenario", "Scenario files (`scenarios/<topic>/<case>.yaml`)", new[] { "scenario", "kernel" }),
+            ("scenario", "Scenario files (`scenarios/<topic>/<case>.yaml`)", new[] { "scenario", "kernel", "advise" }),
             ("soc", "SoC files (`scenarios/socs/<soc>.yaml`)", new[] { "soc", "memory", "reserved-memory", "iommu-address", "iommu", "region", "iotlb", "device", "device-id", "firmware", "boot-access" }),
         })
         {
@@ -135,8 +135,11 @@ public class GeneratedDocsTests
                 var required = def.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!).ToHashSet() : [];
                 foreach (var p in def.GetProperty("properties").EnumerateObject())
                     sb.Append($"| `{p.Name}` | {(required.Contains(p.Name) ? "**required**; " : "")}{TypeOf(p.Value)} | {Text(p.Value, "description")} |\n");
-                if (name == file && doc.RootElement.TryGetProperty("oneOf", out _))
-                    sb.Append("\nExactly one of `script` and `lua` is given.\n");
+                if (name == file && doc.RootElement.TryGetProperty("oneOf", out var oneOf))
+                {
+                    var keys = oneOf.EnumerateArray().Select(o => $"`{o.GetProperty("required")[0].GetString()}`").ToList();
+                    sb.Append($"\nExactly one of {string.Join(", ", keys.Take(keys.Count - 1))} and {keys[^1]} is given.\n");
+                }
             }
         }
         return sb.ToString();
