@@ -21,7 +21,8 @@ public sealed record StrategyRun(string Id, string Script, string Report);
 /// <see cref="Strategies.All"/> as a generated scenario on a fresh boot of the SoC — the same engine,
 /// rules and report machinery as a scenario file — classified from what its run showed. A strategy that
 /// fails on the kernel asked for is run again with each upstream fix the engine models that the kernel
-/// lacks; working there adds a needs-kernel-fix hazard.
+/// lacks and whose rule the run went through (its report names the fix); working there adds a
+/// needs-kernel-fix hazard.
 /// </summary>
 public static class Advisor
 {
@@ -52,8 +53,10 @@ public static class Advisor
             var plan = s.Plan(ctx);
             var (outcome, run) = RunPlan(s, plan, plan.Kernel, socFile, device, window, layout, options);
             runs.Add(run);
+            // Every rule an upstream fix changes names the fix where it applies (KernelFixes), so a run
+            // whose report never names a fix went through no rule it changes: no rerun for it.
             if (!outcome.Verdict.Usable())
-                foreach (var (fix, subject) in KernelFixes.Known.Where(f => !plan.Kernel.HasFix(f.Key)))
+                foreach (var (fix, subject) in KernelFixes.Known.Where(f => !plan.Kernel.HasFix(f.Key) && run.Report.Contains(f.Key, StringComparison.Ordinal)))
                 {
                     var fixedKernel = plan.Kernel with { Fixes = plan.Kernel.Fixes.Append(fix).Order(StringComparer.Ordinal).ToList() };
                     var (withFix, _) = RunPlan(s, plan, fixedKernel, socFile, device, window, layout, options);
