@@ -68,6 +68,13 @@ public static class Classifier
             rule = $"{ErrorCodes.Format(err.Code)}: {err.Message}";
             reached = false;
         }
+        else if (run.Log.DroppedItems > 0)
+        {
+            // A SoC with thousands of masters can fill the run's log: what the probe saw past it is lost,
+            // so the run cannot vouch for the window.
+            rule = $"the run recorded more than {RunLog.MaxRecords} rows (the other masters' checks of a SoC this size), so the probe's observations past them are lost: no verdict but fails can be given";
+            reached = false;
+        }
         else if (failed is not null)
             rule = Rule(failed);
         else if (strategy.Rule(o) is { } own)

@@ -217,6 +217,25 @@ public class AdviceTests
     }
 
     [Fact]
+    public void A_run_whose_log_overflowed_cannot_vouch_for_the_window_and_fails_saying_why()
+    {
+        var (soc, display, layout) = Shipped("smmu-v2-example");
+        var run = Advisor.Advise(soc, display, new AdviceRequest("apu"), KernelKnobs.Default, layout, new RunOptions(), default);
+        Assert.Equal(Verdict.Works, Of(run.Advice, "unmanaged-attach-device").Verdict);
+        // the same run's record, as if the probe's notes had been cut off past the log's limit
+        var log = new RunLog();
+        log.Note(1, ProbeScript.Prefix + "group group3 1");
+        log.Section(2, "strategy");
+        log.Section(3, "probe");
+        log.Note(4, ProbeScript.Prefix + "boot 0x60000000 reached");
+        log.RestoreDropped(12, 0, 0, 0);
+        var result = new RunResult { Path = "x", FullPath = "/x", Report = "", Log = log };
+        var outcome = Classifier.Classify(Strategies.Find("unmanaged-attach-device")!, result, SocChange.Runtime("x"), "apu", soc.FindDevice("apu")!.Firmware[0]);
+        Assert.Equal(Verdict.Fails, outcome.Verdict);
+        Assert.StartsWith("the run recorded more than 10000 rows", outcome.Rule);
+    }
+
+    [Fact]
     public void A_device_or_window_the_SoC_does_not_have_is_SE1016_naming_what_it_has()
     {
         var (soc, _, _) = Shipped("mt8365");
