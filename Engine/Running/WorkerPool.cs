@@ -103,6 +103,8 @@ public sealed class WorkerPool : IDisposable
         var cap = _cap ?? MemoryCap(budgets);
         psi.Environment["DOTNET_GCHeapHardLimit"] = cap.ToString("x", CultureInfo.InvariantCulture);
         SingleCpuTiering(psi);
+        ShortScriptsProfile(psi);
+        NoInheritedDiagnosticPort(psi);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {_command.FileName}");
         var w = new Worker(p, cap, _grace);
         _all[w] = 0;
@@ -122,6 +124,31 @@ public sealed class WorkerPool : IDisposable
     {
         if (Environment.GetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier") is null)
             psi.Environment["DOTNET_TC_DelaySingleProcMultiplier"] = "1";
+    }
+
+    /// <summary>
+    /// A worker runs short scripts whose time goes to Lua, the boot and the report, not to a few hot
+    /// loops: there tiered PGO's instrumented recompilation costs more than its profile returns. Measured
+    /// with the Release build on two cores (docs/performance.md): 984 scenarios 1.45 → 1.27 s, and a
+    /// scenario of 2.4 million host calls 1.29 → 1.22 s. The benchmark rows keep PGO (they measure the
+    /// algorithms at their steady state). Read from the environment; a user's own setting wins.
+    /// </summary>
+    public static void ShortScriptsProfile(ProcessStartInfo psi)
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_TieredPGO") is null)
+            psi.Environment["DOTNET_TieredPGO"] = "0";
+    }
+
+    /// <summary>
+    /// A diagnostic port given to the command (dotnet-trace or dotnet-monitor starting it, which asks
+    /// the runtime to suspend until the tool connects) is the command's own: a worker that inherited
+    /// it would wait at start-up for a tool that never connects, until the watchdog killed it — every
+    /// scenario of a traced run ended as a wall-clock failure. Workers start without it.
+    /// </summary>
+    public static void NoInheritedDiagnosticPort(ProcessStartInfo psi)
+    {
+        psi.Environment.Remove("DOTNET_DiagnosticPorts");
+        psi.Environment.Remove("DOTNET_DefaultDiagnosticPortSuspend");
     }
 
     private void Retire(Worker w)

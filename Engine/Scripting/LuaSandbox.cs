@@ -298,7 +298,7 @@ public sealed class LuaSandbox : IDisposable
     };
 
     /// <summary>
-    /// Resumes the script on a dedicated thread. A runaway inside a non-yieldable C boundary cannot be
+    /// Resumes the script on a script thread (<see cref="ScriptThread"/>). A runaway inside a non-yieldable C boundary cannot be
     /// unwound without a Lua error across the hook's managed frame, so the hook parks that thread
     /// instead (it blocks for good; the state is abandoned, never closed under it) and the run
     /// continues here with a located budget error.
@@ -306,20 +306,16 @@ public sealed class LuaSandbox : IDisposable
     private LuaStatus ResumeOnScriptThread(Lua thread, out bool parked, out bool stuck)
     {
         var status = LuaStatus.OK;
-        using var done = new ManualResetEventSlim();
-        var t = new Thread(() =>
-        {
-            status = thread.Resume(null, 0, out _);
-            done.Set();
-        }, 16 << 20)
-        { IsBackground = true, Name = "lua-script" };
-        t.Start();
+        var runner = ScriptThread.Rent();
+        var done = runner.Start(() => status = thread.Resume(null, 0, out _));
         // The hook enforces the wall clock between instructions; a script stuck inside one C function
         // (a pathological pattern) never reaches the hook, so the wait itself is bounded too.
-        int which = WaitHandle.WaitAny([done.WaitHandle, _parked.WaitHandle], _budgets.WallClock + TimeSpan.FromSeconds(1));
+        int which = WaitHandle.WaitAny([done, _parked.WaitHandle], _budgets.WallClock + TimeSpan.FromSeconds(1));
         parked = which == 1;
         stuck = which == WaitHandle.WaitTimeout;
         if (stuck) _stop ??= ErrorCode.TimeBudget;
+        // Only a thread whose script returned goes back for the next one; a parked or stuck one is abandoned.
+        if (which == 0) runner.Finish();
         return status;
     }
 

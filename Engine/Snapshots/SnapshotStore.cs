@@ -39,6 +39,10 @@ public static class SnapshotStore
         result.SnapshotPath = layout.Display(verified);
         try
         {
+            // A match with no received file to remove writes nothing, so it needs no lock: the lock
+            // keeps writers apart, and approve replaces a verified file by rename, so this read sees
+            // one whole version or the other. Anything that writes re-reads under the lock.
+            if (MatchesWithoutWriting(result, verified, received)) return;
             using var held = SnapshotLock.Acquire(layout.SnapshotsRoot, LockWait);
             CompareLocked(result, verified, received, layout);
         }
@@ -68,6 +72,13 @@ public static class SnapshotStore
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    private static bool MatchesWithoutWriting(RunResult result, string verified, string received)
+    {
+        if (!File.Exists(verified) || Normalize(File.ReadAllText(verified, Utf8)) != result.Report || File.Exists(received)) return false;
+        result.Snapshot = SnapshotStatus.Matched;
+        return true;
     }
 
     private static void CompareLocked(RunResult result, string verified, string received, ProjectLayout layout)

@@ -171,6 +171,33 @@ public class SandboxTests
     }
 
     [Fact]
+    public void Scripts_reuse_their_threads_instead_of_starting_one_each()
+    {
+        using var tree = new TestTree();
+        var paths = Enumerable.Range(0, 20).Select(i => tree.Scenario("s" + i, "expect.eq(" + i + " + 1, " + (i + 1) + ")")).ToList();
+        int before = ScriptThread.Created;
+        var results = ScenarioRunner.RunAll(paths, Small);
+        Assert.All(results, r => Assert.True(r.Passed));
+        // Other tests may run beside this one and start a few; one thread per script would be 20.
+        Assert.InRange(ScriptThread.Created - before, 0, 10);
+    }
+
+    [Fact]
+    public void A_thread_whose_script_was_parked_is_never_given_to_the_next_script()
+    {
+        // A parked thread sleeps for good: handed out again, the next script would never start and
+        // would end at the wall-clock backstop instead of passing.
+        var quick = Small with { Budgets = new Budgets(5_000_000, 16L << 20, TimeSpan.FromSeconds(5)) };
+        for (int i = 0; i < 3; i++)
+        {
+            var parked = Run("local t = {3, 2, 1}\ntable.sort(t, function(a, b) while true do end end)", quick);
+            Assert.Contains("parked", parked.Error!.Message);
+            var next = Run("expect.eq(2 + 2, 4)", quick);
+            Assert.True(next.Passed, next.Error?.Message);
+        }
+    }
+
+    [Fact]
     public void A_syntax_error_is_SE2001_at_its_yaml_line()
     {
         var r = Run("local a = 1\nlocal = 2");

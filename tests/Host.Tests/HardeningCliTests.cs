@@ -95,6 +95,23 @@ public class HardeningCliTests
     }
 
     [Fact]
+    public void A_report_that_matches_its_snapshot_is_compared_while_approve_holds_the_lock_since_it_writes_nothing()
+    {
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "expect.eq(1, 1)");
+        Cli("run", sc);
+        Assert.Equal(0, Cli("approve", sc).Code);
+        using (SnapshotLock.Acquire(Path.Combine(tree.Root, "snapshots"), TimeSpan.Zero))
+        {
+            // Waiting for the lock would take the full lock wait and end in SE3001.
+            var (code, output, _) = Cli("run", sc, "--format", "json");
+            Assert.Equal(0, code);
+            using var doc = System.Text.Json.JsonDocument.Parse(output);
+            Assert.Equal("matched", doc.RootElement.GetProperty("scenarios")[0].GetProperty("snapshot").GetString());
+        }
+    }
+
+    [Fact]
     public void Two_approves_at_once_move_each_received_file_exactly_once()
     {
         using var tree = new TestTree();

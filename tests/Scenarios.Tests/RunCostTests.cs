@@ -56,7 +56,7 @@ public class RunCostTests
     }
 }
 
-/// <summary>The processes the engine starts get the two-core tiering delay on a one-CPU machine (docs/performance.md, one CPU).</summary>
+/// <summary>The environment of the processes the engine starts: the two-core tiering delay on one CPU, no PGO for workers, no inherited diagnostic port (docs/performance.md).</summary>
 public class SingleCpuTieringTests
 {
     [Fact]
@@ -79,5 +79,38 @@ public class SingleCpuTieringTests
         {
             Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", before);
         }
+    }
+
+    [Fact]
+    public void A_worker_is_started_without_tiered_pgo_unless_the_user_set_it()
+    {
+        var before = Environment.GetEnvironmentVariable("DOTNET_TieredPGO");
+        try
+        {
+            Environment.SetEnvironmentVariable("DOTNET_TieredPGO", null);
+            var psi = new System.Diagnostics.ProcessStartInfo("worker");
+            WorkerPool.ShortScriptsProfile(psi);
+            Assert.Equal("0", psi.Environment["DOTNET_TieredPGO"]);
+
+            Environment.SetEnvironmentVariable("DOTNET_TieredPGO", "1");
+            var mine = new System.Diagnostics.ProcessStartInfo("worker");
+            WorkerPool.ShortScriptsProfile(mine);
+            Assert.Equal("1", mine.Environment["DOTNET_TieredPGO"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOTNET_TieredPGO", before);
+        }
+    }
+
+    [Fact]
+    public void A_worker_does_not_inherit_the_diagnostic_port_a_tracer_gave_the_command()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("worker");
+        psi.Environment["DOTNET_DiagnosticPorts"] = "/tmp/dotnet-trace.sock,suspend";
+        psi.Environment["DOTNET_DefaultDiagnosticPortSuspend"] = "1";
+        WorkerPool.NoInheritedDiagnosticPort(psi);
+        Assert.False(psi.Environment.ContainsKey("DOTNET_DiagnosticPorts"));
+        Assert.False(psi.Environment.ContainsKey("DOTNET_DefaultDiagnosticPortSuspend"));
     }
 }
