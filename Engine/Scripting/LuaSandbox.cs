@@ -52,6 +52,8 @@ public sealed class LuaSandbox : IDisposable
         _hookFn = Hook;
         _functionsHandle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _state = new Lua(_allocFn, IntPtr.Zero) { Encoding = Encoding.UTF8 };
+        // From here on Lua allocates through a direct native entry instead of the delegate thunk.
+        LuaCallbacks.UseAllocator(_state.Handle, _functionsHandle);
         // KeraLua's Open*Library use luaL_requiref: each sets its global and leaves the stack as it was.
         _state.OpenBasicLibrary();
         _state.OpenStringLibrary();
@@ -374,7 +376,7 @@ public sealed class LuaSandbox : IDisposable
         Thread.Sleep(Timeout.Infinite);
     }
 
-    private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
+    internal IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
     {
         long oldSize = ptr == IntPtr.Zero ? 0 : (long)osize;
         long newSize = (long)nsize;

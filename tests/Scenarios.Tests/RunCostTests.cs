@@ -82,7 +82,7 @@ public class SingleCpuTieringTests
     }
 
     [Fact]
-    public void A_worker_is_started_without_tiered_pgo_unless_the_user_set_it()
+    public void A_worker_is_started_without_tiered_pgo_and_with_a_small_gen0_budget_unless_the_user_set_them()
     {
         var before = Environment.GetEnvironmentVariable("DOTNET_TieredPGO");
         try
@@ -91,6 +91,7 @@ public class SingleCpuTieringTests
             var psi = new System.Diagnostics.ProcessStartInfo("worker");
             WorkerPool.ShortScriptsProfile(psi);
             Assert.Equal("0", psi.Environment["DOTNET_TieredPGO"]);
+            Assert.Equal("0x200000", psi.Environment["DOTNET_GCgen0size"]);
 
             Environment.SetEnvironmentVariable("DOTNET_TieredPGO", "1");
             var mine = new System.Diagnostics.ProcessStartInfo("worker");
