@@ -129,9 +129,10 @@ public sealed class WorkerPool : IDisposable
     /// <summary>
     /// A worker runs short scripts whose time goes to Lua, the boot and the report, not to a few hot
     /// loops: there tiered PGO's instrumented recompilation costs more than its profile returns. Measured
-    /// with the Release build on two cores (docs/performance.md): 984 scenarios 1.45 → 1.27 s, and a
-    /// scenario of 2.4 million host calls 1.29 → 1.22 s. The benchmark rows keep PGO (they measure the
-    /// algorithms at their steady state). Read from the environment; a user's own setting wins.
+    /// with the Release build on two cores (farm-bench, docs/performance.md): 984 scenarios 1.43 → 1.33 s,
+    /// and a scenario of 2.4 million host calls 1.30 → 1.26 s. The benchmark rows keep PGO (they measure the
+    /// algorithms at their steady state, and without PGO v7s map takes twice as long). Read from the
+    /// environment; a user's own setting wins.
     /// </summary>
     public static void ShortScriptsProfile(ProcessStartInfo psi)
     {
@@ -139,7 +140,7 @@ public sealed class WorkerPool : IDisposable
             psi.Environment["DOTNET_TieredPGO"] = "0";
         // A 2 MiB generation-0 budget instead of one sized from the CPU's cache: a worker's garbage is
         // a scenario's, short-lived and small. Measured: 12 MiB less resident per worker and no slower
-        // (984 scenarios; a 2.4-million-call scenario 1.42 → 1.28 s). Read only from the environment.
+        // (984 scenarios). Read only from the environment.
         if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is null)
             psi.Environment["DOTNET_GCgen0size"] = "0x200000";
     }
