@@ -22,21 +22,26 @@ internal static class WatchCommand
             return Cli.Misuse;
         }
         using var host = Build(options, logging => logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = null; }));
+        // Taken before Run: Run disposes the host's services when it returns (a stop asked by SIGTERM or
+        // Ctrl-C once ended in an ObjectDisposedException and exit 1 here).
+        var parts = Parts(host);
         try { host.Run(); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             stderr.WriteLine("scenario watch: stopped by an error: " + Model.Display.Clip(e.Message, 400));
             return Cli.Failed;
         }
-        return ExitCode(host);
+        return ExitCode(parts);
     }
 
     /// <summary>0 when the service stopped because it was asked to; 1 when a service part stopped it with an error (systemd's Restart=on-failure then restarts it).</summary>
-    public static int ExitCode(IHost host)
-    {
-        var tasks = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Select(s => s.ExecuteTask);
-        return tasks.Any(t => t is { IsFaulted: true }) ? Cli.Failed : Cli.Ok;
-    }
+    public static int ExitCode(IHost host) => ExitCode(Parts(host));
+
+    private static int ExitCode(IReadOnlyList<BackgroundService> parts) =>
+        parts.Any(p => p.ExecuteTask is { IsFaulted: true }) ? Cli.Failed : Cli.Ok;
+
+    private static List<BackgroundService> Parts(IHost host) =>
+        host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
 
     /// <summary>The host, for the command and for the tests (which add their own logging).</summary>
     public static IHost Build(WatchOptions options, Action<ILoggingBuilder> logging)

@@ -2,6 +2,7 @@ using ScenarioEngine.Record;
 using ScenarioEngine.Reporting;
 using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -482,5 +483,39 @@ public class WatchServiceTests
         var err = new StringWriter();
         Assert.Equal(2, WatchCommand.Execute(new WatchOptions { ScenariosRoot = Path.Combine(tree.Root, "scenarios"), Urls = "http://0.0.0.0:5080" }, err));
         Assert.Contains("not a loopback address", err.ToString());
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    [Fact]
+    public async Task The_service_process_stopped_by_SIGTERM_exits_0_without_an_exception()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        tree.Scenario("a", "expect.eq(1, 1)");
+        var cmd = ScenarioEngine.Host.WorkerLauncher.Command();
+        var psi = new System.Diagnostics.ProcessStartInfo(cmd.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = tree.Root };
+        foreach (var a in cmd.Arguments.Take(cmd.Arguments.Count - 1)) psi.ArgumentList.Add(a); // without "worker"
+        foreach (var a in new[] { "watch", "scenarios", "--poll-ms", "200" }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        var ran = new ManualResetEventSlim();
+        p.OutputDataReceived += (_, e) => { if (e.Data is { } line) { lock (output) output.AppendLine(line); if (line.Contains("scenarios/t/a.yaml", StringComparison.Ordinal)) ran.Set(); } };
+        p.BeginOutputReadLine();
+        try
+        {
+            Assert.True(ran.Wait(Bound), "the service never ran its scenario: " + output);
+            Assert.Equal(0, kill(p.Id, 15)); // SIGTERM, as systemd stops a service
+            Assert.True(p.WaitForExit((int)Bound.TotalMilliseconds), "the service did not stop on SIGTERM");
+            p.WaitForExit();
+            Assert.DoesNotContain("Unhandled exception", await err);
+            Assert.Equal(0, p.ExitCode);
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
     }
 }
