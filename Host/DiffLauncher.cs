@@ -14,9 +14,15 @@ internal static class DiffLauncher
 {
     public static bool Allowed =>
         string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")) &&
-        !BuildServerDetector.Detected &&
-        !DiffRunner.Disabled &&
-        !Console.IsOutputRedirected;
+        !Console.IsOutputRedirected &&
+        DiffEngineSays();
+
+    /// <summary>DiffEngine's own checks; if they cannot run here (its detectors read every loaded assembly's name), no diff tool is opened — the run's result stands.</summary>
+    private static bool DiffEngineSays()
+    {
+        try { return !BuildServerDetector.Detected && !DiffRunner.Disabled; }
+        catch (TypeInitializationException) { return false; }
+    }
 
     public static void MaybeLaunch(IReadOnlyList<RunResult> results)
     {

@@ -209,7 +209,7 @@ public static class SchemaWriter
             var refused = all.Where(k => !f.IommuKeys.Contains(k)).ToList();
             if (refused.Count > 0)
                 branch["not"] = new JsonObject { ["anyOf"] = new JsonArray(refused.Select(k => (JsonNode)new JsonObject { ["required"] = Strings(k) }).ToArray()) };
-            branches.Add(branch);
+            branches.Add((JsonNode)branch); // the non-generic Add: no reflection (trimming, NativeAOT)
         }
         obj["anyOf"] = branches;
         return obj;
@@ -232,7 +232,7 @@ public static class SchemaWriter
             var branch = new JsonObject { ["required"] = Strings(f.DeviceIdRequired) };
             if (others.Count > 0)
                 branch["not"] = new JsonObject { ["anyOf"] = new JsonArray(others.Select(k => (JsonNode)new JsonObject { ["required"] = Strings(k) }).ToArray()) };
-            branches.Add(branch);
+            branches.Add((JsonNode)branch);
         }
         obj["anyOf"] = branches;
         return obj;

@@ -64,6 +64,15 @@ internal static class BenchCommand
         [FloorRow] = KernelFloorNs,
     };
 
+    /// <summary>
+    /// What measured: the cores, the runtime and how its code was compiled. The kernel comparison was
+    /// made with the JIT build (tiered, dynamic PGO); the NativeAOT tool has no PGO, and its tight
+    /// loops are up to 3× slower (docs/performance.md), while whole runs are faster.
+    /// </summary>
+    internal static string Machine =>
+        $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
+        (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled ? "JIT (tiered, dynamic PGO)" : "NativeAOT (no JIT: the kernel comparison is made with the JIT build)");
+
     /// <summary>(engine ÷ its floor) ÷ (kernel ÷ its floor): below 1.0 the engine is faster than the kernel; null without a kernel figure or a floor.</summary>
     internal static double? Normalised(Figure f, double? floorNs) =>
         f.Unit == "ns" && floorNs is > 0 && KernelReference.TryGetValue(f.Name, out var k) ? f.NsPerOp / floorNs.Value / (k / KernelFloorNs) : null;
@@ -81,7 +90,7 @@ internal static class BenchCommand
             using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 w.WriteStartObject();
-                w.WriteString("machine", $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
+                w.WriteString("machine", Machine);
                 w.WriteStartArray("benchmarks");
                 foreach (var f in figures)
                 {
@@ -123,6 +132,7 @@ internal static class BenchCommand
         {
             // a row behind the kernel is red on a terminal and says BEHIND everywhere
             bool color = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+            stdout.WriteLine(Machine);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"benchmark",-52} {"median",9} {"spread (min-max)",17} {"kernel",8} {"vs kernel",9}  target"));
             foreach (var f in figures)
             {
