@@ -123,6 +123,11 @@ public static class ScenarioRunner
             }
             recycle = sandbox.Abandoned;
         }
+        // The script's budget ends with the script: the logs let go of the sandbox, so a result kept
+        // after the run (in-process runs keep them all) does not keep the Lua state, the library and the
+        // whole simulated machine alive through them (984 scenarios in one process held 146 MiB).
+        log.Charge = null;
+        core.Machine.Log.Charge = null;
         var state = EndStateBuilder.Build(core, d => library.Mappings(d));
         var pictures = Reporting.Pictures.PictureBuilder.Build(scenario, state);
         var report = MarkdownReport.Render(new MarkdownReport.Input(display, scenario, state, log, error) { Pictures = pictures });

@@ -183,6 +183,16 @@ public class SandboxTests
     }
 
     [Fact]
+    public void A_finished_result_no_longer_reaches_its_sandbox_through_its_log()
+    {
+        // The log charged the script's memory budget through the sandbox; kept after the run (an
+        // in-process run keeps every result) it held the Lua state and the whole simulated machine.
+        var r = Run("expect.eq(1 + 1, 2)");
+        Assert.True(r.Passed);
+        Assert.Null(r.Log.Charge);
+    }
+
+    [Fact]
     public void A_thread_whose_script_was_parked_is_never_given_to_the_next_script()
     {
         // A parked thread sleeps for good: handed out again, the next script would never start and
