@@ -91,7 +91,7 @@ public class SingleCpuTieringTests
             var psi = new System.Diagnostics.ProcessStartInfo("worker");
             WorkerPool.ShortScriptsProfile(psi);
             Assert.Equal("0", psi.Environment["DOTNET_TieredPGO"]);
-            Assert.Equal("0x200000", psi.Environment["DOTNET_GCgen0size"]);
+            Assert.Equal("200000", psi.Environment["DOTNET_GCgen0size"]); // hex; no "0x", which NativeAOT would ignore
 
             Environment.SetEnvironmentVariable("DOTNET_TieredPGO", "1");
             var mine = new System.Diagnostics.ProcessStartInfo("worker");
