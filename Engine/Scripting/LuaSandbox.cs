@@ -318,6 +318,7 @@ public sealed class LuaSandbox : IDisposable
         if (stuck) _stop ??= ErrorCode.TimeBudget;
         // Only a thread whose script returned goes back for the next one; a parked or stuck one is abandoned.
         if (which == 0) runner.Finish();
+        else runner.Abandon();
         return status;
     }
 

@@ -27,7 +27,7 @@ internal sealed class ScriptThread
     private Action? _work;
     private ExecutionContext? _context;
     private ExceptionDispatchInfo? _thrown;
-    private bool _retire;
+    private volatile bool _retire;
 
     private static int CreatedCount;
 
@@ -62,8 +62,18 @@ internal sealed class ScriptThread
     {
         var thrown = _thrown;
         if (Idle.Count < MaxIdle) Idle.Add(this);
-        else { _retire = true; _go.Set(); }
+        else Abandon();
         thrown?.Throw();
+    }
+
+    /// <summary>
+    /// Never hands this thread out again: a parked thread stays blocked with its abandoned state; one
+    /// stuck in C that returns some day, or an idle one beyond <see cref="MaxIdle"/>, ends.
+    /// </summary>
+    public void Abandon()
+    {
+        _retire = true;
+        _go.Set();
     }
 
     private void Loop()
@@ -83,6 +93,7 @@ internal sealed class ScriptThread
             }
             catch (Exception e) { _thrown = ExceptionDispatchInfo.Capture(e); }
             _done.Set();
+            if (_retire) return;
         }
     }
 }
