@@ -36,7 +36,9 @@ internal static class ApproveCommand
     private static string ResultOf(string verified)
     {
         // The result section is the report's last; user text earlier in the file cannot pose as it.
-        var lines = File.ReadAllLines(verified);
+        string[] lines;
+        try { lines = InputFiles.ReadInside(verified, Path.GetDirectoryName(verified)!, SnapshotStore.MaxSnapshotBytes).Split('\n'); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
         var at = Array.LastIndexOf(lines, "## Result");
         var result = lines.Skip(at + 1).FirstOrDefault(l => l.Length > 0);
         return at < 0 || result is null ? "" : " — " + Model.Display.Clip(result.Replace("**", "", StringComparison.Ordinal), 400);

@@ -42,7 +42,7 @@ public static class SnapshotStore
             // A match with no received file to remove writes nothing, so it needs no lock: the lock
             // keeps writers apart, and approve replaces a verified file by rename, so this read sees
             // one whole version or the other. Anything that writes re-reads under the lock.
-            if (MatchesWithoutWriting(result, verified, received)) return;
+            if (MatchesWithoutWriting(result, verified, received, layout)) return;
             using var held = SnapshotLock.Acquire(layout.SnapshotsRoot, LockWait);
             CompareLocked(result, verified, received, layout);
         }
@@ -74,18 +74,29 @@ public static class SnapshotStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    private static bool MatchesWithoutWriting(RunResult result, string verified, string received)
+    private static bool MatchesWithoutWriting(RunResult result, string verified, string received, ProjectLayout layout)
     {
-        if (!File.Exists(verified) || Normalize(File.ReadAllText(verified, Utf8)) != result.Report || File.Exists(received)) return false;
+        if (!File.Exists(verified) || ReadVerified(verified, layout) != result.Report || File.Exists(received)) return false;
         result.Snapshot = SnapshotStatus.Matched;
         return true;
     }
+
+    /// <summary>The largest verified snapshot read (reports are bounded by the run log's limits; this is far above them).</summary>
+    public const long MaxSnapshotBytes = 64L << 20;
+
+    /// <summary>
+    /// A verified snapshot's text: a regular file inside the snapshot folder, links resolved (a FIFO in
+    /// its place blocked the run for good; a link out of the folder would show another file in the
+    /// diff), at most <see cref="MaxSnapshotBytes"/>. An IOException otherwise: the scenario gets SE3001.
+    /// </summary>
+    private static string ReadVerified(string verified, ProjectLayout layout) =>
+        Normalize(InputFiles.ReadInside(verified, layout.SnapshotsRoot, MaxSnapshotBytes));
 
     private static void CompareLocked(RunResult result, string verified, string received, ProjectLayout layout)
     {
         if (File.Exists(verified))
         {
-            var old = Normalize(File.ReadAllText(verified, Utf8));
+            var old = ReadVerified(verified, layout);
             if (old == result.Report)
             {
                 result.Snapshot = SnapshotStatus.Matched;
@@ -113,7 +124,9 @@ public static class SnapshotStore
             foreach (var s in group)
             {
                 var (verified, received) = PathsFor(s, snapshotsDir);
-                if (!File.Exists(received)) continue;
+                // Only a plain file the engine could have written is approved: not a link (the verified
+                // file would point elsewhere), not a FIFO or a device (reading it blocks).
+                if (!File.Exists(received) || File.GetAttributes(received).HasFlag(FileAttributes.ReparsePoint) || InputFiles.IsSpecial(received)) continue;
                 Directory.CreateDirectory(Path.GetDirectoryName(verified)!);
                 try { File.Move(received, verified, overwrite: true); }
                 catch (FileNotFoundException) { continue; } // moved by someone else between the check and the move

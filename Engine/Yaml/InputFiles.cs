@@ -19,33 +19,65 @@ public static class InputFiles
     /// <param name="what">how the message names the file ("SoC file 'x.yaml'")</param>
     public static string ReadText(string path, string root, string what, SourceSpan at)
     {
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full) && !Directory.Exists(full) && !IsSpecial(full))
-            throw YamlTree.Error(ErrorCode.FileNotFound, $"{what} not found (resolved relative to this file)", at);
-        var real = RealPath(full) ?? full;
-        var realRoot = (RealPath(root) ?? Path.GetFullPath(root)).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        if (!real.StartsWith(realRoot, StringComparison.Ordinal))
-            throw YamlTree.Error(ErrorCode.BadPath, $"{what} resolves outside the project tree (the folder holding scenarios/); only files inside it are read", at);
-        if (Directory.Exists(real) || IsSpecial(real))
-            throw YamlTree.Error(ErrorCode.BadPath, $"{what} is not a regular file", at);
-        var info = new FileInfo(real);
-        if (info.Length > MaxBytes)
-            throw YamlTree.Error(ErrorCode.BadPath, $"{what} has {info.Length} bytes; files are limited to {MaxBytes >> 20} MiB", at);
-        try
+        var (refusal, real, length) = Check(path, root, MaxBytes);
+        switch (refusal)
         {
-            using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan);
-            var buffer = new byte[Math.Min(MaxBytes + 1, Math.Max(info.Length, 0) + 1)];
-            int n = 0, r;
-            while (n < buffer.Length && (r = stream.Read(buffer, n, buffer.Length - n)) > 0) n += r;
-            if (n > MaxBytes)
-                throw YamlTree.Error(ErrorCode.BadPath, $"{what} grew past {MaxBytes >> 20} MiB while it was read", at);
-            var text = new System.Text.UTF8Encoding(false, false).GetString(buffer, 0, n);
-            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+            case Refusal.Missing: throw YamlTree.Error(ErrorCode.FileNotFound, $"{what} not found (resolved relative to this file)", at);
+            case Refusal.Outside: throw YamlTree.Error(ErrorCode.BadPath, $"{what} resolves outside the project tree (the folder holding scenarios/); only files inside it are read", at);
+            case Refusal.NotRegular: throw YamlTree.Error(ErrorCode.BadPath, $"{what} is not a regular file", at);
+            case Refusal.TooBig: throw YamlTree.Error(ErrorCode.BadPath, $"{what} has {length} bytes; files are limited to {MaxBytes >> 20} MiB", at);
         }
+        try { return ReadBounded(real, length, MaxBytes); }
+        catch (InvalidDataException) { throw YamlTree.Error(ErrorCode.BadPath, $"{what} grew past {MaxBytes >> 20} MiB while it was read", at); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw YamlTree.Error(ErrorCode.FileNotFound, $"{what} cannot be read: {e.Message}", at);
         }
+    }
+
+    /// <summary>
+    /// The same rules for a file the engine keeps rather than one a scenario names (a verified
+    /// snapshot): a regular file whose real path is inside <paramref name="root"/>, at most
+    /// <paramref name="maxBytes"/>; an <see cref="IOException"/> that says why not otherwise.
+    /// </summary>
+    public static string ReadInside(string path, string root, long maxBytes)
+    {
+        var (refusal, real, length) = Check(path, root, maxBytes);
+        switch (refusal)
+        {
+            case Refusal.Missing: throw new FileNotFoundException($"{path} does not exist");
+            case Refusal.Outside: throw new IOException($"{path} resolves outside {root}; only files inside it are read");
+            case Refusal.NotRegular: throw new IOException($"{path} is not a regular file");
+            case Refusal.TooBig: throw new IOException($"{path} has {length} bytes; the limit is {maxBytes >> 20} MiB");
+        }
+        try { return ReadBounded(real, length, maxBytes); }
+        catch (InvalidDataException) { throw new IOException($"{path} grew past {maxBytes >> 20} MiB while it was read"); }
+    }
+
+    private enum Refusal { None, Missing, Outside, NotRegular, TooBig }
+
+    private static (Refusal Refusal, string Real, long Length) Check(string path, string root, long maxBytes)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full) && !Directory.Exists(full) && !IsSpecial(full)) return (Refusal.Missing, full, 0);
+        var real = RealPath(full) ?? full;
+        var realRoot = (RealPath(root) ?? Path.GetFullPath(root)).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        if (!real.StartsWith(realRoot, StringComparison.Ordinal)) return (Refusal.Outside, real, 0);
+        if (Directory.Exists(real) || IsSpecial(real)) return (Refusal.NotRegular, real, 0);
+        var length = new FileInfo(real).Length;
+        return (length > maxBytes ? Refusal.TooBig : Refusal.None, real, length);
+    }
+
+    /// <summary>Reads at most <paramref name="maxBytes"/> (UTF-8, BOM dropped); InvalidDataException when the file grew past it meanwhile.</summary>
+    private static string ReadBounded(string real, long length, long maxBytes)
+    {
+        using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan);
+        var buffer = new byte[Math.Min(maxBytes + 1, Math.Max(length, 0) + 1)];
+        int n = 0, r;
+        while (n < buffer.Length && (r = stream.Read(buffer, n, buffer.Length - n)) > 0) n += r;
+        if (n > maxBytes) throw new InvalidDataException();
+        var text = new System.Text.UTF8Encoding(false, false).GetString(buffer, 0, n);
+        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
     }
 
     /// <summary>True for anything that is neither a regular file nor a folder (FIFO, socket, device), links followed.</summary>

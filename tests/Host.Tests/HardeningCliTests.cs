@@ -111,6 +111,65 @@ public class HardeningCliTests
         }
     }
 
+    private static void MakeFifo(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var mk = System.Diagnostics.Process.Start("mkfifo", path)!;
+        mk.WaitForExit();
+        Assert.Equal(0, mk.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_FIFO_in_place_of_a_verified_snapshot_fails_its_scenario_with_SE3001_instead_of_blocking_the_run()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        var a = tree.Scenario("a", "expect.eq(1, 1)");
+        var b = tree.Scenario("b", "expect.eq(2, 2)");
+        MakeFifo(Path.Combine(tree.Root, "snapshots", "t", "a.verified.md"));
+        // A read of the FIFO would wait for a writer for good: bounded here, so a regression fails instead of hanging.
+        var (code, output, _) = await Task.Run(() => Cli("run", a, b, "--format", "json")).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var scenarios = doc.RootElement.GetProperty("scenarios").EnumerateArray().ToList();
+        Assert.Equal("SE3001", scenarios[0].GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("not a regular file", scenarios[0].GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal("new", scenarios[1].GetProperty("snapshot").GetString());
+    }
+
+    [Fact]
+    public void A_verified_snapshot_linked_out_of_the_snapshot_folder_is_not_read_into_the_diff()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        var a = tree.Scenario("a", "expect.eq(1, 1)");
+        var secret = tree.Write("secret.txt", "TOPSECRET the CI token\n");
+        Directory.CreateDirectory(Path.Combine(tree.Root, "snapshots", "t"));
+        File.CreateSymbolicLink(Path.Combine(tree.Root, "snapshots", "t", "a.verified.md"), secret);
+        var (code, output, err) = Cli("run", a, "--format", "json");
+        Assert.Equal(1, code);
+        Assert.Contains("SE3001", output);
+        Assert.Contains("outside", output);
+        Assert.DoesNotContain("TOPSECRET", output + err);
+    }
+
+    [Fact]
+    public async Task Approve_leaves_a_FIFO_or_a_link_in_place_of_a_received_report_alone()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        var a = tree.Scenario("a", "expect.eq(1, 1)");
+        var b = tree.Scenario("b", "expect.eq(2, 2)");
+        MakeFifo(Path.Combine(tree.Root, "snapshots", "t", "a.received.md"));
+        var elsewhere = tree.Write("elsewhere.md", "not a report\n");
+        File.CreateSymbolicLink(Path.Combine(tree.Root, "snapshots", "t", "b.received.md"), elsewhere);
+        var (code, output, _) = await Task.Run(() => Cli("approve", a, b)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, code);
+        Assert.Contains("Nothing to approve", output);
+        Assert.False(tree.Exists("snapshots/t/a.verified.md"));
+        Assert.False(tree.Exists("snapshots/t/b.verified.md"));
+    }
+
     [Fact]
     public void Two_approves_at_once_move_each_received_file_exactly_once()
     {
