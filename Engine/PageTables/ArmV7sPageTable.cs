@@ -56,13 +56,15 @@ public sealed class ArmV7sPageTable : IIoPageTable
     public ulong TableBytes => _tableBytes;
     public ulong L1Pa => _l1;
 
-    private bool Mtk => (Cfg.Quirks & PgtableQuirks.ArmMtkExt) != 0;
-    private bool TtbrExt => (Cfg.Quirks & PgtableQuirks.ArmMtkTtbrExt) != 0;
-    private ulong TableLimit => TtbrExt ? 1UL << Cfg.Oas : 1UL << 32;
+    // The quirks never change after alloc: kept as fields so the hot paths test a bool, not the cfg.
+    private readonly bool _mtk, _ttbrExt;
+    private ulong TableLimit => _ttbrExt ? 1UL << Cfg.Oas : 1UL << 32;
 
     private ArmV7sPageTable(IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc, ulong l1, int l1Bits)
     {
         Cfg = cfg;
+        _mtk = (cfg.Quirks & PgtableQuirks.ArmMtkExt) != 0;
+        _ttbrExt = (cfg.Quirks & PgtableQuirks.ArmMtkTtbrExt) != 0;
         _mem = mem;
         _alloc = alloc;
         _l1 = l1;
@@ -73,7 +75,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
         _l2Pa = new ulong[1 << l1Bits];
         mem.Map(l1, _l1e);
         _tableBytes = (4UL << l1Bits);
-        Ttbr = Mtk ? (l1 & 0xffff_ffffUL) | (l1 >> 32)
+        Ttbr = _mtk ? (l1 & 0xffff_ffffUL) | (l1 >> 32)
                    : l1 | (cfg.CoherentWalk ? 0x6AUL : 0x2UL);
     }
 
@@ -150,7 +152,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
     private uint PaddrToPte(ulong pa, int lvl)
     {
         uint pte = (uint)pa & LvlMask(lvl);
-        return Mtk ? ToMtk(pa, pte) : pte;
+        return _mtk ? ToMtk(pa, pte) : pte;
     }
 
     private static uint ToMtk(ulong pa, uint pte)
@@ -161,14 +163,16 @@ public sealed class ArmV7sPageTable : IIoPageTable
         return pte;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong PteToPaddr(uint pte, int lvl)
     {
         uint mask = LvlMask(lvl);
         if (IsCont(pte, lvl)) mask = (uint)(mask * (ulong)ContPages);
         ulong pa = pte & mask;
-        return Mtk ? pa | MtkHigh(pte) : pa;
+        return _mtk ? pa | MtkHigh(pte) : pa;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong MtkHigh(uint pte)
     {
         ulong pa = 0;
@@ -182,14 +186,14 @@ public sealed class ArmV7sPageTable : IIoPageTable
     private ulong TableOf(uint pte)
     {
         ulong pa = pte & 0xffff_fc00u;
-        return TtbrExt ? pa | MtkHigh(pte) : pa;
+        return _ttbrExt ? pa | MtkHigh(pte) : pa;
     }
 
     private uint TablePte(ulong tablePa)
     {
         uint pte = ((uint)tablePa & 0xffff_fc00u) | TypeTable;
         if ((Cfg.Quirks & PgtableQuirks.ArmNs) != 0) pte |= NsTable;
-        return TtbrExt ? ToMtk(tablePa, pte) : pte;
+        return _ttbrExt ? ToMtk(tablePa, pte) : pte;
     }
 
 
@@ -368,18 +372,25 @@ public sealed class ArmV7sPageTable : IIoPageTable
     // ----- lookup (arm_v7s_iova_to_phys) -----
     public ulong IovaToPhys(ulong iova)
     {
+        // One path per level (the mask decides both the address bits and the offset bits): a
+        // contiguous entry — large page at level 2, supersection at level 1 — covers 16 of its size.
         ulong i1 = (iova >> 20) & _l1Mask;
         uint pte = _l1e[i1];
-        int lvl = 1;
+        uint mask;
         if ((pte & 3) == TypeTable)
         {
             pte = _l2[i1]![(iova >> 12) & 0xff];
-            lvl = 2;
+            if ((pte & 3) == 0) return 0;
+            mask = (pte & 3) == TypeLargePage ? 0xffff_0000u : 0xffff_f000u;
         }
-        if ((pte & 3) == 0) return 0;
-        uint mask = LvlMask(lvl);
-        if (IsCont(pte, lvl)) mask = (uint)(mask * (ulong)ContPages);
-        return PteToPaddr(pte, lvl) | (iova & ~(ulong)mask & 0xffff_ffffUL);
+        else
+        {
+            if ((pte & 3) == 0) return 0;
+            mask = (pte & ContSection) != 0 ? 0xff00_0000u : 0xfff0_0000u;
+        }
+        ulong pa = pte & mask;
+        if (_mtk) pa |= MtkHigh(pte);
+        return pa | (iova & ~(ulong)mask & 0xffff_ffffUL);
     }
 
     public IReadOnlyList<WalkStep> Walk(ulong iova)
@@ -440,7 +451,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
         string type = level == 1 ? (IsCont(pte, 1) ? "supersection 16M ×16" : "section 1M") : largeL2 ? "large page 64K ×16" : "small page 4K";
         uint tex = largeL2 ? (pte >> 12) & 7 : (attr >> 2) & 7;
         var f = new List<string> { type, "pa " + Hex.Of(PteToPaddr(pte, level)) };
-        bool mtk = Mtk;
+        bool mtk = _mtk;
         if ((Cfg.Quirks & PgtableQuirks.NoPerms) == 0)
         {
             f.Add($"AF={attr & 1} AP1={(attr >> 1) & 1} AP2={(attr >> 5) & 1}");
