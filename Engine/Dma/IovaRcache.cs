@@ -13,9 +13,17 @@ internal sealed class IovaRcache
 {
     public const int MagSize = 127;
 
+    /// <summary>The pfns held inline in the magazine, as struct iova_magazine holds them: no second
+    /// object to reach on every pop and push.</summary>
+    [InlineArray(MagSize)]
+    internal struct PfnArray
+    {
+        private ulong _first;
+    }
+
     internal sealed class Magazine
     {
-        public readonly ulong[] Pfns = new ulong[MagSize];
+        public PfnArray Pfns;
         public int Size;
         public bool Full => Size == MagSize;
         public bool Empty => Size == 0;
@@ -25,7 +33,7 @@ internal sealed class IovaRcache
         public ulong Pop(ulong limitPfn)
         {
             int i = Size - 1;
-            var p = Pfns;
+            ref var p = ref Pfns;
             while (p[i] > limitPfn)
             {
                 if (i == 0) return 0;
@@ -57,19 +65,48 @@ public sealed partial class IovaAllocator
     public long NowMs { get; set; }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int OrderBase2(ulong n) => n <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount(n - 1);
+    private static int OrderBase2(ulong n) => n <= 32 ? SmallOrders[(int)n] : 64 - BitOperations.LeadingZeroCount(n - 1);
 
-    /// <summary>alloc_iova_fast: pow2 rounding below 32 pages, rcache first, then the tree (size-aligned), then flush and retry.</summary>
+    /// <summary>order_base_2(n) for n ≤ 32, the cached sizes: one load instead of a bit scan (the
+    /// NativeAOT build targets CPUs without LZCNT, where the scan needs a branch for zero).</summary>
+    private static ReadOnlySpan<byte> SmallOrders =>
+    [
+        0, 0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4,
+        5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    ];
+
+    /// <summary>
+    /// alloc_iova_fast: pow2 rounding below 32 pages, rcache first, then the tree (size-aligned), then
+    /// flush and retry. The hit — a non-empty loaded magazine — is kept small enough to inline; the
+    /// magazine swaps and the tree are out of line (hot/cold split, same order of steps).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong AllocFast(ulong size, ulong limitPfn, bool flushRcache)
     {
-        if (size == 0) return 0;
-        if (size < 1UL << (RangeCacheMaxSize - 1)) size = BitOperations.RoundUpToPowerOf2(size);
-        int order = OrderBase2(size);
-        if (order < RangeCacheMaxSize)
+        if (size - 1 < 1UL << (RangeCacheMaxSize - 1))
         {
-            ulong pfn = RcacheGet(_rcaches[order], limitPfn + 1 - size);
-            if (pfn != 0) return pfn;
+            // 1..32 pages: rounded up to a power of two, 1 << order_base_2(size), and cached.
+            int order = SmallOrders[(int)size];
+            size = 1UL << order;
+            var m = _rcaches[order].Loaded;
+            if (m.Size != 0)
+            {
+                ulong pfn = m.Pop(limitPfn + 1 - size);
+                if (pfn != 0) return pfn;
+            }
+            else
+            {
+                ulong pfn = RcacheGetSwapping(_rcaches[order], limitPfn + 1 - size);
+                if (pfn != 0) return pfn;
+            }
         }
+        return AllocFastFromTree(size, limitPfn, flushRcache);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong AllocFastFromTree(ulong size, ulong limitPfn, bool flushRcache)
+    {
+        if (size == 0) return 0;
         while (true)
         {
             var r = AllocAndInsert(size, limitPfn + 1, true);
@@ -82,54 +119,65 @@ public sealed partial class IovaAllocator
     }
 
     /// <summary>free_iova_fast: into the rcache when order &lt; 6 (the tree node stays), else free_iova.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FreeFast(ulong pfn, ulong size)
     {
-        if (RcacheInsert(pfn, size)) return;
+        if (size - 1 < 1UL << (RangeCacheMaxSize - 1))
+        {
+            var m = _rcaches[SmallOrders[(int)size]].Loaded;
+            if (m.Size != IovaRcache.MagSize) m.Pfns[m.Size++] = pfn;
+            else RcacheInsertSwapping(_rcaches[SmallOrders[(int)size]], pfn);
+            return;
+        }
+        if (RcacheInsert(pfn, size)) return; // size 0 is order 0 as well
         Free(pfn);
     }
 
-    /// <summary>__iova_rcache_get: loaded, else swap in prev, else a depot magazine; then pop under the limit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong RcacheGet(IovaRcache rc, ulong limitPfn)
+    /// <summary>__iova_rcache_get with an empty loaded magazine: swap in prev, else a depot magazine; then pop under the limit.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong RcacheGetSwapping(IovaRcache rc, ulong limitPfn)
     {
-        var m = rc.Loaded;
-        if (m.Size == 0)
+        if (!rc.Prev.Empty)
         {
-            if (!rc.Prev.Empty)
-            {
-                (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
-            }
-            else if (rc.Depot.Count > 0)
-            {
-                _spareMags.Push(rc.Loaded);
-                rc.Loaded = rc.Depot.Pop();
-            }
-            else return 0;
-            m = rc.Loaded;
+            (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
         }
-        return m.Pop(limitPfn);
+        else if (rc.Depot.Count > 0)
+        {
+            _spareMags.Push(rc.Loaded);
+            rc.Loaded = rc.Depot.Pop();
+        }
+        else return 0;
+        return rc.Loaded.Pop(limitPfn);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool RcacheInsert(ulong pfn, ulong size)
     {
         int order = OrderBase2(size);
         if (order >= RangeCacheMaxSize) return false;
         var rc = _rcaches[order];
-        if (rc.Loaded.Full)
+        if (rc.Loaded.Full) RcacheInsertSwapping(rc, pfn);
+        else
         {
-            if (!rc.Prev.Full) (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
-            else
-            {
-                rc.Depot.Push(rc.Loaded);
-                rc.WorkDue ??= NowMs + DepotDelayMs;
-                rc.Loaded = _spareMags.Count > 0 ? _spareMags.Pop() : new IovaRcache.Magazine();
-                rc.Loaded.Size = 0;
-            }
+            var m = rc.Loaded;
+            m.Pfns[m.Size++] = pfn;
+        }
+        return true;
+    }
+
+    /// <summary>__iova_rcache_insert with a full loaded magazine: swap with prev unless full too, else the loaded one goes to the depot.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RcacheInsertSwapping(IovaRcache rc, ulong pfn)
+    {
+        if (!rc.Prev.Full) (rc.Loaded, rc.Prev) = (rc.Prev, rc.Loaded);
+        else
+        {
+            rc.Depot.Push(rc.Loaded);
+            rc.WorkDue ??= NowMs + DepotDelayMs;
+            rc.Loaded = _spareMags.Count > 0 ? _spareMags.Pop() : new IovaRcache.Magazine();
+            rc.Loaded.Size = 0;
         }
         var m = rc.Loaded;
         m.Pfns[m.Size++] = pfn;
-        return true;
     }
 
     /// <summary>iova_magazine_free_pfns: each cached pfn's node goes back to the tree, index 0 first.</summary>
