@@ -256,13 +256,22 @@ public sealed class ArmLpaePageTable : IIoPageTable
         {
             t = _leafTable;
             startAt = MaxLevels - 1;
+            // One page into an empty slot of the last table used (a driver mapping page by page):
+            // arm_lpae_init_pte's write, without the span checks of the general path below.
+            int i = LvlIdx(iova, MaxLevels - 1);
+            if (pgcount == 1 && _granule < 0x10000 && (uint)i < (uint)t.E.Length && t.E[i] == 0)
+            {
+                t.E[i] = pte | TypePage | (paddr & AddrMask);
+                mapped = pgsize;
+                return Outcome.Success;
+            }
         }
         for (int lvl = startAt; ; lvl++)
         {
             int idx = LvlIdx(iova, lvl);
             if (pgsize == BlockSize(lvl))
             {
-                if (lvl == MaxLevels - 1 && t != _pgd) { _leafTable = t; _leafKey = iova >> _shift[MaxLevels - 2]; }
+                if (lvl == MaxLevels - 1 && t != _pgd && t != _leafTable) { _leafTable = t; _leafKey = iova >> _shift[MaxLevels - 2]; }
                 int num = (int)Math.Min(pgcount, (ulong)Math.Min(MaxEntries(idx), t.E.Length - idx));
                 var r = InitPte(iova, paddr, pte, lvl, num, t, idx);
                 if (r.Ok) mapped += (ulong)num * pgsize;
