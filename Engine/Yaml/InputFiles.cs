@@ -71,7 +71,8 @@ public static class InputFiles
     /// <summary>Reads at most <paramref name="maxBytes"/> (UTF-8, BOM dropped); InvalidDataException when the file grew past it meanwhile.</summary>
     private static string ReadBounded(string real, long length, long maxBytes)
     {
-        using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan);
+        // No FileStream buffer: the file is read into one array of its size, so a second copy would only cost.
+        using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.SequentialScan);
         var buffer = new byte[Math.Min(maxBytes + 1, Math.Max(length, 0) + 1)];
         int n = 0, r;
         while (n < buffer.Length && (r = stream.Read(buffer, n, buffer.Length - n)) > 0) n += r;
