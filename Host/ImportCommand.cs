@@ -20,7 +20,9 @@ internal static class ImportCommand
         {
             var info = new FileInfo(file);
             if (!info.Exists) { stderr.WriteLine($"import: no such file: {DtImporter.Clean(file)}"); return Cli.Misuse; }
-            if (info.LinkTarget is not null || (info.Attributes & FileAttributes.Device) != 0) { stderr.WriteLine($"import: {DtImporter.Clean(file)} is not a regular file"); return Cli.Misuse; }
+            // A FIFO (a shell's <(...) included) would block the open until a writer comes, a device
+            // could stream without end: only a regular file is read (FileAttributes do not tell on Linux).
+            if (info.LinkTarget is not null || Yaml.InputFiles.IsSpecial(file)) { stderr.WriteLine($"import: {DtImporter.Clean(file)} is not a regular file (write the blob to a file first)"); return Cli.Misuse; }
             if (info.Length > FdtLimits.MaxBytes) { stderr.WriteLine($"import: {DtImporter.Clean(file)}: {info.Length} bytes is more than the {FdtLimits.MaxBytes >> 20} MiB a device tree is read up to"); return Cli.Failed; }
             root = FdtReader.Read(File.ReadAllBytes(file));
         }

@@ -111,7 +111,7 @@ public class HardeningCliTests
         }
     }
 
-    private static void MakeFifo(string path)
+    internal static void MakeFifo(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var mk = System.Diagnostics.Process.Start("mkfifo", path)!;

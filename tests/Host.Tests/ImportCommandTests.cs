@@ -63,4 +63,24 @@ public class ImportCommandTests
         Assert.Contains("(SE1015)", err);
         Assert.Equal(2, Cli("import", "dtb", Path.Combine(tree.Root, "missing.dtb")).Code);
     }
+
+    [Fact]
+    public async Task A_FIFO_given_as_the_blob_or_found_in_a_tree_folder_is_refused_instead_of_blocking_the_import()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        var fifo = Path.Combine(tree.Root, "board.dtb");
+        HardeningCliTests.MakeFifo(fifo);
+        // Opening a FIFO waits for a writer for good: bounded here, so a regression fails instead of hanging.
+        var blob = await Task.Run(() => Cli("import", "dtb", fifo)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, blob.Code);
+        Assert.Contains("board.dtb is not a regular file", blob.Err);
+
+        var dir = Path.Combine(tree.Root, "proc-dt");
+        tree.Write("proc-dt/compatible", "acme,board\0");
+        HardeningCliTests.MakeFifo(Path.Combine(dir, "model"));
+        var folder = await Task.Run(() => Cli("import", "fdt-dir", dir)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, folder.Code);
+        Assert.Contains("model: is neither a folder nor a regular file (SE1015)", folder.Err);
+    }
 }

@@ -33,7 +33,9 @@ public static class FdtDirReader
                     if (depth + 1 > FdtLimits.MaxDepth) throw new DeviceTreeException(where, $"nodes nested deeper than {FdtLimits.MaxDepth}");
                     stack.Push((sub, new FdtNode(sub.Name, node), depth + 1));
                 }
-                else if (e is FileInfo f && (f.Attributes & (FileAttributes.Device | FileAttributes.ReparsePoint)) == 0)
+                // FileAttributes say nothing of FIFOs on Linux: the file's type comes from statx. A FIFO
+                // would block the open for good; a device could stream without end.
+                else if (e is FileInfo f && (f.Attributes & FileAttributes.ReparsePoint) == 0 && !Yaml.InputFiles.IsSpecial(f.FullName))
                 {
                     if (f.Name == "name") continue; // the kernel's own copy of the node name, not a DT property
                     if (++props > FdtLimits.MaxProperties) throw new DeviceTreeException(where, $"more than {FdtLimits.MaxProperties} properties");
