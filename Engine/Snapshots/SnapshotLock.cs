@@ -23,8 +23,9 @@ public sealed class SnapshotLock : IDisposable
         Directory.CreateDirectory(snapshotsRoot);
         var canonical = Yaml.InputFiles.RealPath(snapshotsRoot) ?? Path.GetFullPath(snapshotsRoot);
         var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical)))[..24].ToLowerInvariant();
-        var folder = Path.Combine(Path.GetTempPath(), "scenario-snapshot-locks");
-        Directory.CreateDirectory(folder);
+        // Per user and private: in the shared temporary folder another user could otherwise plant a link
+        // at the lock's path, and the PID written below would go through it.
+        var folder = Yaml.InputFiles.PrivateTempFolder("scenario-snapshot-locks");
         var path = Path.Combine(folder, key + ".lock");
         var clock = Stopwatch.StartNew();
         while (true)
@@ -44,7 +45,9 @@ public sealed class SnapshotLock : IDisposable
             catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
             {
                 string holder = "";
-                try { holder = File.ReadAllText(path + ".pid").Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                // Read as any file the engine keeps: a regular file inside the folder, a few bytes (a FIFO
+                // planted there would otherwise block this message for good).
+                try { holder = Yaml.InputFiles.ReadInside(path + ".pid", folder, 64).Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                 throw new IOException($"another 'scenario approve' or run is writing {snapshotsRoot} (lock {path}{(holder.Length is > 0 and < 12 ? ", held by PID " + holder : "")}); try again when it has finished", e);
             }
         }

@@ -79,7 +79,7 @@ internal static class LuaBench
 
     private static BenchCommand.Figure Overhead()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "scenario-bench-" + Environment.ProcessId);
+        var dir = Directory.CreateTempSubdirectory("scenario-bench-").FullName; // a fresh private folder (mode 0700, random name)
         Directory.CreateDirectory(Path.Combine(dir, "scenarios", "socs"));
         try
         {

@@ -24,7 +24,7 @@ internal static class TrafficBench
 
     private static BenchCommand.Figure Hits()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "scenario-bench-traffic-" + Environment.ProcessId);
+        var dir = Directory.CreateTempSubdirectory("scenario-bench-traffic-").FullName; // fresh and private
         Directory.CreateDirectory(dir);
         try
         {

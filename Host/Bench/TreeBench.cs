@@ -37,7 +37,7 @@ internal static class TreeBench
     private static (BenchCommand.Figure PerScenario, BenchCommand.Figure Memory) Measure(bool watchMemory)
     {
         var root = ShippedRoot()!;
-        var tmp = Path.Combine(Path.GetTempPath(), "scenario-bench-tree-" + Environment.ProcessId);
+        var tmp = Directory.CreateTempSubdirectory("scenario-bench-tree-").FullName; // fresh and private, never one planted beforehand
         try
         {
             int perCopy = Running.ScenarioRunner.Discover([Path.Combine(root, "scenarios")]).Count;

@@ -200,9 +200,8 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         var (verified, _) = Snapshots.SnapshotStore.PathsFor(r.FullPath, options.SnapshotsDir);
         try
         {
-            var info = new FileInfo(verified);
-            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.ReparsePoint) || info.Length > Yaml.InputFiles.MaxBytes || Yaml.InputFiles.IsSpecial(verified)) return null;
-            return File.ReadAllText(verified);
+            if (new FileInfo(verified).Attributes.HasFlag(FileAttributes.ReparsePoint)) return null;
+            return Yaml.InputFiles.ReadInside(verified, Model.ProjectLayout.For(r.FullPath, options.SnapshotsDir).SnapshotsRoot, Yaml.InputFiles.MaxBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
