@@ -126,6 +126,8 @@ public static class SchemaWriter
         {
             ["name"] = Str(), ["iova"] = Num("linked address"), ["size"] = Num("bytes, not 0"), ["boot"] = Array(Ref("boot-access")),
         }, ["name", "iova", "size"]);
+        defs["dma-range"] = Obj("A dma-ranges window of the device's bus (of_dma_get_range): the device reaches CPU physical [cpu, cpu + size) at bus address bus. The highest bus address is its bus_dma_limit.",
+            new() { ["bus"] = Num("bus (DMA) address"), ["cpu"] = Num("CPU physical address"), ["size"] = Num("bytes, not 0") }, ["bus", "cpu", "size"]);
         defs["device"] = Obj("A DMA master.", new()
         {
             ["name"] = Str(),
@@ -139,6 +141,7 @@ public static class SchemaWriter
                 ["description"] = "the DT memory-region phandles: reserved-memory node names; of_iommu_get_resv_regions reads iommu-addresses only from these",
             },
             ["firmware"] = Array(Ref("firmware")),
+            ["dma-ranges"] = Array(Ref("dma-range")),
         }, ["name", "ids"]);
         defs["soc"] = SocRoot();
         return defs;

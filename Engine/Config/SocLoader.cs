@@ -31,6 +31,8 @@ public static class SocLoader
 
     /// <summary>SoC files kept parsed (a run's, a watch session's); beyond it the cache starts over.</summary>
     private const int MaxParsed = 256;
+    /// <summary>dma-ranges entries read per device (a bus has a handful; a longer list is refused, not walked).</summary>
+    internal const int MaxDmaRanges = 64;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, string Display), (string Text, Soc Soc)> Parsed = new();
 
     internal static Soc Load(YamlNode root, string file)
@@ -228,7 +230,25 @@ public static class SocLoader
         var memoryRegion = new List<(string Name, SourceSpan Span)>();
         foreach (var mn in r.List("memory-region"))
             memoryRegion.Add((MappingReader.AsString(mn, "memory-region"), mn.Span));
-        return new DeviceSpec(name, ids, bus, mask, bound, firmware, r.Span) { MemoryRegion = memoryRegion.Select(x => x.Name).ToList(), MemoryRegionSpans = memoryRegion.Select(x => x.Span).ToList() };
+        // dma-ranges of the device's bus (drivers/of/address.c of_dma_get_range, Linux 7.0: one
+        // bus_dma_region per entry; an entry of size 0 would end the kernel's map early, so it is refused).
+        var dmaRanges = new List<DmaRange>();
+        var rangeList = r.List("dma-ranges");
+        if (rangeList.Count > MaxDmaRanges)
+            throw YamlTree.Error(ErrorCode.OutOfRange, $"device '{name}' has {rangeList.Count} dma-ranges entries; at most {MaxDmaRanges} are read", r.Node("dma-ranges")!.Span);
+        foreach (var dn in rangeList)
+        {
+            var dr = MappingReader.Of(dn, "a dma-ranges entry", YamlKeys.DmaRange);
+            var size = YamlChecks.NonZero(dr, "size");
+            ulong cpu = dr.Number("cpu"), busAddr = dr.Number("bus");
+            YamlChecks.CheckNoWrap(cpu, size, dr);
+            YamlChecks.CheckNoWrap(busAddr, size, dr);
+            dmaRanges.Add(new DmaRange(cpu, busAddr, size));
+        }
+        return new DeviceSpec(name, ids, bus, mask, bound, firmware, r.Span)
+        {
+            MemoryRegion = memoryRegion.Select(x => x.Name).ToList(), MemoryRegionSpans = memoryRegion.Select(x => x.Span).ToList(), DmaRanges = dmaRanges,
+        };
     }
 
     internal static string DeviceHint(string name, IEnumerable<DeviceSpec> devices)

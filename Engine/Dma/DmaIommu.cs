@@ -17,8 +17,10 @@ public enum DmaDirection { Bidirectional, ToDevice, FromDevice }
 /// allocations against the coherent mask, dma_map_sg's single IOVA range and segment merging
 /// (__finalise_sg, 64 KiB max segment, no boundary), and simulated time for the FQ timer and the rcache
 /// depot work. The DMA API always uses the group's default domain (iommu_get_dma_domain).
-/// Not modelled: swiotlb bouncing (dma-direct beyond the mask fails instead), PCI host-bridge windows
-/// and dma-ranges reservations, MSI cookies, DMA_ATTR_* flags, coherent devices (IOMMU_CACHE).
+/// The device's dma-ranges (DmaRangeMap) set its bus_dma_limit, which caps every IOVA it is given
+/// (iommu_dma_alloc_iova: min_not_zero(mask, bus_dma_limit)), and translate dma-direct's addresses.
+/// Not modelled: swiotlb bouncing (dma-direct beyond min_not_zero(mask, bus_dma_limit) fails instead),
+/// PCI host-bridge windows and the dma-ranges gaps iova_reserve_pci_windows reserves, MSI cookies, DMA_ATTR_* flags, coherent devices (IOMMU_CACHE).
 /// </summary>
 public sealed class DmaIommu(IommuCore core) : IDmaLayer
 {
@@ -53,6 +55,12 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     {
         var st = new DeviceDma { Pci32BitWorkaround = dev.Spec.Bus == Bus.Pci && !core.Knobs.ForceDac };
         _devices[dev] = st;
+        if (dev.Spec.DmaRanges.Count > 0)
+        {
+            // of_dma_configure_id (drivers/of/device.c) ran before the IOMMU probe: bus_dma_limit = dma_range_map_max.
+            var windows = string.Join(", ", dev.Spec.DmaRanges.Select(r => $"cpu {Hex.Of(r.Cpu)} → bus {Hex.Of(r.Bus)}, {Hex.Size(r.Size)}"));
+            core.RecordBoot(BootEventKind.BusDmaLimitSet, dev.Name, $"{dev.Name}: bus_dma_limit {Hex.Of(DmaRangeMap.BusLimit(dev.Spec.DmaRanges))} from its bus's dma-ranges ({windows}) (of_dma_configure_id)");
+        }
         var domain = dev.Group?.Domain;
         if (domain is null || !domain.Type.IsDmaApi()) return;
         var r = InitDomain(domain, dev);
@@ -125,15 +133,13 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     {
         if (!UsesIommu(dev))
         {
-            if (phys + size - 1 > mask)
-                return Result<ulong>.Fail(Errno.ENOMEM, $"dma-direct: {Hex.Of(phys)}+{Hex.Size(size)} is beyond the {BitOperations.PopCount(mask)}-bit mask and swiotlb bouncing is not modelled");
-            return Result<ulong>.Of(phys, "dma-direct: the DMA address is the physical address");
+            return DmaRangeMap.DirectMap(dev.Spec.DmaRanges, phys, size, mask);
         }
         var domain = dev.Group!.DefaultDomain!;
         var cookie = _cookies[domain];
         var (off, len) = DmaIommuAlloc.MapRounding(cookie.Iovad, phys, size);
         var st = _devices[dev];
-        ulong limit = DmaIommuAlloc.Limit(mask, 0, domain.ForceAperture ? domain.ApertureEnd : null);
+        ulong limit = DmaIommuAlloc.Limit(mask, DmaRangeMap.BusLimit(dev.Spec.DmaRanges), domain.ForceAperture ? domain.ApertureEnd : null);
         bool pci = st.Pci32BitWorkaround;
         ulong iova = DmaIommuAlloc.AllocIova(cookie.Iovad, len, limit, ref pci);
         string? note = null;
@@ -221,9 +227,18 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     {
         if (!UsesIommu(dev))
         {
+            // dma_direct_map_sg: each segment through dma_direct_map_phys
+            ulong first = 0;
+            string? how = null;
             foreach (var (pa, len) in sg)
-                if (pa + len - 1 > Mask(dev.DmaMask)) return Result<(ulong, int)>.Fail(Errno.ENOMEM, "dma-direct beyond the mask: swiotlb is not modelled");
-            return Result<(ulong, int)>.Of((sg[0].Pa, sg.Count), "dma-direct: each segment's DMA address is its physical address");
+            {
+                var one = DmaRangeMap.DirectMap(dev.Spec.DmaRanges, pa, len, Mask(dev.DmaMask));
+                if (!one.Ok) return Result<(ulong, int)>.Fail(one.Errno, one.Why!);
+                if (how is null) (first, how) = (one.Value, one.Why);
+            }
+            return Result<(ulong, int)>.Of((first, sg.Count), dev.Spec.DmaRanges.Count == 0
+                ? "dma-direct: each segment's DMA address is its physical address"
+                : "dma-direct: each segment translated through the dma-ranges; the first: " + how!["dma-direct: ".Length..]);
         }
         var domain = dev.Group!.DefaultDomain!;
         var iovad = _cookies[domain].Iovad;
@@ -237,7 +252,7 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
             total += aligned;
         }
         var st = _devices[dev];
-        ulong limit = DmaIommuAlloc.Limit(Mask(dev.DmaMask), 0, domain.ForceAperture ? domain.ApertureEnd : null);
+        ulong limit = DmaIommuAlloc.Limit(Mask(dev.DmaMask), DmaRangeMap.BusLimit(dev.Spec.DmaRanges), domain.ForceAperture ? domain.ApertureEnd : null);
         bool pci = st.Pci32BitWorkaround;
         ulong iova = DmaIommuAlloc.AllocIova(iovad, total, limit, ref pci);
         if (!pci) st.Pci32BitWorkaround = false;

@@ -29,6 +29,8 @@ public enum BootEventKind
     DmaDomainInitialised,
     /// <summary>dma-iommu could not set up a device: it keeps the platform's DMA ops.</summary>
     DmaOpsNotSetUp,
+    /// <summary>of_dma_configure_id set a device's bus_dma_limit and range map from its bus's dma-ranges.</summary>
+    BusDmaLimitSet,
 }
 
 /// <summary>

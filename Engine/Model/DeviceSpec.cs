@@ -16,7 +16,15 @@ public sealed record DeviceSpec(
     public IReadOnlyList<string> MemoryRegion { get; init; } = [];
     /// <summary>Where each memory-region entry was written (located errors).</summary>
     public IReadOnlyList<SourceSpan> MemoryRegionSpans { get; init; } = [];
+    /// <summary>
+    /// The dma-ranges of the bus the device sits on (of_dma_get_range reads them from its nearest DMA
+    /// parent): empty when the bus has none, so DMA addresses are physical addresses, unlimited.
+    /// </summary>
+    public IReadOnlyList<DmaRange> DmaRanges { get; init; } = [];
 }
+
+/// <summary>One dma-ranges window (struct bus_dma_region): CPU physical [Cpu, Cpu + Size) is seen by the device at bus address Bus.</summary>
+public sealed record DmaRange(ulong Cpu, ulong Bus, ulong Size);
 
 /// <summary>
 /// One IOMMU specifier of the device ("iommus = &lt;&amp;m4u ID&gt;"): which instance, and how the

@@ -19,7 +19,8 @@ public static class YamlKeys
     /// <summary>The IOMMU keys every family takes; each family adds its own (IommuFamily.IommuKeys).</summary>
     public static readonly string[] IommuCommon = ["name", "compatible", "driver", "type", "pgtable", "ias", "oas", "banks", "iotlb"];
     public static readonly string[] Iotlb = ["entries", "ways"];
-    public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware", "memory-region"];
+    public static readonly string[] Device = ["name", "ids", "bus", "dma-mask", "driver-bound", "firmware", "memory-region", "dma-ranges"];
+    public static readonly string[] DmaRange = ["bus", "cpu", "size"];
     public static readonly string[] Firmware = ["name", "iova", "size", "boot"];
     public static readonly string[] BootAccess = ["iova", "size", "write"];
 
