@@ -189,19 +189,37 @@ public static class SnapshotStore
         return list;
     }
 
+    /// <summary>
+    /// Writes <paramref name="path"/> through a temporary file beside it, then renames it into place
+    /// (a reader sees the old file or the new one, never half of one). The temporary file is created
+    /// exclusively (O_CREAT|O_EXCL: never through a link or over a file already there) under a name with
+    /// a random part: a tree may be hostile, and a link planted at a predictable temporary name would
+    /// otherwise have the write go wherever it points. Its name keeps the form
+    /// <c>NAME.PID.TIDxRANDOM.tmp</c> that <see cref="RemoveStaleTemps"/> reads.
+    /// </summary>
     public static void WriteAtomic(string path, string text)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".tmp";
-        try
+        var bytes = Utf8.GetBytes(text);
+        for (int attempt = 0; ; attempt++)
         {
-            File.WriteAllText(tmp, text, Utf8);
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
+            var tmp = path + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "."
+                + Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + "x" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)).ToLowerInvariant() + ".tmp";
+            FileStream created;
+            try { created = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None); }
+            catch (IOException) when (attempt < 8) { continue; } // taken (or planted, even as a dangling link): another name
+            try
+            {
+                using (created) created.Write(bytes);
+                File.Move(tmp, path, overwrite: true);
+                return;
+            }
+            catch
+            {
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
         }
     }
 

@@ -185,6 +185,29 @@ public class HardeningCliTests
     }
 
     [Fact]
+    public void A_link_planted_at_a_temporary_file_name_is_never_written_through()
+    {
+        // A hostile tree can hold links named as the writer's temporary files (NAME.PID.TID.tmp was
+        // predictable: in a fresh container the PID is too). The writer creates its temporary file
+        // exclusively under a random name, so the link's target keeps its content.
+        using var tree = new TestTree();
+        var victim = tree.Write("outside/victim.txt", "keep me");
+        var target = Path.Combine(tree.Root, "snapshots", "t", "a.received.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        for (int tid = 1; tid < 64; tid++)
+            File.CreateSymbolicLink($"{target}.{Environment.ProcessId}.{tid}.tmp", victim);
+        SnapshotStore.WriteAtomic(target, "the report");
+        Assert.Equal("keep me", File.ReadAllText(victim));
+        Assert.Equal("the report", File.ReadAllText(target));
+        Assert.Null(new FileInfo(target).LinkTarget);
+        // and a new file's temporary name still names its writer's PID for the stale-temp sweep
+        var stale = $"{target}.4194001.3x0123456789ab.tmp";
+        File.WriteAllText(stale, "half");
+        SnapshotStore.RemoveStaleTemps(Path.Combine(tree.Root, "snapshots"));
+        Assert.False(File.Exists(stale));
+    }
+
+    [Fact]
     public void A_temporary_file_left_by_a_killed_run_is_removed_by_the_next_run_and_a_live_writers_is_kept()
     {
         using var tree = new TestTree();
