@@ -6,6 +6,9 @@ namespace ScenarioEngine.Model;
 /// </summary>
 public sealed record ProjectLayout(string Root, string LuaRoot, string SnapshotsRoot, string ScenariosRoot)
 {
+    /// <summary>The snapshot folder was given (--snapshots) rather than the project's own.</summary>
+    public bool SnapshotsOverridden { get; init; }
+
     public static ProjectLayout For(string scenarioPath, string? snapshotsOverride = null)
     {
         var full = Path.GetFullPath(scenarioPath);
@@ -15,7 +18,8 @@ public sealed record ProjectLayout(string Root, string LuaRoot, string Snapshots
         var scenariosRoot = probe?.FullName ?? dir.FullName;
         var root = probe?.Parent?.FullName ?? dir.FullName;
         return new ProjectLayout(root, Path.Combine(root, "lua"),
-            snapshotsOverride is null ? Path.Combine(root, "snapshots") : Path.GetFullPath(snapshotsOverride), scenariosRoot);
+            snapshotsOverride is null ? Path.Combine(root, "snapshots") : Path.GetFullPath(snapshotsOverride), scenariosRoot)
+        { SnapshotsOverridden = snapshotsOverride is not null };
     }
 
     public string Display(string path)

@@ -67,6 +67,7 @@ public static class SnapshotStore
         try
         {
             if (!File.Exists(received) || File.GetAttributes(received).HasFlag(FileAttributes.ReparsePoint)) return false;
+            EnsureInside(received, ProjectLayout.For(scenarioFullPath, snapshotsDir));
             using var held = SnapshotLock.Acquire(ProjectLayout.For(scenarioFullPath, snapshotsDir).SnapshotsRoot, LockWait);
             File.Delete(received);
             return true;
@@ -107,8 +108,39 @@ public static class SnapshotStore
             result.Diff = UnifiedDiff.Create(old, result.Report, layout.Display(verified), layout.Display(received));
         }
         else result.Snapshot = SnapshotStatus.New;
+        EnsureInside(received, layout);
         WriteAtomic(received, result.Report);
     }
+
+    /// <summary>
+    /// A snapshot file is written only where it belongs once links are resolved: its folder inside the
+    /// snapshot folder, and a project's own snapshot folder inside the project (a folder given with
+    /// --snapshots may be anywhere). A tree may be hostile: `snapshots` or one of its folders linked
+    /// elsewhere would have reports written, approved or removed there. An IOException otherwise
+    /// (the scenario gets SE3001). Nothing is created before the check passes.
+    /// </summary>
+    internal static void EnsureInside(string file, ProjectLayout layout)
+    {
+        var root = Resolved(layout.SnapshotsRoot);
+        if (!layout.SnapshotsOverridden && !Within(root, Resolved(layout.Root)))
+            throw new IOException($"the snapshot folder {layout.SnapshotsRoot} resolves to {root}, outside the project; snapshots are written only inside it (give --snapshots to use another folder)");
+        var dir = Resolved(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        if (!Within(dir, root))
+            throw new IOException($"{Path.GetDirectoryName(file)} resolves to {dir}, outside the snapshot folder {root}; nothing is written there");
+    }
+
+    /// <summary>The real path of the deepest existing part of <paramref name="path"/>, with the rest appended.</summary>
+    private static string Resolved(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var probe = full;
+        while (!Directory.Exists(probe) && Path.GetDirectoryName(probe) is { } up) probe = up;
+        var real = InputFiles.RealPath(probe) ?? probe;
+        return probe == full ? real : Path.Combine(real, Path.GetRelativePath(probe, full));
+    }
+
+    private static bool Within(string path, string root) =>
+        path == root || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     /// <summary>
     /// received → verified for each scenario given, under each snapshot folder's lock (a concurrent
@@ -127,6 +159,7 @@ public static class SnapshotStore
                 // Only a plain file the engine could have written is approved: not a link (the verified
                 // file would point elsewhere), not a FIFO or a device (reading it blocks).
                 if (!File.Exists(received) || File.GetAttributes(received).HasFlag(FileAttributes.ReparsePoint) || InputFiles.IsSpecial(received)) continue;
+                EnsureInside(verified, ProjectLayout.For(s, snapshotsDir));
                 Directory.CreateDirectory(Path.GetDirectoryName(verified)!);
                 try { File.Move(received, verified, overwrite: true); }
                 catch (FileNotFoundException) { continue; } // moved by someone else between the check and the move

@@ -63,6 +63,35 @@ public class HardeningCliTests
         Assert.True(tree.Exists("snapshots/t/b.received.md"));
     }
 
+    [Theory]
+    [InlineData("snapshots")]
+    [InlineData("snapshots/t")]
+    public void A_snapshot_folder_linked_out_of_the_project_gets_nothing_written_and_its_scenarios_fail_with_SE3001(string linked)
+    {
+        using var tree = new TestTree();
+        var a = tree.Scenario("a", "expect.eq(1, 1)");
+        var elsewhere = Directory.CreateTempSubdirectory("se-elsewhere-").FullName;
+        try
+        {
+            var at = Path.Combine(tree.Root, linked);
+            Directory.CreateDirectory(Path.GetDirectoryName(at)!);
+            Directory.CreateSymbolicLink(at, elsewhere);
+            var (code, output, _) = Cli("run", a, "--format", "json");
+            Assert.Equal(1, code);
+            using var doc = System.Text.Json.JsonDocument.Parse(output);
+            var error = doc.RootElement.GetProperty("scenarios")[0].GetProperty("error");
+            Assert.Equal("SE3001", error.GetProperty("code").GetString());
+            Assert.Contains("resolves to", error.GetProperty("message").GetString());
+            Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere, "*", SearchOption.AllDirectories));
+            // a folder given with --snapshots may be anywhere: that is the user's own choice
+            var chosen = Path.Combine(elsewhere, "chosen");
+            var (given, _, err) = Cli("run", a, "--snapshots", chosen);
+            Assert.True(given == 1, err); // new snapshot: exit 1 until approved
+            Assert.True(File.Exists(Path.Combine(chosen, "t", "a.received.md")));
+        }
+        finally { Directory.Delete(elsewhere, true); }
+    }
+
     [Fact]
     public void Snapshots_under_proc_fail_each_scenario_and_nothing_crashes()
     {
