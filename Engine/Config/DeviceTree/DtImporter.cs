@@ -14,8 +14,10 @@ namespace ScenarioEngine.Config;
 /// arm_smmu_of_xlate); memory-region links; PCI host bridges' iommu-map entries as `bus: pci` masters,
 /// one per mapped RID range. Names are node names without unit address, made unique with it when two
 /// collide. What the SoC file cannot express becomes a comment and a warning, never a silent drop.
-/// Not read: ranges/dma-ranges translation (addresses are taken as the bus gives them; a note says so
-/// when a node has dma-ranges), interrupts beyond counting an SMMU's context interrupts.
+/// The dma-ranges of each master's bus (<see cref="DtDmaRanges"/>, as of_dma_get_range finds them).
+/// Not read: `ranges` translation of reg (addresses are taken as the bus gives them), dma-ranges that
+/// need a further translation (a warning says so), interrupts beyond counting an SMMU's context
+/// interrupts.
 /// </summary>
 public static class DtImporter
 {
@@ -163,7 +165,7 @@ public static class DtImporter
                 var line = new StringBuilder($"  - name: {name}  # {Clean(n.Path)}\n    ids: [ {string.Join(", ", ids)} ]");
                 var regions = MemoryRegions(n, phandles, resvNames, warnings);
                 if (regions.Count > 0) line.Append($"\n    memory-region: [ {string.Join(", ", regions)} ]");
-                if (n.Has("dma-ranges")) line.Append("\n    # dma-ranges present: not translated; DMA addresses are taken as the bus gives them");
+                line.Append(DmaRangesLine(n.Parent!, warnings));
                 deviceLines.Add(line.ToString());
             }
             if (n.Cells("iommu-map") is { } map)
@@ -184,7 +186,8 @@ public static class DtImporter
                     if (!byNode.TryGetValue(target, out var iommu)) { Warn($"{n.Path}: iommu-map entry {entryNo} targets {target.Path}, which is not an imported IOMMU: left out"); continue; }
                     if (Id(iommu, args, target) is not { } id) { Warn($"{n.Path}: iommu-map entry {entryNo} has a specifier the {iommu.Family.Name} driver does not take: left out"); continue; }
                     var name = names.TakeName($"{n.BaseName}-rid{ridBase:x}");
-                    deviceLines.Add($"  - name: {name}  # {Clean(n.Path)} iommu-map: RIDs 0x{ridBase:x}..0x{ridBase + Math.Max(length, 1) - 1:x} (one master stands for the range)\n    bus: pci\n    ids: [ {id} ]");
+                    deviceLines.Add($"  - name: {name}  # {Clean(n.Path)} iommu-map: RIDs 0x{ridBase:x}..0x{ridBase + Math.Max(length, 1) - 1:x} (one master stands for the range)\n    bus: pci\n    ids: [ {id} ]"
+                        + DmaRangesLine(n, warnings)); // pci_dma_configure: the host bridge's own dma-ranges
                 }
             }
         }
@@ -344,6 +347,20 @@ public static class DtImporter
     }
 
     /// <summary>Text from the tree made safe for a YAML comment or a terminal: printable ASCII, bounded.</summary>
+    /// <summary>The device's dma-ranges line (<see cref="DtDmaRanges"/>), or nothing; a warning when they are there but not read.</summary>
+    private static string DmaRangesLine(FdtNode bus, List<string> warnings)
+    {
+        var (windows, warning) = DtDmaRanges.For(bus);
+        if (warning is not null)
+        {
+            var w = Clean(warning);
+            if (!warnings.Contains(w)) warnings.Add(w);
+            return "";
+        }
+        if (windows.Count == 0) return "";
+        return "\n    dma-ranges: [ " + string.Join(", ", windows.Select(x => $"{{ bus: 0x{x.Bus:x}, cpu: 0x{x.Cpu:x}, size: 0x{x.Size:x} }}")) + " ]";
+    }
+
     internal static string Clean(string s)
     {
         var sb = new StringBuilder(Math.Min(s.Length, 200));

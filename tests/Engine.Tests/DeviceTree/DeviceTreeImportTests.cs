@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ScenarioEngine.Config;
+using ScenarioEngine.Dma;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 using ScenarioEngine.Yaml;
@@ -67,6 +68,33 @@ public class DeviceTreeImportTests
         var core = Boot(soc);
         Assert.Equal(7, core.Devices.Count);
         Assert.All(core.Devices, d => Assert.NotNull(d.Group));
+    }
+
+    [Fact]
+    public void Each_master_gets_the_dma_ranges_of_its_bus_as_of_dma_get_range_finds_them()
+    {
+        if (!Dtc.Require()) return;
+        var r = DtImporter.Import(FdtReader.Read(Dtc.Compile("dma-ranges-board.dts")), "board.dtb");
+        var soc = LoadYaml(r.Yaml);
+        var window = new DmaRange(0x8000_0000, 0x0, 0x8000_0000);
+        // the bus's own window; under an empty dma-ranges, the window above it
+        Assert.Equal([window], soc.Devices.Single(d => d.Name == "nic").DmaRanges);
+        Assert.Equal([window], soc.Devices.Single(d => d.Name == "dsp").DmaRanges);
+        // the bus node itself may lack dma-ranges (the search starts one level up); past it, a node
+        // without them ends the search: none (of_dma_get_range gives -ENODEV)
+        Assert.Equal([window], soc.Devices.Single(d => d.Name == "cam").DmaRanges);
+        Assert.Empty(soc.Devices.Single(d => d.Name == "isp").DmaRanges);
+        Assert.Empty(soc.Devices.Single(d => d.Name == "gpu").DmaRanges);
+        // a window whose parent addresses would translate through /soc's: said, not guessed
+        Assert.Empty(soc.Devices.Single(d => d.Name == "vpu").DmaRanges);
+        Assert.Contains(r.Warnings, w => w == "/soc/xlate: its dma-ranges' parent addresses translate through /soc's dma-ranges, which the importer does not follow: not read");
+        // a PCI host bridge's own dma-ranges, with 3-cell PCI bus addresses, for the masters of its iommu-map
+        var pci = soc.Devices.Single(d => d.Name == "pcie-rid0");
+        Assert.Equal([new DmaRange(0x8000_0000, 0x0, 0x4000_0000)], pci.DmaRanges);
+        Assert.Contains("    dma-ranges: [ { bus: 0x0, cpu: 0x80000000, size: 0x40000000 } ]", r.Yaml);
+        // and the limit reaches the DMA API
+        var core = Boot(soc);
+        Assert.Equal(0x7fff_f000UL, core.Dma.MapSingle(core.Device("nic")!, 0x8000_0000, 0x1000, DmaDirection.ToDevice).Value);
     }
 
     [Fact]
@@ -153,12 +181,13 @@ public class DeviceTreeImportTests
     public void Two_thousand_mutated_blobs_never_crash_the_reader_or_the_importer_and_what_imports_loads_or_is_a_located_error()
     {
         if (!Dtc.Require()) return;
-        var valid = Valid();
+        // two seeds: the MT8365 tree, and a tree of dma-ranges (cells, nesting, a PCI bridge) for DtDmaRanges
+        byte[][] seeds = [Valid(), Dtc.Compile("dma-ranges-board.dts")];
         var rng = new Random(1234);
         int read = 0, refused = 0;
         for (int i = 0; i < 2000; i++)
         {
-            var b = (byte[])valid.Clone();
+            var b = (byte[])seeds[i % 2].Clone();
             int flips = 1 + rng.Next(8);
             for (int f = 0; f < flips; f++)
             {
