@@ -124,9 +124,10 @@ public sealed partial class IovaAllocator
     {
         if (size - 1 < 1UL << (RangeCacheMaxSize - 1))
         {
-            var m = _rcaches[SmallOrders[(int)size]].Loaded;
+            var rc = _rcaches[SmallOrders[(int)size]];
+            var m = rc.Loaded;
             if (m.Size != IovaRcache.MagSize) m.Pfns[m.Size++] = pfn;
-            else RcacheInsertSwapping(_rcaches[SmallOrders[(int)size]], pfn);
+            else RcacheInsertSwapping(rc, pfn);
             return;
         }
         if (RcacheInsert(pfn, size)) return; // size 0 is order 0 as well

@@ -121,26 +121,13 @@ public static class SnapshotStore
     /// </summary>
     internal static void EnsureInside(string file, ProjectLayout layout)
     {
-        var root = Resolved(layout.SnapshotsRoot);
-        if (!layout.SnapshotsOverridden && !Within(root, Resolved(layout.Root)))
+        var root = InputFiles.Resolved(layout.SnapshotsRoot);
+        if (!layout.SnapshotsOverridden && !InputFiles.IsStrictlyWithin(root, InputFiles.Resolved(layout.Root)))
             throw new IOException($"the snapshot folder {layout.SnapshotsRoot} resolves to {root}, outside the project; snapshots are written only inside it (give --snapshots to use another folder)");
-        var dir = Resolved(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        if (!Within(dir, root))
+        var dir = InputFiles.Resolved(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        if (dir != root && !InputFiles.IsStrictlyWithin(dir, root))
             throw new IOException($"{Path.GetDirectoryName(file)} resolves to {dir}, outside the snapshot folder {root}; nothing is written there");
     }
-
-    /// <summary>The real path of the deepest existing part of <paramref name="path"/>, with the rest appended.</summary>
-    private static string Resolved(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var probe = full;
-        while (!Directory.Exists(probe) && Path.GetDirectoryName(probe) is { } up) probe = up;
-        var real = InputFiles.RealPath(probe) ?? probe;
-        return probe == full ? real : Path.Combine(real, Path.GetRelativePath(probe, full));
-    }
-
-    private static bool Within(string path, string root) =>
-        path == root || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     /// <summary>
     /// received → verified for each scenario given, under each snapshot folder's lock (a concurrent

@@ -61,8 +61,7 @@ public static class InputFiles
         var full = Path.GetFullPath(path);
         if (!File.Exists(full) && !Directory.Exists(full) && !IsSpecial(full)) return (Refusal.Missing, full, 0);
         var real = RealPath(full) ?? full;
-        var realRoot = (RealPath(root) ?? Path.GetFullPath(root)).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        if (!real.StartsWith(realRoot, StringComparison.Ordinal)) return (Refusal.Outside, real, 0);
+        if (!IsStrictlyWithin(real, RealPath(root) ?? Path.GetFullPath(root))) return (Refusal.Outside, real, 0);
         if (Directory.Exists(real) || IsSpecial(real)) return (Refusal.NotRegular, real, 0);
         var length = new FileInfo(real).Length;
         return (length > maxBytes ? Refusal.TooBig : Refusal.None, real, length);
@@ -79,6 +78,23 @@ public static class InputFiles
         if (n > maxBytes) throw new InvalidDataException();
         var text = new System.Text.UTF8Encoding(false, false).GetString(buffer, 0, n);
         return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+    }
+
+    /// <summary>Whether a resolved path lies below a resolved folder (not the folder itself).</summary>
+    public static bool IsStrictlyWithin(string realPath, string realRoot) =>
+        realPath.StartsWith(realRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The real path of the deepest existing part of <paramref name="path"/> with the rest appended:
+    /// where a file or folder about to be made would end up once links are resolved.
+    /// </summary>
+    public static string Resolved(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var probe = full;
+        while (!Directory.Exists(probe) && Path.GetDirectoryName(probe) is { } up) probe = up;
+        var real = RealPath(probe) ?? probe;
+        return probe == full ? real : Path.Combine(real, Path.GetRelativePath(probe, full));
     }
 
     /// <summary>True for anything that is neither a regular file nor a folder (FIFO, socket, device), links followed.</summary>
