@@ -154,7 +154,10 @@ public sealed partial class ArmSmmu : IIommuDriver
     public string GroupRule(IommuGroup group)
     {
         if (group.Devices.Count == 1)
-            return $"arm_smmu_device_group: no stream-map entry of {group.Devices[0].Name}'s (streams {Streams(group.Devices[0])}) belonged to a group yet, so a new one (generic_device_group)";
+            return $"arm_smmu_device_group: no stream-map entry of {group.Devices[0].Name}'s (streams {Streams(group.Devices[0])}) belonged to a group yet, so a new one "
+                + (group.Devices[0].Spec.Bus == Bus.Pci
+                    ? "(pci_device_group; its alias and ACS rules are not modelled: a group of its own, as for an endpoint alone below an ACS-isolated port)"
+                    : "(generic_device_group)");
         var first = group.Devices[0];
         var shared = group.Devices.Skip(1).Select(d => (d, SmesOf(d).Intersect(SmesOf(first)).Select(s => Hex.Of(s.Id)).ToList())).ToList();
         return "arm_smmu_device_group: " + string.Join("; ", shared.Select(x => x.Item2.Count > 0
