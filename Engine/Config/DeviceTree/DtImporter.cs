@@ -171,6 +171,9 @@ public static class DtImporter
             if (n.Cells("iommu-map") is { } map)
             {
                 int at = 0, entryNo = 0;
+                // of_map_id (drivers/of/base.c): the RID is masked with iommu-map-mask (default all ones;
+                // a value that is not one cell reads as the default) before the entries are searched
+                uint mask = n.U32("iommu-map-mask") ?? 0xffff_ffffu;
                 while (at < map.Length)
                 {
                     if (at + 2 > map.Length) { Warn($"{n.Path}: iommu-map ends inside an entry"); break; }
@@ -183,10 +186,16 @@ public static class DtImporter
                     uint length = map[at + 2 + cells];
                     at += 3 + cells;
                     entryNo++;
+                    if ((ridBase & ~mask) != 0)
+                    {
+                        Warn($"{n.Path}: iommu-map entry {entryNo}'s id-base 0x{ridBase:x} has bits outside iommu-map-mask 0x{mask:x}: of_map_id fails (-EFAULT) for every RID that reaches this entry, so it and the entries after it are left out");
+                        break;
+                    }
                     if (!byNode.TryGetValue(target, out var iommu)) { Warn($"{n.Path}: iommu-map entry {entryNo} targets {target.Path}, which is not an imported IOMMU: left out"); continue; }
                     if (Id(iommu, args, target) is not { } id) { Warn($"{n.Path}: iommu-map entry {entryNo} has a specifier the {iommu.Family.Name} driver does not take: left out"); continue; }
                     var name = names.TakeName($"{n.BaseName}-rid{ridBase:x}");
-                    deviceLines.Add($"  - name: {name}  # {Clean(n.Path)} iommu-map: RIDs 0x{ridBase:x}..0x{ridBase + Math.Max(length, 1) - 1:x} (one master stands for the range)\n    bus: pci\n    ids: [ {id} ]"
+                    var masked = mask == 0xffff_ffffu ? "" : $", RIDs masked with iommu-map-mask 0x{mask:x} first: RIDs that differ only outside it share a stream";
+                    deviceLines.Add($"  - name: {name}  # {Clean(n.Path)} iommu-map: RIDs 0x{ridBase:x}..0x{ridBase + Math.Max(length, 1) - 1:x} (one master stands for the range{masked})\n    bus: pci\n    ids: [ {id} ]"
                         + DmaRangesLine(n, warnings)); // pci_dma_configure: the host bridge's own dma-ranges
                 }
             }

@@ -92,6 +92,11 @@ public class DeviceTreeImportTests
         var pci = soc.Devices.Single(d => d.Name == "pcie-rid0");
         Assert.Equal([new DmaRange(0x8000_0000, 0x0, 0x4000_0000)], pci.DmaRanges);
         Assert.Contains("    dma-ranges: [ { bus: 0x0, cpu: 0x80000000, size: 0x40000000 } ]", r.Yaml);
+        // iommu-map-mask: every RID of the second bridge is masked to 0, so the first entry serves them all;
+        // the second entry's id-base has bits outside the mask: of_map_id's -EFAULT, left out with a warning
+        Assert.Contains("  - name: pcie-rid0-2  # /pcie@fd0f0000 iommu-map: RIDs 0x0..0x0 (one master stands for the range, RIDs masked with iommu-map-mask 0x0 first: RIDs that differ only outside it share a stream)", r.Yaml);
+        Assert.DoesNotContain(soc.Devices, d => d.Name.StartsWith("pcie-rid100", StringComparison.Ordinal));
+        Assert.Contains(r.Warnings, w => w == "/pcie@fd0f0000: iommu-map entry 2's id-base 0x100 has bits outside iommu-map-mask 0x0: of_map_id fails (-EFAULT) for every RID that reaches this entry, so it and the entries after it are left out");
         // and the limit reaches the DMA API
         var core = Boot(soc);
         Assert.Equal(0x7fff_f000UL, core.Dma.MapSingle(core.Device("nic")!, 0x8000_0000, 0x1000, DmaDirection.ToDevice).Value);
