@@ -142,6 +142,7 @@ public static class DtImporter
 
         // ---- masters
         var deviceLines = new List<string>();
+        var dmaLines = new Dictionary<FdtNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var n in all)
         {
             if (n.Cells("iommus") is { } spec)
@@ -165,7 +166,7 @@ public static class DtImporter
                 var line = new StringBuilder($"  - name: {name}  # {Clean(n.Path)}\n    ids: [ {string.Join(", ", ids)} ]");
                 var regions = MemoryRegions(n, phandles, resvNames, warnings);
                 if (regions.Count > 0) line.Append($"\n    memory-region: [ {string.Join(", ", regions)} ]");
-                line.Append(DmaRangesLine(n.Parent!, warnings));
+                line.Append(DmaRangesLine(n.Parent!, warnings, dmaLines));
                 deviceLines.Add(line.ToString());
             }
             if (n.Cells("iommu-map") is { } map)
@@ -196,7 +197,7 @@ public static class DtImporter
                     var name = names.TakeName($"{n.BaseName}-rid{ridBase:x}");
                     var masked = mask == 0xffff_ffffu ? "" : $", RIDs masked with iommu-map-mask 0x{mask:x} first: RIDs that differ only outside it share a stream";
                     deviceLines.Add($"  - name: {name}  # {Clean(n.Path)} iommu-map: RIDs 0x{ridBase:x}..0x{ridBase + Math.Max(length, 1) - 1:x} (one master stands for the range{masked})\n    bus: pci\n    ids: [ {id} ]"
-                        + DmaRangesLine(n, warnings)); // pci_dma_configure: the host bridge's own dma-ranges
+                        + DmaRangesLine(n, warnings, dmaLines)); // pci_dma_configure: the host bridge's own dma-ranges
                 }
             }
         }
@@ -356,18 +357,19 @@ public static class DtImporter
     }
 
     /// <summary>Text from the tree made safe for a YAML comment or a terminal: printable ASCII, bounded.</summary>
-    /// <summary>The device's dma-ranges line (<see cref="DtDmaRanges"/>), or nothing; a warning when they are there but not read.</summary>
-    private static string DmaRangesLine(FdtNode bus, List<string> warnings)
+    /// <summary>
+    /// The device's dma-ranges line (<see cref="DtDmaRanges"/>), or nothing; worked out once per bus node
+    /// (its warning, when they are there but not read, is given once however many masters sit there).
+    /// </summary>
+    private static string DmaRangesLine(FdtNode bus, List<string> warnings, Dictionary<FdtNode, string> perBus)
     {
+        if (perBus.TryGetValue(bus, out var known)) return known;
         var (windows, warning) = DtDmaRanges.For(bus);
-        if (warning is not null)
-        {
-            var w = Clean(warning);
-            if (!warnings.Contains(w)) warnings.Add(w);
-            return "";
-        }
-        if (windows.Count == 0) return "";
-        return "\n    dma-ranges: [ " + string.Join(", ", windows.Select(x => $"{{ bus: 0x{x.Bus:x}, cpu: 0x{x.Cpu:x}, size: 0x{x.Size:x} }}")) + " ]";
+        if (warning is not null) warnings.Add(Clean(warning));
+        var line = warning is not null || windows.Count == 0 ? ""
+            : "\n    dma-ranges: [ " + string.Join(", ", windows.Select(x => $"{{ bus: 0x{x.Bus:x}, cpu: 0x{x.Cpu:x}, size: 0x{x.Size:x} }}")) + " ]";
+        perBus[bus] = line;
+        return line;
     }
 
     internal static string Clean(string s)
