@@ -20,7 +20,8 @@ public enum DmaDirection { Bidirectional, ToDevice, FromDevice }
 /// The device's dma-ranges (DmaRangeMap) set its bus_dma_limit, which caps every IOVA it is given
 /// (iommu_dma_alloc_iova: min_not_zero(mask, bus_dma_limit)), and translate dma-direct's addresses.
 /// Not modelled: swiotlb bouncing (dma-direct beyond min_not_zero(mask, bus_dma_limit) fails instead),
-/// PCI host-bridge windows and the dma-ranges gaps iova_reserve_pci_windows reserves, MSI cookies, DMA_ATTR_* flags, coherent devices (IOMMU_CACHE).
+/// PCI host-bridge windows and the dma-ranges gaps iova_reserve_pci_windows reserves, MSI cookies,
+/// DMA_ATTR_* flags, coherent devices (IOMMU_CACHE).
 /// </summary>
 public sealed class DmaIommu(IommuCore core) : IDmaLayer
 {
@@ -41,9 +42,15 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     {
         public bool UsesIommu;
         public bool Pci32BitWorkaround;
+        /// <summary>dev->bus_dma_limit: of_dma_configure_id's dma_range_map_max, 0 without dma-ranges.</summary>
+        public ulong BusDmaLimit;
     }
 
     public DmaCookie? Cookie(IommuDomain d) => _cookies.GetValueOrDefault(d);
+
+    /// <summary>dev->bus_dma_limit: kept from iommu_setup_dma_ops; a master whose IOMMU probe failed never got there, so it is worked out.</summary>
+    private ulong BusDmaLimit(IommuDevice dev) =>
+        _devices.TryGetValue(dev, out var st) ? st.BusDmaLimit : DmaRangeMap.BusLimit(dev.Spec.DmaRanges);
 
     public bool HasCookie(IommuDomain d) => _cookies.ContainsKey(d);
 
@@ -53,13 +60,13 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     /// <summary>iommu_setup_dma_ops at probe: the device uses dma-iommu when its domain is a DMA domain.</summary>
     public void SetupDmaOps(IommuDevice dev)
     {
-        var st = new DeviceDma { Pci32BitWorkaround = dev.Spec.Bus == Bus.Pci && !core.Knobs.ForceDac };
+        var st = new DeviceDma { Pci32BitWorkaround = dev.Spec.Bus == Bus.Pci && !core.Knobs.ForceDac, BusDmaLimit = DmaRangeMap.BusLimit(dev.Spec.DmaRanges) };
         _devices[dev] = st;
         if (dev.Spec.DmaRanges.Count > 0)
         {
             // of_dma_configure_id (drivers/of/device.c) ran before the IOMMU probe: bus_dma_limit = dma_range_map_max.
             var windows = string.Join(", ", dev.Spec.DmaRanges.Select(r => $"cpu {Hex.Of(r.Cpu)} → bus {Hex.Of(r.Bus)}, {Hex.Size(r.Size)}"));
-            core.RecordBoot(BootEventKind.BusDmaLimitSet, dev.Name, $"{dev.Name}: bus_dma_limit {Hex.Of(DmaRangeMap.BusLimit(dev.Spec.DmaRanges))} from its bus's dma-ranges ({windows}) (of_dma_configure_id)");
+            core.RecordBoot(BootEventKind.BusDmaLimitSet, dev.Name, $"{dev.Name}: bus_dma_limit {Hex.Of(st.BusDmaLimit)} from its bus's dma-ranges ({windows}) (of_dma_configure_id)");
         }
         var domain = dev.Group?.Domain;
         if (domain is null || !domain.Type.IsDmaApi()) return;
@@ -133,13 +140,13 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
     {
         if (!UsesIommu(dev))
         {
-            return DmaRangeMap.DirectMap(dev.Spec.DmaRanges, phys, size, mask);
+            return DmaRangeMap.DirectMap(dev.Spec.DmaRanges, BusDmaLimit(dev), phys, size, mask);
         }
         var domain = dev.Group!.DefaultDomain!;
         var cookie = _cookies[domain];
         var (off, len) = DmaIommuAlloc.MapRounding(cookie.Iovad, phys, size);
         var st = _devices[dev];
-        ulong limit = DmaIommuAlloc.Limit(mask, DmaRangeMap.BusLimit(dev.Spec.DmaRanges), domain.ForceAperture ? domain.ApertureEnd : null);
+        ulong limit = DmaIommuAlloc.Limit(mask, st.BusDmaLimit, domain.ForceAperture ? domain.ApertureEnd : null);
         bool pci = st.Pci32BitWorkaround;
         ulong iova = DmaIommuAlloc.AllocIova(cookie.Iovad, len, limit, ref pci);
         string? note = null;
@@ -232,7 +239,7 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
             string? how = null;
             foreach (var (pa, len) in sg)
             {
-                var one = DmaRangeMap.DirectMap(dev.Spec.DmaRanges, pa, len, Mask(dev.DmaMask));
+                var one = DmaRangeMap.DirectMap(dev.Spec.DmaRanges, BusDmaLimit(dev), pa, len, Mask(dev.DmaMask));
                 if (!one.Ok) return Result<(ulong, int)>.Fail(one.Errno, one.Why!);
                 if (how is null) (first, how) = (one.Value, one.Why);
             }
@@ -252,7 +259,7 @@ public sealed class DmaIommu(IommuCore core) : IDmaLayer
             total += aligned;
         }
         var st = _devices[dev];
-        ulong limit = DmaIommuAlloc.Limit(Mask(dev.DmaMask), DmaRangeMap.BusLimit(dev.Spec.DmaRanges), domain.ForceAperture ? domain.ApertureEnd : null);
+        ulong limit = DmaIommuAlloc.Limit(Mask(dev.DmaMask), st.BusDmaLimit, domain.ForceAperture ? domain.ApertureEnd : null);
         bool pci = st.Pci32BitWorkaround;
         ulong iova = DmaIommuAlloc.AllocIova(iovad, total, limit, ref pci);
         if (!pci) st.Pci32BitWorkaround = false;

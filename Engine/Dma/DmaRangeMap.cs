@@ -19,7 +19,7 @@ public static class DmaRangeMap
     public static ulong BusLimit(IReadOnlyList<DmaRange> ranges)
     {
         ulong max = 0;
-        foreach (var r in ranges) max = Math.Max(max, r.Bus + (r.Size - 1));
+        for (int i = 0; i < ranges.Count; i++) max = Math.Max(max, ranges[i].Bus + (ranges[i].Size - 1));
         return max;
     }
 
@@ -27,20 +27,23 @@ public static class DmaRangeMap
     public static ulong? PhysToDma(IReadOnlyList<DmaRange> ranges, ulong phys)
     {
         if (ranges.Count == 0) return phys;
-        foreach (var r in ranges)
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            var r = ranges[i];
             if (phys >= r.Cpu && phys - r.Cpu < r.Size) return r.Bus + (phys - r.Cpu);
+        }
         return null;
     }
 
     /// <summary>
     /// dma-direct's map of one buffer (dma_direct_map_phys, kernel/dma/direct.h): its bus address when
     /// dma_capable, else the failure the kernel warns with (swiotlb bouncing is not modelled, so the
-    /// map fails where a bounce buffer would be used).
+    /// map fails where a bounce buffer would be used). <paramref name="limit"/> is the device's
+    /// bus_dma_limit (<see cref="BusLimit"/> of the same ranges, kept per device as the kernel keeps it).
     /// </summary>
-    public static Result<ulong> DirectMap(IReadOnlyList<DmaRange> ranges, ulong phys, ulong size, ulong mask)
+    public static Result<ulong> DirectMap(IReadOnlyList<DmaRange> ranges, ulong limit, ulong phys, ulong size, ulong mask)
     {
         ulong? dma = PhysToDma(ranges, phys);
-        ulong limit = BusLimit(ranges);
         ulong reach = limit == 0 ? mask : mask == 0 ? limit : Math.Min(mask, limit);
         if (dma is null)
             return Result<ulong>.Fail(Errno.ENOMEM, $"dma-direct: no dma-ranges window holds {Hex.Of(phys)} (translate_phys_to_dma gives DMA_MAPPING_ERROR); swiotlb bouncing is not modelled");
