@@ -44,6 +44,12 @@ public interface IIommuOps
     string? DeviceRegion(IommuDevice dev);
     /// <summary>The hardware slot a group's translation goes through, for the topology picture: a bank, a context bank, a bypass.</summary>
     string GroupSlot(IommuGroup group);
+
+    /// <summary>
+    /// The commands the driver wrote to an instance's command queue since the last call, oldest first,
+    /// and forgets them (iommu:commands() in Lua). Families without a command queue have none.
+    /// </summary>
+    IReadOnlyList<QueuedCommand> TakeCommands(IommuInstance inst) => [];
 }
 
 /// <summary>struct iommu_domain_ops (Linux 7.0) of the driver's paging domains; static domains have only attach_dev (<see cref="StaticDomain"/>).</summary>
@@ -74,13 +80,29 @@ public interface IIommuHardware
 /// <summary>One family's driver: the kernel's two ops tables and the hardware it drives. The core (<see cref="IommuCore"/>) owns the rules every driver shares; these hold what differs.</summary>
 public interface IIommuDriver : IIommuOps, IIommuDomainOps, IIommuHardware;
 
-/// <summary>struct iommu_iotlb_gather: the range an unmap collected for the following sync.</summary>
+/// <summary>
+/// struct iommu_iotlb_gather: the range an unmap collected for the following sync, and the page size
+/// of the leaves gathered (set by drivers that gather per page, as iommu_iotlb_gather_add_page does;
+/// 0 otherwise). Each driver adds what its unmap cleared; the core does not.
+/// </summary>
 public sealed class IotlbGather
 {
     public ulong Start { get; private set; } = ulong.MaxValue;
     public ulong End { get; private set; }
+    public ulong Pgsize { get; set; }
     public bool Queued { get; init; }
     public bool Empty => Start == ulong.MaxValue;
+
+    /// <summary>iommu_iotlb_gather_init: empty again (iommu_iotlb_sync does it after the driver's sync).</summary>
+    public void Reset()
+    {
+        Start = ulong.MaxValue;
+        End = 0;
+        Pgsize = 0;
+    }
+
+    /// <summary>iommu_iotlb_gather_is_disjoint: a non-empty gather that [iova, iova + size) neither touches nor continues.</summary>
+    public bool IsDisjoint(ulong iova, ulong size) => !Empty && (iova + size < Start || iova > End + 1);
 
     public void AddRange(ulong iova, ulong size)
     {

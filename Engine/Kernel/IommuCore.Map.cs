@@ -107,7 +107,6 @@ public sealed partial class IommuCore
             var (pgsize, count) = PageSizes.Pick(d.PgsizeBitmap, iova, iova, size - unmapped);
             ulong n = d.Driver.UnmapPages(d, iova, pgsize, count, gather, site);
             if (n == 0) break;
-            gather.AddRange(iova, n);
             iova += n;
             unmapped += n;
         }

@@ -28,6 +28,7 @@ public sealed partial class IommuCore
     private readonly List<IommuGroup> _groups = new();
     private readonly List<IommuDevice> _devices = new();
     private readonly Dictionary<IommuDomain, IotlbGather> _pendingGather = new();
+    private readonly Dictionary<IommuInstance, IIommuDriver> _drivers = new();
     private readonly object _scriptOwner = new();
     private int _nextDomainId = 1;
 
@@ -45,7 +46,7 @@ public sealed partial class IommuCore
         var soc = machine.Soc;
         Soc = soc;
         Knobs = knobs;
-        var drivers = new Dictionary<IommuInstance, IIommuDriver>();
+        var drivers = _drivers;
         foreach (var inst in soc.Iommus) drivers[inst] = driverFor(this, inst);
         foreach (var spec in soc.Devices)
         {
@@ -55,6 +56,9 @@ public sealed partial class IommuCore
 
         DmaLayer = dmaLayer(this);
     }
+
+    /// <summary>The driver an IOMMU instance probes with.</summary>
+    public IIommuDriver DriverOf(IommuInstance inst) => _drivers[inst];
 
     /// <summary>The DMA layer, set up per device at probe (iommu_setup_dma_ops).</summary>
     public IDmaLayer DmaLayer { get; }

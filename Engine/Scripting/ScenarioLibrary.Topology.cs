@@ -67,6 +67,8 @@ internal sealed partial class ScenarioLibrary
         Field(HandleKind.Iommu, "banks", (lib, in c) => Push(c.L, lib._core.Soc.Iommus[c.Self].Banks)),
         Field(HandleKind.Iommu, "regions", (lib, in c) => Push(c.L, Drivers.Families.Find(lib._core.Soc.Iommus[c.Self].Driver)!.RegionsOf(lib._core.Soc.Iommus[c.Self])
             .Select(r => new LuaTable().Add("name", r.Name).Add("base", r.Base).Add("size", r.Size)).ToList())),
+        Method(HandleKind.Iommu, "commands", [], (lib, in c) => Values(c.L, lib._core.DriverOf(lib._core.Soc.Iommus[c.Self]).TakeCommands(lib._core.Soc.Iommus[c.Self])
+            .Select(q => new LuaTable().Add("op", q.Op).Add("text", q.Text).Add("dw0", q.Dw0).Add("dw1", q.Dw1)).ToList())),
     ];
 
     /// <summary>Pushes one value: a field's answer.</summary>

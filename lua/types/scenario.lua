@@ -83,6 +83,13 @@ function Domain:mappings() end
 ---@field oas integer
 ---@field banks integer[]?
 ---@field regions table[]?
+local IommuInstance = {}
+
+--- The commands the driver wrote to this IOMMU's command queue since the last call, oldest first
+--- (SMMUv3: CFGI_STE, CFGI_CD, PREFETCH_CFG, TLBI_NH_VA, TLBI_NH_ASID, CMD_SYNC …; the last 4096 are
+--- kept); empty for families without a command queue.
+---@return {op: string, text: string, dw0: integer, dw1: integer}[]
+function IommuInstance:commands() end
 
 ---@class Iovad
 ---@field name string

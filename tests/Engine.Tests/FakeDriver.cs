@@ -64,7 +64,12 @@ internal sealed class FakeDriver(IommuCore core, string name = "fake") : IIommuD
     public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped) =>
         d.PageTable!.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
 
-    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather, ScriptSite site) => d.PageTable!.UnmapPages(iova, pgsize, pgcount);
+    public ulong UnmapPages(IommuDomain d, ulong iova, ulong pgsize, ulong pgcount, IotlbGather gather, ScriptSite site)
+    {
+        ulong n = d.PageTable!.UnmapPages(iova, pgsize, pgcount);
+        gather.AddRange(iova, n);
+        return n;
+    }
     public ulong IovaToPhys(IommuDomain d, ulong iova) => d.PageTable!.IovaToPhys(iova);
     public void IotlbSync(IommuDomain d, IotlbGather gather) => Calls.Add($"sync {d.Name} {gather.Start:x}-{gather.End:x}");
     public void FlushIotlbAll(IommuDomain d) => Calls.Add($"flush-all {d.Name}");

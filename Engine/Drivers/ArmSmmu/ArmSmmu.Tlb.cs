@@ -73,6 +73,7 @@ public sealed partial class ArmSmmu
         var tables = gather.Queued ? TablesAt(pt, iova, pgsize, pgcount) : [];
         ulong n = pt.UnmapPages(iova, pgsize, pgcount);
         if (n == 0) return 0;
+        gather.AddRange(iova, n);
         var tlb = Tlb(d)!.Value;
         ulong first = iova >> 12, last = (iova + n - 1) >> 12;
         if (!gather.Queued) tlb.InvalidateRange(first, last);

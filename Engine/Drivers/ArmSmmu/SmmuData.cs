@@ -34,25 +34,6 @@ internal sealed class SmmuCb(int index, AsidTlb tlb)
     public AsidTlb Tlb { get; } = tlb;
 }
 
-/// <summary>
-/// One ASID's entries of the shared TLB: the ASID (= bank index, below 2^8 with at most 128 banks) sits
-/// above the 36-bit page number of a 48-bit IOVA, so lookups, fills and range invalidations of one
-/// context never touch another's entries, while all contexts compete for the same ways.
-/// </summary>
-internal readonly struct AsidTlb(Iotlb tlb, int asid)
-{
-    private const int AsidShift = 40;
-    private readonly ulong _tag = (ulong)asid << AsidShift;
-
-    public bool Lookup(ulong vpn, out ulong pa, out int staleLine) => tlb.Lookup(_tag | vpn, out pa, out staleLine);
-    public void Fill(ulong vpn, ulong pa) => tlb.Fill(_tag | vpn, pa);
-    /// <summary>TLBIVA(L) over [first, last] for this ASID.</summary>
-    public void InvalidateRange(ulong firstVpn, ulong lastVpn) => tlb.InvalidateRange(_tag | firstVpn, _tag | lastVpn);
-    public void MarkStale(ulong firstVpn, ulong lastVpn, int line) => tlb.MarkStale(_tag | firstVpn, _tag | lastVpn, line);
-    /// <summary>TLBIASID: every entry of this ASID.</summary>
-    public void InvalidateAsid() => tlb.InvalidateRange(_tag, _tag | ((1UL << AsidShift) - 1));
-}
-
 /// <summary>enum arm_smmu_s2cr_type.</summary>
 internal enum S2crType { Trans, Bypass, Fault }
 
