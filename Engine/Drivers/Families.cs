@@ -1,4 +1,5 @@
 using ScenarioEngine.Drivers.ArmSmmu;
+using ScenarioEngine.Drivers.ArmSmmuV3;
 using ScenarioEngine.Drivers.Mediatek;
 
 namespace ScenarioEngine.Drivers;
@@ -9,7 +10,7 @@ namespace ScenarioEngine.Drivers;
 /// </summary>
 public static class Families
 {
-    private static readonly IommuFamily[] Modelled = [new MediatekFamily(), new ArmSmmuFamily()];
+    private static readonly IommuFamily[] Modelled = [new MediatekFamily(), new ArmSmmuFamily(), new SmmuV3Family()];
     private static readonly AsyncLocal<IommuFamily[]?> Plugged = new();
 
     /// <summary>The modelled families, then any plugged in on the calling flow (<see cref="Plug"/>).</summary>
@@ -36,7 +37,7 @@ public static class Families
     }
 
     /// <summary>Families planned but not modelled yet: loading one is SE1013.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["arm-smmu-v3", "apple-dart"];
+    public static IReadOnlyList<string> Planned { get; } = ["apple-dart"];
 
     public static IommuFamily? Find(string name) => All.FirstOrDefault(f => f.Name == name);
 

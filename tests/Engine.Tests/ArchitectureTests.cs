@@ -46,7 +46,7 @@ public class ArchitectureTests
     [Fact]
     public void Each_family_finds_its_own_types_in_its_folder()
     {
-        Assert.Equal(["mediatek", "arm-smmu"], Families.All.Select(f => f.Name));
+        Assert.Equal(["mediatek", "arm-smmu", "arm-smmu-v3"], Families.All.Select(f => f.Name));
         foreach (var family in Families.All)
         {
             var names = TypeNames(family);

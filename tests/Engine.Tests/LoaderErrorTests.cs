@@ -210,7 +210,7 @@ public class LoaderErrorTests
     [Fact]
     public void A_planned_but_unmodelled_driver_is_SE1013()
     {
-        var e = LoadError(Head + "iommus:\n  - { name: smmu, driver: arm-smmu-v3 }\n");
+        var e = LoadError(Head + "iommus:\n  - { name: dart, driver: apple-dart }\n");
         Assert.Equal(ErrorCode.UnsupportedDriver, e.Code);
         Assert.Contains("not modelled yet", e.Message);
     }

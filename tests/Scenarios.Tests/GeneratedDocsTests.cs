@@ -87,7 +87,7 @@ public class GeneratedDocsTests
         foreach (var def in new[] { "soc", "memory", "iommu", "device", "device-id", "firmware", "scenario", "kernel" })
             Assert.Contains($"\n### `{def}`", text);
         Assert.Contains("| `ias` | integer 32…48 |", text);
-        Assert.Contains("| `driver` | one of `mediatek`, `arm-smmu` |", text);
+        Assert.Contains("| `driver` | one of `mediatek`, `arm-smmu`, `arm-smmu-v3` |", text);
         Assert.Contains("| `compatible` | one of `mediatek,mt2712-m4u`,", text);
     }
 

@@ -59,10 +59,10 @@ public class CatalogueTests
     }
 
     [Fact]
-    public void The_catalogue_holds_the_nineteen_MediaTek_compatibles_of_7_0_and_the_two_Arm_SMMU_ones_and_every_entry_parses()
+    public void The_catalogue_holds_the_nineteen_MediaTek_compatibles_of_7_0_and_the_three_Arm_SMMU_ones_and_every_entry_parses()
     {
         Assert.Equal(19, MtkPlatDataTable.Rows.Length);
-        Assert.Equal(MtkPlatDataTable.Rows.Select(r => r.Compatible).Concat(["arm,smmu-v2", "arm,mmu-500"]).Order(StringComparer.Ordinal),
+        Assert.Equal(MtkPlatDataTable.Rows.Select(r => r.Compatible).Concat(["arm,smmu-v2", "arm,mmu-500", "arm,smmu-v3"]).Order(StringComparer.Ordinal),
             Families.AllCompatibles.Select(e => e.Compatible).Order(StringComparer.Ordinal));
         foreach (var e in Families.AllCompatibles) Assert.NotEmpty(CompatibleMerge.EntryKeys(e).Entries);
     }

@@ -1,0 +1,22 @@
+using ScenarioEngine.Kernel;
+
+namespace ScenarioEngine.Drivers.ArmSmmuV3;
+
+/// <summary>
+/// struct arm_smmu_master: the device's stream IDs (fwspec order), its CD table (allocated at the
+/// first stage-1 attach: linear, one CD since ssid_bits is 0 without PASIDs, at <see cref="CdTableDma"/>),
+/// and the paging domain its CD 0 points at.
+/// </summary>
+internal sealed class SmmuV3Master(IommuDevice dev, SmmuV3Data smmu, uint[] sids)
+{
+    public IommuDevice Dev { get; } = dev;
+    public SmmuV3Data Smmu { get; } = smmu;
+    public uint[] Sids { get; } = sids;
+    /// <summary>cd_table.cdtab_dma; 0 until arm_smmu_alloc_cd_tables.</summary>
+    public ulong CdTableDma { get; set; }
+    /// <summary>CD 0 (IOMMU_NO_PASID), all zero (invalid) until written.</summary>
+    public ulong[] Cd0 { get; } = new ulong[8];
+    public bool CdTableAllocated => CdTableDma != 0;
+    /// <summary>The paging domain CD 0 points at while the STE translates (the master's entry in smmu_domain->devices).</summary>
+    public SmmuV3Domain? Domain { get; set; }
+}
