@@ -21,5 +21,5 @@ public sealed record SmmuV3Event(string Event, int Id, uint Sid, uint Ssid, ulon
     ];
 
     public override string ReportLine =>
-        $"{Event} (0x{Id:x2}) sid 0x{Sid:x}, iova {Hex.Of(Iova)}, {(Read ? "read" : "write")}; arm_smmu_handle_event → {HandlerResult} (no stall, no vSMMU), so arm_smmu_dump_event printed it; report_iommu_fault is not called; transaction terminated";
+        $"{Event} (0x{Id:x2}) sid 0x{Sid:x}{(Id >= 0x10 ? $", iova {Hex.Of(Iova)}, {(Read ? "read" : "write")}" : "")}; arm_smmu_handle_event → {HandlerResult} (no stall, no vSMMU), so arm_smmu_dump_event printed it; report_iommu_fault is not called; transaction terminated";
 }

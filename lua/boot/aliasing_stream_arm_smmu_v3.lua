@@ -1,0 +1,18 @@
+-- Two platform masters with one stream ID on an SMMUv3: the second is refused, and its DMA is the first's.
+local gpu, cam = soc.device("gpu"), soc.device("camera")
+expect.ok(gpu.group, "the GPU probed first and has its group")
+expect.eq(cam.group, nil, "the camera's probe failed (-ENODEV): no group, no IOMMU")
+expect.ok(soc.device("nic").group, "-ENODEV does not stop bus_iommu_probe: the NIC behind the same SMMU is fine")
+local d, err = iommu.domain_alloc(cam, "unmanaged")
+expect.errno(err, "ENODEV", "no paging domain for the camera")
+
+local buf = mem.alloc(SZ_64K)
+local iova = dma.map_single(gpu, buf, SZ_64K, "bidirectional")
+expect.eq(gpu:read(iova), buf, "the GPU reads its buffer")
+expect.eq(cam:read(iova), buf, "and so does the camera: its transactions carry stream 0x400 and the GPU's STE translates them")
+local cbuf = mem.alloc(SZ_64K)
+expect.eq(dma.map_single(cam, cbuf, SZ_64K, "to_device"), cbuf, "the camera's own DMA API falls back to dma-direct")
+local pa, fault = cam:read(cbuf)
+expect.eq(pa, nil, "so the bus address it programs is looked up in the GPU's page table")
+expect.eq(fault.event, "F_TRANSLATION", "an F_TRANSLATION event")
+expect.ok(fault.message:find("client: gpu", 1, true), "that the driver blames on the GPU, the master it knows for stream 0x400")
