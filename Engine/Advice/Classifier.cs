@@ -55,7 +55,7 @@ public static class Classifier
         }
         if (o.Domain == "identity")
             hazards.Add(new Hazard(HazardKinds.NoIsolation, $"{device}'s domain is identity: its DMA reaches every physical page, nothing is translated or protected"));
-        foreach (var e in run.Events.Where(e => e.Kind == EventKind.StaleTranslation).Take(1))
+        foreach (var e in run.Events.Where(e => e.Kind is EventKind.StaleTranslation or EventKind.StaleAtc).Take(1))
             hazards.Add(new Hazard(HazardKinds.StaleTlb, $"{e.Device ?? "a master"} at {Hex.Of(e.Iova)}: {e.Why}"));
         foreach (var e in run.Events.Where(e => e.Kind == EventKind.UseAfterFree).Take(1))
             hazards.Add(new Hazard(HazardKinds.UseAfterFree, e.Why));

@@ -43,6 +43,10 @@ public sealed class EventLog
     /// <summary>A hit on an IOTLB entry whose mapping changed since it was filled (no flush in between).</summary>
     public void Stale(ScriptSite at, string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
         Add(new SimEvent(EventKind.StaleTranslation, at.Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
+
+    /// <summary>A hit on the device's own ATC (PCIe ATS) whose mapping changed since it was filled, with no ATC invalidation in between.</summary>
+    public void StaleAtc(ScriptSite at, string device, ulong iova, bool write, ulong pa, int unmapLine, string? domain, string why) =>
+        Add(new SimEvent(EventKind.StaleAtc, at.Line, device, iova, write, "stale", domain, why) { Pa = pa, UnmapLine = unmapLine });
 }
 
 /// <summary>One event: its <see cref="EventKind"/>, the script line, and details.</summary>

@@ -6,6 +6,8 @@ public readonly record struct Translation(bool Ok, ulong Pa, string Kind, string
     public FaultRegisters? Registers { get; init; }
     /// <summary>Non-zero when the translation came from a stale IOTLB entry: the line that changed the mapping.</summary>
     public int StaleLine { get; init; }
+    /// <summary>The translation came from the device's own ATC (PCIe ATS), not the IOMMU's TLB.</summary>
+    public bool FromAtc { get; init; }
 }
 
 /// <summary>The hot path of a stream of accesses; anything it cannot answer goes to the driver's Translate.</summary>

@@ -13,13 +13,18 @@ namespace ScenarioEngine.Kernel;
 /// </summary>
 public static class DeviceAccess
 {
-    public readonly record struct Access(bool Ok, ulong Pa, SimEvent? Fault, int Stale);
+    public readonly record struct Access(bool Ok, ulong Pa, SimEvent? Fault, int Stale)
+    {
+        /// <summary>A stale hit came from the device's own ATC (PCIe ATS), not the IOMMU's TLB.</summary>
+        public bool StaleAtc { get; init; }
+    }
 
     public static Access Perform(IommuCore core, IommuDevice dev, ulong iova, ulong size, bool write, ScriptSite site = default)
     {
         if (size == 0) size = 1;
         ulong first = 0;
         int stale = 0;
+        bool staleAtc = false;
         ulong lastPage = (iova + size - 1) & ~0xfffUL;
         for (ulong page = iova & ~0xfffUL; ; page += 0x1000)
         {
@@ -28,18 +33,18 @@ public static class DeviceAccess
             if (!t.Ok)
             {
                 core.Machine.Log.Fault(site, dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
-                return new Access(false, 0, core.Machine.Log.Events[^1], stale);
+                return new Access(false, 0, core.Machine.Log.Events[^1], stale) { StaleAtc = staleAtc };
             }
             if (t.StaleLine != 0)
             {
                 stale++;
-                core.Machine.Log.Stale(site, dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
-                    $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
+                staleAtc |= t.FromAtc;
+                LogStale(core, site, dev, at, write, t);
             }
             if (at == iova) first = t.Pa;
             if (page >= lastPage) break;
         }
-        return new Access(true, first, null, stale);
+        return new Access(true, first, null, stale) { StaleAtc = staleAtc };
     }
 
     /// <summary>Counters of <see cref="Stream"/>.</summary>
@@ -75,11 +80,21 @@ public static class DeviceAccess
                 if (++faults <= LogLimit) core.Machine.Log.Fault(site, dev.Name, at, write, t.Kind, t.ReportedDomain, t.Why, t.Registers);
             }
             else if (t.StaleLine != 0 && ++stale <= LogLimit)
-                core.Machine.Log.Stale(site, dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
-                    $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
+                LogStale(core, site, dev, at, write, t);
         }
         if (faults > LogLimit || stale > LogLimit)
             core.Machine.Log.Warn(site, $"{dev.Name}: stream logged the first {LogLimit} faults and stale hits; {faults} faults and {stale} stale hits in all");
         return new StreamResult(count, count - misses, misses, faults, stale);
+    }
+
+    /// <summary>A stale hit: on the IOMMU's TLB, or on the device's own ATC (a hazard of its own).</summary>
+    private static void LogStale(IommuCore core, ScriptSite site, IommuDevice dev, ulong at, bool write, in Translation t)
+    {
+        if (t.FromAtc)
+            core.Machine.Log.StaleAtc(site, dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
+                $"{dev.Name}'s ATC (PCIe ATS) still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no ATC_INV reached the device");
+        else
+            core.Machine.Log.Stale(site, dev.Name, at, write, t.Pa, t.StaleLine, t.ReportedDomain,
+                $"the IOTLB still held {Hex.Of(at & ~0xfffUL)} → {Hex.Of(t.Pa & ~0xfffUL)}; the mapping changed at line {t.StaleLine} and no IOTLB flush followed");
     }
 }

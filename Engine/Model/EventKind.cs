@@ -13,6 +13,8 @@ public enum EventKind
     UseAfterFree,
     /// <summary>A group's "blocking" domain that still translates.</summary>
     BlockingDomainTranslates,
+    /// <summary>An access translated by the device's own ATC (PCIe ATS) whose mapping changed without an ATC invalidation.</summary>
+    StaleAtc,
 }
 
 public static class EventKinds
@@ -23,6 +25,7 @@ public static class EventKinds
         EventKind.Warn => "warn",
         EventKind.StaleTranslation => "stale-translation",
         EventKind.UseAfterFree => "use-after-free",
+        EventKind.StaleAtc => "stale-atc",
         _ => "blocking-domain-translates",
     };
 

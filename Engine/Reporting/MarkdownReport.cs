@@ -268,8 +268,8 @@ public static class MarkdownReport
                         foreach (var printed in msg.Split('\n')) detail += $"<br>`{Escape(printed)}`";
                     sb.Append($"| {e.Line} | {e.FaultKind} fault{fold} | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | {detail} |\n");
                     break;
-                case EventKind.StaleTranslation:
-                    sb.Append($"| {e.Line} | stale translation | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | reached {Hex.Of(e.Pa)}: {Escape(e.Why)} |\n");
+                case EventKind.StaleTranslation or EventKind.StaleAtc:
+                    sb.Append($"| {e.Line} | {(e.Kind == EventKind.StaleAtc ? "stale ATC translation" : "stale translation")} | {Escape(e.Device ?? "")} | {Hex.Of(e.Iova)} | {(e.Write ? "write" : "read")} | {e.Domain ?? "—"} | reached {Hex.Of(e.Pa)}: {Escape(e.Why)} |\n");
                     break;
                 default:
                     sb.Append($"| {e.Line} | {e.Kind.Name()} | {Escape(e.Device ?? "—")} | — | — | {e.Domain ?? "—"} | {Escape(e.Why)} |\n");

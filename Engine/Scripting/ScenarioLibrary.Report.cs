@@ -74,7 +74,7 @@ internal sealed partial class ScenarioLibrary
             // table itself (its own kind "translation" or "permission", the registers) is under `fault`.
             var row = new LuaTable().Add("kind", e.Kind.Name()).Add("line", e.Line).Add("device", e.Device).Add("domain", e.Domain).Add("why", e.Why);
             if (e.Kind == EventKind.Fault) row.Add("fault", FaultTable(e));
-            if (e.Kind == EventKind.StaleTranslation) row.Add("iova", e.Iova).Add("write", e.Write).Add("pa", e.Pa).Add("unmap_line", e.UnmapLine);
+            if (e.Kind is EventKind.StaleTranslation or EventKind.StaleAtc) row.Add("iova", e.Iova).Add("write", e.Write).Add("pa", e.Pa).Add("unmap_line", e.UnmapLine);
             return row;
         }).ToList());
 

@@ -139,7 +139,7 @@ internal sealed partial class ScenarioLibrary
         if (r.Ok)
         {
             _log.Step(c.Line, call, args, "pa " + Show(r.Pa), r.Stale > 0 ? "stale" : null,
-                r.Stale > 0 ? "STALE: a stale IOTLB entry translated it (see Faults and hazards)" : null, iova, iova + size - 1);
+                r.Stale > 0 ? (r.StaleAtc ? "STALE: the device's own ATC (ATS) translated it, never asking the IOMMU (see Faults and hazards)" : "STALE: a stale IOTLB entry translated it (see Faults and hazards)") : null, iova, iova + size - 1);
             return Values(c.L, r.Pa);
         }
         var f = r.Fault!;

@@ -126,7 +126,7 @@ function IommuInstance:commands() end
 ---@field message string?           # what the driver printed, if anything (lines joined by "\n")
 
 ---@class Event
----@field kind "fault"|"stale-translation"|"warn"|string an event's kind (hazards have kinds of their own); a fault's own kind is in `fault.kind`
+---@field kind "fault"|"stale-translation"|"stale-atc"|"warn"|string an event's kind (hazards have kinds of their own); a fault's own kind is in `fault.kind`
 ---@field line integer
 ---@field device string?
 ---@field domain string?

@@ -379,8 +379,9 @@ public class ArmSmmuV3Tests
         Assert.Equal(StreamTableEntry.Abort(), drv.Ste(gpu));
         Assert.Equal(new ulong[8], drv.Cd0(gpu)); // arm_smmu_clear_cd
         var r = Read(core, "gpu", 0x1000);
-        Assert.Equal("abort", r.Fault!.FaultKind);
-        Assert.Null(r.Fault.Registers);
+        Assert.Equal("translation", r.Fault!.FaultKind);
+        Assert.Null(r.Fault.Registers); // an abort STE records no event
+        Assert.Contains("no event is recorded", r.Fault.Why, StringComparison.Ordinal);
     }
 
     // ------------------------------------------------------------------ YAML
@@ -405,5 +406,76 @@ public class ArmSmmuV3Tests
         string Devices(string id) => $"soc: s\nmemory:\n  - {{ name: dram, base: 0x8000_0000, size: 1GiB }}\niommus:\n  - {{ name: smmu0, compatible: \"arm,smmu-v3\", sid-bits: 16 }}\ndevices:\n  - {{ name: gpu, ids: [ {{ iommu: smmu0, {id} }} ] }}\n";
         Assert.Contains("wider than 32 bits", Assert.Throws<ScenarioLoadException>(() => SocLoader.LoadFile(tree.Write("scenarios/socs/a.yaml", Devices("stream: 0x1_0000_0000")), "a.yaml")).Message, StringComparison.Ordinal);
         Assert.Contains("not mask", Assert.Throws<ScenarioLoadException>(() => SocLoader.LoadFile(tree.Write("scenarios/socs/b.yaml", Devices("stream: 0x400, mask: 0xf")), "b.yaml")).Message, StringComparison.Ordinal);
+    }
+
+    // ------------------------------------------------------------------ ATS
+
+    private const string AtsSoc = """
+        soc: s
+        memory:
+          - { name: dram, base: 0x8000_0000, size: 1GiB }
+        iommus:
+          - { name: smmu0, compatible: "arm,smmu-v3", sid-bits: 16, ats: true }
+        devices:
+          - { name: nvme, bus: pci, ids: [ { iommu: smmu0, stream: 0x100, ats: true } ] }
+          - { name: plat, ids: [ { iommu: smmu0, stream: 0x400, ats: true } ] }
+          - { name: nic, bus: pci, ids: [ { iommu: smmu0, stream: 0x200 } ] }
+        """;
+
+    [Fact]
+    public void Ats_is_enabled_only_for_a_pci_master_with_the_capability_on_an_smmu_with_idr0_ats()
+    {
+        var core = Boot(AtsSoc);
+        var drv = (ArmSmmuV3)core.Device("nvme")!.Driver;
+        Assert.Equal(StreamTableEntry.EatsTrans, (drv.Ste(core.Device("nvme")!)[1] & StreamTableEntry.EatsMask) >> StreamTableEntry.EatsShift);
+        Assert.Equal(0UL, drv.Ste(core.Device("plat")!)[1] & StreamTableEntry.EatsMask); // dev_is_pci is false
+        Assert.Equal(0UL, drv.Ste(core.Device("nic")!)[1] & StreamTableEntry.EatsMask);  // no ATS capability
+        var noFeature = Boot(AtsSoc.Replace("sid-bits: 16, ats: true", "sid-bits: 16, ats: false", StringComparison.Ordinal));
+        Assert.Equal(0UL, ((ArmSmmuV3)noFeature.Device("nvme")!.Driver).Ste(noFeature.Device("nvme")!)[1] & StreamTableEntry.EatsMask);
+    }
+
+    [Fact]
+    public void An_iotlb_sync_follows_its_tlbi_with_an_atc_inv_of_the_smallest_aligned_power_of_two_span()
+    {
+        var core = Boot(AtsSoc);
+        var nvme = core.Device("nvme")!;
+        var drv = (ArmSmmuV3)nvme.Driver;
+        var d = core.DomainAlloc(nvme, DomainType.Unmanaged).Value!;
+        Assert.True(core.AttachDevice(d, nvme).Ok);
+        ulong pa = core.Machine.Pages.AllocUser(0x4000, 0x1000)!.Value;
+        // pages 7..10: fls(7 ^ 10) = 4, so [0, 15] (arm_smmu_atc_inv_to_cmd's own example)
+        Assert.True(core.Map(d, 0x7000, pa, 0x4000, Prot.Read).Ok);
+        Assert.Equal(pa, DeviceAccess.Perform(core, nvme, 0x7000, 4, false).Pa);
+        drv.TakeCommands(core.Soc.Iommus[0]);
+        Assert.Equal(0x4000UL, core.UnmapFast(d, 0x7000, 0x4000));
+        var stale = DeviceAccess.Perform(core, nvme, 0x7000, 4, false);
+        Assert.True(stale.StaleAtc);
+        Assert.Equal(EventKind.StaleAtc, core.Machine.Log.Events[^1].Kind);
+        core.IotlbSync(d);
+        var cmds = drv.TakeCommands(core.Soc.Iommus[0]);
+        var atc = Assert.Single(cmds, c => c.Op == "ATC_INV");
+        Assert.Equal("ATC_INV sid 0x100 addr 0x0 size 4", atc.Text);
+        Assert.Equal(0x40UL | (0x100UL << 32), atc.Dw0);
+        Assert.Equal(4UL, atc.Dw1);
+        Assert.Equal("CMD_SYNC", cmds[^1].Op);
+        Assert.False(DeviceAccess.Perform(core, nvme, 0x7000, 4, false).Ok);
+    }
+
+    [Fact]
+    public void A_domain_without_ats_masters_sends_no_atc_inv_and_an_identity_attach_turns_ats_off()
+    {
+        var core = Boot(AtsSoc);
+        var nic = core.Device("nic")!;
+        var drv = (ArmSmmuV3)nic.Driver;
+        var d = core.DomainAlloc(nic, DomainType.Unmanaged).Value!;
+        Assert.True(core.AttachDevice(d, nic).Ok);
+        drv.TakeCommands(core.Soc.Iommus[0]);
+        core.FlushIotlbAll(d);
+        // nr_ats_masters is 0: arm_smmu_atc_inv_domain returns before its batch (which would add a CMD_SYNC even when empty)
+        Assert.Equal(["TLBI_NH_ASID", "CMD_SYNC"], drv.TakeCommands(core.Soc.Iommus[0]).Select(c => c.Op));
+        var nvme = core.Device("nvme")!;
+        Assert.True(drv.IdentityDomain!.AttachDev(nvme, nvme.Group!.Domain, default).Ok);
+        Assert.Equal(StreamTableEntry.Bypass(), drv.Ste(nvme));
+        Assert.Contains(drv.TakeCommands(core.Soc.Iommus[0]), c => c.Text == "ATC_INV sid 0x100 all");
     }
 }

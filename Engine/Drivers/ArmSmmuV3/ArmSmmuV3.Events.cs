@@ -62,7 +62,8 @@ public sealed partial class ArmSmmuV3
         const int EOpNotSupp = -(int)Errno.EOPNOTSUPP;
         var regs = new SmmuV3Event(EventName(id), (int)id, sid, 0, fault ? iova : 0, !write, fault ? ClassIn : 0, raw, EOpNotSupp, string.Join("\n", lines));
         var why = $"{smmu.Inst.Name}: {cause}; the SMMU records {EventName(id)} in its event queue and terminates the transaction";
-        string kind = id switch { EvtId.Permission => "permission", EvtId.Translation => "translation", _ => "config" };
+        // the fault table's kind is "translation" or "permission" (docs/lua-api.md); `event` names the record
+        string kind = id == EvtId.Permission ? "permission" : "translation";
         return new Translation(false, 0, kind, why, dom?.Name) { Registers = regs };
     }
 }

@@ -72,6 +72,8 @@ public sealed partial class ArmSmmuV3
         if (n == 0) return 0;
         var tlb = dom.Smmu.AsidTlb(dom.Asid);
         tlb.MarkStale(iova >> 12, (iova + n - 1) >> 12, site.Line);
+        foreach (var m in dom.Devices)
+            if (m.AtsEnabled) m.Atc.MarkStale(iova >> 12, (iova + n - 1) >> 12, site.Line);
         for (ulong at = iova; at < iova + n; at += pgsize)
         {
             if (tables.Contains((at, pgsize))) TlbInvRange(dom, at, pgsize, 0x1000, leaf: false); // __arm_lpae_unmap: io_pgtable_tlb_flush_walk
@@ -110,6 +112,44 @@ public sealed partial class ArmSmmuV3
         var smmu = d.Smmu;
         smmu.Cmdq.Issue(new CmdqEnt(smmu.Cfg.E2h ? CmdOp.TlbiEl2Asid : CmdOp.TlbiNhAsid) { Asid = d.Asid }, sync: true);
         smmu.AsidTlb(d.Asid).InvalidateAsid();
+        AtcInvDomain(d, 0, 0);
+    }
+
+    /// <summary>
+    /// arm_smmu_atc_inv_domain: nothing without ARM_SMMU_FEAT_ATS or with nr_ats_masters 0; else, for
+    /// every attached master with ATS on, ATC_INV per stream (arm_smmu_atc_inv_to_cmd: SSV clear for the
+    /// RID's translations; size 0 is ATC_INV_SIZE_ALL; else the smallest naturally aligned power-of-two
+    /// span of 4 KiB pages covering the range, fls(start ^ end)), in one batch with a CMD_SYNC.
+    /// </summary>
+    private static void AtcInvDomain(SmmuV3Domain d, ulong iova, ulong size)
+    {
+        var smmu = d.Smmu;
+        if (!smmu.Cfg.Ats || d.NrAtsMasters == 0) return;
+        var cmd = new CmdqEnt(CmdOp.AtcInv);
+        ulong first = 0, last = ulong.MaxValue >> 12;
+        if (size == 0) cmd.Size = CmdqEnt.AtcSizeAll;
+        else
+        {
+            ulong pageStart = iova >> 12, pageEnd = (iova + size - 1) >> 12;
+            int log2Span = 64 - System.Numerics.BitOperations.LeadingZeroCount(pageStart ^ pageEnd); // fls_long
+            ulong spanMask = log2Span >= 64 ? ulong.MaxValue : (1UL << log2Span) - 1;
+            pageStart &= ~spanMask;
+            cmd.Addr = pageStart << 12;
+            cmd.Size = (byte)log2Span;
+            first = pageStart;
+            last = pageStart | spanMask;
+        }
+        foreach (var m in d.Devices)
+        {
+            if (!m.AtsEnabled) continue;
+            foreach (var sid in m.Sids)
+            {
+                cmd.Sid = sid;
+                smmu.Batch.Add(cmd);
+            }
+            m.Atc.InvalidateRange(first, last);
+        }
+        smmu.Batch.Submit();
     }
 
     /// <summary>
@@ -119,6 +159,7 @@ public sealed partial class ArmSmmuV3
     private static void TlbInvRange(SmmuV3Domain d, ulong iova, ulong size, ulong granule, bool leaf)
     {
         if (size == 0) return;
+        ulong origIova = iova;
         var smmu = d.Smmu;
         var cmd = new CmdqEnt(smmu.Cfg.E2h ? CmdOp.TlbiEl2Va : CmdOp.TlbiNhVa) { Asid = d.Asid, Leaf = leaf };
         var tlb = smmu.AsidTlb(d.Asid);
@@ -152,6 +193,8 @@ public sealed partial class ArmSmmuV3
             if (iova == 0) break; // wrapped at the top of the address space
         }
         smmu.Batch.Submit();
+        // "Unfortunately, this can't be leaf-only since we may have zapped an entire table."
+        AtcInvDomain(d, origIova, size);
     }
 
     /// <summary>arm-smmu-v3 has no iotlb_sync_map.</summary>
@@ -180,6 +223,7 @@ public sealed partial class ArmSmmuV3
     {
         var smmu = Data(dev);
         var (cfg, dom) = Lookup(smmu, Sids(dev)[0]);
+        if (Master(dev) is { AtsEnabled: true }) return new BoundTranslator(false, null, 0, write); // the ATC path is Translate's
         return new BoundTranslator(cfg == StreamTableEntry.CfgBypass, dom is null ? null : smmu.AsidTlb(dom.Asid), smmu.Inst.Ias, write);
     }
 
@@ -191,7 +235,7 @@ public sealed partial class ArmSmmuV3
             staleLine = 0;
             pa = 0;
             if (bypass) { pa = iova; return true; }
-            if (iova >> ias != 0) return false;
+            if (ias == 0 || iova >> ias != 0) return false;
             if (tlb is not { } asid || !asid.Lookup(iova >> 12, out var entry, out staleLine)) return false;
             if (Refused(entry, write)) { staleLine = 0; return false; }
             pa = (entry & ~0xfffUL) | (iova & 0xfff);
@@ -216,7 +260,7 @@ public sealed partial class ArmSmmuV3
             case ulong.MaxValue - 1:
                 return Event(dev, smmu, EvtId.BadSte, sid, iova, write, null, $"stream 0x{sid:x}'s STE is not valid");
             case StreamTableEntry.CfgAbort:
-                return new Translation(false, 0, "abort",
+                return new Translation(false, 0, "translation",
                     $"{smmu.Inst.Name}: stream 0x{sid:x}'s STE is abort (Config 0): the transaction is terminated with an abort to the device and no event is recorded", null);
             case StreamTableEntry.CfgBypass:
                 return new Translation(true, iova, "bypass", "STE bypass", null);
@@ -224,19 +268,28 @@ public sealed partial class ArmSmmuV3
         if (dom is null)
             return Event(dev, smmu, EvtId.BadCd, sid, iova, write, null, $"stream 0x{sid:x}'s CD 0 is not valid");
         var pt = dom.PageTable!;
+        ulong vpn = iova >> 12;
+        // An ATS master looks in its own ATC first: a hit is a translated transaction the STE's EATS lets through.
+        var atsMaster = Master(dev) is { AtsEnabled: true } am && smmu.Streams.GetValueOrDefault(sid) == am ? am : null;
+        if (atsMaster is not null && atsMaster.Atc.Lookup(vpn, out var atcEntry, out var atcStale) && !Refused(atcEntry, write))
+            return new Translation(true, (atcEntry & ~0xfffUL) | (iova & 0xfff), atcStale != 0 ? "stale" : "ok", "", dom.Name) { StaleLine = atcStale, FromAtc = true };
         if (iova >> smmu.Inst.Ias != 0)
             return Event(dev, smmu, EvtId.Translation, sid, iova, write, dom, $"{Hex.Of(iova)} is beyond the {smmu.Inst.Ias}-bit input range of CD 0 (T0SZ {64 - smmu.Inst.Ias}; TTB1 disabled by EPD1)");
         var tlb = smmu.AsidTlb(dom.Asid);
-        ulong vpn = iova >> 12;
         if (tlb.Lookup(vpn, out var entry, out var staleLine) && !Refused(entry, write))
+        {
+            if (atsMaster is not null && staleLine == 0) atsMaster.Atc.Fill(vpn, entry);
             return new Translation(true, (entry & ~0xfffUL) | (iova & 0xfff), staleLine != 0 ? "stale" : "ok", "", dom.Name) { StaleLine = staleLine };
+        }
         var walk = pt.Walk(iova);
         var last = walk[^1];
         if ((last.Pte & 3) == 0)
             return Event(dev, smmu, EvtId.Translation, sid, iova, write, dom, $"no valid L{last.Level} descriptor for {Hex.Of(iova)} in {dom.Name}'s table");
         bool readOnly = (last.Pte & ApRdonly) != 0, privOnly = (last.Pte & ApUnpriv) == 0;
         ulong pa = pt.IovaToPhys(iova);
-        tlb.Fill(vpn, (pa & ~0xfffUL) | (readOnly ? TlbReadOnly : 0) | (privOnly ? TlbPrivOnly : 0));
+        ulong filled = (pa & ~0xfffUL) | (readOnly ? TlbReadOnly : 0) | (privOnly ? TlbPrivOnly : 0);
+        tlb.Fill(vpn, filled);
+        if (atsMaster is not null && !privOnly && !(write && readOnly)) atsMaster.Atc.Fill(vpn, filled);
         if (privOnly || (write && readOnly))
             return Event(dev, smmu, EvtId.Permission, sid, iova, write, dom,
                 privOnly ? $"the L{last.Level} leaf for {Hex.Of(iova)} is privileged-only (IOMMU_PRIV) and the access is unprivileged"

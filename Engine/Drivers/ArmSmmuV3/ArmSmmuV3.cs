@@ -78,7 +78,10 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     {
         var smmu = Data(dev);
         var sids = Sids(dev);
-        var master = new SmmuV3Master(dev, smmu, sids);
+        var master = new SmmuV3Master(dev, smmu, sids)
+        {
+            AtsSupported = smmu.Cfg.Ats && dev.Spec.Bus == Bus.Pci && dev.Spec.Ids.OfType<SmmuV3StreamId>().Any(i => i.Ats),
+        };
         var inserted = new List<uint>();
         Outcome fail = Outcome.Success;
         foreach (var sid in sids)
@@ -113,8 +116,8 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
         if (Master(dev) is not { } master) return;
         var ste = dev.RequireDirect ? StreamTableEntry.Bypass() : StreamTableEntry.Abort();
         InstallSte(master, ste);
+        AttachCommit(master, ats: false);
         ClearCd(master);
-        LeaveDomain(master);
         foreach (var sid in master.Sids) master.Smmu.Streams.Remove(sid);
         if (master.CdTableAllocated)
         {
@@ -214,28 +217,69 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
         var cd = ContextDescriptor.S1(pt.Ttbr, pt.Cfg.Ias, pt.Cfg.Oas, pt.Cfg.CoherentWalk, d.Asid);
         var cdKind = WriteCd(master, cd);
         bool stalld = master.Smmu.Cfg.Stalls; // FEAT_STALLS and the master not stall_enabled (dma-can-stall not modelled)
-        var ste = StreamTableEntry.CdTable(master.CdTableDma, 0, StreamTableEntry.S1DssSsid0, stalld, master.Smmu.Cfg.E2h);
-        var steKind = InstallSte(master, ste);
-        LeaveDomain(master);
+        // arm_smmu_attach_prepare: a paging domain gets ATS when the master supports it
+        bool ats = master.AtsSupported;
+        if (ats) d.NrAtsMasters++;
         d.Devices.Add(master);
+        var ste = StreamTableEntry.CdTable(master.CdTableDma, 0, StreamTableEntry.S1DssSsid0, stalld, master.Smmu.Cfg.E2h, eatsTrans: ats);
+        var steKind = InstallSte(master, ste);
+        var atsNote = AttachCommit(master, ats);
         master.Domain = d;
-        return Outcome.Note($"{dev.Name}: CD 0 → ASID {d.Asid}, TTB0 {Hex.Of(pt.Ttbr)} ({cdKind}); STE S1 translate, S1DSS SSID0 for streams {SidList(master.Sids)} ({steKind}) (arm_smmu_attach_dev)");
+        return Outcome.Note($"{dev.Name}: CD 0 → ASID {d.Asid}, TTB0 {Hex.Of(pt.Ttbr)} ({cdKind}); STE S1 translate, S1DSS SSID0{(ats ? ", EATS TRANS" : "")} for streams {SidList(master.Sids)} ({steKind}){atsNote} (arm_smmu_attach_dev)");
+    }
+
+    /// <summary>
+    /// arm_smmu_attach_commit after the STE: ATS turned on (the whole ATC invalidated, then
+    /// pci_enable_ats), kept (the ATC invalidated for the new translation) or turned off (pci_disable_ats
+    /// came in prepare; the whole ATC invalidated); then the master leaves the old domain's list
+    /// (arm_smmu_remove_master_domain, which drops nr_ats_masters when ATS was on).
+    /// </summary>
+    private static string AttachCommit(SmmuV3Master master, bool ats)
+    {
+        string note = "";
+        if (ats && !master.AtsEnabled)
+        {
+            AtcInvMaster(master);
+            note = "; ATC invalidated and ATS enabled (arm_smmu_enable_ats)";
+        }
+        else if (ats && master.AtsEnabled)
+        {
+            AtcInvMaster(master);
+            note = "; ATC invalidated (the translation changed)";
+        }
+        else if (!ats && master.AtsEnabled)
+        {
+            AtcInvMaster(master);
+            note = "; ATS disabled and the ATC invalidated";
+        }
+        if (master.Domain is { } old)
+        {
+            old.Devices.Remove(master);
+            if (master.AtsEnabled) old.NrAtsMasters--;
+        }
+        master.Domain = null;
+        master.AtsEnabled = ats;
+        return note;
+    }
+
+    /// <summary>arm_smmu_atc_inv_master (IOMMU_NO_PASID): ATC_INV of everything for each stream, then CMD_SYNC; the device's ATC empties.</summary>
+    private static void AtcInvMaster(SmmuV3Master master)
+    {
+        var smmu = master.Smmu;
+        foreach (var sid in master.Sids) smmu.Batch.Add(new CmdqEnt(CmdOp.AtcInv) { Sid = sid, Size = CmdqEnt.AtcSizeAll });
+        smmu.Batch.Submit();
+        master.Atc.InvalidateRange(0, ulong.MaxValue >> 12);
     }
 
     /// <summary>arm_smmu_attach_dev_ste: the STE for every stream, then CD 0 cleared (arm_smmu_clear_cd).</summary>
     private Outcome AttachSte(IommuDevice dev, IommuDomain? old, ulong[] ste, string fn)
     {
         if (Master(dev) is not { } master) return Outcome.Success;
+        // arm_smmu_attach_prepare with a non-paging domain: ATS off (bypass and abort STEs cannot do ATS)
         InstallSte(master, ste);
-        LeaveDomain(master);
+        var atsNote = AttachCommit(master, ats: false);
         ClearCd(master);
-        return Outcome.Note($"{dev.Name}: {StreamTableEntry.Describe(ste)} for streams {SidList(master.Sids)} ({fn})");
-    }
-
-    private static void LeaveDomain(SmmuV3Master master)
-    {
-        master.Domain?.Devices.Remove(master);
-        master.Domain = null;
+        return Outcome.Note($"{dev.Name}: {StreamTableEntry.Describe(ste)} for streams {SidList(master.Sids)}{atsNote} ({fn})");
     }
 
     /// <summary>arm_smmu_install_ste_for_dev: arm_smmu_write_ste for each stream ID once.</summary>
@@ -314,6 +358,7 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     {
         if (Master(dev) is not { } m) return $"streams {SidList(Sids(dev))}, not in the stream table (probe or registration failed)";
         var ste = m.Smmu.Ste(m.Sids[0]);
-        return $"streams {SidList(m.Sids)}, {StreamTableEntry.Describe(ste)}" + (m.Domain is { } d && StreamTableEntry.Cfg(ste) == StreamTableEntry.CfgS1Trans ? $", CD 0 ASID {d.Asid}" : "");
+        return $"streams {SidList(m.Sids)}, {StreamTableEntry.Describe(ste)}" + (m.Domain is { } d && StreamTableEntry.Cfg(ste) == StreamTableEntry.CfgS1Trans ? $", CD 0 ASID {d.Asid}" : "")
+            + (m.AtsEnabled ? ", ATS on" : m.AtsSupported ? ", ATS off" : "");
     }
 }

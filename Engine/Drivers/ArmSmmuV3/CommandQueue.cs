@@ -7,7 +7,7 @@ internal enum CmdOp : byte
 {
     PrefetchCfg = 0x1, CfgiSte = 0x3, CfgiCd = 0x5,
     TlbiNhAsid = 0x11, TlbiNhVa = 0x12, TlbiEl2Asid = 0x21, TlbiEl2Va = 0x22,
-    CmdSync = 0x46,
+    AtcInv = 0x40, CmdSync = 0x46,
 }
 
 /// <summary>struct arm_smmu_cmdq_ent: the fields the modelled opcodes use.</summary>
@@ -19,6 +19,12 @@ internal record struct CmdqEnt(CmdOp Op)
     public ushort Asid;
     public byte Num, Scale, Ttl, Tg;
     public ulong Addr;
+    /// <summary>ATC_INV: SSV (a substream), and the span as log2 of 4 KiB pages (ATC_INV_SIZE_ALL = 52: everything).</summary>
+    public bool Ssv;
+    public byte Size;
+
+    /// <summary>ATC_INV_SIZE_ALL.</summary>
+    public const byte AtcSizeAll = 52;
 
     /// <summary>arm_smmu_cmdq_build_cmd: the two qwords (CMDQ_0_OP, CMDQ_CFGI_*, CMDQ_TLBI_*, CMDQ_SYNC_*).</summary>
     public readonly (ulong Dw0, ulong Dw1) Build()
@@ -46,6 +52,11 @@ internal record struct CmdqEnt(CmdOp Op)
             case CmdOp.TlbiEl2Asid:
                 d0 |= (ulong)Asid << 48;
                 break;
+            case CmdOp.AtcInv:
+                // CMDQ_0_SSV, CMDQ_ATC_0_SSID / _SID, CMDQ_ATC_1_SIZE, CMDQ_ATC_1_ADDR_MASK (GLOBAL is never set)
+                d0 |= (Ssv ? 1UL << 11 : 0) | ((ulong)(Ssid & 0xfffff) << 12) | ((ulong)Sid << 32);
+                d1 |= (ulong)Size & 0x3f | (Addr & ~0xfffUL);
+                break;
             case CmdOp.CmdSync:
                 // CS = SEV (no MSI polling), MSH = inner shareable, MSIATTR = OIWB
                 d0 |= (2UL << 12) | (3UL << 22) | (0xfUL << 24);
@@ -58,7 +69,7 @@ internal record struct CmdqEnt(CmdOp Op)
     {
         CmdOp.PrefetchCfg => "PREFETCH_CFG", CmdOp.CfgiSte => "CFGI_STE", CmdOp.CfgiCd => "CFGI_CD",
         CmdOp.TlbiNhAsid => "TLBI_NH_ASID", CmdOp.TlbiNhVa => "TLBI_NH_VA", CmdOp.TlbiEl2Asid => "TLBI_EL2_ASID",
-        CmdOp.TlbiEl2Va => "TLBI_EL2_VA", CmdOp.CmdSync => "CMD_SYNC", _ => $"0x{(int)Op:x2}",
+        CmdOp.TlbiEl2Va => "TLBI_EL2_VA", CmdOp.AtcInv => "ATC_INV", CmdOp.CmdSync => "CMD_SYNC", _ => $"0x{(int)Op:x2}",
     };
 
     public readonly string Text => Op switch
@@ -69,6 +80,7 @@ internal record struct CmdqEnt(CmdOp Op)
         CmdOp.TlbiNhAsid or CmdOp.TlbiEl2Asid => $"{Name} asid {Asid}",
         CmdOp.TlbiNhVa or CmdOp.TlbiEl2Va => $"{Name} asid {Asid} va 0x{Addr & ~0xfffUL:x}{(Leaf ? " leaf" : "")}"
             + (Tg != 0 ? $" tg {Tg} ttl {Ttl} scale {Scale} num {Num}" : ""),
+        CmdOp.AtcInv => Size == AtcSizeAll ? $"ATC_INV sid 0x{Sid:x} all" : $"ATC_INV sid 0x{Sid:x} addr 0x{Addr & ~0xfffUL:x} size {Size}",
         CmdOp.CmdSync => "CMD_SYNC cs=sev",
         _ => Name,
     };

@@ -9,9 +9,10 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// only when sid-bits exceeds STRTAB_SPLIT, 8), IDR3.RIL (<c>range-invalidation</c>: TLBI with
 /// SCALE/NUM), IDR0.COHACC or the firmware's dma-coherent (<c>coherent</c>), IDR0.STALL_MODEL
 /// (<c>stalls</c>: stalls supported, so STEs of non-stalling masters set S1STALLD), and IDR0.HYP with a
-/// VHE kernel (<c>e2h</c>: ARM_SMMU_FEAT_E2H, EL2 stream world and TLBI_EL2_* commands).
+/// VHE kernel (<c>e2h</c>: ARM_SMMU_FEAT_E2H, EL2 stream world and TLBI_EL2_* commands), and IDR0.ATS
+/// (<c>ats</c>: ARM_SMMU_FEAT_ATS, PCIe Address Translation Services).
 /// </summary>
-public sealed record SmmuV3Config(int SidBits, int AsidBits, bool TwoLevel, bool RangeInv, bool Coherent, bool Stalls, bool E2h) : FamilyConfig
+public sealed record SmmuV3Config(int SidBits, int AsidBits, bool TwoLevel, bool RangeInv, bool Coherent, bool Stalls, bool E2h, bool Ats = false) : FamilyConfig
 {
     /// <summary>STRTAB_SPLIT: 256 STEs per level-2 table.</summary>
     public const int StrtabSplit = 8;

@@ -10,4 +10,6 @@ internal sealed class SmmuV3Domain(int id, ArmSmmuV3 driver, ulong pgsizeBitmap,
     public ushort Asid { get; } = asid;
     /// <summary>The masters whose CD 0 points at this domain (smmu_domain->devices).</summary>
     public List<SmmuV3Master> Devices { get; } = new();
+    /// <summary>smmu_domain->nr_ats_masters: attached masters with ATS on; 0 skips ATC invalidation.</summary>
+    public int NrAtsMasters { get; set; }
 }

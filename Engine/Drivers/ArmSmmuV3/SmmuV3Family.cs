@@ -24,9 +24,10 @@ public sealed class SmmuV3Family : IommuFamily
     public override string BanksMeaning => "SMMUv3 has a stream table, not banks";
 
     public override IReadOnlyList<string> IommuKeys { get; } =
-        [.. YamlKeys.IommuCommon.Where(k => k != "banks"), "sid-bits", "asid-bits", "stream-table", "range-invalidation", "coherent", "stalls", "e2h"];
+        [.. YamlKeys.IommuCommon.Where(k => k != "banks"), "sid-bits", "asid-bits", "stream-table", "range-invalidation", "coherent", "stalls", "e2h", "ats"];
 
-    public override IReadOnlyList<string> DeviceIdKeys { get; } = ["stream"];
+    public override IReadOnlyList<string> DeviceIdKeys { get; } = ["stream", "ats"];
+    public override IReadOnlyList<string> DeviceIdRequired { get; } = ["stream"];
 
     public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaIommuProperties() =>
     [
@@ -37,11 +38,13 @@ public sealed class SmmuV3Family : IommuFamily
         new("coherent", SchemaNodes.Bool("coherent table walks (SMMU_IDR0.COHACC / dma-coherent): IOMMU_CAP_CACHE_COHERENCY and write-back walk attributes; default false")),
         new("stalls", SchemaNodes.Bool("SMMU_IDR0.STALL_MODEL allows stalling: STEs of masters without dma-can-stall set S1STALLD; default false")),
         new("e2h", SchemaNodes.Bool("SMMU_IDR0.HYP with a VHE kernel (ARM_SMMU_FEAT_E2H): EL2 stream world, TLBI_EL2_VA/ASID; default false")),
+        new("ats", SchemaNodes.Bool("SMMU_IDR0.ATS (ARM_SMMU_FEAT_ATS): PCIe ATS for masters whose id says ats; default false")),
     ];
 
     public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaDeviceIdProperties() =>
     [
         new("stream", SchemaNodes.Num("stream ID, 0 to 0xffffffff (below 2^sid-bits to probe)")),
+        new("ats", SchemaNodes.Bool("arm-smmu-v3, PCI masters: the endpoint has the ATS capability and its host bridge says ats-supported (IOMMU_FWSPEC_PCI_RC_ATS); default false")),
     ];
 
     public override string DescribeBanks(IommuInstance i)
@@ -78,7 +81,7 @@ public sealed class SmmuV3Family : IommuFamily
         return inst with
         {
             Config = new SmmuV3Config(sidBits, asidBits, table == "2-level", r.OptBool("range-invalidation") ?? false,
-                r.OptBool("coherent") ?? false, r.OptBool("stalls") ?? false, r.OptBool("e2h") ?? false),
+                r.OptBool("coherent") ?? false, r.OptBool("stalls") ?? false, r.OptBool("e2h") ?? false, r.OptBool("ats") ?? false),
         };
     }
 
@@ -90,6 +93,6 @@ public sealed class SmmuV3Family : IommuFamily
         var stream = MappingReader.AsNumber(id.Required("stream"), "stream");
         if (stream > uint.MaxValue)
             throw YamlTree.Error(ErrorCode.BadValue, $"stream {Hex.Of(stream)} is wider than 32 bits (a stream ID is a u32)", id.KeySpan("stream"));
-        return new SmmuV3StreamId(iommu, (uint)stream);
+        return new SmmuV3StreamId(iommu, (uint)stream) { Ats = id.OptBool("ats") ?? false };
     }
 }

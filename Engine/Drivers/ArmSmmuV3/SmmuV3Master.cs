@@ -1,3 +1,4 @@
+using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;
 
 namespace ScenarioEngine.Drivers.ArmSmmuV3;
@@ -19,4 +20,11 @@ internal sealed class SmmuV3Master(IommuDevice dev, SmmuV3Data smmu, uint[] sids
     public bool CdTableAllocated => CdTableDma != 0;
     /// <summary>The paging domain CD 0 points at while the STE translates (the master's entry in smmu_domain->devices).</summary>
     public SmmuV3Domain? Domain { get; set; }
+
+    /// <summary>arm_smmu_ats_supported: the SMMU has ATS, the master is PCI, its endpoint has ATS and the root complex says ats-supported.</summary>
+    public bool AtsSupported { get; init; }
+    /// <summary>master->ats_enabled: the PCI ATS capability is on and the STE's EATS is TRANS.</summary>
+    public bool AtsEnabled { get; set; }
+    /// <summary>The endpoint's ATC: what Translation Requests returned, kept until an ATC_INV reaches it (64 entries, 4-way).</summary>
+    public Iotlb Atc { get; } = new(new Model.IotlbGeometry(64, 4));
 }

@@ -103,7 +103,7 @@ internal static class StreamTableEntry
         {
             CfgAbort => "STE abort",
             CfgBypass => "STE bypass",
-            CfgS1Trans => $"STE S1 translate (CD table at 0x{e[0] & S1CtxPtrMask:x}, S1DSS {((e[1] & S1DssMask) switch { S1DssBypass => "bypass", S1DssSsid0 => "SSID0", _ => "terminate" })})",
+            CfgS1Trans => $"STE S1 translate (CD table at 0x{e[0] & S1CtxPtrMask:x}, S1DSS {((e[1] & S1DssMask) switch { S1DssBypass => "bypass", S1DssSsid0 => "SSID0", _ => "terminate" })}{(((e[1] & EatsMask) >> EatsShift) == EatsTrans ? ", EATS TRANS" : "")})",
             var c => $"STE Config {c}",
         };
     }

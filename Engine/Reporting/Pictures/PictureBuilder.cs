@@ -139,7 +139,7 @@ public static class PictureBuilder
                 // The rbtree keeps a range freed into the rcache too (free_iova_fast): these are the tree's ranges, live or cached.
                 AddRuns(spans, allocs, IovaKind.Dma, n => $"IOVA tree ({n} range{(n == 1 ? "" : "s")})");
             }
-            var faults = state.Events.Where(e => e.Domain == d.Name && e.Kind is EventKind.Fault or EventKind.StaleTranslation)
+            var faults = state.Events.Where(e => e.Domain == d.Name && e.Kind is EventKind.Fault or EventKind.StaleTranslation or EventKind.StaleAtc)
                 .Select(e => (Lo: e.Iova & ~0xfffUL, Hi: (e.Iova & ~0xfffUL) + 0xfff));
             AddRuns(spans, faults, IovaKind.Fault, n => $"{n} fault{(n == 1 ? "" : "s")} or stale access{(n == 1 ? "" : "es")}");
             if (spans.Count == 0) continue;
