@@ -28,7 +28,7 @@ public sealed partial class IommuCore
     private readonly List<IommuGroup> _groups = new();
     private readonly List<IommuDevice> _devices = new();
     private readonly Dictionary<IommuDomain, IotlbGather> _pendingGather = new();
-    private readonly Dictionary<IommuInstance, IIommuDriver> _drivers = new();
+    private readonly Dictionary<IommuInstance, IIommuDriver> _drivers = new(ReferenceEqualityComparer.Instance);
     private readonly object _scriptOwner = new();
     private int _nextDomainId = 1;
 

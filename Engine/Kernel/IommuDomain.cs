@@ -22,7 +22,9 @@ public class IommuDomain
     }
 
     public int Id { get; }
-    public string Name => IsStatic ? $"{Driver.Name}-{Type.Name()}" : $"domain#{Id}";
+    /// <summary>"domain#N", or DRIVER-TYPE for a static domain; made once (reports and faults ask for it on every access).</summary>
+    public string Name => _name ??= IsStatic ? $"{Driver.Name}-{Type.Name()}" : $"domain#{Id}";
+    private string? _name;
     public DomainType Type { get; set; }
     public IIommuDriver Driver { get; }
     public ulong PgsizeBitmap { get; set; }

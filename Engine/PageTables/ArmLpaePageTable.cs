@@ -444,6 +444,18 @@ public sealed class ArmLpaePageTable : IIoPageTable
         return steps;
     }
 
+    public WalkStep LastStep(ulong iova)
+    {
+        var t = _pgd;
+        for (int lvl = _startLevel; ; lvl++)
+        {
+            int idx = LvlIdx(iova, lvl);
+            ulong pte = t.E[idx];
+            if ((pte & 3) == 0 || IsLeaf(pte, lvl) || lvl == MaxLevels - 1) return new WalkStep(lvl, (ulong)idx, pte, t.Pa);
+            t = t.Next![idx]!;
+        }
+    }
+
     public IEnumerable<Leaf> Leaves()
     {
         var list = new List<Leaf>();

@@ -46,6 +46,8 @@ public interface IIoPageTable
     ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount);
     ulong IovaToPhys(ulong iova);
     IReadOnlyList<WalkStep> Walk(ulong iova);
+    /// <summary>The walk's last step (the leaf, or the entry where it stopped), without the list.</summary>
+    WalkStep LastStep(ulong iova) => Walk(iova)[^1];
     /// <summary>Every leaf in ascending IOVA order (replicated entries reported once).</summary>
     IEnumerable<Leaf> Leaves();
     /// <summary>A descriptor's fields in words: type, attributes, output address.</summary>

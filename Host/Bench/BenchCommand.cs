@@ -79,7 +79,7 @@ internal static class BenchCommand
 
     public static int Execute(bool json, string? only, bool inProcess, TextWriter stdout)
     {
-        var all = IovaBench.All.Concat(PgtableBench.All).Concat(LuaBench.All).Concat(TrafficBench.All).Concat(TreeBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
+        var all = IovaBench.All.Concat(PgtableBench.All).Concat(SmmuV3Bench.All).Concat(LuaBench.All).Concat(TrafficBench.All).Concat(TreeBench.All).Where(b => only is null || b.Item1.Contains(only, StringComparison.Ordinal)).ToList();
         var figures = new List<Figure>();
         foreach (var (name, run) in all)
             figures.Add(inProcess ? run() : InChild(name) ?? run());

@@ -1,7 +1,3 @@
-using ScenarioEngine.Config;
-using ScenarioEngine.Yaml;
-using ScenarioEngine.Drivers;
-using ScenarioEngine.Hardware;
 using ScenarioEngine.Kernel;
 using ScenarioEngine.Model;
 
@@ -24,27 +20,13 @@ internal static class TrafficBench
 
     private static BenchCommand.Figure Hits()
     {
-        var dir = Directory.CreateTempSubdirectory("scenario-bench-traffic-").FullName; // fresh and private
-        Directory.CreateDirectory(dir);
-        try
-        {
-            var path = Path.Combine(dir, "s.yaml");
-            File.WriteAllText(path, "soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\niommus:\n  - { name: m4u, driver: mediatek }\ndevices:\n  - { name: dev, ids: [ { iommu: m4u, larb: 0, port: 0 } ] }\n");
-            var soc = SocLoader.LoadFile(path, "s.yaml");
-            IIommuDriver? m = null;
-            var core = new IommuCore(soc, KernelKnobs.Default, (c, _) => m ??= Families.Find("mediatek")!.CreateDriver(c), Dma.CoreDma.For);
-            core.Boot();
-            var dev = core.Devices[0];
-            core.Map(dev.Group!.DefaultDomain!, 0x1000_0000, 0x4000_0000, 0x10000, Prot.Read | Prot.Write);
-            DeviceAccess.StreamResult r = default;
-            var ns = BenchCommand.Measure(3, Accesses, () => { }, () => r = DeviceAccess.Stream(core, dev, 0x1000_0000, 0x10000, 64, Accesses, false));
-            if (r.Hits != Accesses) throw new InvalidOperationException($"expected only hits, got {r}");
-            return new("stream: IOTLB-hit translations", ns, Accesses, "≥ 100 M translations/s (≤ 10 ns)", 10);
-        }
-        finally
-        {
-            try { Directory.Delete(dir, true); } catch (IOException) { }
-        }
+        var core = BenchSoc.Boot("soc: s\nmemory:\n  - { name: dram, base: 0x4000_0000, size: 1GiB }\niommus:\n  - { name: m4u, driver: mediatek }\ndevices:\n  - { name: dev, ids: [ { iommu: m4u, larb: 0, port: 0 } ] }\n");
+        var dev = core.Devices[0];
+        core.Map(dev.Group!.DefaultDomain!, 0x1000_0000, 0x4000_0000, 0x10000, Prot.Read | Prot.Write);
+        DeviceAccess.StreamResult r = default;
+        var ns = BenchCommand.Measure(3, Accesses, () => { }, () => r = DeviceAccess.Stream(core, dev, 0x1000_0000, 0x10000, 64, Accesses, false));
+        if (r.Hits != Accesses) throw new InvalidOperationException($"expected only hits, got {r}");
+        return new("stream: IOTLB-hit translations", ns, Accesses, "≥ 100 M translations/s (≤ 10 ns)", 10);
     }
 
     private static BenchCommand.Figure PlainLoop()

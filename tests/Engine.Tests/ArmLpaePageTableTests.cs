@@ -19,6 +19,20 @@ public class ArmLpaePageTableTests
     }
 
     [Theory]
+    [InlineData(G4K, 48)]
+    [InlineData(G16K, 47)]
+    [InlineData(G64K, 42)]
+    public void The_last_step_without_the_list_is_the_walks_last_step(ulong bitmap, int ias)
+    {
+        var t = New(LpaeStage.S1, bitmap, ias);
+        ulong page = bitmap & (ulong)-(long)bitmap, block = (bitmap & ~page) & (ulong)-(long)(bitmap & ~page);
+        Assert.True(t.MapPages(0x1000_0000, 0x4000_0000, page, 3, RW, out _).Ok);
+        Assert.True(t.MapPages(block * 8, 0x4000_0000 + block, block, 1, RW, out _).Ok);
+        foreach (var iova in new ulong[] { 0UL, 0x1000_0000, 0x1000_0000 + page, 0x1000_0000 + 5 * page, block * 8, block * 8 + page, block * 9, (1UL << ias) - page })
+            Assert.Equal(t.Walk(iova)[^1], t.LastStep(iova));
+    }
+
+    [Theory]
     [InlineData(LpaeStage.S1, 0x1000UL, 0x4000_1000UL, Prot.Read | Prot.Write, 0x0000000040001E43UL)]
     [InlineData(LpaeStage.S1, 0x1000UL, 0x4000_2000UL, Prot.Read | Prot.NoExec | Prot.Cache, 0x0060000040002FC7UL)]
     [InlineData(LpaeStage.S1, 0x1000UL, 0x4000_3000UL, Prot.Read | Prot.Write | Prot.Mmio | Prot.Priv, 0x0000000040003E0BUL)]

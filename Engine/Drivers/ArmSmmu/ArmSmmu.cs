@@ -34,7 +34,7 @@ public sealed partial class ArmSmmu : IIommuDriver
     public const ulong MsiIovaBase = 0x800_0000UL, MsiIovaLength = 0x10_0000UL;
 
     private readonly IommuCore _core;
-    private readonly Dictionary<IommuInstance, SmmuData> _data = new();
+    private readonly Dictionary<IommuInstance, SmmuData> _data = new(ReferenceEqualityComparer.Instance);
     private readonly IommuDomain _identity, _blocked;
     private int _groups;
 

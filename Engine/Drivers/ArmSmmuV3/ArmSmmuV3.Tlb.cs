@@ -38,10 +38,10 @@ public sealed partial class ArmSmmuV3
     private static ulong BlockSize(int level) => 1UL << (12 + 9 * (3 - level));
 
     /// <summary>The pgsize chunks where a table sits now: unmapping or mapping a block there frees it (tlb_flush_walk).</summary>
-    private static List<(ulong Iova, ulong Size)> TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount)
+    private static List<(ulong Iova, ulong Size)>? TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount)
     {
+        if (pgsize == 0x1000) return null; // a 4 KiB chunk is a leaf or nothing
         var list = new List<(ulong, ulong)>();
-        if (pgsize == 0x1000) return list;
         for (ulong i = 0; i < pgcount; i++)
         {
             ulong at = iova + i * pgsize;
@@ -57,7 +57,7 @@ public sealed partial class ArmSmmuV3
         var pt = d.PageTable!;
         var tables = TablesAt(pt, iova, pgsize, pgcount);
         var r = pt.MapPages(iova, paddr, pgsize, pgcount, prot, out mapped);
-        foreach (var (at, size) in tables)
+        foreach (var (at, size) in tables ?? [])
             if (at < iova + mapped) TlbInvRange(ToSmmuDomain(d), at, size, 0x1000, leaf: false);
         return r;
     }
@@ -76,7 +76,7 @@ public sealed partial class ArmSmmuV3
             if (m.AtsEnabled) m.Atc.MarkStale(iova >> 12, (iova + n - 1) >> 12, site.Line);
         for (ulong at = iova; at < iova + n; at += pgsize)
         {
-            if (tables.Contains((at, pgsize))) TlbInvRange(dom, at, pgsize, 0x1000, leaf: false); // __arm_lpae_unmap: io_pgtable_tlb_flush_walk
+            if (tables is not null && tables.Contains((at, pgsize))) TlbInvRange(dom, at, pgsize, 0x1000, leaf: false); // __arm_lpae_unmap: io_pgtable_tlb_flush_walk
             else if (!gather.Queued) GatherAddPage(dom, gather, at, pgsize);
         }
         return n;
@@ -270,7 +270,7 @@ public sealed partial class ArmSmmuV3
         var pt = dom.PageTable!;
         ulong vpn = iova >> 12;
         // An ATS master looks in its own ATC first: a hit is a translated transaction the STE's EATS lets through.
-        var atsMaster = Master(dev) is { AtsEnabled: true } am && smmu.Streams.GetValueOrDefault(sid) == am ? am : null;
+        var atsMaster = smmu.Cfg.Ats && Master(dev) is { AtsEnabled: true } am && smmu.Streams.GetValueOrDefault(sid) == am ? am : null;
         if (atsMaster is not null && atsMaster.Atc.Lookup(vpn, out var atcEntry, out var atcStale) && !Refused(atcEntry, write))
             return new Translation(true, (atcEntry & ~0xfffUL) | (iova & 0xfff), atcStale != 0 ? "stale" : "ok", "", dom.Name) { StaleLine = atcStale, FromAtc = true };
         if (iova >> smmu.Inst.Ias != 0)
@@ -281,8 +281,7 @@ public sealed partial class ArmSmmuV3
             if (atsMaster is not null && staleLine == 0) atsMaster.Atc.Fill(vpn, entry);
             return new Translation(true, (entry & ~0xfffUL) | (iova & 0xfff), staleLine != 0 ? "stale" : "ok", "", dom.Name) { StaleLine = staleLine };
         }
-        var walk = pt.Walk(iova);
-        var last = walk[^1];
+        var last = pt.LastStep(iova);
         if ((last.Pte & 3) == 0)
             return Event(dev, smmu, EvtId.Translation, sid, iova, write, dom, $"no valid L{last.Level} descriptor for {Hex.Of(iova)} in {dom.Name}'s table");
         bool readOnly = (last.Pte & ApRdonly) != 0, privOnly = (last.Pte & ApUnpriv) == 0;

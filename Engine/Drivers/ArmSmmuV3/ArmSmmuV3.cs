@@ -37,7 +37,7 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     public const ulong MsiIovaBase = 0x800_0000UL, MsiIovaLength = 0x10_0000UL;
 
     private readonly IommuCore _core;
-    private readonly Dictionary<IommuInstance, SmmuV3Data> _data = new();
+    private readonly Dictionary<IommuInstance, SmmuV3Data> _data = new(ReferenceEqualityComparer.Instance);
     private readonly IommuDomain _identity, _blocked;
     /// <summary>arm_smmu_asid_xa (DEFINE_XARRAY_ALLOC1): one ASID space for every SMMU of the system.</summary>
     private readonly bool[] _asids = new bool[1 << 16];
@@ -60,7 +60,14 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     public IommuDomain? BlockedDomain => _blocked;
 
     private SmmuV3Data Data(IommuDevice dev) => _data[dev.Iommu];
-    private static uint[] Sids(IommuDevice dev) => dev.Spec.Ids.OfType<SmmuV3StreamId>().Select(i => i.Stream).ToArray();
+    /// <summary>The device's stream IDs in fwspec order (made once per device: every access asks).</summary>
+    private uint[] Sids(IommuDevice dev)
+    {
+        if (!_sids.TryGetValue(dev, out var sids)) _sids[dev] = sids = dev.Spec.Ids.OfType<SmmuV3StreamId>().Select(i => i.Stream).ToArray();
+        return sids;
+    }
+
+    private readonly Dictionary<IommuDevice, uint[]> _sids = new();
     private SmmuV3Master? Master(IommuDevice dev) => Data(dev).Masters.GetValueOrDefault(dev);
     private static SmmuV3Domain ToSmmuDomain(IommuDomain d) => (SmmuV3Domain)d;
     private static string SidList(IEnumerable<uint> sids) => string.Join(", ", sids.Select(s => $"0x{s:x}"));

@@ -31,7 +31,7 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     private readonly IommuCore _core;
     /// <summary>The machine's event log (its line stamps IOTLB entries made stale; read on every map).</summary>
-    private readonly Dictionary<IommuInstance, MtkData> _data = new();
+    private readonly Dictionary<IommuInstance, MtkData> _data = new(ReferenceEqualityComparer.Instance);
     private readonly IommuDomain _identity;
 
     /// <summary>Both SHARE_PGTABLE and on the same plat_data->hw_list.</summary>
