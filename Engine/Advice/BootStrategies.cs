@@ -102,7 +102,7 @@ internal static class BootStrategies
             return new StrategyPlan(changed, ctx.Kernel, PagesFromNode, change, reg is null ? null : node.Name);
         }
 
-        public override string? Rule(Observations o) => o.Resv switch
+        public override string? Rule(Observations o) => o.Group is null && o.Domain is "none" or null ? NoIommu("its reserved regions are never set up") : o.Resv switch
         {
             "direct" when o.Reached => "of_iommu_get_resv_regions gives an IOMMU_RESV_DIRECT region (reg equals iommu-addresses); iommu_create_device_direct_mappings maps it one-to-one into the default domain",
             "direct" => "of_iommu_get_resv_regions gives an IOMMU_RESV_DIRECT region (reg equals iommu-addresses), yet the default domain does not map it when the boot is over (iommu_create_device_direct_mappings, iommu_setup_default_domain)",
@@ -111,6 +111,10 @@ internal static class BootStrategies
             var t => $"the window is in a reserved region of type {t}",
         };
     }
+
+    /// <summary>The rule when the device's IOMMU refused it at probe: no group, no default domain.</summary>
+    private static string NoIommu(string consequence) =>
+        $"the device has no IOMMU group: its IOMMU refused it at probe, so {consequence}; its DMA goes wherever the IOMMU sends its stream";
 
     public sealed class Identity : Strategy
     {
@@ -137,7 +141,7 @@ internal static class BootStrategies
                 $"iommu.passthrough=1 on the kernel command line, and a reserved-memory node '{node.Name}' holding the firmware at PA = IOVA [{Hex.Of(w.Iova)}, +{Hex.Of(w.Size)})", diff), node.Name);
         }
 
-        public override string? Rule(Observations o) => o.Domain switch
+        public override string? Rule(Observations o) => o.Group is null && o.Domain is "none" or null ? NoIommu("iommu.passthrough does not reach it") : o.Domain switch
         {
             "identity" when o.NoPages => "iommu.passthrough=1 gives the group an identity domain (iommu_setup_default_domain), but the window is not DRAM: no firmware page can sit at PA = IOVA",
             "identity" => "iommu.passthrough=1: iommu_setup_default_domain gives the group an identity domain; the device's addresses are physical addresses",

@@ -16,7 +16,9 @@ public static class Strategies
         new BootStrategies.IommuAddresses(),
         new RuntimeStrategies.DmaApi(),
         new BootStrategies.Identity(),
-        .. Families.All.SelectMany(f => f.SocEdits.Select(e => (Strategy)new FamilyStrategy(f, e))),
+        // one strategy per platform change: families that make the same change (own-stream) share its row
+        .. Families.All.SelectMany(f => f.SocEdits.Select(e => (Family: f, Edit: e))).GroupBy(x => x.Edit.Id)
+            .Select(g => (Strategy)new FamilyStrategy(g.ToList())),
     ];
 
     public static Strategy? Find(string id) => All.FirstOrDefault(s => s.Id == id);

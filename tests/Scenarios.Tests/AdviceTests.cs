@@ -150,6 +150,31 @@ public class AdviceTests
     }
 
     [Fact]
+    public void On_smmu_v3_own_stream_gives_back_the_iommu_of_a_master_that_shares_a_stream_id()
+    {
+        const string yaml = """
+            soc: s
+            memory:
+              - { name: dram, base: 0x8000_0000, size: 1GiB }
+            iommus:
+              - { name: smmu, driver: arm-smmu-v3, sid-bits: 16 }
+            devices:
+              - { name: dsp, ids: [ { iommu: smmu, stream: 0x1000 } ] }
+              - { name: apu, ids: [ { iommu: smmu, stream: 0x1000 } ] }
+              - { name: gpu, ids: [ { iommu: smmu, stream: 0x2000 } ] }
+            """;
+        var a = AdviseInline(yaml, new AdviceRequest("apu", Iova: 0x4000_0000, Size: 0x10_0000));
+        Assert.Equal((Verdict.Fails, "ENODEV"), (Of(a, "unmanaged-attach-device").Verdict, Of(a, "unmanaged-attach-device").Errno));
+        var stream = Of(a, "own-stream");
+        Assert.Equal(Verdict.Works, stream.Verdict);
+        // the lowest stream ID above every other master's
+        Assert.Equal([" devices:", "   - name: apu", "-    ids: [{ iommu: smmu, stream: 0x1000 }]", "+    ids: [{ iommu: smmu, stream: 0x2001 }]"], stream.Change!.Diff);
+        Assert.Contains("arm_smmu_insert_master", stream.Source, StringComparison.Ordinal);
+        // a master whose stream ID is its own needs no change
+        Assert.Equal(ChangeKind.None, Of(AdviseInline(yaml, new AdviceRequest("gpu", Iova: 0x4000_0000, Size: 0x10_0000)), "own-stream").Change!.Kind);
+    }
+
+    [Fact]
     public void A_strategy_that_works_only_with_an_upstream_fix_fails_as_released_and_names_the_fix()
     {
         var released = Of(Advise("smmu-v2-direct-window", new AdviceRequest("apu")), "iommu-addresses");

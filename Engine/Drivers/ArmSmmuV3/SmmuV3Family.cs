@@ -63,6 +63,9 @@ public sealed class SmmuV3Family : IommuFamily
 
     public override IIommuDriver CreateDriver(IommuCore core) => new ArmSmmuV3(core);
 
+    /// <summary>own-stream: a stream ID of its own for a master that shares one (and so lost its IOMMU).</summary>
+    public override IReadOnlyList<SocEdit> SocEdits => SmmuV3SocEdits.All;
+
     public override IReadOnlyList<CompatibleEntry> Compatibles { get; } =
     [
         new("arm,smmu-v3", "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c: arm_smmu_of_match", "{driver: arm-smmu-v3, type: smmu-v3, pgtable: arm-lpae-s1}")
