@@ -17,7 +17,8 @@ namespace ScenarioEngine.Kernel;
 /// group reserved regions merged by iommu_insert_resv_region.
 /// Linux 7.0.0's inverted error test in iommu_map_nosync (the errno is lost; 6fc7e8a3b811 fixes it, see
 /// KernelFixes) is modelled as released unless the scenario lists the fix.
-/// Not modelled: PASID/SVA attach, sysfs group type changes, PCI topology groups and ACS, hotplug and
+/// Not modelled: PASID/SVA attach, sysfs group type changes, PCI topology groups and ACS (pci_device_group:
+/// every PCI master is a group of its own), hotplug and
 /// release of single devices (only the whole-instance release of a failed registration), deferred
 /// probe. dma-iommu lives in Engine/Dma, set up per device at probe.
 /// </summary>

@@ -11,7 +11,9 @@ namespace ScenarioEngine.Config;
 /// larbs (mediatek,larbs, mediatek,larb-id, noted); every node with `iommus` as a master, its
 /// specifiers decoded per family (MediaTek: one cell, larb = id &gt;&gt; 5, port = id &amp; 0x1f, as
 /// MTK_M4U_TO_LARB/MTK_M4U_TO_PORT; Arm SMMU: stream and mask, or the SMMU's stream-match-mask, as
-/// arm_smmu_of_xlate); memory-region links; PCI host bridges' iommu-map entries as `bus: pci` masters,
+/// arm_smmu_of_xlate; Arm SMMUv3: one 32-bit stream ID, its sid-bits wide enough for the largest one the
+/// tree gives it and at least 16, and dma-coherent as `coherent`; ats-supported is not read: the
+/// endpoints' ATS capability is not in the tree); memory-region links; PCI host bridges' iommu-map entries as `bus: pci` masters,
 /// one per mapped RID range. Names are node names without unit address, made unique with it when two
 /// collide. What the SoC file cannot express becomes a comment and a warning, never a silent drop.
 /// The dma-ranges of each master's bus (<see cref="DtDmaRanges"/>, as of_dma_get_range finds them).
@@ -29,7 +31,13 @@ public static class DtImporter
         public string Name { get; } = name;
         public IommuFamily Family { get; } = family;
         public CompatibleEntry Entry { get; } = entry;
+        /// <summary>The largest stream ID the tree's specifiers and iommu-maps give this IOMMU (arm-smmu-v3's sid-bits).</summary>
+        public ulong MaxStream { get; set; }
+        public int Line { get; set; }
     }
+
+    /// <summary>Stands for an SMMUv3's sid-bits in its line until every stream ID the tree gives it is known.</summary>
+    private const string SidBitsMark = "\u0001sid-bits\u0001";
 
     public static Result Import(FdtNode root, string source)
     {
@@ -120,12 +128,16 @@ public static class DtImporter
             var iommu = new Iommu(n, iommuNames.Take(n), family, entry);
             iommus.Add(iommu);
             var line = new StringBuilder($"  - {{ name: {iommu.Name}, compatible: \"{entry.Compatible}\"");
+            iommu.Line = iommuLines.Count;
             foreach (var key in entry.Required)
             {
+                if (key == "sid-bits") { line.Append($", sid-bits: {SidBitsMark}"); continue; } // after the masters
                 var (value, why) = RequiredValue(key, n, phandles);
                 line.Append($", {key}: {value}");
                 Warn($"{n.Path}: '{key}' {why}");
             }
+            // arm_smmu_device_dt_probe: of_dma_is_coherent gives ARM_SMMU_FEAT_COHERENCY
+            if (family.Name == "arm-smmu-v3" && n.Has("dma-coherent")) line.Append(", coherent: true");
             line.Append($" }}  # {Clean(n.Path)}");
             iommuLines.Add(line.ToString());
             if (n.Cells("mediatek,larbs") is { } larbs)
@@ -158,7 +170,7 @@ public static class DtImporter
                     var args = spec[(at + 1)..(at + 1 + cells)];
                     at += 1 + cells;
                     if (!byNode.TryGetValue(target, out var iommu)) { Warn($"{n.Path}: a specifier for {target.Path}, which is not an imported IOMMU: left out"); continue; }
-                    if (Id(iommu, args, target) is { } id) ids.Add(id);
+                    if (Id(iommu, args, target) is { } id) { ids.Add(id); iommu.MaxStream = Math.Max(iommu.MaxStream, args[0]); }
                     else Warn($"{n.Path}: a specifier of {cells} cells for {target.Path} that the {iommu.Family.Name} driver does not take: left out");
                 }
                 if (ids.Count == 0) continue;
@@ -194,12 +206,22 @@ public static class DtImporter
                     }
                     if (!byNode.TryGetValue(target, out var iommu)) { Warn($"{n.Path}: iommu-map entry {entryNo} targets {target.Path}, which is not an imported IOMMU: left out"); continue; }
                     if (Id(iommu, args, target) is not { } id) { Warn($"{n.Path}: iommu-map entry {entryNo} has a specifier the {iommu.Family.Name} driver does not take: left out"); continue; }
+                    iommu.MaxStream = Math.Max(iommu.MaxStream, (ulong)args[0] + Math.Max(length, 1) - 1);
                     var name = names.TakeName($"{n.BaseName}-rid{ridBase:x}");
                     var masked = mask == 0xffff_ffffu ? "" : $", RIDs masked with iommu-map-mask 0x{mask:x} first: RIDs that differ only outside it share a stream";
                     deviceLines.Add($"  - name: {name}  # {Clean(n.Path)} iommu-map: RIDs 0x{ridBase:x}..0x{ridBase + Math.Max(length, 1) - 1:x} (one master stands for the range{masked})\n    bus: pci\n    ids: [ {id} ]"
                         + DmaRangesLine(n, warnings, dmaLines)); // pci_dma_configure: the host bridge's own dma-ranges
                 }
             }
+        }
+
+        foreach (var iommu in iommus.Where(i => iommuLines[i.Line].Contains(SidBitsMark, StringComparison.Ordinal)))
+        {
+            // SMMU_IDR1.SIDSIZE is the hardware's: at least 16, and enough for every stream ID the tree gives
+            int bits = Math.Max(16, 64 - System.Numerics.BitOperations.LeadingZeroCount(iommu.MaxStream));
+            if (bits > 32) bits = 32;
+            iommuLines[iommu.Line] = iommuLines[iommu.Line].Replace(SidBitsMark, bits.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            Warn($"{iommu.Node.Path}: 'sid-bits' is SMMU_IDR1.SIDSIZE on the hardware and the tree does not tell it: {bits} assumed (16, or enough for the largest stream ID the tree gives it, 0x{iommu.MaxStream:x}); check the ID register");
         }
 
         if (resvLines.Count > 0)
@@ -234,6 +256,8 @@ public static class DtImporter
         // arm_smmu_of_xlate: the stream ID, and the mask from the second cell or the SMMU's stream-match-mask
         "arm-smmu" when args.Length is 1 or 2 => (args[0] & 0xffff, args.Length == 2 ? args[1] & 0xffff : (target.U32("stream-match-mask") ?? 0) & 0xffff) is var (sid, mask)
             ? $"{{ iommu: {iommu.Name}, stream: 0x{sid:x}{(mask != 0 ? $", mask: 0x{mask:x}" : "")} }}" : null,
+        // arm-smmu-v3's arm_smmu_of_xlate: iommu_fwspec_add_ids(dev, args->args, 1), the 32-bit stream ID
+        "arm-smmu-v3" when args.Length == 1 => $"{{ iommu: {iommu.Name}, stream: 0x{args[0]:x} }}",
         _ => null,
     };
 

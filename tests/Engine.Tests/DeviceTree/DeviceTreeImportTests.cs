@@ -71,6 +71,24 @@ public class DeviceTreeImportTests
     }
 
     [Fact]
+    public void An_smmu_v3_is_imported_with_one_cell_stream_ids_and_sid_bits_wide_enough_for_the_tree()
+    {
+        if (!Dtc.Require()) return;
+        var r = DtImporter.Import(FdtReader.Read(Dtc.Compile("smmu-v3-board.dts")), "board.dtb");
+        // 17 bits: the iommu-map's streams reach 0x1ffff; dma-coherent is ARM_SMMU_FEAT_COHERENCY
+        Assert.Contains("  - { name: iommu, compatible: \"arm,smmu-v3\", sid-bits: 17, coherent: true }", r.Yaml);
+        Assert.Contains(r.Warnings, w => w == "/iommu@2b400000: 'sid-bits' is SMMU_IDR1.SIDSIZE on the hardware and the tree does not tell it: 17 assumed (16, or enough for the largest stream ID the tree gives it, 0x1ffff); check the ID register");
+        var soc = LoadYaml(r.Yaml);
+        Assert.Equal("stream 0x400", ((ScenarioEngine.Drivers.ArmSmmuV3.SmmuV3StreamId)soc.Devices.Single(d => d.Name == "gpu").Ids[0]).ToString()[^12..]);
+        var pci = soc.Devices.Single(d => d.Name.StartsWith("pcie", StringComparison.Ordinal));
+        Assert.Equal(Bus.Pci, pci.Bus);
+        var core = Boot(soc);
+        Assert.Empty(core.FailedInstances);
+        Assert.NotNull(core.Device(pci.Name)!.Group);
+        Assert.NotSame(core.Device("gpu")!.Group, core.Device(pci.Name)!.Group);
+    }
+
+    [Fact]
     public void Each_master_gets_the_dma_ranges_of_its_bus_as_of_dma_get_range_finds_them()
     {
         if (!Dtc.Require()) return;
@@ -186,13 +204,14 @@ public class DeviceTreeImportTests
     public void Two_thousand_mutated_blobs_never_crash_the_reader_or_the_importer_and_what_imports_loads_or_is_a_located_error()
     {
         if (!Dtc.Require()) return;
-        // two seeds: the MT8365 tree, and a tree of dma-ranges (cells, nesting, a PCI bridge) for DtDmaRanges
-        byte[][] seeds = [Valid(), Dtc.Compile("dma-ranges-board.dts")];
+        // three seeds: the MT8365 tree, a tree of dma-ranges (cells, nesting, a PCI bridge) for DtDmaRanges,
+        // and an SMMUv3 tree (one-cell stream IDs, a 17-bit iommu-map, dma-coherent)
+        byte[][] seeds = [Valid(), Dtc.Compile("dma-ranges-board.dts"), Dtc.Compile("smmu-v3-board.dts")];
         var rng = new Random(1234);
         int read = 0, refused = 0;
         for (int i = 0; i < 2000; i++)
         {
-            var b = (byte[])seeds[i % 2].Clone();
+            var b = (byte[])seeds[i % seeds.Length].Clone();
             int flips = 1 + rng.Next(8);
             for (int f = 0; f < flips; f++)
             {
