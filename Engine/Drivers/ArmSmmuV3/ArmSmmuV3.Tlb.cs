@@ -285,7 +285,9 @@ public sealed partial class ArmSmmuV3
         if ((last.Pte & 3) == 0)
             return Event(dev, smmu, EvtId.Translation, sid, iova, write, dom, $"no valid L{last.Level} descriptor for {Hex.Of(iova)} in {dom.Name}'s table");
         bool readOnly = (last.Pte & ApRdonly) != 0, privOnly = (last.Pte & ApUnpriv) == 0;
-        ulong pa = pt.IovaToPhys(iova);
+        // the leaf's output address (bits 47:12, as the 48-bit oas leaves them) and the offset within the leaf
+        ulong leafSize = BlockSize(last.Level);
+        ulong pa = (last.Pte & 0x0000_ffff_ffff_f000UL & ~(leafSize - 1)) | (iova & (leafSize - 1));
         ulong filled = (pa & ~0xfffUL) | (readOnly ? TlbReadOnly : 0) | (privOnly ? TlbPrivOnly : 0);
         tlb.Fill(vpn, filled);
         if (atsMaster is not null && !privOnly && !(write && readOnly)) atsMaster.Atc.Fill(vpn, filled);

@@ -100,7 +100,7 @@ internal sealed class CommandQueue
 {
     /// <summary>CMDQ_BATCH_ENTRIES = BITS_PER_LONG.</summary>
     public const int BatchEntries = 64;
-    public const int Kept = 4096;
+    public const int Kept = 4096; // a power of two: the ring's index is masked
 
     private readonly CmdqEnt[] _ring = new CmdqEnt[Kept];
     private int _head, _count;
@@ -109,23 +109,26 @@ internal sealed class CommandQueue
     public long Inserted { get; private set; }
     public long Syncs { get; private set; }
 
-    private void Insert(in CmdqEnt e)
+    internal void Insert(in CmdqEnt e)
     {
-        _ring[(_head + _count) % Kept] = e;
+        _ring[(_head + _count) & (Kept - 1)] = e;
         if (_count < Kept) _count++;
-        else _head = (_head + 1) % Kept;
+        else _head = (_head + 1) & (Kept - 1);
         Inserted++;
+    }
+
+    /// <summary>The CMD_SYNC that ends a list issued with sync (it completes at once here).</summary>
+    internal void InsertSync()
+    {
+        Insert(new CmdqEnt(CmdOp.CmdSync));
+        Syncs++;
     }
 
     /// <summary>arm_smmu_cmdq_issue_cmdlist(cmds, n, sync).</summary>
     public void IssueList(ReadOnlySpan<CmdqEnt> cmds, bool sync)
     {
         foreach (ref readonly var c in cmds) Insert(c);
-        if (sync)
-        {
-            Insert(new CmdqEnt(CmdOp.CmdSync));
-            Syncs++;
-        }
+        if (sync) InsertSync();
     }
 
     /// <summary>arm_smmu_cmdq_issue_cmd / _with_sync.</summary>
@@ -146,25 +149,25 @@ internal sealed class CommandQueue
     }
 }
 
-/// <summary>struct arm_smmu_cmdq_batch: up to 64 commands, issued without sync when full, with one at submit.</summary>
+/// <summary>
+/// struct arm_smmu_cmdq_batch: up to 64 commands, issued without sync when full and with one CMD_SYNC at
+/// submit. A full batch carries no sync and the SMMU consumes at once here, so inserting each command
+/// as it is added gives the same queue as collecting 64 first: the batch keeps only its count.
+/// </summary>
 internal sealed class CmdqBatch(CommandQueue q)
 {
-    private readonly CmdqEnt[] _cmds = new CmdqEnt[CommandQueue.BatchEntries];
     private int _num;
 
     public void Add(in CmdqEnt cmd)
     {
-        if (_num == CommandQueue.BatchEntries)
-        {
-            q.IssueList(_cmds.AsSpan(0, _num), sync: false);
-            _num = 0;
-        }
-        _cmds[_num++] = cmd;
+        if (_num == CommandQueue.BatchEntries) _num = 0; // arm_smmu_cmdq_issue_cmdlist(..., sync = false)
+        q.Insert(cmd);
+        _num++;
     }
 
     public void Submit()
     {
-        q.IssueList(_cmds.AsSpan(0, _num), sync: true);
+        q.InsertSync();
         _num = 0;
     }
 }
