@@ -82,6 +82,18 @@ public sealed class Iotlb
     public void MarkStale(ulong firstVpn, ulong lastVpn, int line)
     {
         if (_valid == 0) return;
+        if (lastVpn - firstVpn <= (ulong)_setMask)
+        {
+            // fewer pages than sets: an entry for page v can only sit in v's set, so probe those
+            for (ulong v = firstVpn; ; v++)
+            {
+                int set = (int)(v & (ulong)_setMask) * _ways;
+                for (int w = 0; w < _ways; w++)
+                    if (_tag[set + w] == v + 1 && _staleLine[set + w] == 0) _staleLine[set + w] = Math.Max(line, 1);
+                if (v == lastVpn) break;
+            }
+            return;
+        }
         for (int i = 0; i < _tag.Length; i++)
         {
             ulong t = _tag[i];
@@ -94,6 +106,21 @@ public sealed class Iotlb
     {
         Flushes++;
         if (_valid == 0) return;
+        if (lastVpn - firstVpn <= (ulong)_setMask)
+        {
+            for (ulong v = firstVpn; ; v++)
+            {
+                int set = (int)(v & (ulong)_setMask) * _ways;
+                for (int w = 0; w < _ways; w++)
+                    if (_tag[set + w] == v + 1)
+                    {
+                        _tag[set + w] = 0;
+                        _valid--;
+                    }
+                if (v == lastVpn) break;
+            }
+            return;
+        }
         for (int i = 0; i < _tag.Length; i++)
         {
             ulong t = _tag[i];

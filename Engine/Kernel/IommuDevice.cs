@@ -28,6 +28,8 @@ public sealed class IommuDevice
     public bool RequireDirect { get; set; }
     public bool DriverBound { get; set; }
     public Outcome ProbeError { get; set; }
+    /// <summary>dev_iommu_priv_get/set: the driver's per-device state (SMMUv3's arm_smmu_master), null before probe and after release.</summary>
+    public object? Priv { get; set; }
 
     public override string ToString() => Name;
 }

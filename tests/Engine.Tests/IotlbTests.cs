@@ -176,4 +176,40 @@ public class IotlbTests
         var after = DeviceAccess.Stream(core, dev, 0x2000_0000, 0x4000, 0x1000, 4, false);
         Assert.Equal(4, after.Misses);
     }
+
+    [Fact]
+    public void A_small_range_invalidated_or_marked_stale_page_by_page_acts_as_the_whole_scan_would()
+    {
+        var rng = new Random(7);
+        for (int round = 0; round < 200; round++)
+        {
+            var tlb = new Iotlb(new IotlbGeometry(64, 4));
+            var filled = new List<ulong>();
+            for (int i = 0; i < 80; i++)
+            {
+                ulong vpn = ((ulong)(uint)rng.Next(4) << 40) | (uint)rng.Next(64); // four ASIDs' tags, pages that collide in sets
+                if (tlb.Lookup(vpn, out _, out _)) continue; // a walk fills only after a miss
+                tlb.Fill(vpn, vpn << 12);
+                filled.Add(vpn);
+            }
+            var present = filled.Distinct().Where(v => tlb.Lookup(v, out _, out _)).ToList();
+            ulong first = ((ulong)(uint)rng.Next(4) << 40) | (uint)rng.Next(64), last = first + (uint)rng.Next(16); // at most 16 pages: the per-page path
+            bool Inside(ulong v) => v >= first && v <= last;
+            if (round % 2 == 0)
+            {
+                tlb.MarkStale(first, last, 9);
+                foreach (var v in present)
+                {
+                    Assert.True(tlb.Lookup(v, out _, out var stale));
+                    Assert.Equal(Inside(v) ? 9 : 0, stale);
+                }
+            }
+            else
+            {
+                tlb.InvalidateRange(first, last);
+                foreach (var v in present) Assert.Equal(!Inside(v), tlb.Lookup(v, out _, out _));
+                Assert.Equal(present.Count(v => !Inside(v)), tlb.Valid);
+            }
+        }
+    }
 }

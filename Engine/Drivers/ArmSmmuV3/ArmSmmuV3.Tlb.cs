@@ -221,7 +221,7 @@ public sealed partial class ArmSmmuV3
 
     public IDeviceTranslator Bind(IommuDevice dev, bool write)
     {
-        var smmu = Data(dev);
+        var smmu = Master(dev)?.Smmu ?? Data(dev);
         var (cfg, dom) = Lookup(smmu, Sids(dev)[0]);
         if (Master(dev) is { AtsEnabled: true }) return new BoundTranslator(false, null, 0, write); // the ATC path is Translate's
         return new BoundTranslator(cfg == StreamTableEntry.CfgBypass, dom is null ? null : smmu.AsidTlb(dom.Asid), smmu.Inst.Ias, write);
@@ -248,7 +248,7 @@ public sealed partial class ArmSmmuV3
     /// <summary>An access by the device's first stream ID: stream table, STE, CD 0, the TLB, then a walk of TTB0.</summary>
     public Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site)
     {
-        var smmu = Data(dev);
+        var smmu = Master(dev)?.Smmu ?? Data(dev);
         uint sid = Sids(dev)[0];
         var (cfg, dom) = Lookup(smmu, sid);
         switch (cfg)

@@ -63,12 +63,14 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     /// <summary>The device's stream IDs in fwspec order (made once per device: every access asks).</summary>
     private uint[] Sids(IommuDevice dev)
     {
+        if (dev.Priv is SmmuV3Master m) return m.Sids;
         if (!_sids.TryGetValue(dev, out var sids)) _sids[dev] = sids = dev.Spec.Ids.OfType<SmmuV3StreamId>().Select(i => i.Stream).ToArray();
         return sids;
     }
 
     private readonly Dictionary<IommuDevice, uint[]> _sids = new();
-    private SmmuV3Master? Master(IommuDevice dev) => Data(dev).Masters.GetValueOrDefault(dev);
+    /// <summary>dev_iommu_priv_get: the master the probe made, null when it failed or after release.</summary>
+    private static SmmuV3Master? Master(IommuDevice dev) => dev.Priv as SmmuV3Master;
     private static SmmuV3Domain ToSmmuDomain(IommuDomain d) => (SmmuV3Domain)d;
     private static string SidList(IEnumerable<uint> sids) => string.Join(", ", sids.Select(s => $"0x{s:x}"));
 
@@ -114,6 +116,7 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
             return fail;
         }
         smmu.Masters[dev] = master;
+        dev.Priv = master; // dev_iommu_priv_set
         return Outcome.Success;
     }
 
@@ -133,6 +136,7 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
             master.CdTableDma = 0;
         }
         master.Smmu.Masters.Remove(dev);
+        dev.Priv = null;
     }
 
     /// <summary>arm_smmu_device_group: pci_device_group for PCI, else generic_device_group — a new group either way here.</summary>
@@ -275,7 +279,7 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
         var smmu = master.Smmu;
         foreach (var sid in master.Sids) smmu.Batch.Add(new CmdqEnt(CmdOp.AtcInv) { Sid = sid, Size = CmdqEnt.AtcSizeAll });
         smmu.Batch.Submit();
-        master.Atc.InvalidateRange(0, ulong.MaxValue >> 12);
+        if (master.AtsSupported) master.Atc.InvalidateRange(0, ulong.MaxValue >> 12);
     }
 
     /// <summary>arm_smmu_attach_dev_ste: the STE for every stream, then CD 0 cleared (arm_smmu_clear_cd).</summary>

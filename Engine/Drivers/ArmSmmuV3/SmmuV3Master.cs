@@ -25,6 +25,7 @@ internal sealed class SmmuV3Master(IommuDevice dev, SmmuV3Data smmu, uint[] sids
     public bool AtsSupported { get; init; }
     /// <summary>master->ats_enabled: the PCI ATS capability is on and the STE's EATS is TRANS.</summary>
     public bool AtsEnabled { get; set; }
-    /// <summary>The endpoint's ATC: what Translation Requests returned, kept until an ATC_INV reaches it (64 entries, 4-way).</summary>
-    public Iotlb Atc { get; } = new(new Model.IotlbGeometry(64, 4));
+    /// <summary>The endpoint's ATC: what Translation Requests returned, kept until an ATC_INV reaches it (64 entries, 4-way); made for ATS masters only.</summary>
+    public Iotlb Atc => _atc ??= new Iotlb(new Model.IotlbGeometry(64, 4));
+    private Iotlb? _atc;
 }
