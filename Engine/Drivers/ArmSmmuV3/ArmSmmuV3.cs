@@ -115,7 +115,6 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
             foreach (var sid in inserted) smmu.Streams.Remove(sid);
             return fail;
         }
-        smmu.Masters[dev] = master;
         dev.Priv = master; // dev_iommu_priv_set
         return Outcome.Success;
     }
@@ -135,7 +134,6 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
             _core.Machine.Pages.FreeKernel(master.CdTableDma, 0x1000);
             master.CdTableDma = 0;
         }
-        master.Smmu.Masters.Remove(dev);
         dev.Priv = null;
     }
 

@@ -33,7 +33,6 @@ internal sealed class SmmuV3Data
     private readonly Dictionary<uint, ulong[]> _stes = new();
     /// <summary>smmu->streams: stream ID → the master that inserted it.</summary>
     public Dictionary<uint, SmmuV3Master> Streams { get; } = new();
-    public Dictionary<IommuDevice, SmmuV3Master> Masters { get; } = new();
 
     /// <summary>arm_smmu_sid_in_range: below num_l1_ents × 256 (2-level) or the linear table's 2^sid_bits entries.</summary>
     public bool SidInRange(uint sid) => sid < Cfg.Covered;
