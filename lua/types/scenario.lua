@@ -122,7 +122,14 @@ function IommuInstance:commands() end
 ---@field fsynr0 integer?           # arm-smmu: FSYNR0 (WNR 0x10, PLVL bits 1:0)
 ---@field cbfrsynra integer?        # arm-smmu: the stream ID
 ---@field cb integer?               # arm-smmu: the context bank
----@field handler_result integer?   # report_iommu_fault's result: -38 (-ENOSYS) without a handler
+---@field event string?            # arm-smmu-v3: the event-queue record's name (F_TRANSLATION, F_PERMISSION, C_BAD_STREAMID, …)
+---@field id integer?               # arm-smmu-v3: EVT_ID (0x10 translation, 0x13 permission, 0x02 bad stream ID)
+---@field sid integer?              # arm-smmu-v3: the stream ID
+---@field ssid integer?             # arm-smmu-v3: the substream ID (0: none)
+---@field read boolean?             # arm-smmu-v3: RnW
+---@field class integer?            # arm-smmu-v3: CLASS (2 = IN, the input address)
+---@field raw integer[]?            # arm-smmu-v3: the record's four qwords
+---@field handler_result integer?   # report_iommu_fault's result: -38 (-ENOSYS) without a handler; arm-smmu-v3: arm_smmu_handle_event's -95
 ---@field message string?           # what the driver printed, if anything (lines joined by "\n")
 
 ---@class Event
