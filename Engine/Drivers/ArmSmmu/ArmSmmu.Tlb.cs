@@ -33,23 +33,13 @@ public sealed partial class ArmSmmu
     // The TLB keeps a page's permissions in the free low bits of the cached physical page address.
     private const ulong TlbReadOnly = 1, TlbPrivOnly = 2;
 
-    private static ulong BlockSize(int level) => 1UL << (12 + 9 * (3 - level)); // 4K granule
+    private static ulong BlockSize(int level) => LpaeTableChunks.BlockSize(level);
 
     private AsidTlb? Tlb(IommuDomain d) => ToSmmuDomain(d) is { Smmu: { } s } p ? s.Cbs[p.Cbndx].Tlb : null;
 
     /// <summary>The chunks at pgsize granularity where a table currently sits: they get a walk flush.</summary>
-    private static List<(ulong Iova, ulong Size)> TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount)
-    {
-        var list = new List<(ulong, ulong)>();
-        if (pgsize == 0x1000) return list;
-        for (ulong i = 0; i < pgcount; i++)
-        {
-            ulong at = iova + i * pgsize;
-            foreach (var step in pt.Walk(at))
-                if (BlockSize(step.Level) == pgsize && step.Level < 3 && (step.Pte & 3) == 3) list.Add((at, pgsize));
-        }
-        return list;
-    }
+    private static List<(ulong Iova, ulong Size)> TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount) =>
+        LpaeTableChunks.At(pt, iova, pgsize, pgcount) ?? [];
 
     /// <summary>arm_smmu_map_pages: -ENODEV before the first attach (no pgtbl_ops); a table replaced by a block is walk-flushed.</summary>
     public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped)

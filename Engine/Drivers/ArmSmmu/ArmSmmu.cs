@@ -31,11 +31,11 @@ public sealed partial class ArmSmmu : IIommuDriver
     private const string Src = "drivers/iommu/arm/arm-smmu/arm-smmu.c";
     /// <summary>ARM_SMMU_FEAT_FMT_AARCH64_4K: SZ_4K | SZ_2M | SZ_1G.</summary>
     public const ulong PgSizes = 0x1000UL | 0x20_0000UL | 0x4000_0000UL;
-    public const ulong MsiIovaBase = 0x800_0000UL, MsiIovaLength = 0x10_0000UL;
 
     private readonly IommuCore _core;
     private readonly Dictionary<IommuInstance, SmmuData> _data = new(ReferenceEqualityComparer.Instance);
     private readonly IommuDomain _identity, _blocked;
+    private readonly SwMsiResvRegions _resv;
     private int _groups;
 
     public ArmSmmu(IommuCore core)
@@ -43,6 +43,7 @@ public sealed partial class ArmSmmu : IIommuDriver
         _core = core;
         _identity = new StaticDomain(DomainType.Identity, this, (dev, _) => S2crAttach(dev, S2crType.Bypass));
         _blocked = new StaticDomain(DomainType.Blocked, this, (dev, _) => S2crAttach(dev, S2crType.Fault));
+        _resv = new SwMsiResvRegions(core, "arm_smmu_get_resv_regions");
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "arm-smmu"))
             _data[inst] = new SmmuData(inst);
     }
@@ -247,21 +248,7 @@ public sealed partial class ArmSmmu : IIommuDriver
     // ------------------------------------------------------------------ reserved regions
 
     /// <summary>arm_smmu_get_resv_regions: the SW_MSI window, then iommu_dma_get_resv_regions (DT iommu-addresses).</summary>
-    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site)
-    {
-        // the list is the same on every call; computed once so the parser's WARNs are logged once
-        if (_resv.TryGetValue(dev, out var cached)) return cached;
-        var list = new List<ResvRegion>
-        {
-            new(MsiIovaBase, MsiIovaLength, Prot.Write | Prot.NoExec | Prot.Mmio, ResvType.SwMsi,
-                "software MSI window MSI_IOVA_BASE/MSI_IOVA_LENGTH (arm_smmu_get_resv_regions)"),
-        };
-        list.AddRange(OfIommuResvRegions.For(_core.Soc, dev, _core.Machine.Log, site));
-        _resv[dev] = list;
-        return list;
-    }
-
-    private readonly Dictionary<IommuDevice, IReadOnlyList<ResvRegion>> _resv = new();
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site) => _resv.For(dev, site);
 
     public string ResvRegionsRule =>
         "arm_smmu_get_resv_regions reports the software MSI window [0x8000000, 0x80fffff] and calls iommu_dma_get_resv_regions, so DT iommu-addresses are honoured (" + Src + ")";

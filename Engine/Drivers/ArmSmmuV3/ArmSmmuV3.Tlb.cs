@@ -28,28 +28,16 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// (S1DSS = SSID0 for transactions without a substream): its ASID tags the SMMU's one TLB, its TTB0 is
 /// the table walked. Accesses are unprivileged data accesses; a read-only leaf (AP[2]) faults a write and
 /// a privileged-only leaf any access (F_PERMISSION); no valid leaf, or an IOVA beyond the CD's input
-/// range, is F_TRANSLATION. No ATS: devices have no ATC.
+/// range, is F_TRANSLATION. An ATS master answers its own accesses from its ATC first (a hit is a
+/// translated transaction the STE's EATS lets through); a miss is the SMMU's walk, whose result the ATC keeps.
 /// </summary>
 public sealed partial class ArmSmmuV3
 {
     private const ulong ApRdonly = 1UL << 7, ApUnpriv = 1UL << 6;
     private const ulong TlbReadOnly = 1, TlbPrivOnly = 2;
 
-    private static ulong BlockSize(int level) => 1UL << (12 + 9 * (3 - level));
-
-    /// <summary>The pgsize chunks where a table sits now: unmapping or mapping a block there frees it (tlb_flush_walk).</summary>
-    private static List<(ulong Iova, ulong Size)>? TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount)
-    {
-        if (pgsize == 0x1000) return null; // a 4 KiB chunk is a leaf or nothing
-        var list = new List<(ulong, ulong)>();
-        for (ulong i = 0; i < pgcount; i++)
-        {
-            ulong at = iova + i * pgsize;
-            foreach (var step in pt.Walk(at))
-                if (BlockSize(step.Level) == pgsize && step.Level < 3 && (step.Pte & 3) == 3) list.Add((at, pgsize));
-        }
-        return list;
-    }
+    private static ulong BlockSize(int level) => LpaeTableChunks.BlockSize(level);
+    private static List<(ulong Iova, ulong Size)>? TablesAt(IIoPageTable pt, ulong iova, ulong pgsize, ulong pgcount) => LpaeTableChunks.At(pt, iova, pgsize, pgcount);
 
     /// <summary>arm_smmu_map_pages: ops->map_pages; a table replaced by a block is walk-flushed.</summary>
     public Outcome MapPages(IommuDomain d, ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, ScriptSite site, out ulong mapped)

@@ -34,11 +34,11 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     private const string Src = "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c";
     /// <summary>SZ_4K | SZ_2M | SZ_1G: smmu->pgsize_bitmap from IDR5.GRAN4K.</summary>
     public const ulong PgSizes = 0x1000UL | 0x20_0000UL | 0x4000_0000UL;
-    public const ulong MsiIovaBase = 0x800_0000UL, MsiIovaLength = 0x10_0000UL;
 
     private readonly IommuCore _core;
     private readonly Dictionary<IommuInstance, SmmuV3Data> _data = new(ReferenceEqualityComparer.Instance);
     private readonly IommuDomain _identity, _blocked;
+    private readonly SwMsiResvRegions _resv;
     /// <summary>arm_smmu_asid_xa (DEFINE_XARRAY_ALLOC1): one ASID space for every SMMU of the system.</summary>
     private readonly bool[] _asids = new bool[1 << 16];
     /// <summary>CD tables by address and page tables by TTB0: what the SMMU reaches from an STE and a CD.</summary>
@@ -51,6 +51,7 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
         _core = core;
         _identity = new StaticDomain(DomainType.Identity, this, (dev, old) => AttachSte(dev, old, StreamTableEntry.Bypass(), "arm_smmu_attach_dev_identity"));
         _blocked = new StaticDomain(DomainType.Blocked, this, (dev, old) => AttachSte(dev, old, StreamTableEntry.Abort(), "arm_smmu_attach_dev_blocked"));
+        _resv = new SwMsiResvRegions(core, "arm_smmu_get_resv_regions");
         foreach (var inst in core.Soc.Iommus.Where(i => i.Driver == "arm-smmu-v3"))
             _data[inst] = new SmmuV3Data(inst);
     }
@@ -328,20 +329,7 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     // ------------------------------------------------------------------ reserved regions
 
     /// <summary>arm_smmu_get_resv_regions: the SW_MSI window, then iommu_dma_get_resv_regions (DT iommu-addresses).</summary>
-    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site)
-    {
-        if (_resv.TryGetValue(dev, out var cached)) return cached;
-        var list = new List<ResvRegion>
-        {
-            new(MsiIovaBase, MsiIovaLength, Prot.Write | Prot.NoExec | Prot.Mmio, ResvType.SwMsi,
-                "software MSI window MSI_IOVA_BASE/MSI_IOVA_LENGTH (arm_smmu_get_resv_regions)"),
-        };
-        list.AddRange(OfIommuResvRegions.For(_core.Soc, dev, _core.Machine.Log, site));
-        _resv[dev] = list;
-        return list;
-    }
-
-    private readonly Dictionary<IommuDevice, IReadOnlyList<ResvRegion>> _resv = new();
+    public IReadOnlyList<ResvRegion> GetResvRegions(IommuDevice dev, ScriptSite site) => _resv.For(dev, site);
 
     public string ResvRegionsRule =>
         "arm_smmu_get_resv_regions reports the software MSI window [0x8000000, 0x80fffff] and calls iommu_dma_get_resv_regions, so DT iommu-addresses are honoured (" + Src + ")";
