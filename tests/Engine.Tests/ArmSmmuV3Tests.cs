@@ -249,6 +249,43 @@ public class ArmSmmuV3Tests
     }
 
     [Fact]
+    public void A_table_freed_under_a_block_unmap_is_walk_flushed_at_once_with_non_leaf_tlbis()
+    {
+        foreach (var ril in new[] { false, true })
+        {
+            var core = Boot(Soc($"sid-bits: 16, range-invalidation: {(ril ? "true" : "false")}"));
+            var d = Unmanaged(core, "gpu");
+            var asid = ((SmmuV3Domain)d).Asid;
+            ulong pa = core.Machine.Pages.AllocUser(0x20_0000, 0x20_0000)!.Value;
+            for (ulong off = 0; off < 0x20_0000; off += 0x1000)
+                Assert.True(core.Map(d, 0x20_0000 + off, pa + off, 0x1000, Prot.Read).Ok); // a level-3 table of 512 pages
+            Commands(core);
+            // iommu_pgsize picks 2 MiB: __arm_lpae_unmap meets the table, frees it and flushes the walk
+            Assert.Equal(0x20_0000UL, core.UnmapFast(d, 0x20_0000, 0x20_0000));
+            var cmds = Commands(core);
+            if (ril)
+                Assert.Equal([$"TLBI_NH_VA asid {asid} va 0x200000 tg 1 ttl 0 scale 9 num 0", "CMD_SYNC cs=sev"], cmds); // non-leaf: TTL 0
+            else
+            {
+                Assert.Equal(513, cmds.Count); // one per 4 KiB granule, not leaf
+                Assert.Equal($"TLBI_NH_VA asid {asid} va 0x3ff000", cmds[511]);
+            }
+            core.IotlbSync(d);
+            Assert.Empty(Commands(core)); // nothing was gathered: the table was not a leaf
+        }
+    }
+
+    [Fact]
+    public void On_an_smmu_that_stalls_a_master_that_does_not_gets_s1stalld()
+    {
+        foreach (var stalls in new[] { false, true })
+        {
+            var core = Boot(Soc($"sid-bits: 16, stalls: {(stalls ? "true" : "false")}"));
+            Assert.Equal(stalls, (Driver(core).Ste(core.Device("gpu")!)[1] & StreamTableEntry.S1Stalld) != 0);
+        }
+    }
+
+    [Fact]
     public void Eats_trans_may_change_in_place_unless_s1chk_or_s2s_is_involved_and_mev_always_may()
     {
         Span<ulong> safe = stackalloc ulong[8];
