@@ -15,8 +15,11 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// client: DEV sid: … ssid: …" — the client is the master that inserted the stream ID, else
 /// "(unassigned sid)", and the numbers are C's %#x (0 prints as "0"). The domain's fault handler
 /// (iommu_set_fault_handler) is never called: the driver does not call report_iommu_fault.
-/// Faults here are unprivileged data accesses without a substream; CLASS is IN (the input address
-/// caused the fault; a stage-1-only stream has no stage-2 walk to blame); IPA 0. Not modelled: the
+/// Faults here are unprivileged data accesses without a substream. The record's fields are the
+/// architecture's (Arm IHI 0070, §7.3): a stage-1 F_TRANSLATION or F_PERMISSION has S2 == 0 and
+/// CLASS == IN, and its IPA is UNKNOWN (written as 0 here); C_BAD_STREAMID (§7.3.3) is recorded because
+/// arm_smmu_device_reset sets CR2.RECINVSID, for a StreamID at or above 2^LOG2SIZE or one whose level-1
+/// descriptor has Span 0. Not modelled: the
 /// rate limit, queue overflow ("EVTQ overflow detected -- events lost"), F_ADDR_SIZE, F_ACCESS and
 /// the fetch faults.
 /// </summary>

@@ -24,7 +24,8 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 ///   not: a non-leaf range invalidation of that block with a 4 KiB granule.
 /// * no iotlb_sync_map: a map invalidates nothing else.
 /// Hardware: the stream's STE (found through the stream table: no level-2 table or beyond the table is
-/// C_BAD_STREAMID) is abort (terminated, no event), bypass, or stage 1 through the CD table's CD 0
+/// C_BAD_STREAMID) is abort (IHI 0070 §5.2, Config 0b000: "Report abort to device, no event recorded"),
+/// bypass, or stage 1 through the CD table's CD 0
 /// (S1DSS = SSID0 for transactions without a substream): its ASID tags the SMMU's one TLB, its TTB0 is
 /// the table walked. Accesses are unprivileged data accesses; a read-only leaf (AP[2]) faults a write and
 /// a privileged-only leaf any access (F_PERMISSION); no valid leaf, or an IOVA beyond the CD's input
