@@ -495,7 +495,11 @@ public class ArmSmmuV3Tests
         Assert.Equal(0x40UL | (0x100UL << 32), atc.Dw0);
         Assert.Equal(4UL, atc.Dw1);
         Assert.Equal("CMD_SYNC", cmds[^1].Op);
-        Assert.False(DeviceAccess.Perform(core, nvme, 0x7000, 4, false).Ok);
+        // now the Translation Request fails: a negative response and no event (IHI 0070 §3.9.1)
+        var failed = DeviceAccess.Perform(core, nvme, 0x7000, 4, false);
+        Assert.False(failed.Ok);
+        Assert.Null(failed.Fault!.Registers);
+        Assert.Contains("records no event for a failed ATS Translation Request", failed.Fault.Why, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,7 +30,10 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// the table walked. Accesses are unprivileged data accesses; a read-only leaf (AP[2]) faults a write and
 /// a privileged-only leaf any access (F_PERMISSION); no valid leaf, or an IOVA beyond the CD's input
 /// range, is F_TRANSLATION. An ATS master answers its own accesses from its ATC first (a hit is a
-/// translated transaction the STE's EATS lets through); a miss is the SMMU's walk, whose result the ATC keeps.
+/// translated transaction the STE's EATS lets through); a miss is a Translation Request, served from
+/// the SMMU's TLB or a walk, whose result the ATC keeps; a failed one records no event (IHI 0070 §3.9.1).
+/// The model assumes an ATS master always asks before it accesses (a device may also send untranslated
+/// transactions, which the model does not).
 /// </summary>
 public sealed partial class ArmSmmuV3
 {
@@ -263,7 +266,7 @@ public sealed partial class ArmSmmuV3
         if (atsMaster is not null && atsMaster.Atc.Lookup(vpn, out var atcEntry, out var atcStale) && !Refused(atcEntry, write))
             return new Translation(true, (atcEntry & ~0xfffUL) | (iova & 0xfff), atcStale != 0 ? "stale" : "ok", "", dom.Name) { StaleLine = atcStale, FromAtc = true };
         if (iova >> smmu.Inst.Ias != 0)
-            return Event(dev, smmu, EvtId.Translation, sid, iova, write, dom, $"{Hex.Of(iova)} is beyond the {smmu.Inst.Ias}-bit input range of CD 0 (T0SZ {64 - smmu.Inst.Ias}; TTB1 disabled by EPD1)");
+            return Fault(atsMaster, dev, smmu, EvtId.Translation, sid, iova, write, dom, $"{Hex.Of(iova)} is beyond the {smmu.Inst.Ias}-bit input range of CD 0 (T0SZ {64 - smmu.Inst.Ias}; TTB1 disabled by EPD1)");
         var tlb = smmu.AsidTlb(dom.Asid);
         if (tlb.Lookup(vpn, out var entry, out var staleLine) && !Refused(entry, write))
         {
@@ -272,7 +275,7 @@ public sealed partial class ArmSmmuV3
         }
         var last = pt.LastStep(iova);
         if ((last.Pte & 3) == 0)
-            return Event(dev, smmu, EvtId.Translation, sid, iova, write, dom, $"no valid L{last.Level} descriptor for {Hex.Of(iova)} in {dom.Name}'s table");
+            return Fault(atsMaster, dev, smmu, EvtId.Translation, sid, iova, write, dom, $"no valid L{last.Level} descriptor for {Hex.Of(iova)} in {dom.Name}'s table");
         bool readOnly = (last.Pte & ApRdonly) != 0, privOnly = (last.Pte & ApUnpriv) == 0;
         // the leaf's output address (bits 47:12, as the 48-bit oas leaves them) and the offset within the leaf
         ulong leafSize = BlockSize(last.Level);
@@ -281,9 +284,21 @@ public sealed partial class ArmSmmuV3
         tlb.Fill(vpn, filled);
         if (atsMaster is not null && !privOnly && !(write && readOnly)) atsMaster.Atc.Fill(vpn, filled);
         if (privOnly || (write && readOnly))
-            return Event(dev, smmu, EvtId.Permission, sid, iova, write, dom,
+            return Fault(atsMaster, dev, smmu, EvtId.Permission, sid, iova, write, dom,
                 privOnly ? $"the L{last.Level} leaf for {Hex.Of(iova)} is privileged-only (IOMMU_PRIV) and the access is unprivileged"
                          : $"the L{last.Level} leaf for {Hex.Of(iova)} is read-only (AP[2]) and the access is a write");
         return new Translation(true, pa, "ok", "", dom.Name);
+    }
+
+    /// <summary>
+    /// A stage-1 fault: an event for an untranslated transaction; for an ATS master, whose ATC miss is a
+    /// Translation Request, a negative response to the endpoint and no event ("the SMMU does not record
+    /// fault events for ATS translation failures", Arm IHI 0070 §3.9.1).
+    /// </summary>
+    private Translation Fault(SmmuV3Master? atsMaster, IommuDevice dev, SmmuV3Data smmu, EvtId id, uint sid, ulong iova, bool write, SmmuV3Domain dom, string cause)
+    {
+        if (atsMaster is null) return Event(dev, smmu, id, sid, iova, write, dom, cause);
+        return new Translation(false, 0, id == EvtId.Permission ? "permission" : "translation",
+            $"{smmu.Inst.Name}: {cause}; {dev.Name}'s ATS Translation Request gets a negative response ({(write ? "no write permission granted" : "no translation")}), and the SMMU records no event for a failed ATS Translation Request", dom.Name);
     }
 }
