@@ -53,6 +53,19 @@ public sealed class SmmuV3Family : IommuFamily
         return c.UsesTwoLevel ? $"stream table 2-level, {c.L1Entries} L1 entries ({Hex.Of(c.Covered)} stream IDs)" : $"stream table linear, {Hex.Of(c.Covered)} STEs";
     }
 
+    /// <summary>The ID-register facts a reader of the report needs beside the stream table: ASID width and the features that change commands, STEs or TLB maintenance.</summary>
+    public override IEnumerable<string> FlagNotes(IommuInstance i)
+    {
+        var c = SmmuV3Config.Of(i);
+        var facts = new List<string> { $"{c.AsidBits}-bit ASIDs" };
+        if (c.RangeInv) facts.Add("range invalidation (IDR3.RIL)");
+        if (c.Coherent) facts.Add("coherent walks");
+        if (c.Stalls) facts.Add("stalls (S1STALLD set)");
+        if (c.E2h) facts.Add("E2H (TLBI_EL2_*)");
+        if (c.Ats) facts.Add("ATS");
+        yield return string.Join(", ", facts);
+    }
+
     public override int DefaultIas(IReadOnlySet<string> flags) => 48;
     public override int DefaultOas(IReadOnlySet<string> flags) => 48;
 
