@@ -15,15 +15,18 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// rules are not modelled — a group each), arm_smmu_capable (CACHE_COHERENCY = coherent; NOEXEC and
 /// DEFERRED_FLUSH true), arm_smmu_domain_alloc_paging_flags (stage 1, finalised at once:
 /// arm_smmu_domain_finalise_s1 takes an ASID from the one xarray every SMMU shares,
-/// XA_LIMIT(1, 2^asid_bits − 1), -EBUSY when none is left; AArch64 LPAE S1 table, aperture
+/// XA_LIMIT(1, 2^asid_bits − 1) — when none is left, xa_alloc's -EBUSY takes the error path into a
+/// NULL dereference (see DomainAllocPaging); AArch64 LPAE S1 table, aperture
 /// [0, 2^ias)), arm_smmu_attach_dev (-EINVAL for another SMMU's domain; CD table allocated; CD 0 and
 /// then the STE written through arm_smmu_write_entry, with CFGI_CD / CFGI_STE + CMD_SYNC per step and a
 /// PREFETCH_CFG after each STE), the identity and blocked domains (bypass and abort STEs, then CD 0
 /// cleared), arm_smmu_release_device (STE back to abort, or bypass with require_direct),
 /// arm_smmu_domain_free_paging (TLBI_NH_ASID + CMD_SYNC from free_io_pgtable_ops, then the ASID
-/// freed) and arm_smmu_get_resv_regions (software MSI window + iommu_dma_get_resv_regions).
+/// freed), ATS (arm_smmu_attach_prepare / _commit: EATS TRANS for a paging domain, arm_smmu_enable_ats
+/// after a whole-ATC ATC_INV, off for identity and blocked) and arm_smmu_get_resv_regions (software
+/// MSI window + iommu_dma_get_resv_regions).
 /// Invalidation, the hardware walk and the event queue are in ArmSmmuV3.Tlb.cs and ArmSmmuV3.Events.cs.
-/// Not modelled: substreams and PASIDs (one CD per master; set_dev_pasid, SVA), ATS/PRI and the ATC,
+/// Not modelled: substreams and PASIDs (one CD per master; set_dev_pasid, SVA), PRI,
 /// stage-2 and nested domains (an SMMU without stage 1 is not modelled), stalls and IOPF, dirty
 /// tracking (HTTU), the 16K/64K granules and 52-bit addresses, vSMMU/iommufd, the configuration
 /// cache (the driver always issues CFGI, so it is never stale), arm_smmu_def_domain_type's HiSilicon

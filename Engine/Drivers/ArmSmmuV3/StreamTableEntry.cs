@@ -4,8 +4,8 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// The 64-byte STE (struct arm_smmu_ste, eight little-endian qwords) as arm-smmu-v3.c builds it: the
 /// field layout of arm-smmu-v3.h (STRTAB_STE_*), the make functions for an abort, bypass and stage-1
 /// (CD table) entry, and the bits the hardware reads in each (arm_smmu_get_ste_used) and may change
-/// without a break (arm_smmu_get_ste_update_safe) — what arm_smmu_write_entry sequences by. Stage-2,
-/// nested and ATS (EATS) entries are not built here: the model has no stage-2 domains and no ATS.
+/// without a break (arm_smmu_get_ste_update_safe) — what arm_smmu_write_entry sequences by. Stage-2
+/// and nested entries are not built here: the model has no stage-2 domains.
 /// </summary>
 internal static class StreamTableEntry
 {
@@ -50,7 +50,9 @@ internal static class StreamTableEntry
     /// arm_smmu_make_cdtable_ste: Config = S1 translate, S1Fmt linear, S1ContextPtr the CD table,
     /// S1CDMax = the master's ssid_bits (0: one CD), S1DSS as asked, S1CIR/S1COR write-back
     /// read-allocate, S1CSH inner shareable, S1STALLD when the SMMU stalls and the master does not,
-    /// EATS 0 (no ATS), and the stream world: EL2 with E2H, else NS-EL1 with S2VMID 0.
+    /// EATS TRANS when ATS is on (else 0), SHCFG incoming for S1DSS bypass with IDR1.ATTR_TYPES_OVR (the
+    /// KUnit cases use it; the SoC YAML has no key for it), and the stream world: EL2 with E2H, else
+    /// NS-EL1 with S2VMID 0.
     /// </summary>
     public static ulong[] CdTable(ulong cdTableDma, int s1CdMax, ulong s1dss, bool stalld, bool e2h, bool eatsTrans = false, bool attrTypesOvr = false)
     {
