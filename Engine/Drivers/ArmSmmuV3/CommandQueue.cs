@@ -98,31 +98,20 @@ internal record struct CmdqEnt(CmdOp Op)
 /// </summary>
 internal sealed class CommandQueue
 {
-    /// <summary>CMDQ_BATCH_ENTRIES = BITS_PER_LONG.</summary>
-    public const int BatchEntries = 64;
     public const int Kept = 4096; // a power of two: the ring's index is masked
 
     private readonly CmdqEnt[] _ring = new CmdqEnt[Kept];
     private int _head, _count;
-
-    /// <summary>Every command inserted, the CMD_SYNCs included.</summary>
-    public long Inserted { get; private set; }
-    public long Syncs { get; private set; }
 
     internal void Insert(in CmdqEnt e)
     {
         _ring[(_head + _count) & (Kept - 1)] = e;
         if (_count < Kept) _count++;
         else _head = (_head + 1) & (Kept - 1);
-        Inserted++;
     }
 
     /// <summary>The CMD_SYNC that ends a list issued with sync (it completes at once here).</summary>
-    internal void InsertSync()
-    {
-        Insert(new CmdqEnt(CmdOp.CmdSync));
-        Syncs++;
-    }
+    internal void InsertSync() => Insert(new CmdqEnt(CmdOp.CmdSync));
 
     /// <summary>arm_smmu_cmdq_issue_cmdlist(cmds, n, sync).</summary>
     public void IssueList(ReadOnlySpan<CmdqEnt> cmds, bool sync)
@@ -152,22 +141,12 @@ internal sealed class CommandQueue
 /// <summary>
 /// struct arm_smmu_cmdq_batch: up to 64 commands, issued without sync when full and with one CMD_SYNC at
 /// submit. A full batch carries no sync and the SMMU consumes at once here, so inserting each command
-/// as it is added gives the same queue as collecting 64 first: the batch keeps only its count.
+/// as it is added gives the same queue as collecting 64 first: the batch holds nothing.
 /// </summary>
 internal sealed class CmdqBatch(CommandQueue q)
 {
-    private int _num;
+    public void Add(in CmdqEnt cmd) => q.Insert(cmd);
 
-    public void Add(in CmdqEnt cmd)
-    {
-        if (_num == CommandQueue.BatchEntries) _num = 0; // arm_smmu_cmdq_issue_cmdlist(..., sync = false)
-        q.Insert(cmd);
-        _num++;
-    }
-
-    public void Submit()
-    {
-        q.InsertSync();
-        _num = 0;
-    }
+    /// <summary>arm_smmu_cmdq_batch_submit: the list issued with sync.</summary>
+    public void Submit() => q.InsertSync();
 }
