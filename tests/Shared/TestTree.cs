@@ -12,11 +12,20 @@ public sealed class TestTree : IDisposable
 
     public string Root { get; }
 
+    /// <summary>
+    /// Writes a file whole: a sibling temp file renamed over the target, as editors that save safely
+    /// do, so a watcher never sees it truncated and half-written (a test of half-written files writes
+    /// the half itself). A symbolic link is written through, in place.
+    /// </summary>
     public string Write(string relative, string text)
     {
         var path = Path.Combine(Root, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text.Replace("\r\n", "\n"));
+        text = text.Replace("\r\n", "\n");
+        if (new FileInfo(path).LinkTarget is not null) { File.WriteAllText(path, text); return path; }
+        var temp = $"{path}.{Guid.NewGuid():N}.partial";
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
         return path;
     }
 
