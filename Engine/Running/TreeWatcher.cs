@@ -59,11 +59,23 @@ public sealed class TreeWatcher
     /// <summary>The tracked files whose content the last <see cref="Apply"/> or <see cref="Rescan"/> found changed, new or gone (full paths).</summary>
     public IReadOnlyList<string> LastChanged { get; private set; } = [];
 
-    public IReadOnlyList<RunResult> Rescan()
+    public IReadOnlyList<RunResult> Rescan() => Apply(Differences().Select(d => d.Path).ToList());
+
+    /// <summary>
+    /// The tracked files whose content differs from what was last applied (new, changed or gone), each
+    /// with its content hash now (null: gone or unreadable). Applies nothing: a poller uses it to see
+    /// whether a file has stayed the same for the debounce time before it calls <see cref="Apply"/>.
+    /// </summary>
+    public IReadOnlyList<(string Path, string? Hash)> Differences()
     {
         var now = Files().ToHashSet(StringComparer.Ordinal);
-        var changed = now.Concat(_hashes.Keys).Distinct(StringComparer.Ordinal).Where(f => !now.Contains(f) || Hash(f) != _hashes.GetValueOrDefault(f));
-        return Apply(changed.ToList());
+        var differences = new List<(string, string?)>();
+        foreach (var f in now.Concat(_hashes.Keys).Distinct(StringComparer.Ordinal))
+        {
+            var h = now.Contains(f) ? Hash(f) : null;
+            if (_hashes.TryGetValue(f, out var old) ? old != h : h is not null) differences.Add((f, h));
+        }
+        return differences;
     }
 
     /// <summary>Re-runs exactly the scenarios the given changed paths affect; no-op saves are skipped.</summary>

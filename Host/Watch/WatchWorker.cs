@@ -100,12 +100,29 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
         return w;
     }
 
+    /// <summary>
+    /// Polls content hashes. As with events, a changed path is acted on once it has been quiet for the
+    /// debounce time: here, once polls at least that far apart found the same content, so a poll that
+    /// lands inside a save does not run the half-written file.
+    /// </summary>
     private async Task PollLoop(TreeWatcher tree, TimeSpan interval, CancellationToken stop)
     {
+        var seen = new Dictionary<string, (string? Hash, DateTime Since)>(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(interval);
         while (await timer.WaitForNextTickAsync(stop))
         {
-            var results = await Guarded(tree.Rescan, stop);
+            var differences = await Guarded<IReadOnlyList<(string Path, string? Hash)>>(tree.Differences, [], stop);
+            var now = DateTime.UtcNow;
+            var due = new List<string>();
+            foreach (var (path, hash) in differences)
+            {
+                if (!seen.TryGetValue(path, out var s) || s.Hash != hash) seen[path] = s = (hash, now);
+                if (now - s.Since >= options.Debounce) due.Add(path);
+            }
+            // a path back to its applied content, or applied now, starts afresh next time
+            foreach (var settled in seen.Keys.Except(differences.Select(d => d.Path), StringComparer.Ordinal).Concat(due).ToList()) seen.Remove(settled);
+            if (due.Count == 0) continue;
+            var results = await Guarded(() => tree.Apply(due), stop);
             if (results.Count > 0 || tree.Version != _published) Publish(tree, results, r => Trigger(r, tree.LastChanged));
         }
     }
@@ -137,8 +154,15 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
             if (due.Count > 0)
             {
                 foreach (var d in due) pending.Remove(d);
-                // A renamed or deleted folder reports only the folder: rescan its files' hashes instead.
-                if (due.Any(d => !Path.HasExtension(d))) { Publish(tree, await Guarded(tree.Rescan, stop), r => Trigger(r, tree.LastChanged)); continue; }
+                // A renamed or deleted folder reports only the folder: rescan its files' hashes instead,
+                // but leave the files still waiting for their quiet time (a save in progress) to it.
+                if (due.Any(d => !Path.HasExtension(d)))
+                {
+                    var differences = await Guarded<IReadOnlyList<(string Path, string? Hash)>>(tree.Differences, [], stop);
+                    var quiet = differences.Select(d => d.Path).Where(p => !pending.ContainsKey(p)).ToList();
+                    Publish(tree, await Guarded(() => tree.Apply(quiet), stop), r => Trigger(r, tree.LastChanged));
+                    continue;
+                }
                 var results = await Guarded(() => tree.Apply(due), stop);
                 if (results.Count > 0 || tree.Version != _published) Publish(tree, results, r => Trigger(r, tree.LastChanged));
                 continue;
@@ -164,13 +188,15 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
     /// Runs a batch off the host's thread. An engine bug in one batch is logged and the service goes
     /// on (bad input and misbehaving scripts never get here: they are failed results).
     /// </summary>
-    private async Task<IReadOnlyList<RunResult>> Guarded(Func<IReadOnlyList<RunResult>> batch, CancellationToken stop)
+    private Task<IReadOnlyList<RunResult>> Guarded(Func<IReadOnlyList<RunResult>> batch, CancellationToken stop) => Guarded(batch, [], stop);
+
+    private async Task<T> Guarded<T>(Func<T> batch, T failed, CancellationToken stop)
     {
         try { return await Task.Run(batch, stop); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(BatchFailed, e, "a batch of runs failed inside the engine; the service goes on");
-            return [];
+            return failed;
         }
     }
 

@@ -29,13 +29,13 @@ public class WatchServiceTests
         public WatchWorker Worker = null!;
         public readonly BlockingCollection<IReadOnlyList<RunResult>> Batches = new();
 
-        public async Task Start(TimeSpan? poll, Budgets? budgets = null, string? urls = null, bool allowApprove = false)
+        public async Task Start(TimeSpan? poll, Budgets? budgets = null, string? urls = null, bool allowApprove = false, TimeSpan? debounce = null)
         {
             Host = WatchCommand.Build(new WatchOptions
             {
                 ScenariosRoot = Path.Combine(Tree.Root, "scenarios"),
                 Poll = poll,
-                Debounce = TimeSpan.FromMilliseconds(20),
+                Debounce = debounce ?? TimeSpan.FromMilliseconds(20),
                 Jobs = 2,
                 Budgets = budgets ?? Budgets.Default,
                 Urls = urls,
@@ -90,6 +90,46 @@ public class WatchServiceTests
         Assert.Equal(1, r.ExpectationsFailed);
         Assert.False(h.Tree.Exists("snapshots/t/a.verified.md"));
         Assert.Equal(1, h.Worker.Latest.Values.Single().ExpectationsFailed);
+    }
+
+    [Fact]
+    public async Task Under_polling_a_save_caught_half_way_is_not_run_until_its_content_has_been_quiet_for_the_debounce_time()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(TimeSpan.FromMilliseconds(50), debounce: TimeSpan.FromSeconds(3));
+        Assert.True(h.Next("scenarios/t/a.yaml").Passed);
+        // an editor that saves in place: the polls in between see a truncated file (not valid YAML)
+        var edited = "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(1, 2, 'edited')\n";
+        var path = Path.Combine(h.Tree.Root, "scenarios/t/a.yaml");
+        File.WriteAllText(path, edited[..24]);
+        await Task.Delay(400); // eight polls see the half; none may run it (not a timed assertion: shorter only lets the test pass)
+        File.WriteAllText(path, edited);
+        var r = h.Next("scenarios/t/a.yaml");
+        Assert.Null(r.Error);
+        Assert.Equal(1, r.ExpectationsFailed);
+        Assert.Equal(1, h.Worker.Latest.Values.Single().ExpectationsFailed);
+    }
+
+    [Fact]
+    public async Task A_folder_event_rescans_the_tree_but_leaves_a_file_still_being_saved_to_its_own_quiet_time()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, debounce: TimeSpan.FromSeconds(4));
+        Assert.True(h.Next("scenarios/t/a.yaml").Passed);
+        var edited = "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(1, 2, 'edited')\n";
+        var path = Path.Combine(h.Tree.Root, "scenarios/t/a.yaml");
+        File.WriteAllText(path, edited[..24]);                      // a save in progress, in place
+        Directory.CreateDirectory(Path.Combine(h.Tree.Root, "scenarios/t2")); // a folder event: a rescan when quiet
+        await Task.Delay(500);
+        File.WriteAllText(path, edited[..30]);                      // still saving: its quiet time starts again
+        Assert.True(h.Batches.TryTake(out var rescan, Bound));      // the folder's rescan
+        Assert.DoesNotContain(rescan, x => x.Path == "scenarios/t/a.yaml");
+        File.WriteAllText(path, edited);
+        var r = h.Next("scenarios/t/a.yaml");
+        Assert.Null(r.Error);
+        Assert.Equal(1, r.ExpectationsFailed);
     }
 
     [Theory]
