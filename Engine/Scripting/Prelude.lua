@@ -16,6 +16,85 @@ local pack, unpack, select, type, error, tostring = table.pack, table.unpack, se
 local setmetatable, next, rawequal, ipairs = setmetatable, next, rawequal, ipairs
 local OOPS = "\1oops:"
 
+-- values as text --------------------------------------------------------------------------------
+-- Lua prints a table, a function, a coroutine or a userdata as its address ("table: 0x7fa4f4002380"),
+-- which changes from run to run (ASLR): a report quoting one would never match its snapshot again.
+-- tostring, and string.format's %s and %p, print such a value as its kind and a stable number
+-- instead, the order in which the scenario first printed it ("table: #1"); a __tostring metamethod
+-- still decides for its own values, and a __name keeps its name ("Point: #2").
+local tostring_raw, format = tostring, string.format
+local find, sub, byte, concat, sort = string.find, string.sub, string.byte, table.concat, table.sort
+local mtype, rawget, rawlen, getmetatable = math.type, rawget, rawlen, getmetatable
+local addressed = { table = true, ["function"] = true, thread = true, userdata = true }
+local ids, last_id = setmetatable({}, { __mode = "k" }), 0
+local function stable_id(v)
+  local n = ids[v]
+  if n == nil then
+    last_id = last_id + 1
+    n = last_id
+    ids[v] = n
+  end
+  return n
+end
+local function stable_tostring(...)
+  if select("#", ...) == 0 then error("bad argument #1 to 'tostring' (value expected)", 2) end
+  local v = ...
+  local s = tostring_raw(v)
+  if addressed[type(v)] then
+    local tail = ": " .. format("%p", v)
+    if #s > #tail and sub(s, -#tail) == tail then return sub(s, 1, -#tail - 1) .. ": #" .. stable_id(v) end
+  end
+  return s
+end
+_G.tostring, tostring = stable_tostring, stable_tostring
+local SPEC = "%%[-+ #0]*%d*%.?%d*(.)"
+local gsub = string.gsub
+-- The C function runs under pcall: an error it raises is raised again at the script's line, under
+-- its own name (a function called from pcall has none).
+local function formatted(fmt, ...)
+  local ok, s = pcall(format, fmt, ...)
+  if ok then return s end
+  if type(s) == "string" then s = gsub(s, "^bad argument (#%d+) to '%?'", "bad argument %1 to 'format'") end
+  error(s, 3)
+end
+string.format = function(fmt, ...)
+  local n = select("#", ...)
+  local rewrite = type(fmt) == "string" and find(fmt, "%%[-+ #0]*%d*%.?%d*p") ~= nil
+  if not rewrite then
+    for i = 1, n do
+      if addressed[type((select(i, ...)))] then rewrite = type(fmt) == "string"; break end
+    end
+  end
+  if not rewrite then
+    local s = formatted(fmt, ...)
+    return s
+  end
+  local args = pack(...)
+  local out, pos, arg = {}, 1, 0
+  while true do
+    local s, e, conv = find(fmt, SPEC, pos)
+    if s == nil then break end
+    if conv ~= "%" then
+      arg = arg + 1
+      local a = args[arg]
+      if conv == "s" and addressed[type(a)] then
+        args[arg] = tostring(a)
+      elseif conv == "p" and a ~= nil and type(a) ~= "boolean" and type(a) ~= "number" then
+        out[#out + 1] = sub(fmt, pos, e - 1) .. "s"
+        args[arg] = "#" .. stable_id(a)
+        pos = e + 1
+        goto continue
+      end
+    end
+    out[#out + 1] = sub(fmt, pos, e)
+    pos = e + 1
+    ::continue::
+  end
+  out[#out + 1] = sub(fmt, pos)
+  local s = formatted(concat(out), unpack(args, 1, args.n))
+  return s
+end
+
 -- The allocation-free form for API functions that end in `return ret(raw.x(...))`: a tail call, so
 -- level 2 is the script's line. (Raw functions return at most three values after the flag.)
 local function ret(ok, a, b, c)
@@ -92,13 +171,91 @@ do
 end
 
 -- expect ----------------------------------------------------------------------------------------
-local function show(v)
-  if is_handle[v] then return tostring(v) end
-  if math.type(v) == "integer" then
-    if v >= 4096 or v < 0 then return ("0x%x"):format(v) end
-    return tostring(v)
+-- Values in expectations are printed the same on every run: integers as the report prints them,
+-- strings quoted, handles by name, and a table by its contents (the sequence in order, then up to
+-- 256 other keys sorted: numbers, then strings byte by byte, then booleans), at most 16 entries a
+-- level, 3 levels and about 300 characters; a table met again inside itself, and a function, by
+-- their stable names.
+local SHOW_ITEMS, SHOW_DEPTH, SHOW_KEYS, SHOW_CHARS, SHOW_SCAN = 16, 3, 256, 300, 4096
+local show
+local function bytes_lt(a, b)
+  local la, lb = #a, #b
+  for i = 1, (la < lb) and la or lb do
+    local x, y = byte(a, i), byte(b, i)
+    if x ~= y then return x < y end
   end
-  if type(v) == "string" then return ("%q"):format(v) end
+  return la < lb
+end
+local KEY_RANK = { number = 1, string = 2, boolean = 3 }
+local function key_lt(a, b)
+  local ra, rb = KEY_RANK[type(a)], KEY_RANK[type(b)]
+  if ra ~= rb then return ra < rb end
+  if ra == 1 then return a < b end
+  if ra == 2 then return bytes_lt(a, b) end
+  return a == false and b == true
+end
+local function contents(t, depth, seen, room)
+  if seen[t] or depth > SHOW_DEPTH then return tostring(t) end
+  seen[t] = true
+  local parts, used = {}, 2
+  local function add(text)
+    if #parts >= SHOW_ITEMS or used + #text > room then return false end
+    parts[#parts + 1] = text
+    used = used + #text + 2
+    return true
+  end
+  local len, shown, full = rawlen(t), 0, true
+  for i = 1, len do
+    if not add(show(rawget(t, i), depth + 1, seen, room - used)) then full = false; break end
+    shown = shown + 1
+  end
+  local keys, others, scanned = {}, 0, 0
+  local k = next(t)
+  while k ~= nil do
+    if not (mtype(k) == "integer" and k >= 1 and k <= len) then
+      scanned = scanned + 1
+      if scanned > SHOW_SCAN then break end
+      if KEY_RANK[type(k)] and #keys < SHOW_KEYS then keys[#keys + 1] = k else others = others + 1 end
+    end
+    k = next(t, k)
+  end
+  if others > 0 then
+    -- too many keys to sort, or keys that are tables or functions (their order is their addresses')
+    others = others + #keys
+    keys = {}
+  end
+  sort(keys, key_lt)
+  for _, key in ipairs(keys) do
+    if not full then break end
+    local name = (type(key) == "string" and find(key, "^[%a_][%w_]*$")) and key or ("[" .. show(key, depth + 1, seen, 60) .. "]")
+    if not add(name .. " = " .. show(rawget(t, key), depth + 1, seen, room - used - #name - 3)) then full = false; break end
+    shown = shown + 1
+  end
+  seen[t] = nil
+  if scanned > SHOW_SCAN then
+    parts[#parts + 1] = ("… and more (over %d keys)"):format(SHOW_SCAN)
+  else
+    local rest = (len + #keys - shown) + others
+    if rest > 0 then parts[#parts + 1] = ("… %d more"):format(rest) end
+  end
+  return "{" .. concat(parts, ", ") .. "}"
+end
+show = function(v, depth, seen, room)
+  if is_handle[v] then return tostring(v) end
+  if mtype(v) == "integer" then
+    if v >= 4096 or v < 0 then return format("0x%x", v) end
+    return tostring_raw(v)
+  end
+  if type(v) == "string" then
+    if #v > 200 then return ("%q"):format(sub(v, 1, 200)) .. ("… (%d bytes)"):format(#v) end
+    return ("%q"):format(v)
+  end
+  if type(v) == "table" then
+    local mt = getmetatable(v)
+    -- its own __tostring or __name (or a protected metatable): the script's choice
+    if mt ~= nil and (type(mt) ~= "table" or rawget(mt, "__tostring") ~= nil or rawget(mt, "__name") ~= nil) then return tostring(v) end
+    return contents(v, depth or 1, seen or {}, room or SHOW_CHARS)
+  end
   return tostring(v)
 end
 
@@ -126,8 +283,13 @@ function expect.ok(v, msg, ...)
 end
 function expect.eq(actual, expected, msg)
   local passed = rawequal(actual, expected) or actual == expected
-  return record(passed, msg or ("%s == %s"):format(show(actual), show(expected)),
-    (not passed) and ("expected %s, got %s"):format(show(expected), show(actual)) or nil)
+  local a, e = show(actual), show(expected)
+  if not passed and a == e and type(actual) == "table" and type(expected) == "table" then
+    -- equal contents, two tables: eq compares tables by identity (or their __eq)
+    a, e = ("%s (%s)"):format(a, tostring(actual)), ("%s (%s), a different table with the same contents"):format(e, tostring(expected))
+  end
+  return record(passed, msg or ("%s == %s"):format(a, e),
+    (not passed) and ("expected %s, got %s"):format(e, a) or nil)
 end
 function expect.errno(err, name, msg)
   if type(name) ~= "string" then error("bad argument #2 to 'errno' (errno name expected, e.g. \"EINVAL\")", 2) end
@@ -201,7 +363,6 @@ end
 
 -- Standard functions that loop inside C, where the instruction hook cannot count, pay for their
 -- iterations first (an empty string.rep of 2^60 copies would otherwise run for years).
-local mtype = math.type
 local charge = raw.charge
 local function pay(n, fname)
   if charge and n > 0 and not charge(n) then error(("%s: instruction budget exceeded (%.0f iterations asked)"):format(fname, n), 3) end

@@ -311,6 +311,54 @@ public class SandboxTests
     }
 
     [Fact]
+    public void Tables_functions_and_coroutines_print_as_stable_names_never_as_addresses()
+    {
+        const string lua = """
+            local t, u = {1, 2}, {}
+            report.note(tostring(t))
+            report.note(("%s and %p, again %s; %s; %5.1f%%"):format(t, t, tostring(t), u, 2.5))
+            report.note(tostring(function() end) .. " " .. tostring(coroutine.create(function() end)))
+            report.note(tostring(setmetatable({}, { __name = "Point" })))
+            report.note(tostring(setmetatable({}, { __tostring = function() return "P(1, 2)" end })))
+            report.note(("%p"):format("text") .. " " .. ("%-4p|"):format(u))
+            """;
+        var a = Run(lua);
+        var b = Run("local waste = {} for i = 1, 1000 do waste[i] = {} end\n" + lua);
+        Assert.Null(a.Error);
+        string[] notes = ["table: #1", "table: #1 and #1, again table: #1; table: #2;   2.5%", "function: #3 thread: #4", "Point: #5", "P(1, 2)", "#6 #2  |"];
+        Assert.Equal(notes, a.Log.Items.OfType<Note>().Select(n => n.Text));
+        Assert.Equal(notes, b.Log.Items.OfType<Note>().Select(n => n.Text));
+        Assert.DoesNotMatch("(table|function|thread|Point): 0x", a.Report);
+    }
+
+    [Fact]
+    public void A_failed_expect_eq_prints_tables_by_their_contents_sorted_and_bounded()
+    {
+        var r = Run("""
+            expect.eq({1, 2, x = 3, ["a b"] = "s", [10] = true, [false] = 0}, {1, 2})
+            local t = {1, 2}
+            expect.eq(t, {1, 2})
+            local c = {} c.self = c
+            expect.eq(c, 1)
+            local big = {} for i = 1, 5000 do big["k" .. i] = i end
+            expect.eq(big, 1)
+            local seq = {} for i = 1, 40 do seq[i] = i end
+            expect.eq(seq, 1)
+            expect.eq({ a = { b = { c = { d = 1 } } } }, 1)
+            expect.eq({ [{}] = 1, k = 2 }, 1)
+            """);
+        var e = r.Log.Expectations;
+        Assert.Equal("expected {1, 2}, got {1, 2, [10] = true, [\"a b\"] = \"s\", x = 3, [false] = 0}", e[0].Detail);
+        Assert.Equal("expected {1, 2} (table: #2), a different table with the same contents, got {1, 2} (table: #1)", e[1].Detail);
+        Assert.Equal("expected 1, got {self = table: #3}", e[2].Detail);
+        Assert.Equal("expected 1, got {… and more (over 4096 keys)}", e[3].Detail);
+        Assert.Equal("expected 1, got {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, … 24 more}", e[4].Detail);
+        Assert.Equal("expected 1, got {a = {b = {c = table: #4}}}", e[5].Detail);
+        Assert.Equal("expected 1, got {… 2 more}", e[6].Detail);
+        Assert.DoesNotMatch("(table|function|thread|Point): 0x", r.Report);
+    }
+
+    [Fact]
     public void Math_random_is_seeded_per_scenario_and_repeatable()
     {
         var a = Run("report.note(tostring(math.random(1, 1000000)))");
