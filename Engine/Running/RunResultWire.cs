@@ -17,7 +17,8 @@ namespace ScenarioEngine.Running;
 /// </summary>
 internal static class RunResultWire
 {
-    public static string Write(RunResult r)
+    /// <param name="recycle">the worker retires after this result (also when the result itself does not say so)</param>
+    public static string Write(RunResult r, bool recycle = false)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -33,7 +34,7 @@ internal static class RunResultWire
             w.WriteStartArray("svgs");
             foreach (var svg in r.Svgs) w.WriteStringValue(svg);
             w.WriteEndArray();
-            w.WriteBoolean("recycle", r.Recycle);
+            w.WriteBoolean("recycle", r.Recycle || recycle);
             w.WriteNumber("droppedItems", r.Log.DroppedItems);
             w.WriteNumber("droppedExpectations", r.Log.DroppedExpectations);
             w.WriteNumber("passed", r.ExpectationsPassed);

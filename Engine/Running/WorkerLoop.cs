@@ -9,16 +9,27 @@ namespace ScenarioEngine.Running;
 
 /// <summary>
 /// The worker process's side of <see cref="WorkerPool"/>: one request line in (a scenario path and
-/// its budgets), heartbeat lines while the script runs (<c>{"at": {"chunk", "line"}}</c>, at most four
-/// a second), one result line out (<see cref="RunResultWire"/>). The loop ends at end of input, or
-/// after a run that left a parked script thread or ran the managed heap out (the supervisor starts
-/// a fresh worker). Nothing else is written to the output stream.
+/// its budgets), an acknowledgement at once (<c>{"ack": true}</c>: the supervisor knows the scenario
+/// was taken, and runs it elsewhere when a worker dies before taking it), heartbeat lines while the
+/// script runs (<c>{"at": {"chunk", "line"}}</c>, four a second and at every 32 MiB the script's memory
+/// grows), one result line out (<see cref="RunResultWire"/>). The loop ends at end of input, or after a
+/// run that left a parked script thread, ran the managed heap out, or left the process holding more
+/// than <see cref="RecycleAbove"/> over what it held when it took its first scenario even after giving
+/// memory back (the result then says "recycle" and the supervisor starts a fresh worker): a scenario's
+/// memory verdict must not depend on what ran before it in the same worker. Nothing else is written
+/// to the output stream.
 /// </summary>
 public static class WorkerLoop
 {
+    /// <summary>Resident memory over the first request's at which a worker gives memory back after a scenario (a normal worker stays well below).</summary>
+    public const long GiveBackAbove = 64L << 20;
+    /// <summary>Resident memory over the first request's that a worker may keep after giving memory back; above it the worker retires.</summary>
+    public const long RecycleAbove = 96L << 20;
+
     public static int Serve(TextReader input, TextWriter output)
     {
         var gate = new object();
+        long? first = null;
         while (input.ReadLine() is { } line)
         {
             WorkerRequest request;
@@ -27,6 +38,8 @@ public static class WorkerLoop
             {
                 return 2; // not our supervisor on the other end
             }
+            lock (gate) { output.WriteLine(Ack); output.Flush(); }
+            first ??= ProcessMemory.Resident();
             var options = new RunOptions
             {
                 Budgets = request.Budgets,
@@ -56,11 +69,26 @@ public static class WorkerLoop
                 result = ScenarioRunner.FailedAt(request.Path, request.SnapshotsDir,
                     where => new ScenarioError(ErrorCode.EngineError, $"internal engine error: {e.GetType().Name}: {e.Message}", where));
             }
-            var text = RunResultWire.Write(result);
+            recycle = recycle || result.Recycle || Kept(first);
+            var text = RunResultWire.Write(result, recycle);
             lock (gate) { output.WriteLine(text); output.Flush(); }
-            if (result.Recycle || recycle) return 0;
+            if (recycle) return 0;
         }
         return 0;
+    }
+
+    /// <summary>The acknowledgement of a request, written before the scenario runs.</summary>
+    public const string Ack = "{\"ack\":true}";
+
+    /// <summary>
+    /// After a scenario that left the process large: gives memory back, and says whether the process
+    /// still holds more than <see cref="RecycleAbove"/> over <paramref name="first"/> (then it retires).
+    /// </summary>
+    private static bool Kept(long? first)
+    {
+        if (first is not { } f || ProcessMemory.Resident() is not { } now || now <= f + GiveBackAbove) return false;
+        ProcessMemory.GiveBack();
+        return ProcessMemory.Resident() is { } after && after > f + RecycleAbove;
     }
 
     private static string Beat(string? chunk, int line)

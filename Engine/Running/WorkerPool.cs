@@ -18,8 +18,13 @@ public sealed record WorkerCommand(string FileName, IReadOnlyList<string> Argume
 /// wall-clock budget plus a grace period, or grows past its memory cap is killed and replaced, and
 /// its scenario fails with a located error — the last script line the worker reported, and the
 /// signal, the budget or the cap — and a short report. Every other scenario runs on.
-/// The worker's managed heap gets a hard limit (DOTNET_GCHeapHardLimit) at the same cap, so host-side
-/// records that run away end as an out-of-memory result inside the worker rather than as swapping.
+/// The memory cap counts what the scenario adds to its worker: the worker's resident memory when it
+/// took the scenario is not charged to it, and a worker that keeps much more than it started with
+/// retires itself (<see cref="WorkerLoop"/>), so a verdict does not depend on what ran before.
+/// A worker that dies before it took its scenario (killed while idle) is replaced and the scenario
+/// runs on the fresh one. The worker's managed heap gets a hard limit (DOTNET_GCHeapHardLimit) at the
+/// same cap, so host-side records that run away end as an out-of-memory result inside the worker
+/// rather than as swapping.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
@@ -64,17 +69,23 @@ public sealed class WorkerPool : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (options.Cancel.IsCancellationRequested)
                 return ScenarioRunner.FailedAt(full, options.SnapshotsDir, where => new ScenarioError(ErrorCode.Cancelled, "cancelled", where));
-            while (_idle.TryTake(out var w))
+            var request = new WorkerRequest(full, options.SnapshotsDir, options.Budgets, options.Svgs);
+            for (int attempt = 0; ; attempt++)
             {
-                if (!w.HasExited) { worker = w; break; }
-                Retire(w);
+                // A second attempt, after a worker that died before it took the scenario, is on a fresh worker.
+                while (attempt == 0 && _idle.TryTake(out var w))
+                {
+                    if (!w.HasExited) { worker = w; break; }
+                    Retire(w);
+                }
+                worker ??= Start(options.Budgets);
+                var (result, healthy, taken) = worker.Run(request, options);
+                if (healthy) _idle.Add(worker);
+                else Retire(worker);
+                worker = null;
+                if (!taken && attempt == 0 && !options.Cancel.IsCancellationRequested) continue;
+                return result;
             }
-            worker ??= Start(options.Budgets);
-            var (result, healthy) = worker.Run(new WorkerRequest(full, options.SnapshotsDir, options.Budgets, options.Svgs), options);
-            if (healthy) _idle.Add(worker);
-            else Retire(worker);
-            worker = null;
-            return result;
         }
         catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
@@ -87,6 +98,9 @@ public sealed class WorkerPool : IDisposable
             _slots.Release();
         }
     }
+
+    /// <summary>The process ids of the running workers (tests).</summary>
+    internal IReadOnlyList<int> WorkerIds => _all.Keys.Select(w => w.Id).ToList();
 
     private Worker Start(Scripting.Budgets budgets)
     {
@@ -105,6 +119,7 @@ public sealed class WorkerPool : IDisposable
         SingleCpuTiering(psi);
         ShortScriptsProfile(psi);
         NoInheritedDiagnosticPort(psi);
+        NoDiagnosticFiles(psi);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {_command.FileName}");
         var w = new Worker(p, cap, _grace);
         _all[w] = 0;
@@ -155,6 +170,21 @@ public sealed class WorkerPool : IDisposable
     {
         psi.Environment.Remove("DOTNET_DiagnosticPorts");
         psi.Environment.Remove("DOTNET_DefaultDiagnosticPortSuspend");
+    }
+
+    /// <summary>
+    /// The runtime gives every process a diagnostic socket and two debugger pipes in the temporary
+    /// folder (dotnet-diagnostic-PID-…-socket, clr-debug-pipe-PID-…-in/out), removed at a clean exit: a
+    /// worker killed for its budget or its cap left all three behind, three files per kill. Workers
+    /// start without them (DOTNET_EnableDiagnostics_IPC=0, DOTNET_EnableDiagnostics_Debugger=0) unless
+    /// the user set DOTNET_EnableDiagnostics or these themselves; to trace or debug the scenarios, run
+    /// them --in-process.
+    /// </summary>
+    public static void NoDiagnosticFiles(ProcessStartInfo psi)
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is not null) return;
+        foreach (var knob in new[] { "DOTNET_EnableDiagnostics_IPC", "DOTNET_EnableDiagnostics_Debugger" })
+            if (Environment.GetEnvironmentVariable(knob) is null) psi.Environment[knob] = "0";
     }
 
     private void Retire(Worker w)
@@ -210,25 +240,48 @@ public sealed class WorkerPool : IDisposable
 
         public bool HasExited => _lines.IsAddingCompleted || _p.HasExited;
 
-        /// <summary>Sends one request and supervises it; healthy is false when the worker must not be reused.</summary>
-        public (RunResult Result, bool Healthy) Run(WorkerRequest request, RunOptions options)
+        public int Id => _p.Id;
+
+        /// <summary>
+        /// Sends one request and supervises it. Healthy is false when the worker must not be reused;
+        /// taken is false when the worker died before it acknowledged the request (killed while idle:
+        /// the scenario never ran, and may run on another worker).
+        /// </summary>
+        public (RunResult Result, bool Healthy, bool Taken) Run(WorkerRequest request, RunOptions options)
         {
-            _p.StandardInput.WriteLine(request.ToJson());
-            _p.StandardInput.Flush();
+            try
+            {
+                _p.StandardInput.WriteLine(request.ToJson());
+                _p.StandardInput.Flush();
+            }
+            catch (IOException e)
+            {
+                Kill();
+                return (Fail(request, options, null, 0, ErrorCode.WorkerDied, $"the worker process died before it took this scenario ({e.Message}){LastStderr()}"), false, false);
+            }
             var deadline = Stopwatch.StartNew();
             var limit = request.Budgets.WallClock + _grace;
             string? chunk = null;
             int line = 0;
+            bool taken = false;
+            long start = 0;
             while (true)
             {
                 if (_lines.TryTake(out var text, PollEvery))
                 {
+                    if (!taken)
+                    {
+                        // What the worker holds when it takes the scenario is not the scenario's.
+                        taken = true;
+                        start = ProcessMemory.Resident(_p.Id) ?? 0;
+                    }
+                    if (text == WorkerLoop.Ack) continue;
                     JsonDocument doc;
                     try { doc = JsonDocument.Parse(text); }
                     catch (JsonException)
                     {
                         Kill();
-                        return (Fail(request, options, chunk, line, ErrorCode.WorkerDied, "the worker process wrote something that is not a result line; it was killed"), false);
+                        return (Fail(request, options, chunk, line, ErrorCode.WorkerDied, "the worker process wrote something that is not a result line; it was killed"), false, true);
                     }
                     using var _ = doc;
                     if (doc.RootElement.TryGetProperty("at", out var at))
@@ -237,31 +290,38 @@ public sealed class WorkerPool : IDisposable
                         line = at.GetProperty("line").GetInt32();
                         continue;
                     }
-                    var result = RunResultWire.Read(doc.RootElement.GetProperty("result"));
-                    return (result, !result.Recycle);
+                    if (!doc.RootElement.TryGetProperty("result", out var wire))
+                    {
+                        Kill();
+                        return (Fail(request, options, chunk, line, ErrorCode.WorkerDied, "the worker process wrote something that is not a result line; it was killed"), false, true);
+                    }
+                    var result = RunResultWire.Read(wire);
+                    return (result, !result.Recycle, true);
                 }
                 if (_lines.IsCompleted)
                 {
                     _p.WaitForExit(2000);
                     var how = _p.HasExited ? ExitText(_p.ExitCode) : "closed its output";
-                    return (Fail(request, options, chunk, line, ErrorCode.WorkerDied, $"the worker process running this scenario died ({how}){LastStderr()}"), false);
+                    return (Fail(request, options, chunk, line, ErrorCode.WorkerDied,
+                        taken ? $"the worker process running this scenario died ({how}){LastStderr()}" : $"the worker process died before it took this scenario ({how}){LastStderr()}"), false, taken);
                 }
                 if (options.Cancel.IsCancellationRequested)
                 {
                     Kill();
-                    return (Fail(request, options, chunk, line, ErrorCode.Cancelled, "cancelled"), false);
+                    return (Fail(request, options, chunk, line, ErrorCode.Cancelled, "cancelled"), false, true);
                 }
                 if (deadline.Elapsed > limit)
                 {
                     Kill();
                     return (Fail(request, options, chunk, line, ErrorCode.TimeBudget,
-                        string.Create(CultureInfo.InvariantCulture, $"wall-clock budget exceeded ({request.Budgets.WallClock.TotalSeconds:0.#} s, and {_grace.TotalSeconds:0.#} s more for loading and the report): the worker was killed")), false);
+                        string.Create(CultureInfo.InvariantCulture, $"wall-clock budget exceeded ({request.Budgets.WallClock.TotalSeconds:0.#} s, and {_grace.TotalSeconds:0.#} s more for loading and the report): the worker was killed")), false, true);
                 }
-                if (Resident() is { } rss && rss > _cap)
+                if (ProcessMemory.Resident(_p.Id) is { } rss && rss - start > _cap)
                 {
                     Kill();
+                    var grew = start > 0 ? $"this scenario grew its worker process by {(rss - start) >> 20} MiB, to {rss >> 20} MiB" : $"the worker process grew to {rss >> 20} MiB";
                     return (Fail(request, options, chunk, line, ErrorCode.MemoryBudget,
-                        $"memory cap exceeded: the worker process grew to {rss >> 20} MiB (cap {_cap >> 20} MiB) and was killed"), false);
+                        $"memory cap exceeded: {grew} (cap {_cap >> 20} MiB) and was killed{(line > 0 ? "" : " before the script reported a line")}"), false, true);
                 }
             }
         }
@@ -286,21 +346,6 @@ public sealed class WorkerPool : IDisposable
             {
                 var last = _stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
                 return last is null ? "" : ": " + last.Trim();
-            }
-        }
-
-        /// <summary>Resident set size from /proc (Linux); null where it cannot be read.</summary>
-        private long? Resident()
-        {
-            try
-            {
-                var statm = File.ReadAllText($"/proc/{_p.Id.ToString(CultureInfo.InvariantCulture)}/statm");
-                var parts = statm.Split(' ');
-                return parts.Length > 1 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pages) ? pages * Environment.SystemPageSize : null;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
-            {
-                return null;
             }
         }
 

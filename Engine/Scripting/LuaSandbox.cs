@@ -82,9 +82,15 @@ public sealed class LuaSandbox : IDisposable
     /// <summary>A script thread was left parked inside this state; the process should not run more scenarios.</summary>
     public bool Abandoned => _abandoned;
 
-    /// <summary>Called from the hook at most every 250 ms of script time with the running line (worker heartbeats).</summary>
+    /// <summary>
+    /// Called from the hook with the running line (worker heartbeats): every 250 ms of script time, and
+    /// each time the script's memory (Lua's and its host-side records) has grown by another
+    /// <see cref="BeatEveryBytes"/>, so a worker killed at its memory cap is located where it grew.
+    /// </summary>
     public Action<string?, int>? Heartbeat { get; init; }
     private long _nextBeatMs = 250;
+    public const long BeatEveryBytes = 32L << 20;
+    private long _nextBeatBytes = BeatEveryBytes;
 
     /// <summary>
     /// How many host calls are running. While one runs, the allocator never fails (a failed
@@ -355,9 +361,10 @@ public sealed class LuaSandbox : IDisposable
             var elapsed = _clock.Elapsed;
             if (_instructions > _budgets.Instructions) _stop = ErrorCode.InstructionBudget;
             else if (elapsed > _budgets.WallClock) _stop = ErrorCode.TimeBudget;
-            else if (Heartbeat is { } beat && elapsed.TotalMilliseconds >= _nextBeatMs)
+            else if (Heartbeat is { } beat && (elapsed.TotalMilliseconds >= _nextBeatMs || _allocated + _hostBytes >= _nextBeatBytes))
             {
                 _nextBeatMs = (long)elapsed.TotalMilliseconds + 250;
+                _nextBeatBytes = _allocated + _hostBytes + BeatEveryBytes;
                 var (c, line) = TopUserFrame(Lua.FromIntPtr(statePtr));
                 beat(c, line);
             }

@@ -359,6 +359,18 @@ public class SandboxTests
     }
 
     [Fact]
+    public void The_script_reports_its_line_each_time_its_memory_grows_by_another_32_MiB()
+    {
+        // A worker killed at its memory cap is located at the last line it reported: growth is
+        // reported as it happens, not only every 250 ms (a fast allocation was once located nowhere).
+        var beats = new List<(string? Chunk, int Line)>();
+        var r = Run("local t = {}\nfor i = 1, 8 do t[i] = string.rep(string.rep(string.char(65 + i), 4096), 8192); for _ = 1, 2000 do end end\nexpect.eq(#t, 8)",
+            Small with { Budgets = Small.Budgets with { MemoryBytes = 512L << 20 }, Heartbeat = (c, l) => beats.Add((c, l)) });
+        Assert.Null(r.Error);
+        Assert.True(beats.Count(b => b == ("scenarios/t/x.yaml", 5)) >= 7, $"{beats.Count} heartbeat(s) for 256 MiB");
+    }
+
+    [Fact]
     public void Math_random_is_seeded_per_scenario_and_repeatable()
     {
         var a = Run("report.note(tostring(math.random(1, 1000000)))");

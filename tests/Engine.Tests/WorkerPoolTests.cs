@@ -72,6 +72,42 @@ public class WorkerPoolTests
     }
 
     [Fact]
+    public void The_memory_cap_counts_what_a_scenario_adds_to_its_worker_not_what_the_worker_kept_from_earlier_ones()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        var path = Scenario(tree);
+        var result = Path.Combine(tree.Root, "result.json");
+        File.WriteAllText(result, RunResultWire.Write(ScenarioRunner.Run(path, Options)) + "\n");
+        // Each request takes about 30 MB more and keeps it (a shell variable per request): alone each
+        // stays well under the 80 MiB cap, but the third request's worker holds three times that.
+        using var pool = Pool($$"""i=0; while read req; do i=$((i+1)); echo '{{WorkerLoop.Ack}}'; eval "x$i=\$(head -c 30000000 /dev/zero | tr '\\0' y)"; cat '{{result}}'; done""",
+            TimeSpan.FromSeconds(30), 80L << 20);
+        var options = Options with { Budgets = Options.Budgets with { WallClock = TimeSpan.FromSeconds(30) } };
+        for (int i = 0; i < 3; i++)
+        {
+            var r = pool.Run(path, options);
+            Assert.Null(r.Error);
+        }
+        Assert.Equal(1, pool.Started);
+    }
+
+    [Fact]
+    public void A_worker_that_dies_before_it_takes_its_scenario_is_replaced_and_the_scenario_runs_on_a_fresh_one()
+    {
+        using var tree = new TestTree();
+        var path = Scenario(tree);
+        var result = Path.Combine(tree.Root, "result.json");
+        File.WriteAllText(result, RunResultWire.Write(ScenarioRunner.Run(path, Options)) + "\n");
+        var marker = Path.Combine(tree.Root, "first");
+        // The first worker dies as it reads the request (as one killed while idle would); the second answers.
+        using var pool = Pool($$"""if [ ! -e '{{marker}}' ]; then : > '{{marker}}'; read req; exit 9; fi; while read req; do echo '{{WorkerLoop.Ack}}'; cat '{{result}}'; done""");
+        var r = pool.Run(path, Options);
+        Assert.Null(r.Error);
+        Assert.Equal(2, pool.Started);
+    }
+
+    [Fact]
     public void A_worker_that_writes_something_other_than_result_lines_is_killed()
     {
         using var tree = new TestTree();
@@ -100,7 +136,9 @@ public class WorkerPoolTests
         var input = new StringReader(new WorkerRequest(path, null, Budgets.Default).ToJson() + "\n");
         var output = new StringWriter();
         Assert.Equal(0, WorkerLoop.Serve(input, output));
-        var line = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Single();
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(WorkerLoop.Ack, lines[0]); // taken before it runs
+        var line = lines.Skip(1).Single();
         using var doc = System.Text.Json.JsonDocument.Parse(line);
         var back = RunResultWire.Read(doc.RootElement.GetProperty("result"));
         Assert.Equal(direct.Report, back.Report);
