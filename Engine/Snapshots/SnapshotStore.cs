@@ -43,7 +43,8 @@ public static class SnapshotStore
             // keeps writers apart, and approve replaces a verified file by rename, so this read sees
             // one whole version or the other. Anything that writes re-reads under the lock.
             if (MatchesWithoutWriting(result, verified, received, layout)) return;
-            using var held = SnapshotLock.Acquire(layout.SnapshotsRoot, LockWait);
+            EnsureRootInside(layout);
+            using var held = SnapshotLock.Acquire(layout.SnapshotsRoot, LockWait, layout);
             CompareLocked(result, verified, received, layout);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -51,7 +52,7 @@ public static class SnapshotStore
             result.Snapshot = SnapshotStatus.NotCompared;
             result.Diff = null;
             result.Error ??= new ScenarioError(ErrorCode.SnapshotIo,
-                $"the report of this run could not be compared with or written beside {result.SnapshotPath}: {Model.Display.Clip(e.Message, 300)}",
+                $"the report of this run could not be compared with or written beside {result.SnapshotPath}: {Model.Display.Clip(layout.Relative(e.Message), 300)}",
                 new Model.SourceSpan(result.Path, 0, 0));
         }
     }
@@ -67,8 +68,9 @@ public static class SnapshotStore
         try
         {
             if (!File.Exists(received) || File.GetAttributes(received).HasFlag(FileAttributes.ReparsePoint)) return false;
-            EnsureInside(received, ProjectLayout.For(scenarioFullPath, snapshotsDir));
-            using var held = SnapshotLock.Acquire(ProjectLayout.For(scenarioFullPath, snapshotsDir).SnapshotsRoot, LockWait);
+            var layout = ProjectLayout.For(scenarioFullPath, snapshotsDir);
+            EnsureInside(received, layout);
+            using var held = SnapshotLock.Acquire(layout.SnapshotsRoot, LockWait, layout);
             File.Delete(received);
             return true;
         }
@@ -86,12 +88,30 @@ public static class SnapshotStore
     public const long MaxSnapshotBytes = 64L << 20;
 
     /// <summary>
-    /// A verified snapshot's text: a regular file inside the snapshot folder, links resolved (a FIFO in
-    /// its place blocked the run for good; a link out of the folder would show another file in the
-    /// diff), at most <see cref="MaxSnapshotBytes"/>. An IOException otherwise: the scenario gets SE3001.
+    /// A verified snapshot's text, read by the rule that writes follow (<see cref="EnsureInside"/>):
+    /// its folder inside the snapshot folder and a project's own snapshot folder inside the project,
+    /// links resolved — a tree with snapshots/ linked elsewhere had its scenarios "matched" against
+    /// files nothing here wrote — and the file itself a regular file inside the snapshot folder (a
+    /// FIFO in its place blocked the run for good; a link out of the folder would show another file
+    /// in the diff), at most <see cref="MaxSnapshotBytes"/>. An IOException otherwise: the scenario
+    /// gets SE3001.
     /// </summary>
-    private static string ReadVerified(string verified, ProjectLayout layout) =>
-        Normalize(InputFiles.ReadInside(verified, layout.SnapshotsRoot, MaxSnapshotBytes));
+    private static string ReadVerified(string verified, ProjectLayout layout)
+    {
+        EnsureInside(verified, layout);
+        try { return Normalize(InputFiles.ReadInside(verified, layout.SnapshotsRoot, MaxSnapshotBytes)); }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw new IOException($"the verified snapshot {layout.Display(verified)} is not read: {layout.Relative(e.Message)}", e);
+        }
+    }
+
+    /// <summary>
+    /// The verified snapshot of a scenario, by the same rule as a run's comparison (the dashboard's
+    /// side-by-side view); an IOException that says why not, a FileNotFoundException when there is none.
+    /// </summary>
+    public static string ReadVerified(string scenarioFullPath, string? snapshotsDir) =>
+        ReadVerified(PathsFor(scenarioFullPath, snapshotsDir).Verified, ProjectLayout.For(scenarioFullPath, snapshotsDir));
 
     private static void CompareLocked(RunResult result, string verified, string received, ProjectLayout layout)
     {
@@ -121,12 +141,23 @@ public static class SnapshotStore
     /// </summary>
     internal static void EnsureInside(string file, ProjectLayout layout)
     {
-        var root = InputFiles.Resolved(layout.SnapshotsRoot);
-        if (!layout.SnapshotsOverridden && !InputFiles.IsStrictlyWithin(root, InputFiles.Resolved(layout.Root)))
-            throw new IOException($"the snapshot folder {layout.SnapshotsRoot} resolves to {root}, outside the project; snapshots are written only inside it (give --snapshots to use another folder)");
+        var root = EnsureRootInside(layout);
         var dir = InputFiles.Resolved(Path.GetDirectoryName(Path.GetFullPath(file))!);
         if (dir != root && !InputFiles.IsStrictlyWithin(dir, root))
-            throw new IOException($"{Path.GetDirectoryName(file)} resolves to {dir}, outside the snapshot folder {root}; nothing is written there");
+            throw new IOException($"{layout.Display(Path.GetDirectoryName(Path.GetFullPath(file))!)} resolves (links followed) outside the snapshot folder {layout.Display(layout.SnapshotsRoot)}; nothing is read or written there");
+    }
+
+    /// <summary>
+    /// The snapshot folder, links resolved, when snapshots may be read and written there: a project's
+    /// own folder must resolve inside the project (a folder given with --snapshots may be anywhere).
+    /// An IOException otherwise; the lock is taken only after this check (it is a file in that folder).
+    /// </summary>
+    public static string EnsureRootInside(ProjectLayout layout)
+    {
+        var root = InputFiles.Resolved(layout.SnapshotsRoot);
+        if (!layout.SnapshotsOverridden && !InputFiles.IsStrictlyWithin(root, InputFiles.Resolved(layout.Root)))
+            throw new IOException($"the snapshot folder {layout.Display(layout.SnapshotsRoot)} resolves (links followed) outside the project; snapshots are read and written only inside it (give --snapshots to use another folder)");
+        return root;
     }
 
     /// <summary>
@@ -139,7 +170,9 @@ public static class SnapshotStore
         foreach (var group in scenarioPaths.GroupBy(s => ProjectLayout.For(s, snapshotsDir).SnapshotsRoot, StringComparer.Ordinal))
         {
             if (!Directory.Exists(group.Key)) continue;
-            using var held = SnapshotLock.Acquire(group.Key, lockWait ?? LockWait);
+            var groupLayout = ProjectLayout.For(group.First(), snapshotsDir);
+            EnsureRootInside(groupLayout); // before the lock: it is a file in that folder
+            using var held = SnapshotLock.Acquire(group.Key, lockWait ?? LockWait, groupLayout);
             foreach (var s in group)
             {
                 var (verified, received) = PathsFor(s, snapshotsDir);

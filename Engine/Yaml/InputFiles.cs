@@ -108,36 +108,6 @@ public static class InputFiles
         return type != 0x8000 && type != 0x4000;
     }
 
-    /// <summary>
-    /// The calling user's private folder <paramref name="name"/> under the system's temporary folder
-    /// (`name-UID`, mode 0700), made when missing. In a temporary folder every user shares, a folder
-    /// made first by someone else, or a link put there, would let them plant links the engine then
-    /// writes through: an <see cref="IOException"/> says so instead. Elsewhere than on Linux the folder
-    /// is `name`.
-    /// </summary>
-    public static string PrivateTempFolder(string name)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            var shared = Path.Combine(Path.GetTempPath(), name);
-            Directory.CreateDirectory(shared);
-            return shared;
-        }
-        uint uid = geteuid();
-        var folder = Path.Combine(Path.GetTempPath(), $"{name}-{uid.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var buf = new byte[256];
-        // statx(AT_FDCWD, folder, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID): the link itself if it is one;
-        // stx_uid is the u32 at offset 20, stx_mode the u16 at 28.
-        if (statx(-100, folder, 0x100, 0x1 | 0x2 | 0x8, buf) != 0)
-            throw new IOException($"{folder} cannot be examined (errno {Marshal.GetLastPInvokeError()})");
-        int mode = BitConverter.ToUInt16(buf, 28);
-        uint owner = BitConverter.ToUInt32(buf, 20);
-        if ((mode & 0xF000) != 0x4000 || owner != uid || (mode & 0x3F) != 0)
-            throw new IOException($"{folder} is not a private folder of this user (a folder it owns, mode 0700, not a link); remove it and run again");
-        return folder;
-    }
-
     /// <summary>The canonical path (links resolved), or null when it cannot be resolved.</summary>
     public static string? RealPath(string path)
     {
@@ -164,7 +134,4 @@ public static class InputFiles
 
     [DllImport("libc")]
     private static extern void free(IntPtr p);
-
-    [DllImport("libc")]
-    private static extern uint geteuid();
 }

@@ -352,37 +352,4 @@ public class HardeningTests
         Assert.Equal("a\nb", Display.Controls("a\nb", keepNewlines: true));
         Assert.Equal("plain ascii — and ünïcode", Display.Controls("plain ascii — and ünïcode"));
     }
-
-    [Fact]
-    public void The_snapshot_lock_folder_is_private_to_the_user_and_one_another_user_could_write_into_is_refused()
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        var name = "se-test-locks-" + Guid.NewGuid().ToString("N");
-        var uid = new FileInfo("/proc/self/status").Exists
-            ? File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[2]
-            : "0";
-        var expected = Path.Combine(Path.GetTempPath(), name + "-" + uid);
-        try
-        {
-            // made when missing, mode 0700
-            Assert.Equal(expected, InputFiles.PrivateTempFolder(name));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(expected));
-            // one anybody may write into (as if another user had made it first) is refused, not used
-            File.SetUnixFileMode(expected, (UnixFileMode)0x1FF);
-            var open = Assert.Throws<IOException>(() => InputFiles.PrivateTempFolder(name));
-            Assert.Contains("is not a private folder of this user", open.Message);
-            Directory.Delete(expected);
-            // and so is a link put in its place
-            var elsewhere = Directory.CreateTempSubdirectory("se-test-target-").FullName;
-            Directory.CreateSymbolicLink(expected, elsewhere);
-            Assert.Throws<IOException>(() => InputFiles.PrivateTempFolder(name));
-            File.Delete(expected);
-            Directory.Delete(elsewhere);
-        }
-        finally
-        {
-            if (new FileInfo(expected).LinkTarget is not null) File.Delete(expected);
-            else if (Directory.Exists(expected)) Directory.Delete(expected, true);
-        }
-    }
 }

@@ -81,7 +81,9 @@ public class HardeningCliTests
             using var doc = System.Text.Json.JsonDocument.Parse(output);
             var error = doc.RootElement.GetProperty("scenarios")[0].GetProperty("error");
             Assert.Equal("SE3001", error.GetProperty("code").GetString());
-            Assert.Contains("resolves to", error.GetProperty("message").GetString());
+            Assert.Contains("resolves (links followed) outside", error.GetProperty("message").GetString());
+            Assert.DoesNotContain(tree.Root, output);                 // paths relative to the project (docs/cli.md)
+            Assert.DoesNotContain(elsewhere, output);
             Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere, "*", SearchOption.AllDirectories));
             // a folder given with --snapshots may be anywhere: that is the user's own choice
             var chosen = Path.Combine(elsewhere, "chosen");
@@ -90,6 +92,34 @@ public class HardeningCliTests
             Assert.True(File.Exists(Path.Combine(chosen, "t", "a.received.md")));
         }
         finally { Directory.Delete(elsewhere, true); }
+    }
+
+    [Theory]
+    [InlineData("snapshots")]
+    [InlineData("snapshots/t")]
+    public void Verified_snapshots_behind_a_link_out_of_the_project_are_not_read_the_scenario_fails_with_SE3001_not_matched(string linked)
+    {
+        using var tree = new TestTree();
+        var a = tree.Scenario("a", "expect.eq(1, 1)");
+        Cli("run", a);
+        Assert.Equal(0, Cli("approve", a).Code);
+        Assert.Equal(0, Cli("run", a).Code); // matched, inside the project
+        var elsewhere = Path.Combine(Directory.CreateTempSubdirectory("se-elsewhere-").FullName, "moved");
+        try
+        {
+            // the same verified snapshot, now outside the project behind a link
+            var at = Path.Combine(tree.Root, linked);
+            Directory.Move(at, elsewhere);
+            Directory.CreateSymbolicLink(at, elsewhere);
+            var (code, output, _) = Cli("run", a, "--format", "json");
+            Assert.Equal(1, code);
+            using var doc = System.Text.Json.JsonDocument.Parse(output);
+            var s = doc.RootElement.GetProperty("scenarios")[0];
+            Assert.Equal("SE3001", s.GetProperty("error").GetProperty("code").GetString());
+            Assert.NotEqual("matched", s.GetProperty("snapshot").GetString());
+            Assert.DoesNotContain(tree.Root, output);
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(elsewhere)!, true); }
     }
 
     [Fact]
@@ -121,6 +151,48 @@ public class HardeningCliTests
         }
         Assert.Equal(0, Cli("approve", sc).Code);
         Assert.True(tree.Exists("snapshots/t/a.verified.md"));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern uint geteuid();
+
+    [Fact]
+    public void A_folder_another_user_made_first_in_the_shared_temporary_folder_no_longer_blocks_runs_and_approves()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var tree = new TestTree();
+        var sc = tree.Scenario("a", "expect.eq(1, 1)");
+        var shared = Directory.CreateTempSubdirectory("se-shared-tmp-").FullName;
+        try
+        {
+            // What any local user can do in a temporary folder everyone shares: make the victim's lock
+            // folder first, open to all (the victim cannot remove another user's folder from /tmp).
+            var squatted = Path.Combine(shared, $"scenario-snapshot-locks-{geteuid()}");
+            Directory.CreateDirectory(squatted);
+            File.SetUnixFileMode(squatted, (UnixFileMode)0x1FF);
+            (int Code, string Err) Scenario(params string[] args)
+            {
+                var cmd = WorkerLauncher.Command();
+                var psi = new System.Diagnostics.ProcessStartInfo(cmd.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = tree.Root };
+                foreach (var a in cmd.Arguments.Take(cmd.Arguments.Count - 1)) psi.ArgumentList.Add(a); // without "worker"
+                foreach (var a in args) psi.ArgumentList.Add(a);
+                psi.Environment["TMPDIR"] = shared;
+                using var p = System.Diagnostics.Process.Start(psi)!;
+                var err = p.StandardError.ReadToEndAsync();
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                return (p.ExitCode, err.Result);
+            }
+            var run = Scenario("run", sc, "--in-process");
+            Assert.True(run.Code == 1, run.Err); // a new report: written, waiting for approval
+            Assert.True(tree.Exists("snapshots/t/a.received.md"));
+            var approve = Scenario("approve", sc);
+            Assert.True(approve.Code == 0, approve.Err);
+            Assert.True(tree.Exists("snapshots/t/a.verified.md"));
+            Assert.False(tree.Exists("snapshots/.scenario.lock")); // removed when let go
+            Assert.Empty(Directory.EnumerateFileSystemEntries(squatted));
+        }
+        finally { Directory.Delete(shared, true); }
     }
 
     [Fact]
