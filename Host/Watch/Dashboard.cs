@@ -67,12 +67,20 @@ internal static class Dashboard
         return sb.Append("</table>\n").ToString();
     }
 
-    /// <summary>The list page; its script (allowed by <paramref name="nonce"/>) filters rows and refreshes them on each /events update.</summary>
-    public static string Page(IReadOnlyList<RunResult> results, IReadOnlyDictionary<string, LastRun> runs, string nonce, bool approve = false) =>
+    /// <summary>
+    /// The list page around its rows (<see cref="Rows"/>): what comes before them, and after them the
+    /// script (allowed by <paramref name="nonce"/>) that filters rows and refreshes them on each
+    /// /events update. In three parts so that the rows, the large part, are rendered once per batch.
+    /// </summary>
+    public static string PageStart() =>
         Head("ScenarioEngine") +
         "<h1>Scenarios</h1>\n<p>Show: <button data-f=\"all\" class=\"on\">all</button><button data-f=\"failed\">failed</button>" +
         "<button data-f=\"changed\">changed</button><button data-f=\"new\">new</button> <span id=\"live\">live</span></p>\n" +
-        "<div id=\"rows\">" + Rows(results, runs, approve) + "</div>\n" +
+        "<div id=\"rows\">";
+
+    /// <inheritdoc cref="PageStart"/>
+    public static string PageEnd(string nonce) =>
+        "</div>\n" +
         $"<script nonce=\"{nonce}\">" + """
         let f='all';
         function apply(){for(const tr of document.querySelectorAll('tr.row'))tr.hidden=!(f==='all'||tr.classList.contains('s-'+f));}

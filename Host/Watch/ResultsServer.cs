@@ -20,10 +20,22 @@ namespace ScenarioEngine.Host.Watch;
 /// <see cref="Dashboard"/>), GET /rows (its live part), GET /events (server-sent events: "update" after
 /// each batch), GET /api/results (the `--format json` document), GET /report?path=P (the latest report
 /// as HTML; /report.md the Markdown), GET /diff?path=P (the coloured diff against the verified
-/// snapshot; /diff.txt the text). Every other method is 405: nothing here writes anything. Kestrel answers every malformed request itself (400, 411, 413, 414, 431) and
-/// drops clients that read slower than its minimum data rate; each request is served on its own, so
-/// one slow reader stalls nobody else. A failure of the server (the port is taken) stops the service
-/// with exit code 1.
+/// snapshot; /diff.txt the text). Every other method is 405: nothing here writes anything.
+/// A machine is shared, so the server answers only what a local user's own browser should reach and
+/// no one local client can deny it to others:
+/// - every request must name a loopback host (127.0.0.0/8, [::1], localhost, or the host of --urls):
+///   a web page whose name was rebound to 127.0.0.1 (DNS rebinding) gets 403, on every path;
+/// - the results document and the dashboard's rows are rendered once per batch and shared by every
+///   request (64 parallel /api/results took the service from 336 MiB to 2.8 GiB when each rendered
+///   its own); the per-scenario pages render at most <see cref="HeavyAtOnce"/> at a time (others wait
+///   up to <see cref="HeavyWait"/>, then 503);
+/// - connections are never refused: over <see cref="WatchOptions.MaxConnections"/> the one idle the
+///   longest is closed (<see cref="ConnectionTable"/>); headers must arrive within
+///   <see cref="HeadersTimeout"/> and a kept-alive connection is closed after <see cref="KeepAliveTimeout"/>
+///   idle, so a reconnecting slow client cannot starve others;
+/// - Kestrel answers every malformed request itself (400, 411, 413, 414, 431) and drops clients that
+///   read slower than its minimum data rate; each request is served on its own.
+/// A failure of the server (the port is taken) stops the service with exit code 1.
 /// </summary>
 public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILogger<ResultsServer> log) : BackgroundService
 {
@@ -31,6 +43,30 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
     public static readonly EventId ServerFailed = new(9, "ServerFailed");
 
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How long a client may take to send a request's headers.</summary>
+    public static readonly TimeSpan HeadersTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a kept-alive connection may stay idle between requests.</summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>Per-scenario pages (a report as HTML, a diff) rendered at once; the rest wait.</summary>
+    public const int HeavyAtOnce = 2;
+    /// <summary>How long a per-scenario page waits for its turn before it is answered 503.</summary>
+    public static readonly TimeSpan HeavyWait = TimeSpan.FromSeconds(10);
+
+    private readonly SemaphoreSlim _heavy = new(HeavyAtOnce);
+    private ConnectionTable? _connections;
+
+    /// <summary>The open connections (tests).</summary>
+    internal ConnectionTable? Connections => _connections;
+
+    private int _rendering, _mostRendering;
+
+    /// <summary>The most per-scenario pages rendered at once so far (tests).</summary>
+    internal int MostRendering => _mostRendering;
+
+    /// <summary>Results documents rendered so far (tests: one per batch, however many requests).</summary>
+    internal int Renders => _renders;
+    private int _renders;
 
     /// <summary>Completes with the address the server listens on once it accepts requests (tests give port 0).</summary>
     public Task<Uri> Ready => _ready.Task;
@@ -58,18 +94,13 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         var u = new Uri(options.Urls);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "scenario-watch" });
         builder.Logging.ClearProviders();
+        _configuredHost = u.Host.Trim('[', ']');
+        _connections = new ConnectionTable(options.MaxConnections);
         builder.WebHost.ConfigureKestrel(k =>
         {
             var ip = u.IsLoopback && u.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(u.Host.Trim('[', ']'));
-            k.Listen(ip, u.Port);
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 0;
-            k.Limits.MaxRequestLineSize = 8 * 1024;
-            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-            k.Limits.MaxConcurrentConnections = 64;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
-            k.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
+            k.Listen(ip, u.Port, listen => listen.Use(_connections.Middleware));
+            Limit(k);
         });
         _stop = stop;
         await using var app = builder.Build();
@@ -96,12 +127,88 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         }
     }
 
+    /// <summary>Kestrel's limits for this server (the tests read them back from a configured instance).</summary>
+    internal static void Limit(KestrelServerOptions k)
+    {
+        k.AddServerHeader = false;
+        k.Limits.MaxRequestBodySize = 0;
+        k.Limits.MaxRequestLineSize = 8 * 1024;
+        k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+        k.Limits.MaxConcurrentConnections = null; // never refused: ConnectionTable makes room instead
+        k.Limits.RequestHeadersTimeout = HeadersTimeout;
+        k.Limits.KeepAliveTimeout = KeepAliveTimeout;
+        k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(2));
+        k.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
+    }
+
+    private string? _configuredHost;
+
+    /// <summary>
+    /// Whether a request's Host header names this machine's loopback: an IP literal in 127.0.0.0/8 or
+    /// [::1] (as a browser writes it), localhost, or the host given with --urls. Any port: a tunnel
+    /// (ssh -L 8080:127.0.0.1:5080) still works. A name that merely resolves to 127.0.0.1 does not:
+    /// that is what DNS rebinding relies on.
+    /// </summary>
+    internal bool AllowedHost(HostString host)
+    {
+        if (!host.HasValue) return false;
+        var name = host.Host.Trim('[', ']');
+        if (string.Equals(name, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        if (_configuredHost is { } own && string.Equals(name, own, StringComparison.OrdinalIgnoreCase)) return true;
+        return IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip) && !ip.IsIPv4MappedToIPv6
+            && string.Equals(ip.ToString(), name, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The latest results as served: sorted once, and the large documents rendered once, per batch.</summary>
+    private sealed class View
+    {
+        public View(IReadOnlyDictionary<string, RunResult> latest, IReadOnlyDictionary<string, LastRun> runs, bool approve, ResultsServer server)
+        {
+            Key = latest;
+            Sorted = latest.Values.OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
+            ByPath = Sorted.GroupBy(r => r.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            Json = new Lazy<Task<byte[]>>(() => Task.Run(() =>
+            {
+                Interlocked.Increment(ref server._renders);
+                return Encoding.UTF8.GetBytes(JsonReport.Render(Sorted));
+            }));
+            Rows = new Lazy<Task<byte[]>>(() => Task.Run(() => Encoding.UTF8.GetBytes(Dashboard.Rows(Sorted, runs, approve))));
+        }
+
+        public IReadOnlyDictionary<string, RunResult> Key { get; }
+        public List<RunResult> Sorted { get; }
+        public Dictionary<string, RunResult> ByPath { get; }
+        public Lazy<Task<byte[]>> Json { get; }
+        public Lazy<Task<byte[]>> Rows { get; }
+    }
+
+    private View? _view;
+
+    private View Current()
+    {
+        var latest = worker.Latest;
+        var view = Volatile.Read(ref _view);
+        if (view is not null && ReferenceEquals(view.Key, latest)) return view;
+        var fresh = new View(latest, worker.Runs, options.AllowApprove, this);
+        // two requests racing at a new batch may both make one; the first stored wins, so both share its renders
+        var stored = Interlocked.CompareExchange(ref _view, fresh, view);
+        return ReferenceEquals(stored, view) ? fresh : Current();
+    }
+
+    private static readonly byte[] PageStart = Encoding.UTF8.GetBytes(Dashboard.PageStart());
+
     private async Task Answer(HttpContext ctx)
     {
+        using var serving = _connections?.Serving(ctx.Connection.Id) ?? default;
         var req = ctx.Request;
         var res = ctx.Response;
-        var latest = worker.Latest.Values.OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
-        RunResult? Find() => req.Query["path"].ToString() is { Length: > 0 and < 1024 } p ? latest.FirstOrDefault(r => r.Path == p) : null;
+        if (!AllowedHost(req.Host))
+        {
+            await Send(ctx, 403, "text/plain", "this server answers only requests to its own loopback address (Host: 127.0.0.1, [::1] or localhost)\n");
+            return;
+        }
+        var view = Current();
+        RunResult? Find() => req.Query["path"].ToString() is { Length: > 0 and < 1024 } p && view.ByPath.TryGetValue(p, out var r) ? r : null;
         if (options.AllowApprove && req.Method == "POST" && req.Path.Value == "/approve")
         {
             await Approve(ctx, Find());
@@ -118,25 +225,25 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
             case "/":
                 var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
                 res.Headers.ContentSecurityPolicy = $"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self'";
-                await Send(ctx, 200, "text/html", Dashboard.Page(latest, worker.Runs, nonce, options.AllowApprove));
+                await Send(ctx, 200, "text/html", PageStart, await view.Rows.Value, Encoding.UTF8.GetBytes(Dashboard.PageEnd(nonce)));
                 break;
             case "/rows":
-                await Send(ctx, 200, "text/html", Dashboard.Rows(latest, worker.Runs, options.AllowApprove));
+                await Send(ctx, 200, "text/html", await view.Rows.Value);
                 break;
             case "/events":
                 await Events(ctx);
                 break;
             case "/api/results":
-                await Send(ctx, 200, "application/json", JsonReport.Render(latest));
+                await Send(ctx, 200, "application/json", await view.Json.Value);
                 break;
             case "/report" when Find() is { } r:
-                await Send(ctx, 200, "text/html", Dashboard.Report(r));
+                await Heavy(ctx, () => Send(ctx, 200, "text/html", Dashboard.Report(r)));
                 break;
             case "/report.md" when Find() is { } r:
                 await Send(ctx, 200, "text/markdown", r.Report);
                 break;
             case "/diff" when Find() is { } r:
-                await Send(ctx, 200, "text/html", Dashboard.Diff(r, req.Query["view"] == "split" ? Verified(r) : null));
+                await Heavy(ctx, () => Send(ctx, 200, "text/html", Dashboard.Diff(r, req.Query["view"] == "split" ? Verified(r) : null)));
                 break;
             case "/diff.txt" when Find() is { } r:
                 await Send(ctx, 200, "text/plain", r.Snapshot switch
@@ -153,20 +260,47 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
     }
 
     /// <summary>
+    /// A per-scenario page rendered in its turn: at most <see cref="HeavyAtOnce"/> at once, so parallel
+    /// requests for large reports cannot take the service's memory or its processors from the rest.
+    /// </summary>
+    private async Task Heavy(HttpContext ctx, Func<Task> render)
+    {
+        bool entered;
+        try { entered = await _heavy.WaitAsync(HeavyWait, ctx.RequestAborted); }
+        catch (OperationCanceledException) { return; }
+        if (!entered)
+        {
+            ctx.Response.Headers.RetryAfter = "1";
+            await Send(ctx, 503, "text/plain", "busy rendering other pages; try again\n");
+            return;
+        }
+        int now = Interlocked.Increment(ref _rendering);
+        for (int seen = _mostRendering; now > seen && Interlocked.CompareExchange(ref _mostRendering, now, seen) != seen; seen = _mostRendering) { }
+        try { await render(); }
+        finally
+        {
+            Interlocked.Decrement(ref _rendering);
+            _heavy.Release();
+        }
+    }
+
+    /// <summary>
     /// POST /approve?path=P (only with --allow-approve): the scenario's latest received report becomes its
     /// verified snapshot (<see cref="Snapshots.SnapshotStore.Approve"/>, under the folder's lock), then a
-    /// redirect to the list. Only the page itself may ask: the Origin and Host headers must both name the
-    /// address this server listens on (a cross-site form, or a DNS-rebound name, is refused with 403),
-    /// and the request carries no body.
+    /// redirect to the list. Only the page itself may ask: the Host names this machine's loopback (checked
+    /// for every request) and the Origin is that same host (a cross-site form is refused with 403).
+    /// The request declares no body (413 otherwise: the button's form sends none).
     /// </summary>
     private async Task Approve(HttpContext ctx, RunResult? r)
     {
-        var self = _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : null;
+        if (ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
+        {
+            ctx.Response.Headers.Connection = "close";
+            await Send(ctx, 413, "text/plain", "POST /approve takes no body\n");
+            return;
+        }
         var origin = ctx.Request.Headers.Origin.ToString();
-        var host = ctx.Request.Host.Value;
-        bool sameOrigin = self is not null && (host == self.Authority || (self.IsLoopback && host == $"localhost:{self.Port}"))
-                          && (origin == $"http://{host}");
-        if (!sameOrigin)
+        if (origin != $"http://{ctx.Request.Host.Value}")
         {
             await Send(ctx, 403, "text/plain", "approve is accepted only from this server's own page (Origin and Host)\n");
             return;
@@ -183,7 +317,8 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await Send(ctx, 409, "text/plain", $"approve failed: {Display.Clip(Display.Controls(e.Message), 300)}\n");
+            var layout = ProjectLayout.For(r.FullPath, options.SnapshotsDir);
+            await Send(ctx, 409, "text/plain", $"approve failed: {Display.Clip(Display.Controls(layout.Relative(e.Message)), 300)}\n");
             return;
         }
         log.LogInformation(Approved, "approved {Scenario} from the served page", Display.Controls(r.Path));
@@ -193,16 +328,11 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
 
     public static readonly EventId Approved = new(11, "Approved");
 
-    /// <summary>The verified snapshot's text for the side-by-side view: a regular file inside the tree, read within the input size limit; else null.</summary>
+    /// <summary>The verified snapshot's text for the side-by-side view, read by the rule a run's comparison follows; else null.</summary>
     private string? Verified(RunResult r)
     {
         if (r.Snapshot != SnapshotStatus.Changed) return null;
-        var (verified, _) = Snapshots.SnapshotStore.PathsFor(r.FullPath, options.SnapshotsDir);
-        try
-        {
-            if (new FileInfo(verified).Attributes.HasFlag(FileAttributes.ReparsePoint)) return null;
-            return Yaml.InputFiles.ReadInside(verified, Model.ProjectLayout.For(r.FullPath, options.SnapshotsDir).SnapshotsRoot, Yaml.InputFiles.MaxBytes);
-        }
+        try { return Snapshots.SnapshotStore.ReadVerified(r.FullPath, options.SnapshotsDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
@@ -262,16 +392,24 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
     private int _streams;
     private CancellationToken _stop;
 
-    private static Task Send(HttpContext ctx, int status, string type, string body)
+    private static Task Send(HttpContext ctx, int status, string type, string body) => Send(ctx, status, type, Encoding.UTF8.GetBytes(body));
+
+    /// <summary>Sends a body made of parts (shared, cached arrays are never copied).</summary>
+    private static async Task Send(HttpContext ctx, int status, string type, params byte[][] parts)
     {
-        var bytes = Encoding.UTF8.GetBytes(body);
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = type + "; charset=utf-8";
-        ctx.Response.ContentLength = bytes.Length;
+        ctx.Response.ContentLength = parts.Sum(p => (long)p.Length);
         ctx.Response.Headers["X-Content-Type-Options"] = "nosniff";
         // HTML pages run no script but the dashboard's own (which sets its nonce policy first)
         if (type == "text/html" && ctx.Response.Headers.ContentSecurityPolicy.Count == 0)
             ctx.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
-        return HttpMethods.IsHead(ctx.Request.Method) ? Task.CompletedTask : ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).AsTask();
+        if (HttpMethods.IsHead(ctx.Request.Method)) return;
+        try
+        {
+            foreach (var part in parts) await ctx.Response.Body.WriteAsync(part, ctx.RequestAborted);
+        }
+        catch (OperationCanceledException) { } // the client went away
+        catch (IOException) { }
     }
 }

@@ -21,6 +21,9 @@ public sealed record WatchOptions
     /// <summary>With <see cref="Urls"/>: accept POST /approve from the served page itself (same origin), one scenario at a time.</summary>
     public bool AllowApprove { get; init; }
 
+    /// <summary>With <see cref="Urls"/>: connections kept open at most; over it the one idle the longest is closed (<see cref="ConnectionTable"/>).</summary>
+    public int MaxConnections { get; init; } = 512;
+
     /// <summary>Run scenarios inside the service's own process (tests only; a crash would then stop the service).</summary>
     public bool InProcess { get; init; }
 

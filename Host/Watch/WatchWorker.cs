@@ -60,8 +60,9 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
             if (options.Poll is null)
                 foreach (var folder in tree.WatchedFolders.Where(Directory.Exists))
                     watchers.Add(Watch(folder));
+            var layout = Model.ProjectLayout.For(Path.Combine(options.ScenariosRoot, "x.yaml"), options.SnapshotsDir);
             foreach (var stale in Snapshots.SnapshotStore.RemoveStaleTemps(snapshotsRoot))
-                log.LogWarning(StaleTemp, "removed {File}, a temporary file left by a run that was killed while writing", Model.Display.Controls(stale));
+                log.LogWarning(StaleTemp, "removed {File}, a temporary file left by a run that was killed while writing", Model.Display.Controls(layout.Display(stale)));
             var first = await Task.Run(tree.RunAll, stop);
             log.LogInformation(Started, "watching {Root} ({Mode}): {Count} scenario(s), {Failed} failed",
                 options.ScenariosRoot, options.Poll is { } p ? $"polling every {p.TotalMilliseconds:0} ms" : "file-system events",

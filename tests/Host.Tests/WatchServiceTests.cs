@@ -29,7 +29,7 @@ public class WatchServiceTests
         public WatchWorker Worker = null!;
         public readonly BlockingCollection<IReadOnlyList<RunResult>> Batches = new();
 
-        public async Task Start(TimeSpan? poll, Budgets? budgets = null, string? urls = null, bool allowApprove = false, TimeSpan? debounce = null)
+        public async Task Start(TimeSpan? poll, Budgets? budgets = null, string? urls = null, bool allowApprove = false, TimeSpan? debounce = null, int maxConnections = 512)
         {
             Host = WatchCommand.Build(new WatchOptions
             {
@@ -40,6 +40,7 @@ public class WatchServiceTests
                 Budgets = budgets ?? Budgets.Default,
                 Urls = urls,
                 AllowApprove = allowApprove,
+                MaxConnections = maxConnections,
             }, l => l.SetMinimumLevel(LogLevel.Warning));
             Worker = Host.Services.GetRequiredService<WatchWorker>();
             Worker.BatchCompleted += b => Batches.Add(b);
@@ -211,7 +212,7 @@ public class WatchServiceTests
             Assert.Equal(431, (int)(await http.SendAsync(big)).StatusCode);
         }
         Assert.StartsWith("HTTP/1.1 400", await Raw(address, "GARBAGE\r\n\r\n"));
-        Assert.StartsWith("HTTP/1.1 405", await Raw(address, "POST / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 405", await Raw(address, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
 
         // Idle and half-sent connections (a slow client) do not keep others waiting.
         var idle = new List<System.Net.Sockets.TcpClient>();
@@ -228,6 +229,135 @@ public class WatchServiceTests
         Assert.Contains("\"scenarios\"", await http.GetStringAsync("/api/results"));
         foreach (var c in idle) c.Dispose();
         Assert.False(h.Worker.ExecuteTask!.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Every_request_must_name_a_loopback_host_so_a_dns_rebound_page_reads_nothing()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, urls: "http://127.0.0.1:0", allowApprove: true);
+        h.Next("scenarios/t/a.yaml");
+        using var http = await h.Client(redirects: false);
+        var port = http.BaseAddress!.Port;
+        async Task<int> Get(string path, string host)
+        {
+            using var m = new HttpRequestMessage(HttpMethod.Get, path);
+            m.Headers.Host = host;
+            return (int)(await http.SendAsync(m)).StatusCode;
+        }
+        // a page at http://evil.example:PORT/ whose name now resolves to 127.0.0.1
+        foreach (var path in new[] { "/", "/rows", "/api/results", "/events", "/report?path=scenarios/t/a.yaml", "/report.md?path=scenarios/t/a.yaml", "/diff.txt?path=scenarios/t/a.yaml", "/nope" })
+        {
+            Assert.Equal(403, await Get(path, $"evil.example:{port}"));
+            Assert.Equal(403, await Get(path, "127.0.0.1.evil.example"));
+            Assert.Equal(403, await Get(path, "2130706433"));      // not how a browser writes 127.0.0.1
+        }
+        Assert.StartsWith("HTTP/1.1 403", await Raw(http.BaseAddress!, "GET /api/results HTTP/1.0\r\n\r\n")); // no Host at all
+        // this machine's loopback, by any name a browser uses for it, on any port (an ssh tunnel)
+        Assert.Equal(200, await Get("/api/results", $"127.0.0.1:{port}"));
+        Assert.Equal(200, await Get("/api/results", $"localhost:{port}"));
+        Assert.Equal(200, await Get("/api/results", "LOCALHOST:8080"));
+        Assert.Equal(200, await Get("/api/results", "[::1]:8080"));
+        Assert.Equal(200, await Get("/api/results", "127.0.0.2"));
+        // approve from a rebound page: the Host is refused before its Origin is even read
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/approve?path=scenarios/t/a.yaml");
+        post.Headers.Host = $"evil.example:{port}";
+        post.Headers.Add("Origin", $"http://evil.example:{port}");
+        Assert.Equal(403, (int)(await http.SendAsync(post)).StatusCode);
+        Assert.False(h.Tree.Exists("snapshots/t/a.verified.md"));
+    }
+
+    [Fact]
+    public async Task Approve_with_a_declared_body_is_refused_and_writes_nothing()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, urls: "http://127.0.0.1:0", allowApprove: true);
+        h.Next("scenarios/t/a.yaml");
+        using var http = await h.Client(redirects: false);
+        var self = $"http://{http.BaseAddress!.Authority}";
+        using var withBody = new HttpRequestMessage(HttpMethod.Post, "/approve?path=scenarios/t/a.yaml") { Content = new StringContent("x=1") };
+        withBody.Headers.Add("Origin", self);
+        Assert.Equal(413, (int)(await http.SendAsync(withBody)).StatusCode);
+        var chunked = await Raw(http.BaseAddress!, $"POST /approve?path=scenarios/t/a.yaml HTTP/1.1\r\nHost: {http.BaseAddress!.Authority}\r\nOrigin: {self}\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 413", chunked);
+        Assert.False(h.Tree.Exists("snapshots/t/a.verified.md"));
+        using var empty = new HttpRequestMessage(HttpMethod.Post, "/approve?path=scenarios/t/a.yaml");
+        empty.Headers.Add("Origin", self);
+        Assert.Equal(303, (int)(await http.SendAsync(empty)).StatusCode);
+        Assert.True(h.Tree.Exists("snapshots/t/a.verified.md"));
+    }
+
+    [Fact]
+    public async Task Slow_clients_holding_more_connections_than_the_limit_do_not_keep_a_normal_request_out()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, urls: "http://127.0.0.1:0", maxConnections: 16);
+        h.Next("scenarios/t/a.yaml");
+        using var http = await h.Client();
+        var address = http.BaseAddress!;
+        var server = h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single();
+        // A slowloris: more connections than the server keeps (and than the 64 it once refused
+        // newcomers at), each sending its headers a byte at a time and never finishing them.
+        var slow = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (int i = 0; i < 80; i++)
+            {
+                var c = new System.Net.Sockets.TcpClient();
+                await c.ConnectAsync(address.Host, address.Port);
+                await c.GetStream().WriteAsync("GET /api/results HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: "u8.ToArray());
+                slow.Add(c);
+            }
+            for (int i = 0; i < 5; i++)
+            {
+                using var fresh = new HttpClient { BaseAddress = address, Timeout = Bound };
+                var page = await fresh.GetAsync("/");
+                Assert.Equal(200, (int)page.StatusCode);
+                Assert.Contains("scenarios/t/a.yaml", await page.Content.ReadAsStringAsync());
+            }
+            Assert.InRange(server.Connections!.Count, 1, 16 + 1);
+            Assert.True(server.Connections.Evicted >= 80 - 16, $"{server.Connections.Evicted} evicted");
+        }
+        finally { foreach (var c in slow) c.Dispose(); }
+    }
+
+    [Fact]
+    public async Task The_results_document_is_rendered_once_per_batch_however_many_clients_ask_at_once()
+    {
+        await using var h = new Harness();
+        Seed(h.Tree);
+        await h.Start(null, urls: "http://127.0.0.1:0");
+        h.Next("scenarios/t/a.yaml");
+        using var http = await h.Client();
+        var server = h.Host.Services.GetServices<IHostedService>().OfType<ResultsServer>().Single();
+        var bodies = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => http.GetStringAsync("/api/results")));
+        Assert.Single(bodies.Distinct());
+        Assert.Contains("\"scenarios/t/a.yaml\"", bodies[0]);
+        Assert.Equal(1, server.Renders);
+        // a new batch: rendered again, once
+        h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(2, 2)\n");
+        h.Next("scenarios/t/a.yaml");
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => http.GetStringAsync("/api/results")));
+        Assert.Equal(2, server.Renders);
+        // the per-scenario pages render a few at a time, each answered
+        var reports = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => http.GetAsync("/report?path=scenarios/t/a.yaml")));
+        Assert.All(reports, r => Assert.Equal(200, (int)r.StatusCode));
+        Assert.InRange(server.MostRendering, 1, ResultsServer.HeavyAtOnce);
+    }
+
+    [Fact]
+    public void The_server_keeps_short_header_and_keep_alive_timeouts_and_never_refuses_a_connection_outright()
+    {
+        var k = new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions();
+        ResultsServer.Limit(k);
+        Assert.Null(k.Limits.MaxConcurrentConnections);                  // room is made by closing the idlest instead
+        Assert.True(k.Limits.RequestHeadersTimeout <= TimeSpan.FromSeconds(5));
+        Assert.True(k.Limits.KeepAliveTimeout <= TimeSpan.FromSeconds(10));
+        Assert.Equal(0, k.Limits.MaxRequestBodySize);
+        Assert.NotNull(k.Limits.MinResponseDataRate);
     }
 
     private static async Task<string> Raw(Uri address, string request)
