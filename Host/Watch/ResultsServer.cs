@@ -53,16 +53,19 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
     /// <summary>How long a per-scenario page waits for its turn before it is answered 503.</summary>
     public static readonly TimeSpan HeavyWait = TimeSpan.FromSeconds(10);
 
-    private readonly SemaphoreSlim _heavy = new(HeavyAtOnce);
+    /// <summary>Clients sent the results document at once; the rest wait.</summary>
+    public const int DocumentsAtOnce = 4;
+    private readonly Gate _heavy = new(HeavyAtOnce), _documents = new(DocumentsAtOnce);
     private ConnectionTable? _connections;
 
     /// <summary>The open connections (tests).</summary>
     internal ConnectionTable? Connections => _connections;
 
-    private int _rendering, _mostRendering;
-
     /// <summary>The most per-scenario pages rendered at once so far (tests).</summary>
-    internal int MostRendering => _mostRendering;
+    internal int MostRendering => _heavy.Most;
+
+    /// <summary>The most clients sent the results document at once so far (tests).</summary>
+    internal int MostSending => _documents.Most;
 
     /// <summary>Results documents rendered so far (tests: one per batch, however many requests).</summary>
     internal int Renders => _renders;
@@ -234,7 +237,7 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
                 await Events(ctx);
                 break;
             case "/api/results":
-                await Send(ctx, 200, "application/json", await view.Json.Value);
+                await Document(ctx, view);
                 break;
             case "/report" when Find() is { } r:
                 await Heavy(ctx, () => Send(ctx, 200, "text/html", Dashboard.Report(r)));
@@ -260,27 +263,57 @@ public sealed class ResultsServer(WatchOptions options, WatchWorker worker, ILog
     }
 
     /// <summary>
+    /// The results document, sent to at most <see cref="DocumentsAtOnce"/> clients at a time (others
+    /// wait up to <see cref="HeavyWait"/>, then 503), each of which must read it at 64 KiB/s or more:
+    /// 64 clients fetching it in a loop otherwise kept the processors busy copying it and a dashboard
+    /// request waited behind them.
+    /// </summary>
+    private Task Document(HttpContext ctx, View view) => Gated(ctx, _documents, "busy sending the results to other clients", async () =>
+    {
+        if (ctx.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>() is { } rate)
+            rate.MinDataRate = new MinDataRate(bytesPerSecond: 64 * 1024, gracePeriod: TimeSpan.FromSeconds(5));
+        await Send(ctx, 200, "application/json", await view.Json.Value);
+    });
+
+    /// <summary>
     /// A per-scenario page rendered in its turn: at most <see cref="HeavyAtOnce"/> at once, so parallel
     /// requests for large reports cannot take the service's memory or its processors from the rest.
     /// </summary>
-    private async Task Heavy(HttpContext ctx, Func<Task> render)
+    private Task Heavy(HttpContext ctx, Func<Task> render) => Gated(ctx, _heavy, "busy rendering other pages", render);
+
+    private async Task Gated(HttpContext ctx, Gate gate, string busy, Func<Task> serve)
     {
         bool entered;
-        try { entered = await _heavy.WaitAsync(HeavyWait, ctx.RequestAborted); }
+        try { entered = await gate.Slots.WaitAsync(HeavyWait, ctx.RequestAborted); }
         catch (OperationCanceledException) { return; }
         if (!entered)
         {
             ctx.Response.Headers.RetryAfter = "1";
-            await Send(ctx, 503, "text/plain", "busy rendering other pages; try again\n");
+            await Send(ctx, 503, "text/plain", busy + "; try again\n");
             return;
         }
-        int now = Interlocked.Increment(ref _rendering);
-        for (int seen = _mostRendering; now > seen && Interlocked.CompareExchange(ref _mostRendering, now, seen) != seen; seen = _mostRendering) { }
-        try { await render(); }
-        finally
+        gate.Enter();
+        try { await serve(); }
+        finally { gate.Leave(); }
+    }
+
+    /// <summary>A bounded number of requests of one kind at once, and the most seen inside (tests).</summary>
+    internal sealed class Gate(int slots)
+    {
+        private int _inside, _most;
+        public SemaphoreSlim Slots { get; } = new(slots);
+        public int Most => Volatile.Read(ref _most);
+
+        public void Enter()
         {
-            Interlocked.Decrement(ref _rendering);
-            _heavy.Release();
+            int now = Interlocked.Increment(ref _inside);
+            for (int seen = Most; now > seen && Interlocked.CompareExchange(ref _most, now, seen) != seen; seen = Most) { }
+        }
+
+        public void Leave()
+        {
+            Interlocked.Decrement(ref _inside);
+            Slots.Release();
         }
     }
 

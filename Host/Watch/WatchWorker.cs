@@ -221,7 +221,8 @@ public sealed class WatchWorker(WatchOptions options, ILogger<WatchWorker> log) 
                 r.Error is { } e ? $"failed: error {e.CodeText} at {Model.Display.Clip(e.Where.ToString(), 300)}: {Model.Display.Clip(e.Message, 1000)}" : r.Passed ? "passed" : $"failed: {r.ExpectationsFailed} expectation(s)");
         var now = DateTimeOffset.UtcNow;
         foreach (var r in results) _runs[r.FullPath] = new LastRun(now, trigger(r));
-        Latest = new Dictionary<string, RunResult>(tree.Latest, StringComparer.Ordinal);
+        // unchanged (a folder event that changed no file): the same object, so the served documents are not rendered again
+        if (results.Count > 0 || tree.Version != _published) Latest = new Dictionary<string, RunResult>(tree.Latest, StringComparer.Ordinal);
         _published = tree.Version;
         log.LogDebug(BatchDone, "{Count} scenario(s) ran", results.Count);
         BatchCompleted?.Invoke(results);

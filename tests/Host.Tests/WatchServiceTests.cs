@@ -337,6 +337,7 @@ public class WatchServiceTests
         Assert.Single(bodies.Distinct());
         Assert.Contains("\"scenarios/t/a.yaml\"", bodies[0]);
         Assert.Equal(1, server.Renders);
+        Assert.InRange(server.MostSending, 1, ResultsServer.DocumentsAtOnce);
         // a new batch: rendered again, once
         h.Tree.Write("scenarios/t/a.yaml", "scenario: a\nsoc: ../socs/tiny.yaml\nlua: |\n  expect.eq(2, 2)\n");
         h.Next("scenarios/t/a.yaml");

@@ -105,6 +105,29 @@ public class SingleCpuTieringTests
     }
 
     [Fact]
+    public void A_worker_starts_without_the_runtimes_diagnostic_socket_and_debugger_pipes_unless_the_user_asked_for_diagnostics()
+    {
+        var before = Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics");
+        try
+        {
+            Environment.SetEnvironmentVariable("DOTNET_EnableDiagnostics", null);
+            var psi = new System.Diagnostics.ProcessStartInfo("worker");
+            WorkerPool.NoDiagnosticFiles(psi);
+            Assert.Equal("0", psi.Environment["DOTNET_EnableDiagnostics_IPC"]);
+            Assert.Equal("0", psi.Environment["DOTNET_EnableDiagnostics_Debugger"]);
+
+            Environment.SetEnvironmentVariable("DOTNET_EnableDiagnostics", "1");
+            var mine = new System.Diagnostics.ProcessStartInfo("worker");
+            WorkerPool.NoDiagnosticFiles(mine);
+            Assert.False(mine.Environment.ContainsKey("DOTNET_EnableDiagnostics_IPC"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOTNET_EnableDiagnostics", before);
+        }
+    }
+
+    [Fact]
     public void A_worker_does_not_inherit_the_diagnostic_port_a_tracer_gave_the_command()
     {
         var psi = new System.Diagnostics.ProcessStartInfo("worker");
