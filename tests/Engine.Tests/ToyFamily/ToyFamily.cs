@@ -32,6 +32,9 @@ internal sealed class ToyFamily : IommuFamily
     internal override DeviceId ReadId(MappingReader id, string iommu) =>
         new ToyStreamId(iommu, MappingReader.AsInt(id.Required("stream"), "stream", 0, 255));
 
+    /// <summary>An ids entry as the SoC file writes it.</summary>
+    public override string WriteId(DeviceId id) => $"{{ iommu: {id.Iommu}, stream: {((ToyStreamId)id).Stream} }}";
+
     public override IIommuDriver CreateDriver(IommuCore core) => new ToyIommu(core);
 }
 
