@@ -1,13 +1,12 @@
 using System.Text.RegularExpressions;
 using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
-using ScenarioEngine.Snapshots;
 
 namespace ScenarioEngine.Host;
 
 /// <summary>
 /// `scenario new soc NAME` and `scenario new scenario NAME --soc FILE`: scaffolds that validate and
-/// run as written (tests/Host.Tests/NewCommandTests.cs runs them). Never overwrites a file.
+/// run as written (tests/Host.Tests/NewCommandTests.cs runs them). Never overwrites anything (<see cref="NewFile"/>).
 /// </summary>
 internal static partial class NewCommand
 {
@@ -56,9 +55,12 @@ internal static partial class NewCommand
 
     private static bool Create(string path, string text, TextWriter stderr)
     {
-        if (File.Exists(path)) { stderr.WriteLine($"scenario new: {Show(path)} exists; not overwritten"); return false; }
-        SnapshotStore.WriteAtomic(path, text);
-        return true;
+        switch (NewFile.Create(path, text, out var error))
+        {
+            case NewFile.Outcome.Created: return true;
+            case NewFile.Outcome.Exists: stderr.WriteLine($"scenario new: {Show(path)} exists; not overwritten"); return false;
+            default: stderr.WriteLine($"scenario new: {Show(path)}: {error}"); return false;
+        }
     }
 
     /// <summary>
