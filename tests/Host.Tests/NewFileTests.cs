@@ -20,9 +20,9 @@ public class NewFileTests
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
+        var output = p.StandardOutput.ReadToEndAsync();
         if (!p.WaitForExit(180_000)) { p.Kill(true); throw new TimeoutException("scenario did not finish in 180 s"); }
-        return (p.ExitCode, output, err.Result);
+        return (p.ExitCode, output.Result, err.Result);
     }
 
     [Fact]
