@@ -64,8 +64,12 @@ public static class Cli
 
         var approvePaths = PathsArgument();
         var approveSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder." };
-        var approve = new Command("approve", "Accept received reports: move *.received.md over *.verified.md.") { approvePaths, approveSnapshots };
-        approve.SetAction(p => ApproveCommand.Execute(p.GetValue(approvePaths) ?? [], p.GetValue(approveSnapshots), stdout, stderr));
+        var approveFrom = new Option<string?>("--from") { Description = "Take the received reports from this folder (a downloaded CI artefact: TOPIC/CASE.received.md) instead of beside the snapshots." };
+        var approveFormat = new Option<string>("--format") { Description = "Output format: text, or json (what was approved, what was not and why).", DefaultValueFactory = _ => "text" };
+        approveFormat.AcceptOnlyFromAmong("text", "json");
+        var approve = new Command("approve", "Accept received reports: move *.received.md over *.verified.md.") { approvePaths, approveSnapshots, approveFrom, approveFormat };
+        approve.SetAction(p => ApproveCommand.Execute(p.GetValue(approvePaths) ?? [], p.GetValue(approveSnapshots), stdout, stderr,
+            from: p.GetValue(approveFrom), format: p.GetValue(approveFormat)!));
 
         var validatePaths = PathsArgument();
         var validate = new Command("validate", "Load and check YAML, compile Lua, without running.") { validatePaths };
