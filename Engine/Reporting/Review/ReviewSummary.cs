@@ -21,7 +21,7 @@ public static class ReviewSummary
 
     public static string Render(IReadOnlyList<RunResult> results, IReadOnlyList<string> dangling, ReviewCollector blocks, SummaryLimit limit, string? artifact = null)
     {
-        var where = artifact is null ? DefaultArtifact : MarkdownText.Code(artifact, 500);
+        var where = Where(artifact);
         var head = new StringBuilder();
         if (limit.Marker is { } marker) head.Append(marker).Append('\n');
         int passed = results.Count(r => r.Passed), failed = results.Count - passed;
@@ -92,6 +92,15 @@ public static class ReviewSummary
         var size = limit.MaxChars != long.MaxValue ? Inv(limit.MaxChars) + " characters" : Inv(limit.MaxBytes) + " bytes";
         return $"\n> [!NOTE]\n> This summary stops here to stay within the {size} of a {limit.Name}; not shown: {string.Join(", ", parts)}. " +
                $"The whole reports: {where}; `scenario run` in a checkout prints every diff.\n";
+    }
+
+    /// <summary>The pointer to the received reports: a link for an http(s) URL (the run's artefacts), else the text as code.</summary>
+    internal static string Where(string? artifact)
+    {
+        if (artifact is null) return DefaultArtifact;
+        bool url = (artifact.StartsWith("https://", StringComparison.Ordinal) || artifact.StartsWith("http://", StringComparison.Ordinal))
+            && artifact.Length <= 2000 && artifact.All(c => c > ' ' && c < '\u007f' && c is not ('<' or '>' or '`' or '"' or '\\'));
+        return url ? $"[the received reports, an artefact of this run](<{artifact}>)" : MarkdownText.Code(artifact, 500);
     }
 
     private static string Inv(long n) => n.ToString(CultureInfo.InvariantCulture);
