@@ -85,7 +85,7 @@ public static class ReportText
     }
 
     /// <summary>
-    /// The old text of a unified diff (<see cref="Snapshots.UnifiedDiff"/>, which lists every change)
+    /// The old text of a unified diff (the snapshot store's UnifiedDiff, which lists every change)
     /// given its new text: each hunk's '+' lines replaced by its '-' lines. Null when the diff does not
     /// fit the new text (then no picture "before" is claimed).
     /// </summary>

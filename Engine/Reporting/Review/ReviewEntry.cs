@@ -33,6 +33,10 @@ public sealed record ReviewEntry(string Path, string? Failure, string? Changed, 
         return failure is null && changed is null && @new is null ? null : new ReviewEntry(r.Path, failure, changed, @new);
     }
 
+    /// <summary>The received report beside a verified snapshot's display path (the snapshot store's naming, docs/ci.md).</summary>
+    private static string? Received(string? verified) =>
+        verified is not null && verified.EndsWith(".verified.md", StringComparison.Ordinal) ? verified[..^".verified.md".Length] + ".received.md" : null;
+
     private static string Inv(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>One list item: the error at file:line:column, or each failed expectation at its own file:line.</summary>
@@ -65,8 +69,7 @@ public sealed record ReviewEntry(string Path, string? Failure, string? Changed, 
     private static string ChangedBlock(RunResult r)
     {
         var sb = new StringBuilder();
-        var received = r.SnapshotPath is { } v && v.EndsWith(Snapshots.SnapshotStore.VerifiedSuffix, StringComparison.Ordinal)
-            ? v[..^Snapshots.SnapshotStore.VerifiedSuffix.Length] + Snapshots.SnapshotStore.ReceivedSuffix : null;
+        var received = Received(r.SnapshotPath);
         sb.Append("### ").Append(MarkdownText.Code(r.Path)).Append(" changed\n\n");
         sb.Append("The report differs from ").Append(MarkdownText.Code(r.SnapshotPath ?? "")).Append(received is null ? "" : " (received: " + MarkdownText.Code(received) + ")").Append(".\n");
         var diff = r.Diff ?? "";
@@ -115,8 +118,7 @@ public sealed record ReviewEntry(string Path, string? Failure, string? Changed, 
     private static string NewBlock(RunResult r)
     {
         var sb = new StringBuilder();
-        var received = r.SnapshotPath is { } v && v.EndsWith(Snapshots.SnapshotStore.VerifiedSuffix, StringComparison.Ordinal)
-            ? v[..^Snapshots.SnapshotStore.VerifiedSuffix.Length] + Snapshots.SnapshotStore.ReceivedSuffix : r.SnapshotPath ?? "";
+        var received = Received(r.SnapshotPath) ?? r.SnapshotPath ?? "";
         sb.Append("### ").Append(MarkdownText.Code(r.Path)).Append(" is new\n\n");
         sb.Append("No approved snapshot yet; the report was received as ").Append(MarkdownText.Code(received)).Append(". Its key sections:\n\n");
         if (r.Report.Length == 0) return sb.ToString();
