@@ -65,7 +65,7 @@ internal sealed class DtTree : IDtTree
         if (At is null) return "the tree";
         // a long path is shown by its end: where the import got to
         var path = _paths.GetValueOrDefault(At) ?? At.Name;
-        var where = path.Length <= ImportWarnings.MaxChars ? ImportWarnings.Clean(path) : "…" + ImportWarnings.Clean(path[^(ImportWarnings.MaxChars - 1)..]);
+        var where = path.Length <= ImportWarnings.MaxChars ? ImportWarnings.Clean(path) : "..." + ImportWarnings.Clean(path[^(ImportWarnings.MaxChars - 3)..]);
         return Property is null ? where : Entry > 0 ? $"{where}, {Property} entry {Entry}" : $"{where}, {Property}";
     }
 
