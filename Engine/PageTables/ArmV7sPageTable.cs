@@ -63,6 +63,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
 
     // The quirks never change after alloc: kept as fields so the hot paths test a bool, not the cfg.
     private readonly bool _mtk, _ttbrExt;
+    private readonly int _ias, _oas;
     private ulong TableLimit => _ttbrExt ? 1UL << Cfg.Oas : 1UL << 32;
 
     private ArmV7sPageTable(IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc, ulong l1, int l1Bits)
@@ -70,6 +71,8 @@ public sealed class ArmV7sPageTable : IIoPageTable
         Cfg = cfg;
         _mtk = (cfg.Quirks & PgtableQuirks.ArmMtkExt) != 0;
         _ttbrExt = (cfg.Quirks & PgtableQuirks.ArmMtkTtbrExt) != 0;
+        _ias = cfg.Ias;
+        _oas = cfg.Oas;
         _mem = mem;
         _alloc = alloc;
         _l1 = l1;
@@ -211,7 +214,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
     public Outcome MapPages(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
     {
         mapped = 0;
-        if (iova >> Cfg.Ias != 0 || paddr >> Cfg.Oas != 0)
+        if (iova >> _ias != 0 || paddr >> _oas != 0)
         {
             Warn();
             return Outcome.Fail(Errno.ERANGE, $"arm_v7s_map_pages: iova {Hex.Of(iova)} ≥ 2^{Cfg.Ias} or pa {Hex.Of(paddr)} ≥ 2^{Cfg.Oas} (io-pgtable-arm-v7s.c)");
@@ -326,7 +329,23 @@ public sealed class ArmV7sPageTable : IIoPageTable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount)
     {
-        if (iova >> Cfg.Ias != 0) { Warn(); return 0; }
+        if (iova >> _ias != 0) { Warn(); return 0; }
+        if (pgsize == 0x1000 && pgcount == 1)
+        {
+            // One small page (a driver unmapping page by page): the level-2 table exists exactly where
+            // _l2 holds one, and an entry with bit 1 set is a small page (a large page is 0b01, whose
+            // partial unmap __arm_v7s_unmap refuses): cleared at once. Anything else takes UnmapOne.
+            var l2 = _l2[(iova >> 20) & _l1Mask];
+            if (l2 is not null)
+            {
+                ref uint e = ref l2[(iova >> 12) & 0xff];
+                if ((e & TypePage) != 0)
+                {
+                    e = 0;
+                    return 0x1000;
+                }
+            }
+        }
         ulong unmapped = 0;
         while (pgcount-- > 0)
         {
