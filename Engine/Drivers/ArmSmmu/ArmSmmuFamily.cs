@@ -21,7 +21,7 @@ public sealed partial class ArmSmmuFamily : IommuFamily
 {
     public override string Name => "arm-smmu";
     public override IReadOnlyList<string> Types { get; } = ["smmu-v2"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name];
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 128;
     public override int DefaultBanks => 8;

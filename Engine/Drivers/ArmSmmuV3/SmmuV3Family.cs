@@ -18,7 +18,7 @@ public sealed partial class SmmuV3Family : IommuFamily
 {
     public override string Name => "arm-smmu-v3";
     public override IReadOnlyList<string> Types { get; } = ["smmu-v3"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name];
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 1;
     public override string BanksMeaning => "SMMUv3 has a stream table, not banks";

@@ -17,7 +17,7 @@ public sealed partial class MediatekFamily : IommuFamily
 {
     public override string Name => "mediatek";
     public override IReadOnlyList<string> Types { get; } = ["mm", "infra", "apu"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmV7s.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmV7s.Name];
     public override IReadOnlyList<string> Flags { get; } =
     [
         "has-4gb-mode", "has-bclk", "has-vld-pa-rng", "reset-axi", "out-order-wr-en", "wr-throt-en",

@@ -17,7 +17,7 @@ internal sealed class ToyFamily : IommuFamily
 {
     public override string Name => "toy";
     public override IReadOnlyList<string> Types { get; } = ["toy"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name];
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 1;
     public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas"];
