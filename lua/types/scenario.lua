@@ -3,11 +3,14 @@
 -- scripts see it (docs/lua-api.md). Never loaded by the engine; `.luarc.json` at the
 -- repository root points editors here. tests/Engine.Tests/LuaAnnotationsTests.cs fails when this
 -- file and the engine's library disagree on a library function, its parameter count, an object
--- field or an object method.
+-- field or an object method, or on what a function returns (every row is called and its results
+-- checked against its @return lines); LuaApiTableTests.cs, on parameter names and types.
 --
 -- Simulated outcomes are values: success returns the value (or true); failure returns
 -- `nil, errno, why` where errno is the kernel's name ("EINVAL") and why the rule that decided.
--- Misusing the API (wrong argument type, unknown name) raises an error at the calling line.
+-- Misusing the API (wrong argument type, unknown name) raises an error at the calling line. The
+-- idiom passes a `T|nil` result straight on (a nil passed on is a misuse at that line), which
+-- `.luarc.json` allows with type.weakNilCheck (docs/lua-api.md, "Editors").
 
 ---@alias Int integer|string               # a Lua integer, or YAML syntax: "16MiB", "0x6000_0000"
 ---@alias Errno string                     # the kernel's errno name: "EINVAL", "EBUSY", "ENOMEM", …
