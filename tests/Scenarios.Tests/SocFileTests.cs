@@ -75,4 +75,27 @@ public class SocFileTests
         File.Delete(Path.Combine(tree.Root, "scenarios", "boot", "zynqmp.yaml"));
         Assert.Equal(["mt8365.yaml does not say what it leaves out ('Left out')", "zynqmp.yaml has no boot scenario scenarios/boot/zynqmp.yaml"], Violations(tree.Root));
     }
+
+    /// <summary>
+    /// Facts read from arch/arm64/boot/dts/mediatek/mt8188.dtsi, mt8192.dtsi and mt8195.dtsi in the
+    /// 7.0-era tree (mainline at the 7.1 merge window): each IOMMU's node name and unit address, and for
+    /// MT8192 the display nodes that have iommus (postmask@1400d000 has none).
+    /// </summary>
+    [Theory]
+    [InlineData("mt8188", "vdo=iommu@1c028000 vpp=iommu@14018000 infra=iommu@10315000")]
+    [InlineData("mt8192", "m4u=m4u@1401d000")]
+    [InlineData("mt8195", "vdo=iommu@1c01f000 vpp=iommu@14018000 infra=infra-iommu@10315000")]
+    public void Each_catalogue_iommu_is_commented_with_its_node_in_the_dtsi(string soc, string nodes)
+    {
+        var text = File.ReadAllText(Path.Combine(RepoRoot.Path, "scenarios", "socs", soc + ".yaml"));
+        var found = Regex.Matches(text, @"(?m)^  - \{ name: (\S+), compatible: [^}]*\}\s*# (\S+@[0-9a-f]+)$").Select(m => $"{m.Groups[1].Value}={m.Groups[2].Value}");
+        Assert.Equal(nodes, string.Join(" ", found));
+    }
+
+    [Fact]
+    public void Mt8192_lists_as_masters_only_the_nodes_with_iommus_in_its_dtsi()
+    {
+        var soc = Config.SocLoader.LoadFile(Path.Combine(RepoRoot.Path, "scenarios", "socs", "mt8192.yaml"), "mt8192.yaml");
+        Assert.Equal(["ovl0", "ovl-2l0", "ovl-2l2", "rdma0", "rdma4", "vcodec-enc"], soc.Devices.Select(d => d.Name));
+    }
 }
