@@ -28,10 +28,10 @@ public class AdviseCommandTests
         Assert.EndsWith("  no strategy works\n", output);
     }
 
-    [Fact]
+    [SkippableFact]
     public void After_import_dtb_a_remote_processor_whose_window_the_tree_gives_through_iommu_addresses_is_advised()
     {
-        if (!Dtc.Require()) return;
+        Dtc.Require();
         using var tree = new TestTree();
         var dtb = Path.Combine(tree.Root, "board.dtb");
         Dtc.CompileTo("zynqmp-board.dts", dtb);

