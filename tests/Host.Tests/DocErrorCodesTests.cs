@@ -73,6 +73,13 @@ public class DocErrorCodesTests
             return Cli("import", "dtb", blob);
         },
         ["advise-unknown-device"] = () => Cli("advise", "--soc", Path.Combine(RepoRoot.Path, "scenarios", "socs", "mt8365.yaml"), "--device", "npu"),
+        ["unknown-api-name"] = () =>
+        {
+            using var tree = new TestTree();
+            tree.Write("scenarios/socs/tiny.yaml", TestTree.Soc);
+            var path = tree.Write("scenarios/t/typo.yaml", "scenario: typo\nsoc: ../socs/tiny.yaml\nlua: |\n  iommu.domain_aloc(soc.device(\"apu\"), \"dma\")\n");
+            return Cli("validate", path);
+        },
         ["lua-syntax"] = () => Lua("local = 1"),
         ["lua-runtime"] = () => Lua("soc.device(\"apx\")"),
         ["instructions"] = () => Lua("while true do end", Budgets.Default with { Instructions = 100_000 }),
@@ -127,6 +134,7 @@ public class DocErrorCodesTests
         ("docs/errors.md", "`script: /etc/passwd`", "path-outside"),
         ("docs/errors.md", "`scenario import dtb kernel.img`", "not-a-device-tree"),
         ("docs/errors.md", "--device npu`", "advise-unknown-device"),
+        ("docs/errors.md", "`scenario validate` found a call to a name the scenario library lacks", "unknown-api-name"),
         ("docs/errors.md", "`local = 1`", "lua-syntax"),
         ("docs/errors.md", "`soc.device(\"apx\")`", "lua-runtime"),
         ("docs/errors.md", "`while true do end`", "instructions"),
@@ -139,6 +147,7 @@ public class DocErrorCodesTests
         ("docs/errors.md", "an internal engine error", "engine-error"),
         ("docs/errors.md", "a folder where the file belongs", "snapshot-folder-in-the-way"),
         // docs/cli.md
+        ("docs/cli.md", "is found too, with the nearest names", "unknown-api-name"),
         ("docs/cli.md", "the Lua instruction budget per scenario", "instructions"),
         ("docs/cli.md", "the Lua memory budget per scenario", "memory"),
         ("docs/cli.md", "a worker process is also capped at this plus 512 MiB of host memory", "worker-memory-cap"),
@@ -153,6 +162,7 @@ public class DocErrorCodesTests
         ("docs/lua-api.md", "a worker that crashes", "worker-died"),
         ("docs/lua-api.md", "outlives the wall clock by 10 s", "worker-wall"),
         ("docs/lua-api.md", "grows past its memory cap (the memory budget", "worker-memory-cap"),
+        ("docs/lua-api.md", "finds such `lib.name` calls before anything runs", "unknown-api-name"),
         ("docs/lua-api.md", "**Instructions**", "instructions"),
         ("docs/lua-api.md", "**Memory**", "memory"),
         ("docs/lua-api.md", "**Wall clock**", "wall"),
