@@ -107,10 +107,10 @@ public class HardeningTests
         finally { File.Delete(outside); }
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_fifo_as_script_or_soc_file_is_refused_without_blocking()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a FIFO (mkfifo)");
         using var tree = new TestTree();
         var fifo = Path.Combine(tree.Root, "lua", "pipe.lua");
         Directory.CreateDirectory(Path.GetDirectoryName(fifo)!);
@@ -124,10 +124,10 @@ public class HardeningTests
         Assert.Contains("not a regular file", m.Error.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_device_file_reached_through_a_link_is_refused()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("/dev/zero through a symbolic link");
         using var tree = new TestTree();
         File.CreateSymbolicLink(Path.Combine(tree.Root, "scenarios", "socs", "zero.yaml"), "/dev/zero");
         var r = RunFile(tree, "scenarios/t/x.yaml", "scenario: x\nsoc: ../socs/zero.yaml\nlua: 'x = 1'\n");

@@ -122,10 +122,10 @@ public class HardeningCliTests
         finally { Directory.Delete(Path.GetDirectoryName(elsewhere)!, true); }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Snapshots_under_proc_fail_each_scenario_and_nothing_crashes()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("/proc as the snapshot folder");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var (code, output, _) = Cli("run", a, "--snapshots", "/proc");
@@ -156,10 +156,10 @@ public class HardeningCliTests
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern uint geteuid();
 
-    [Fact]
+    [SkippableFact]
     public void A_folder_another_user_made_first_in_the_shared_temporary_folder_no_longer_blocks_runs_and_approves()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("file modes in a private TMPDIR, geteuid");
         using var tree = new TestTree();
         var sc = tree.Scenario("a", "expect.eq(1, 1)");
         var shared = Directory.CreateTempSubdirectory("se-shared-tmp-").FullName;
@@ -220,10 +220,10 @@ public class HardeningCliTests
         Assert.Equal(0, mk.ExitCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_FIFO_in_place_of_a_verified_snapshot_fails_its_scenario_with_SE3001_instead_of_blocking_the_run()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a FIFO (mkfifo)");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var b = tree.Scenario("b", "expect.eq(2, 2)");
@@ -238,10 +238,10 @@ public class HardeningCliTests
         Assert.Equal("new", scenarios[1].GetProperty("snapshot").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_verified_snapshot_linked_out_of_the_snapshot_folder_is_not_read_into_the_diff()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("symbolic links as a Unix file system has them");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var secret = tree.Write("secret.txt", "TOPSECRET the CI token\n");
@@ -254,19 +254,22 @@ public class HardeningCliTests
         Assert.DoesNotContain("TOPSECRET", output + err);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Approve_leaves_a_FIFO_or_a_link_in_place_of_a_received_report_alone()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a FIFO (mkfifo)");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var b = tree.Scenario("b", "expect.eq(2, 2)");
         MakeFifo(Path.Combine(tree.Root, "snapshots", "t", "a.received.md"));
         var elsewhere = tree.Write("elsewhere.md", "not a report\n");
         File.CreateSymbolicLink(Path.Combine(tree.Root, "snapshots", "t", "b.received.md"), elsewhere);
-        var (code, output, _) = await Task.Run(() => Cli("approve", a, b)).WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(0, code);
-        Assert.Contains("Nothing to approve", output);
+        var (code, output, err) = await Task.Run(() => Cli("approve", a, b)).WaitAsync(TimeSpan.FromSeconds(60));
+        // Left alone, and said: neither is approved, and approve does not claim it did everything.
+        Assert.Equal(1, code);
+        Assert.Contains("NOT approved snapshots/t/a.verified.md", err);
+        Assert.Contains("NOT approved snapshots/t/b.verified.md", err);
+        Assert.Contains("0 snapshot(s) approved; 2 NOT approved", output);
         Assert.False(tree.Exists("snapshots/t/a.verified.md"));
         Assert.False(tree.Exists("snapshots/t/b.verified.md"));
     }

@@ -38,10 +38,10 @@ public class WorkerHistoryTests
         return found;
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_scenario_gets_the_same_verdict_and_report_alone_and_after_a_memory_heavy_one_in_the_same_worker()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("/proc, signals and file modes");
         using var tree = new TestTree();
         // Host-side records (managed memory the worker keeps after the run), then Lua strings (malloc).
         var heavy = tree.Scenario("a-heavy", "local s = string.rep('x', 60000)\nfor i = 1, 1000 do report.note(s) end\nexpect.eq(1, 1)");
@@ -58,10 +58,10 @@ public class WorkerHistoryTests
         Assert.Equal(alone.Report, after.Report);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_worker_killed_at_its_memory_cap_is_located_at_the_line_where_the_script_grew()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("/proc, signals and file modes");
         using var tree = new TestTree();
         // host-side records: a note keeps its text (counted against the budget, and the worker's memory)
         var grows = tree.Scenario("grows", "local s = string.rep('x', 60000)\nfor i = 1, 4000 do report.note(s) end\nexpect.eq(1, 1)");
@@ -72,10 +72,10 @@ public class WorkerHistoryTests
         Assert.Contains("cap 200 MiB", r.Error.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_worker_killed_while_idle_costs_no_scenario_the_next_one_runs_on_a_fresh_worker()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("/proc, signals and file modes");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var b = tree.Scenario("b", "expect.eq(2, 2)");
@@ -93,10 +93,10 @@ public class WorkerHistoryTests
         Assert.Equal(4, pool.Started);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_killed_worker_leaves_no_runtime_files_in_the_temporary_folder()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("/proc, signals and file modes");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         using var pool = new WorkerPool(WorkerLauncher.Command(), 1);
