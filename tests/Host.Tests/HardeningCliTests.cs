@@ -157,6 +157,7 @@ public class HardeningCliTests
     private static extern uint geteuid();
 
     [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // Requires.Linux skips it elsewhere
     public void A_folder_another_user_made_first_in_the_shared_temporary_folder_no_longer_blocks_runs_and_approves()
     {
         Requires.Linux("file modes in a private TMPDIR, geteuid");
