@@ -29,16 +29,11 @@ public sealed record ProjectLayout(string Root, string LuaRoot, string Snapshots
     }
 
     /// <summary>
-    /// A message that may quote absolute paths (a file-system exception's) with the project's own
-    /// shown relative to it, as every output shows paths (docs/cli.md): the root as given and as
-    /// resolved through links.
+    /// A message that may quote absolute paths (a file-system exception's, which names the path it was
+    /// given) with the project's own shown relative to it, as every output shows paths (docs/cli.md).
     /// </summary>
-    public string Relative(string message)
-    {
-        foreach (var root in new[] { Root, Yaml.InputFiles.RealPath(Root) }.OfType<string>().Distinct(StringComparer.Ordinal))
-            message = message.Replace(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, "", StringComparison.Ordinal);
-        return message;
-    }
+    public string Relative(string message) =>
+        message.Replace(Root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, "", StringComparison.Ordinal);
 
     /// <summary>scenarios/&lt;topic&gt;/&lt;case&gt;.yaml → snapshots/&lt;topic&gt;/&lt;case&gt;.verified.md</summary>
     public string SnapshotBase(string scenarioPath)

@@ -40,6 +40,7 @@ public static class WorkerLoop
             }
             lock (gate) { output.WriteLine(Ack); output.Flush(); }
             first ??= ProcessMemory.Resident();
+            (string? Chunk, int Line) last = (null, 0);
             var options = new RunOptions
             {
                 Budgets = request.Budgets,
@@ -48,7 +49,7 @@ public static class WorkerLoop
                 Heartbeat = (chunk, at) =>
                 {
                     var beat = Beat(chunk, at);
-                    lock (gate) { output.WriteLine(beat); output.Flush(); }
+                    lock (gate) { output.WriteLine(beat); output.Flush(); last = (chunk, at); }
                 },
             };
             RunResult result;
@@ -59,9 +60,12 @@ public static class WorkerLoop
             }
             catch (OutOfMemoryException)
             {
-                // The managed heap hit its hard limit (the supervisor sets one): the host-side records of this run.
+                // The managed heap hit its hard limit (the supervisor sets one): the host-side records of this run,
+                // located where the script last reported its line (it reports each 32 MiB it grows), as a kill at the cap is.
+                var at = last;
                 result = ScenarioRunner.FailedAt(request.Path, request.SnapshotsDir,
-                    error => new ScenarioError(ErrorCode.MemoryBudget, "the engine ran out of memory for this scenario's records (host-side memory); reduce what the script records", error));
+                    error => new ScenarioError(ErrorCode.MemoryBudget, "the engine ran out of memory for this scenario's records (host-side memory); reduce what the script records",
+                        at is { Chunk: { } c, Line: > 0 } ? new SourceSpan(c, at.Line, 0) : error));
                 recycle = true;
             }
             catch (Exception e)

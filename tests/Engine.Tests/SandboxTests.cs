@@ -364,10 +364,10 @@ public class SandboxTests
         // A worker killed at its memory cap is located at the last line it reported: growth is
         // reported as it happens, not only every 250 ms (a fast allocation was once located nowhere).
         var beats = new List<(string? Chunk, int Line)>();
-        var r = Run("local t = {}\nfor i = 1, 8 do t[i] = string.rep(string.rep(string.char(65 + i), 4096), 8192); for _ = 1, 2000 do end end\nexpect.eq(#t, 8)",
+        var r = Run("local t = {}\nfor i = 1, 8 do t[i] = string.rep(string.rep(string.char(65 + i), 4096), 10240); for _ = 1, 2000 do end end\nexpect.eq(#t, 8)",
             Small with { Budgets = Small.Budgets with { MemoryBytes = 512L << 20 }, Heartbeat = (c, l) => beats.Add((c, l)) });
         Assert.Null(r.Error);
-        Assert.True(beats.Count(b => b == ("scenarios/t/x.yaml", 5)) >= 7, $"{beats.Count} heartbeat(s) for 256 MiB");
+        Assert.True(beats.Count(b => b == ("scenarios/t/x.yaml", 5)) >= 7, $"{beats.Count} heartbeat(s) for 8 × 40 MiB");
     }
 
     [Fact]

@@ -150,7 +150,7 @@ public class DocErrorCodesTests
         ("docs/cli.md", "is found too, with the nearest names", "unknown-api-name"),
         ("docs/cli.md", "the Lua instruction budget per scenario", "instructions"),
         ("docs/cli.md", "the Lua memory budget per scenario", "memory"),
-        ("docs/cli.md", "a worker process is also capped at this plus 512 MiB of host memory", "worker-memory-cap"),
+        ("docs/cli.md", "a scenario may also grow its worker process by at most this plus 512 MiB of host memory", "worker-memory-cap"),
         ("docs/cli.md", "the wall-clock backstop per scenario", "wall"),
         ("docs/cli.md", "a worker that dies", "worker-died"),
         ("docs/cli.md", "runs past its wall clock", "worker-wall"),
