@@ -40,6 +40,27 @@ public class WorkerHistoryTests
         Assert.Equal(alone.Report, after.Report);
     }
 
+    [Fact]
+    public void The_shipped_scenarios_give_the_same_verdicts_and_reports_in_either_order_and_at_any_jobs_in_reused_workers()
+    {
+        var files = ScenarioRunner.Discover([Path.Combine(RepoRoot.Path, "scenarios")]);
+        Dictionary<string, (bool, string?, string)> Run(IReadOnlyList<string> order, int jobs)
+        {
+            using var pool = new WorkerPool(WorkerLauncher.Command(), jobs);
+            return ScenarioRunner.RunAll(order, new RunOptions { Jobs = jobs, Pool = pool })
+                .ToDictionary(r => r.Path, r => (r.Passed, r.Error?.CodeText, r.Report));
+        }
+        var forward = Run(files, 1);                            // each scenario after those before it, in one worker
+        var backward = Run([.. files.Reverse()], 1);            // after those after it
+        var wide = Run(files, 3);                               // spread over three workers
+        Assert.Equal(files.Count, forward.Count);
+        foreach (var (path, outcome) in forward)
+        {
+            Assert.Equal(outcome, backward[path]);
+            Assert.Equal(outcome, wide[path]);
+        }
+    }
+
     [SkippableFact]
     public void A_worker_killed_at_its_memory_cap_is_located_at_the_line_where_the_script_grew()
     {
