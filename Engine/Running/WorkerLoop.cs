@@ -12,12 +12,12 @@ namespace ScenarioEngine.Running;
 /// its budgets), an acknowledgement at once (<c>{"ack": true}</c>: the supervisor knows the scenario
 /// was taken, and runs it elsewhere when a worker dies before taking it), heartbeat lines while the
 /// script runs (<c>{"at": {"chunk", "line"}}</c>, four a second and at every 32 MiB the script's memory
-/// grows), one result line out (<see cref="RunResultWire"/>). The loop ends at end of input, or after a
-/// run that left a parked script thread, ran the managed heap out, or left the process holding more
-/// than <see cref="RecycleAbove"/> over what it held when it took its first scenario even after giving
-/// memory back (the result then says "recycle" and the supervisor starts a fresh worker): a scenario's
-/// memory verdict must not depend on what ran before it in the same worker. Nothing else is written
-/// to the output stream.
+/// grows), one result line out (<see cref="RunResultWire"/>). The loop ends at end of input, after a
+/// run that left a parked script thread or ran the managed heap out (the result says "recycle"), or
+/// when, after its result is written and memory given back, the process still holds more than
+/// <see cref="RecycleAbove"/> over what it held when it took its first scenario (the supervisor then
+/// finds it gone and starts a fresh worker): a scenario's memory verdict must not depend on what ran
+/// before it in the same worker. Nothing else is written to the output stream.
 /// </summary>
 public static class WorkerLoop
 {
@@ -73,10 +73,13 @@ public static class WorkerLoop
                 result = ScenarioRunner.FailedAt(request.Path, request.SnapshotsDir,
                     where => new ScenarioError(ErrorCode.EngineError, $"internal engine error: {e.GetType().Name}: {e.Message}", where));
             }
-            recycle = recycle || result.Recycle || Kept(first);
+            recycle = recycle || result.Recycle;
             var text = RunResultWire.Write(result, recycle);
+            result = null!; // what the run kept can go before memory is given back
             lock (gate) { output.WriteLine(text); output.Flush(); }
-            if (recycle) return 0;
+            // A worker that stays much larger than it started retires now; the supervisor finds it gone
+            // (or gone before it took its next request) and runs the next scenario on a fresh one.
+            if (recycle || Kept(first)) return 0;
         }
         return 0;
     }
