@@ -54,6 +54,7 @@ public sealed partial class IommuCore
             var inst = soc.FindIommu(spec.Ids[0].Iommu)!;
             _devices.Add(new IommuDevice(spec, inst, drivers[inst]));
         }
+        InitPci();
 
         DmaLayer = dmaLayer(this);
     }
@@ -111,6 +112,7 @@ public sealed partial class IommuCore
         // domain with all its members (iommu_setup_default_domain). An error in either phase fails
         // iommu_device_register: the instance is unregistered and every master behind it is left
         // without an IOMMU — no group, no default domain (what its DMA then meets is the hardware's).
+        RecordPciSetup();
         foreach (var inst in Soc.Iommus)
         {
             var devs = _devices.Where(d => d.Iommu == inst).ToList();
@@ -129,6 +131,7 @@ public sealed partial class IommuCore
                 probed.Add(dev);
                 var key = dev.Driver.DeviceGroup(dev);
                 if (!key.Ok) { failure = (dev, key.AsOutcome, "device_group"); break; }
+                dev.GroupWhy = key.Why;
                 var group = _groups.FirstOrDefault(g => Equals(g.Key, key.Value));
                 if (group is null)
                 {
@@ -167,6 +170,7 @@ public sealed partial class IommuCore
         }
         foreach (var g in _groups)
             RecordBoot(BootEventKind.GroupFormed, g.Name, $"{g.Name} = {string.Join(", ", g.Devices.Select(d => d.Name))}: {g.Devices[0].Driver.GroupRule(g)}");
+        RecordPciHazards();
         var bound = new List<string>();
         foreach (var dev in _devices.Where(d => d.Spec.DriverBound && d.Group is not null))
         {
