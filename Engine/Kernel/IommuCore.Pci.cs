@@ -45,8 +45,13 @@ public sealed partial class IommuCore
     /// <summary>iommu_group_get(&amp;pdev->dev): the group of a PCI device probed so far, null when it has none.</summary>
     public IommuGroup? PciGroupOf(PciDev pdev) => _byPci.GetValueOrDefault(pdev)?.Group;
 
-    /// <summary>pci_device_group for a master that is a PCI device (drivers call it from their device_group).</summary>
-    public PciGroupDecision PciDeviceGroup(IommuDevice dev) => Kernel.PciDeviceGroup.Find(PciHost!, dev.Pci!, PciGroupOf);
+    private readonly Dictionary<IommuDevice, PciGroupDecision> _pciDecisions = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>pci_device_group for a master that is a PCI device (drivers call it from their device_group); the decision is kept for the report.</summary>
+    public PciGroupDecision PciDeviceGroup(IommuDevice dev) => _pciDecisions[dev] = Kernel.PciDeviceGroup.Find(PciHost!, dev.Pci!, PciGroupOf);
+
+    /// <summary>What pci_device_group decided for a device at probe, null when it was not asked (a platform master, or a group remembered on SMMU v2 stream-map entries first).</summary>
+    public PciGroupDecision? PciDecisionOf(IommuDevice dev) => _pciDecisions.GetValueOrDefault(dev);
 
     /// <summary>What the PCI core printed at setup, and each function without an IOMMU (the Boot section's first lines).</summary>
     private void RecordPciSetup()

@@ -18,8 +18,14 @@ public enum PciGroupRule
     New,
 }
 
-/// <summary>pci_device_group's answer: the existing group to join (null: a new one), the device whose group it is, the rule and the sentence the report prints.</summary>
-public sealed record PciGroupDecision(IommuGroup? Group, PciDev? Via, PciGroupRule Rule, string Why);
+/// <summary>
+/// pci_device_group's answer: the existing group to join (null: a new one), the device whose group it
+/// is, the rule, the sentence the report prints, and a short form (`scenario groups`).
+/// </summary>
+public sealed record PciGroupDecision(IommuGroup? Group, PciDev? Via, PciGroupRule Rule, string Why)
+{
+    public string Short { get; init; } = "";
+}
 
 /// <summary>
 /// pci_device_group (drivers/iommu/iommu.c, Linux 7.0 — the classic rule; the 2025 rewrite around
@@ -52,7 +58,8 @@ public static class PciDeviceGroup
             pdev = a.Dev;
             if (groupOf(a.Dev) is { } g)
                 return new(g, a.Dev, PciGroupRule.Alias,
-                    $"{start.Name} joins {a.Dev.Name}: its DMA aliases to {a.Dev.Name} ({a.Why}; pci_for_each_dma_alias → get_pci_alias_or_group, pci_device_group)");
+                    $"{start.Name} joins {a.Dev.Name}: its DMA aliases to {a.Dev.Name} ({a.Why}; pci_for_each_dma_alias → get_pci_alias_or_group, pci_device_group)")
+                { Short = $"{start.Name} joins {a.Dev.Name}: DMA alias ({a.Dev.Type.Words()})" };
         }
 
         // 2. up to where ACS isolates
@@ -71,7 +78,8 @@ public static class PciDeviceGroup
             pdev = self;
             if (groupOf(pdev) is { } g)
                 return new(g, pdev, PciGroupRule.Acs,
-                    $"{start.Name} joins {pdev.Name}: pci_acs_path_enabled fails at {notIsolated}, so {start.Name} is not isolated from {pdev.Name} (pci_device_group)");
+                    $"{start.Name} joins {pdev.Name}: pci_acs_path_enabled fails at {notIsolated}, so {start.Name} is not isolated from {pdev.Name} (pci_device_group)")
+                { Short = $"{start.Name} joins {pdev.Name}: no ACS isolation at {path.FailedAt!.Name}" };
             isolation = bus.Parent!.IsRoot ? $"{pdev.Name} sits on the root bus" : "";
         }
 
@@ -79,10 +87,12 @@ public static class PciDeviceGroup
         var devfns = new bool[256];
         var chain = new List<string>();
         if (AliasGroup(host, pdev, devfns, groupOf, chain) is { } ag)
-            return new(ag.Group, ag.Via, PciGroupRule.AliasGroup, $"{start.Name} joins {ag.Via.Name}: {string.Join("; ", chain)} (get_pci_alias_group, pci_device_group)");
+            return new(ag.Group, ag.Via, PciGroupRule.AliasGroup, $"{start.Name} joins {ag.Via.Name}: {string.Join("; ", chain)} (get_pci_alias_group, pci_device_group)")
+            { Short = $"{start.Name} joins {ag.Via.Name}: DMA aliases on one bus" };
         chain.Clear();
         if (FunctionAliasGroup(host, pdev, devfns, groupOf, chain) is { } fg)
-            return new(fg.Group, fg.Via, PciGroupRule.FunctionAlias, $"{start.Name} joins {fg.Via.Name}: {string.Join("; ", chain)} (get_pci_function_alias_group, pci_device_group)");
+            return new(fg.Group, fg.Via, PciGroupRule.FunctionAlias, $"{start.Name} joins {fg.Via.Name}: {string.Join("; ", chain)} (get_pci_function_alias_group, pci_device_group)")
+            { Short = $"{start.Name} joins {fg.Via.Name}: multifunction without ACS" };
 
         // 5. a new group
         var why = new List<string>();
@@ -93,7 +103,10 @@ public static class PciDeviceGroup
             var acs = PciAcs.Enabled(start, AcsFlagNames.Required);
             why.Add(acs.Enabled ? $"its functions are isolated ({acs.Why})" : "no other function of its slot has a group yet");
         }
-        return new(null, null, PciGroupRule.New, $"{start.Name} gets a new group ({string.Join("; ", why.DefaultIfEmpty("no alias, bridge or function has a group"))}; iommu_group_alloc)");
+        return new(null, null, PciGroupRule.New, $"{start.Name} gets a new group ({string.Join("; ", why.DefaultIfEmpty("no alias, bridge or function has a group"))}; iommu_group_alloc)")
+        {
+            Short = $"{start.Name}: new group" + (pdev != start ? $" (not isolated from {pdev.Name}, which has none)" : pdev.Bus.IsRoot ? " (root bus)" : isolation.Length > 0 ? " (ACS-isolated path)" : ""),
+        };
     }
 
     /// <summary>get_pci_alias_group: the device's group, else that of a DMA alias on its bus (either way), or of the alias's non-isolated functions.</summary>
