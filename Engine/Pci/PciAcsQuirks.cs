@@ -149,6 +149,9 @@ public static class PciAcsQuirks
     private static bool IntelSptMatch(PciDev dev) => dev.Vendor == 0x8086 && Is(dev, PciType.RootPort)
         && dev.DeviceId is >= 0xa110 and <= 0xa11f or >= 0xa167 and <= 0xa16a or >= 0xa290 and <= 0xa29f or >= 0xa2e7 and <= 0xa2ee or >= 0x9d10 and <= 0x9d1b;
 
+    /// <summary>An Intel SPT PCH Root Port: its ACS registers are dwords, and the control it honours is at +8 (PciDev.AcsCtrl holds that one).</summary>
+    internal static bool DwordControl(PciDev dev) => IntelSptMatch(dev) && dev.AcsCap is not null;
+
     private static int IntelSpt(PciDev dev, AcsFlags f)
     {
         if (!IntelSptMatch(dev) || dev.AcsCap is not { } cap) return Enotty;

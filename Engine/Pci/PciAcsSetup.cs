@@ -41,7 +41,9 @@ public static class PciAcsSetup
         }
         ConfigAcs(host, dev, ref ctrl, fw, p.DisableAcsRedir, "disable_acs_redir", RedirMask, ~RedirMask);
         ConfigAcs(host, dev, ref ctrl, fw, p.ConfigAcs, "config_acs", AcsFlags.None, AcsFlags.None);
-        dev.AcsCtrl = ctrl; // pci_write_config_word(dev, pos + PCI_ACS_CTRL, caps.ctrl)
+        // pci_write_config_word(dev, pos + PCI_ACS_CTRL, caps.ctrl); an Intel SPT PCH port honours the
+        // dword at +8 instead (what AcsCtrl holds for it), so this write does not reach it
+        if (!PciAcsQuirks.DwordControl(dev)) dev.AcsCtrl = ctrl;
     }
 
     /// <summary>__pci_config_acs: find the device in the parameter's list; apply its flags to the firmware's control.</summary>
