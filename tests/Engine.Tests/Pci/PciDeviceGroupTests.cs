@@ -201,6 +201,17 @@ public class PciDeviceGroupTests
         Assert.Equal(PciGroupRule.AliasGroup, rev.Rule);
     }
 
+    [Fact]
+    public void Get_pci_alias_group_visits_each_devfn_once_so_functions_aliasing_each_other_end_in_a_new_group()
+    {
+        // 01:00.0 aliases 00.1 by hand and 01:00.1 aliases 00.0 (Ricoh's quirk): the devfns bitmap ends the recursion
+        var host = Host(Soc(RootPort("00:01.0", 1, 1, Acs) + Endpoint("01:00.0", "dma-alias: [\"00.1\"], acs: { cap: [rr, cr] }")
+            + Endpoint("01:00.1", "id: \"1180:e832\", acs: { cap: [rr, cr] }")));
+        ScenarioEngine.Pci.PciAcsSetup.EnableAll(host, ScenarioEngine.Pci.PciKernelParams.None);
+        var d = PciDeviceGroup.Find(host, Pdev(host, "01:00.1"), _ => null);
+        Assert.Equal(PciGroupRule.New, d.Rule);
+    }
+
     private sealed record TestKey : GroupKey;
 
     [Fact]
