@@ -6,7 +6,6 @@ using ScenarioEngine.Model;
 using ScenarioEngine.Record;
 using ScenarioEngine.Reporting;
 using ScenarioEngine.Running;
-using ScenarioEngine.Snapshots;
 using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Host;
@@ -16,8 +15,8 @@ namespace ScenarioEngine.Host;
 /// [--kernel KEY=VALUE …] [--format text|markdown|json] [-o FILE]` (docs/advise.md): every strategy for
 /// the device's firmware window, run on each SoC. Exit 0 when on every SoC at least one strategy works
 /// (with or without hazards), 1 when on some SoC none does, 2 on misuse (a bad option, a SoC file that
-/// does not load, a device or window the SoC does not have). -o writes atomically and never over an
-/// existing file.
+/// does not load, a device or window the SoC does not have). -o and --reports create their files whole
+/// and never over anything (<see cref="NewFile"/>).
 /// </summary>
 internal static class AdviseCommand
 {
@@ -42,7 +41,7 @@ internal static class AdviseCommand
             if (!Numbers.TryParse(a.Size, out var v)) return Misuse(stderr, $"--size: '{Clean(a.Size)}' is not a size (e.g. 256MiB, 0x1000_0000)");
             size = v;
         }
-        if (a.Output is not null && (File.Exists(a.Output) || Directory.Exists(a.Output)))
+        if (a.Output is not null && NewFile.Exists(a.Output))
             return Misuse(stderr, $"{Clean(a.Output)} exists; not overwritten");
         if (a.Reports is not null && (File.Exists(a.Reports) || Directory.Exists(a.Reports) && Directory.EnumerateFileSystemEntries(a.Reports).Any()))
             return Misuse(stderr, $"--reports: {Clean(a.Reports)} exists and is not an empty folder; nothing is written over");
@@ -75,18 +74,26 @@ internal static class AdviseCommand
             "markdown" => AdviceMarkdown.Render(parts),
             _ => Text(parts.Select(p => p.Advice).ToList()),
         };
-        if (a.Reports is not null) WriteReports(a.Reports, runs, stdout);
+        if (a.Reports is not null && WriteReports(a.Reports, runs, stdout, stderr) is int failed) return failed;
         if (a.Output is null) stdout.Write(text);
         else
         {
-            SnapshotStore.WriteAtomic(a.Output, text);
+            switch (NewFile.Create(a.Output, text, out var error))
+            {
+                case NewFile.Outcome.Exists: return Misuse(stderr, $"{Clean(a.Output)} exists (made while advise ran); not overwritten");
+                case NewFile.Outcome.Failed: stderr.WriteLine($"advise: {Clean(a.Output)}: {Clean(error!)}"); return Cli.Failed;
+            }
             stdout.WriteLine($"wrote {Clean(a.Output)}: {parts.Count} SoC(s), {parts.Sum(p => p.Advice.Strategies.Count(s => s.Verdict.Usable()))} working strategy run(s)");
         }
         return parts.All(p => p.Advice.Best is not null) ? Cli.Ok : Cli.Failed;
     }
 
-    /// <summary>Each strategy's generated scenario as it ran: REPORTS/SOC/STRATEGY.lua and .md (a SoC named twice gets -2, -3 …).</summary>
-    private static void WriteReports(string dir, IReadOnlyList<(string Soc, IReadOnlyList<StrategyRun> Runs)> runs, TextWriter stdout)
+    /// <summary>
+    /// Each strategy's generated scenario as it ran: REPORTS/SOC/STRATEGY.lua and .md (a SoC named twice
+    /// gets -2, -3 …), each file created new (<see cref="NewFile"/>); null when all were written, else the
+    /// exit code after saying which one was not.
+    /// </summary>
+    private static int? WriteReports(string dir, IReadOnlyList<(string Soc, IReadOnlyList<StrategyRun> Runs)> runs, TextWriter stdout, TextWriter stderr)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
         int files = 0;
@@ -97,13 +104,18 @@ internal static class AdviseCommand
             var unique = name;
             for (int i = 2; !used.Add(unique); i++) unique = $"{name}-{i}";
             foreach (var r in list)
-            {
-                SnapshotStore.WriteAtomic(Path.Combine(dir, unique, r.Id + ".lua"), r.Script);
-                SnapshotStore.WriteAtomic(Path.Combine(dir, unique, r.Id + ".md"), r.Report);
-                files += 2;
-            }
+                foreach (var (file, text) in new[] { (Path.Combine(dir, unique, r.Id + ".lua"), r.Script), (Path.Combine(dir, unique, r.Id + ".md"), r.Report) })
+                {
+                    switch (NewFile.Create(file, text, out var error))
+                    {
+                        case NewFile.Outcome.Exists: return Misuse(stderr, $"--reports: {Clean(file)} exists (made while advise ran); not overwritten ({files} file(s) written before it)");
+                        case NewFile.Outcome.Failed: stderr.WriteLine($"advise: --reports: {Clean(file)}: {Clean(error!)} ({files} file(s) written before it)"); return Cli.Failed;
+                    }
+                    files++;
+                }
         }
         stdout.WriteLine($"wrote {files} file(s) under {Clean(dir)}: each strategy's generated Lua and its run's report");
+        return null;
     }
 
     /// <summary>--kernel KEY=VALUE: iommu.strict, iommu.passthrough, iommu.forcedac (0/1/true/false) and fixes=ID[,ID] (docs/yaml-reference.md, kernel).</summary>

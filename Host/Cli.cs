@@ -37,14 +37,26 @@ public static class Cli
         var memory = new Option<long>("--max-memory-mib") { Description = "Lua memory budget per scenario, MiB.", DefaultValueFactory = _ => Budgets.Default.MemoryBytes >> 20 };
         var seconds = new Option<double>("--max-seconds") { Description = "Wall-clock budget per scenario, seconds (a backstop; the instruction budget is the deterministic one).", DefaultValueFactory = _ => Budgets.Default.WallClock.TotalSeconds };
         var inProcess = new Option<bool>("--in-process") { Description = "Run scenarios inside this process instead of supervised worker processes (for debugging; a crash then ends the whole run)." };
+        var junitFile = new Option<string?>("--junit") { Description = "Also write the JUnit XML to FILE (whatever --format prints)." };
+        var jsonFile = new Option<string?>("--json") { Description = "Also write the JSON document to FILE (whatever --format prints)." };
+        var summaryFile = new Option<string?>("--summary") { Description = "Also write the review summary (GitHub-flavoured Markdown, at most 1 MiB: a job summary) to FILE." };
+        var commentFile = new Option<string?>("--comment") { Description = "Also write the review summary sized for a pull-request comment (at most 65,536 characters, a marker line first) to FILE." };
+        var artifact = new Option<string?>("--summary-artifact") { Description = "Where the received reports can be downloaded (a URL or a name): the summary points there." };
+        var junitFlavor = new Option<string>("--junit-flavor") { Description = "JUnit dialect: standard (file and line per testcase) or jenkins (junit-10's elements only, one testsuite per topic).", DefaultValueFactory = _ => "standard" };
+        junitFlavor.AcceptOnlyFromAmong("standard", "jenkins");
         var run = new Command("run", "Run scenarios, compare their reports with the approved snapshots.")
-        { runPaths, filter, format, shard, jobs, snapshots, instructions, memory, seconds, inProcess };
+        { runPaths, filter, format, shard, jobs, snapshots, instructions, memory, seconds, inProcess, junitFile, jsonFile, summaryFile, commentFile, artifact, junitFlavor };
         run.SetAction(p =>
         {
             if (BudgetsFrom(p, instructions, memory, seconds, "run", stderr) is not { } budgets) return Misuse;
             return RunCommand.Execute(new RunCommand.Args(
                 p.GetValue(runPaths) ?? [], p.GetValue(filter), p.GetValue(format)!, p.GetValue(shard), p.GetValue(jobs),
-                p.GetValue(snapshots), budgets, p.GetValue(inProcess)), stdout, stderr);
+                p.GetValue(snapshots), budgets, p.GetValue(inProcess))
+            {
+                JunitFile = p.GetValue(junitFile), JsonFile = p.GetValue(jsonFile), SummaryFile = p.GetValue(summaryFile),
+                CommentFile = p.GetValue(commentFile), Artifact = p.GetValue(artifact),
+                JunitFlavor = p.GetValue(junitFlavor) == "jenkins" ? Reporting.JunitReport.Flavor.Jenkins : Reporting.JunitReport.Flavor.Standard,
+            }, stdout, stderr);
         });
 
         var worker = new Command("worker", "Internal: serve run requests from a supervising 'scenario run' or 'watch' on standard input.") { Hidden = true };
@@ -52,8 +64,12 @@ public static class Cli
 
         var approvePaths = PathsArgument();
         var approveSnapshots = new Option<string?>("--snapshots") { Description = "Snapshot folder." };
-        var approve = new Command("approve", "Accept received reports: move *.received.md over *.verified.md.") { approvePaths, approveSnapshots };
-        approve.SetAction(p => ApproveCommand.Execute(p.GetValue(approvePaths) ?? [], p.GetValue(approveSnapshots), stdout, stderr));
+        var approveFrom = new Option<string?>("--from") { Description = "Take the received reports from this folder (a downloaded CI artefact: TOPIC/CASE.received.md) instead of beside the snapshots." };
+        var approveFormat = new Option<string>("--format") { Description = "Output format: text, or json (what was approved, what was not and why).", DefaultValueFactory = _ => "text" };
+        approveFormat.AcceptOnlyFromAmong("text", "json");
+        var approve = new Command("approve", "Accept received reports: move *.received.md over *.verified.md.") { approvePaths, approveSnapshots, approveFrom, approveFormat };
+        approve.SetAction(p => ApproveCommand.Execute(p.GetValue(approvePaths) ?? [], p.GetValue(approveSnapshots), stdout, stderr,
+            from: p.GetValue(approveFrom), format: p.GetValue(approveFormat)!));
 
         var validatePaths = PathsArgument();
         var validate = new Command("validate", "Load and check YAML, compile Lua, without running.") { validatePaths };

@@ -3,7 +3,6 @@ using ScenarioEngine.Model;
 using ScenarioEngine.Pci;
 using ScenarioEngine.Reporting;
 using ScenarioEngine.Running;
-using ScenarioEngine.Snapshots;
 using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Host;
@@ -14,7 +13,7 @@ namespace ScenarioEngine.Host;
 /// hazards, and the masters without a group. The kernel keys are scenario files' (iommu.strict,
 /// iommu.passthrough, iommu.forcedac, fixes) and pci= (the what-if knobs of drivers/pci/pci.c:
 /// disable_acs_redir=, config_acs=, noats). Exit 0 with the groups written, 2 on misuse (a bad option,
-/// a SoC file that does not load). -o writes atomically and never over an existing file.
+/// a SoC file that does not load). -o creates its file whole and never over anything (NewFile).
 /// </summary>
 internal static class GroupsCommand
 {
@@ -32,7 +31,7 @@ internal static class GroupsCommand
             }
             kernel = kernel with { Pci = value };
         }
-        if (output is not null && (File.Exists(output) || Directory.Exists(output)))
+        if (output is not null && NewFile.Exists(output))
         {
             stderr.WriteLine($"groups: {Display.Controls(output)} exists; not overwritten");
             return Cli.Misuse;
@@ -56,7 +55,11 @@ internal static class GroupsCommand
         if (output is null) stdout.Write(text);
         else
         {
-            SnapshotStore.WriteAtomic(output, text);
+            switch (NewFile.Create(output, text, out var error))
+            {
+                case NewFile.Outcome.Exists: stderr.WriteLine($"groups: {Display.Controls(output)} exists (made while groups ran); not overwritten"); return Cli.Misuse;
+                case NewFile.Outcome.Failed: stderr.WriteLine($"groups: {Display.Controls(output)}: {Display.Controls(error!)}"); return Cli.Failed;
+            }
             stdout.WriteLine($"wrote {Display.Controls(output)}: {doc.Groups.Count} group(s), {doc.Hazards.Count} hazard(s)");
         }
         return Cli.Ok;

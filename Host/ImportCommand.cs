@@ -1,5 +1,4 @@
 using ScenarioEngine.Config;
-using ScenarioEngine.Snapshots;
 using ScenarioEngine.Yaml;
 
 namespace ScenarioEngine.Host;
@@ -7,9 +6,10 @@ namespace ScenarioEngine.Host;
 /// <summary>
 /// `scenario import dtb BOARD.dtb [-o FILE]` and `scenario import fdt-dir DIR [-o FILE]`: a SoC file
 /// from a flattened device tree or a copy of /proc/device-tree (DtImporter). The file is loaded
-/// before it is written; with -o it is written atomically and never over an existing file; without,
-/// it goes to standard output. Warnings (what the file does not express) go to standard error and
-/// into the file as comments.
+/// before it is written; with -o it is created whole and never over anything (<see cref="NewFile"/>:
+/// of two imports to one name, exactly one writes it); without, it goes to standard output. Warnings
+/// (what the file does not express, repeated ones folded) go to standard error and into the file as
+/// comments. An import past its budget (<see cref="ImportBudget"/>) is SE1015 at the node it reached.
 /// </summary>
 internal static class ImportCommand
 {
@@ -53,7 +53,14 @@ internal static class ImportCommand
 
     private static int Write(FdtNode root, string source, string? output, TextWriter stdout, TextWriter stderr)
     {
-        var r = DtImporter.Import(root, source);
+        if (output is not null && NewFile.Exists(output)) { stderr.WriteLine($"import: {DtImporter.Clean(output)} exists; not overwritten"); return Cli.Misuse; }
+        DtImporter.Result r;
+        try { r = DtImporter.Import(root, source); }
+        catch (ImportBudgetException e)
+        {
+            stderr.WriteLine($"import: {DtImporter.Clean(source)}: {DtImporter.Clean(e.Where)}: {DtImporter.Clean(e.Reason)} ({ErrorCodes.Format(ErrorCode.BadDeviceTree)})");
+            return Cli.Failed;
+        }
         var shown = output is null ? "imported.yaml" : Path.GetFileName(output);
         var text = (output is null ? "" : NewCommand.Modeline(output, "soc")) + r.Yaml;
         Model.Soc soc;
@@ -71,9 +78,17 @@ internal static class ImportCommand
             stdout.Write(text);
             return Cli.Ok;
         }
-        if (File.Exists(output) || Directory.Exists(output)) { stderr.WriteLine($"import: {DtImporter.Clean(output)} exists; not overwritten"); return Cli.Misuse; }
-        SnapshotStore.WriteAtomic(output, text);
-        stdout.WriteLine($"wrote {DtImporter.Clean(output)}: {soc.Iommus.Count} IOMMU(s), {soc.Devices.Count} master(s), {r.Warnings.Count} warning(s)");
+        switch (NewFile.Create(output, text, out var error))
+        {
+            case NewFile.Outcome.Exists:
+                stderr.WriteLine($"import: {DtImporter.Clean(output)} exists (made while the import ran); not overwritten");
+                return Cli.Misuse;
+            case NewFile.Outcome.Failed:
+                stderr.WriteLine($"import: {DtImporter.Clean(output)}: {DtImporter.Clean(error!)}");
+                return Cli.Failed;
+        }
+        var shownCount = r.WarningCount == r.Warnings.Count ? "" : $", {r.Warnings.Count(w => !w.StartsWith('…'))} listed";
+        stdout.WriteLine($"wrote {DtImporter.Clean(output)}: {soc.Iommus.Count} IOMMU(s), {soc.Devices.Count} master(s), {r.WarningCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} warning(s){shownCount}");
         return Cli.Ok;
     }
 }

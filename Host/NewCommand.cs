@@ -1,13 +1,12 @@
 using System.Text.RegularExpressions;
 using ScenarioEngine.Config;
 using ScenarioEngine.Yaml;
-using ScenarioEngine.Snapshots;
 
 namespace ScenarioEngine.Host;
 
 /// <summary>
 /// `scenario new soc NAME` and `scenario new scenario NAME --soc FILE`: scaffolds that validate and
-/// run as written (tests/Host.Tests/NewCommandTests.cs runs them). Never overwrites a file.
+/// run as written (tests/Host.Tests/NewCommandTests.cs runs them). Never overwrites anything (<see cref="NewFile"/>).
 /// </summary>
 internal static partial class NewCommand
 {
@@ -41,8 +40,13 @@ internal static partial class NewCommand
         if (device is null) { stderr.WriteLine($"scenario new: {Show(socFile)} has no device behind an IOMMU to start from"); return Cli.Misuse; }
         var path = Path.Combine(dir ?? "scenarios", name + ".yaml");
         var socRel = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFullPath(socFile)).Replace('\\', '/');
-        if (!Create(path, Modeline(path, "scenario") + ScenarioTemplate(Path.GetFileName(name), socRel, device.Name), stderr)) return Cli.Misuse;
-        stdout.WriteLine($"created {Show(path)} (device {device.Name} of {soc.Name}).");
+        // the script in the project's lua/ folder, where editors check it (.luarc.json); named as the scenario, '-' as '_'
+        var script = Path.Combine(Model.ProjectLayout.For(path).LuaRoot, name.Replace('-', '_') + ".lua");
+        var scriptRel = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(path))!, script).Replace('\\', '/');
+        if (File.Exists(script)) { stderr.WriteLine($"scenario new: {Show(script)} exists; not overwritten"); return Cli.Misuse; }
+        if (!Create(path, Modeline(path, "scenario") + ScenarioTemplate(Path.GetFileName(name), socRel, scriptRel), stderr)) return Cli.Misuse;
+        if (!Create(script, ScriptTemplate(device.Name), stderr)) return Cli.Misuse;
+        stdout.WriteLine($"created {Show(path)} and its script {Show(script)} (device {device.Name} of {soc.Name}).");
         stdout.WriteLine($"next: scenario run {Show(path)}, read the report, then scenario approve {Show(path)}");
         return Cli.Ok;
     }
@@ -56,9 +60,12 @@ internal static partial class NewCommand
 
     private static bool Create(string path, string text, TextWriter stderr)
     {
-        if (File.Exists(path)) { stderr.WriteLine($"scenario new: {Show(path)} exists; not overwritten"); return false; }
-        SnapshotStore.WriteAtomic(path, text);
-        return true;
+        switch (NewFile.Create(path, text, out var error))
+        {
+            case NewFile.Outcome.Created: return true;
+            case NewFile.Outcome.Exists: stderr.WriteLine($"scenario new: {Show(path)} exists; not overwritten"); return false;
+            default: stderr.WriteLine($"scenario new: {Show(path)}: {error}"); return false;
+        }
     }
 
     /// <summary>
@@ -106,31 +113,36 @@ internal static partial class NewCommand
 
         """.Replace("\r\n", "\n");
 
-    internal static string ScenarioTemplate(string name, string socRel, string device) => $$"""
+    internal static string ScenarioTemplate(string name, string socRel, string scriptRel) => $$"""
         scenario: {{name}}
         description: >
           What this scenario shows, in a sentence a reviewer of the snapshot diff can check.
         soc: {{socRel}}
         kernel:
           iommu.strict: true
-        lua: |
-          -- The library: docs/lua-api.md. Every call below becomes a row of the report's Steps table.
-          local dev = soc.device("{{device}}")
-          local g = dev.group
-          expect.ok(g, "{{device}} sits behind an IOMMU and has a group")
-          report.note(("{{device}} is in %s with %d device(s)"):format(g.name, #g.devices))
+        script: {{scriptRel}}
 
-          -- The DMA API maps into the group's default domain.
-          local iova, pa = dma.alloc_coherent(dev, SZ_4K)
-          expect.ok(iova, "the DMA API hands out an IOVA")
-          report.mappings(g.default_domain)
-          dma.free_coherent(dev, SZ_4K, iova)
+        """.Replace("\r\n", "\n");
 
-          -- An unmanaged domain: iommu_attach_device() takes it only if the group has one device.
-          local dom = iommu.domain_alloc(dev, "unmanaged")
-          local ok, err, why = iommu.attach_device(dom, dev)
-          report.note(ok and "attached" or ("attach refused: " .. err .. " (" .. why .. ")"))
-          iommu.domain_free(dom)
+    /// <summary>The scaffold's script: a file of lua/, so the Lua Language Server checks it against lua/types (.luarc.json).</summary>
+    internal static string ScriptTemplate(string device) => $$"""
+        -- The library: docs/lua-api.md. Every call below becomes a row of the report's Steps table.
+        local dev = soc.device("{{device}}")
+        local g = dev.group
+        expect.ok(g, "{{device}} sits behind an IOMMU and has a group")
+        report.note(("{{device}} is in %s with %d device(s)"):format(g.name, #g.devices))
+
+        -- The DMA API maps into the group's default domain.
+        local iova, pa = dma.alloc_coherent(dev, SZ_4K)
+        expect.ok(iova, "the DMA API hands out an IOVA")
+        report.mappings(g.default_domain)
+        dma.free_coherent(dev, SZ_4K, iova)
+
+        -- An unmanaged domain: iommu_attach_device() takes it only if the group has one device.
+        local dom = iommu.domain_alloc(dev, "unmanaged")
+        local ok, err, why = iommu.attach_device(dom, dev)
+        report.note(ok and "attached" or ("attach refused: " .. err .. " (" .. why .. ")"))
+        iommu.domain_free(dom)
 
         """.Replace("\r\n", "\n");
 }

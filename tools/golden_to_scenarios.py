@@ -34,9 +34,8 @@ description: >
   Replayed through the engine's iova module; every result must equal what the kernel's own
   iova.c returned (golden/iova.json).
 soc: ../socs/mt8365.yaml
-lua: |
-  local golden = require("lib.golden")
-  golden.run("{seq['name']}", require("golden.{seq['name']}"))
+params: {{ sequence: {seq['name']} }}
+script: ../../lua/golden/replay.lua
 """
     open(os.path.join(root, f"scenarios/golden/{name}.yaml"), "w").write(yaml)
 print("ok")

@@ -17,14 +17,14 @@ public static class CatalogueDoc
         sb.Append("overrides the catalogue's, and the report's IOMMU table says which were overridden\n");
         sb.Append("(docs/your-board.md). In YAML flow style (`{ … }`) quote the compatible: its comma would end the value.\n\n");
         sb.Append("| compatible | driver | type | flags | banks | IOVA regions | from |\n|---|---|---|---|---|---|---|\n");
-        foreach (var e in Families.AllCompatibles)
+        foreach (var (family, e) in Families.All.SelectMany(f => f.Compatibles.Select(e => (f, e))))
         {
             var keys = CompatibleMerge.EntryKeys(e);
             string Scalar(string k) => keys.Entries.FirstOrDefault(x => x.Key.Value == k).Value is YamlScalar s ? s.Value : "—";
             int Count(string k) => keys.Entries.FirstOrDefault(x => x.Key.Value == k).Value is YamlSequence q ? q.Items.Count : 0;
             var flags = keys.Entries.FirstOrDefault(x => x.Key.Value == "flags").Value is YamlSequence f ? string.Join(", ", f.Items.OfType<YamlScalar>().Select(x => x.Value)) : "";
             var banks = Scalar("banks") == "—" ? (e.Required.Contains("banks") ? "from the hardware" : "—") : Scalar("banks");
-            var regions = Count("regions") is > 0 and var n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : keys.Entries.Any(x => x.Key.Value == "driver" && x.Value is YamlScalar { Value: "mediatek" }) ? "1 (single_domain)" : "—";
+            var regions = Count("regions") is > 0 and var n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : family.CatalogueRegionsWhenNone;
             sb.Append($"| `{e.Compatible}` | {Scalar("driver")} | {Scalar("type")} | {(flags.Length == 0 ? "—" : flags)} | {banks} | {regions} | {Cell(e.Source)} |\n");
         }
         sb.Append("\n## What each entry fills in\n");

@@ -25,7 +25,7 @@ internal static class CompatibleMerge
     public static (YamlMapping Merged, CompatibleUse Use) Apply(YamlMapping user, YamlNode value)
     {
         if (value is not YamlScalar s)
-            throw YamlTree.Error(ErrorCode.WrongType, "compatible: a device-tree compatible string like mediatek,mt8192-m4u", value.Span);
+            throw YamlTree.Error(ErrorCode.WrongType, $"compatible: a device-tree compatible string like {Families.AllCompatibles.FirstOrDefault()?.Compatible ?? "vendor,iommu"}", value.Span);
         var found = Families.FindCompatible(s.Value);
         if (found is null)
         {
@@ -40,7 +40,7 @@ internal static class CompatibleMerge
         foreach (var key in entry.Required)
             if (!given.ContainsKey(key))
                 throw YamlTree.Error(ErrorCode.MissingKey,
-                    $"compatible '{entry.Compatible}' does not give '{key}': the hardware's ID registers do ({RequiredWhy(key)}); write it beside the compatible", s.Span);
+                    $"compatible '{entry.Compatible}' does not give '{key}': the hardware's ID registers do ({family.RequiredSource(key)}); write it beside the compatible", s.Span);
         if (entry.Refusal is { } refusal && !entry.RefusalCuredBy.Any(given.ContainsKey))
             throw YamlTree.Error(ErrorCode.BadValue,
                 $"compatible '{entry.Compatible}': {refusal}. To model a kernel where this is fixed, give {string.Join(" or ", entry.RefusalCuredBy)} beside the compatible", s.Span);
@@ -65,12 +65,5 @@ internal static class CompatibleMerge
         YamlMapping m => new YamlMapping(m.Entries.Select(e => KeyValuePair.Create((YamlScalar)At(e.Key, span), At(e.Value, span))).ToList(), span),
         YamlSequence q => q with { Items = q.Items.Select(i => At(i, span)).ToList(), Span = span },
         _ => node,
-    };
-
-    private static string RequiredWhy(string key) => key switch
-    {
-        "banks" => "SMMU_IDR1.NUMCB, the context banks",
-        "smrs" => "SMMU_IDR0.NUMSMRG, the stream-match registers",
-        _ => "not in the platform data",
     };
 }

@@ -172,9 +172,7 @@ public static class SchemaWriter
             ["pgtable"] = new JsonObject { ["enum"] = Strings(families.SelectMany(f => f.Pgtables).Distinct()), ["description"] = "the io-pgtable format the driver uses (" + string.Join("; ", families.Select(f => $"{f.Name}: {string.Join(", ", f.Pgtables)}")) + ")" },
             ["ias"] = Int(32, 48, "input (IOVA) address bits"),
             ["oas"] = Int(32, 48, "output (PA) address bits"),
-            ["banks"] = Int(1, maxBanks, string.Join("; ", families.Select(f => f.IommuKeys.Contains("banks")
-                ? $"{f.Name}: {f.BanksMeaning}, at most {f.MaxBanks}, default {f.DefaultBanks}"
-                : $"{f.Name}: not accepted ({f.BanksMeaning})"))),
+            ["banks"] = Int(1, maxBanks, string.Join("; ", families.Select(f => f.BanksSchemaText))),
             ["iotlb"] = Ref("iotlb"),
         };
         if (families.Any(f => f.Flags.Count > 0))

@@ -62,9 +62,11 @@ public static class SocLoader
         YamlChecks.CheckUnique(iommus.Select(i => (i.Name, i.Span)).ToList(), "IOMMU", file);
         foreach (var family in Families.All) family.CheckSoc(iommus);
 
+        // names are unique by now: look-ups by name are dictionary look-ups (an imported SoC may have thousands)
+        var iommusByName = iommus.ToDictionary(i => i.Name, StringComparer.Ordinal);
         var devices = new List<DeviceSpec>();
         foreach (var node in m.List("devices"))
-            devices.Add(ReadDevice(node, iommus, deviceIdKeys));
+            devices.Add(ReadDevice(node, iommus, iommusByName, deviceIdKeys));
         YamlChecks.CheckUnique(devices.Select(d => (d.Name, d.Span)).ToList(), "device", file);
         var pci = PciTopology.Empty;
         if (m.Node("pci") is { } pciNode)
@@ -75,6 +77,7 @@ public static class SocLoader
             YamlChecks.CheckUnique([.. platform, .. pci.Functions.Select(f => (f.Name, f.Span))], "device", file);
             devices.AddRange(masters);
         }
+        var deviceNames = devices.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
 
         var reserved = new List<ReservedMemory>();
         var resSpans = new List<(ulong B, ulong E, SourceSpan S, string N)>();
@@ -94,7 +97,7 @@ public static class SocLoader
             {
                 var a = MappingReader.Of(an, "an iommu-addresses entry", YamlKeys.IommuAddress);
                 var dev = a.String("device");
-                if (devices.All(d => d.Name != dev))
+                if (!deviceNames.Contains(dev))
                     throw YamlTree.Error(ErrorCode.UnknownReference, $"iommu-addresses: no device named '{dev}'" + DeviceHint(dev, devices), a.Node("device")!.Span);
                 var iova = a.Number("iova");
                 var size = a.Number("size");
@@ -105,9 +108,10 @@ public static class SocLoader
         }
         YamlChecks.CheckDisjoint(resSpans, "reserved-memory nodes");
         YamlChecks.CheckUnique(reserved.Select(x => (x.Name, x.Span)).ToList(), "reserved-memory node", file);
+        var reservedNames = reserved.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var d in devices)
             for (int i = 0; i < d.MemoryRegion.Count; i++)
-                if (reserved.All(x => x.Name != d.MemoryRegion[i]))
+                if (!reservedNames.Contains(d.MemoryRegion[i]))
                 {
                     var hint = Suggest.Closest(d.MemoryRegion[i], reserved.Select(x => x.Name));
                     throw YamlTree.Error(ErrorCode.UnknownReference, $"device '{d.Name}': memory-region '{Display.Clip(d.MemoryRegion[i], 64)}' names no reserved-memory node" +
@@ -180,7 +184,7 @@ public static class SocLoader
         return family.ReadSpecific(r, new IommuInstance(name, family.Name, type, pgtable, ias, oas, banks, flags, r.Span) { Iotlb = iotlb, Compatible = compatible });
     }
 
-    private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus, string[] deviceIdKeys)
+    private static DeviceSpec ReadDevice(YamlNode node, List<IommuInstance> iommus, Dictionary<string, IommuInstance> iommusByName, string[] deviceIdKeys)
     {
         var r = MappingReader.Of(node, "a device", YamlKeys.Device);
         var name = r.String("name");
@@ -189,7 +193,7 @@ public static class SocLoader
         {
             var ir = MappingReader.Of(idNode, "a device id", deviceIdKeys);
             var iommuName = ir.String("iommu");
-            var inst = iommus.FirstOrDefault(i => i.Name == iommuName);
+            var inst = iommusByName.GetValueOrDefault(iommuName);
             if (inst is null)
             {
                 var hint = Suggest.Closest(iommuName, iommus.Select(i => i.Name));

@@ -62,6 +62,45 @@ public abstract class IommuFamily
     /// <summary>The device-tree compatibles this family's driver matches, each with what it fills in (the catalogue).</summary>
     public virtual IReadOnlyList<CompatibleEntry> Compatibles => [];
 
+    /// <summary>
+    /// Where on the hardware a key of <see cref="CompatibleEntry.Required"/> comes from (the ID register
+    /// that says it): the error for a SoC file that leaves it out names it.
+    /// </summary>
+    public virtual string RequiredSource(string key) => "not in the platform data";
+
+    /// <summary>The schema's description of the common `banks` key for this family: what its banks are, or that it takes none.</summary>
+    public virtual string BanksSchemaText => IommuKeys.Contains("banks")
+        ? $"{Name}: {BanksMeaning}, at most {MaxBanks}, default {DefaultBanks}"
+        : $"{Name}: not accepted ({BanksMeaning})";
+
+    /// <summary>docs/catalogue.md's "IOVA regions" cell for a catalogue entry that lists none.</summary>
+    public virtual string CatalogueRegionsWhenNone => "—";
+
+    // ---- device tree (`scenario import dtb`): what the family's driver reads from a board's tree
+
+    /// <summary>
+    /// Linux's iommu_ops.of_xlate: the master ID one IOMMU specifier names — <paramref name="args"/> are
+    /// the cells after the phandle (#iommu-cells of them), <paramref name="iommu"/> the IOMMU's node,
+    /// <paramref name="name"/> the instance's name in the SoC file — or null when the driver refuses the
+    /// specifier (its of_xlate fails). A family without device-tree support refuses every one.
+    /// </summary>
+    public virtual DeviceId? OfXlate(ReadOnlySpan<uint> args, IDtNode iommu, string name) => null;
+
+    /// <summary>
+    /// What the tree says of one instance matched by <paramref name="entry"/> (one of <see cref="Compatibles"/>):
+    /// the keys its line gets beyond name and compatible, each with why when the tree does not really
+    /// give it. By default every key of <see cref="CompatibleEntry.Required"/> is written as 0 with a
+    /// warning to correct it.
+    /// </summary>
+    public virtual DtInstance FromTree(IDtNode node, CompatibleEntry entry, IDtTree tree) =>
+        new(entry.Required.Select(NotInTree).ToList());
+
+    /// <summary>A key the tree does not give at all: 0, to be corrected.</summary>
+    protected static DtKey NotInTree(string key) => new(key, "0", "is not in the device tree: 0 written; correct it");
+
+    /// <summary>A master ID as one entry of a device's `ids` in the SoC file (a YAML flow mapping), the inverse of the loader's reading of it.</summary>
+    public abstract string WriteId(DeviceId id);
+
     /// <summary>The platform changes only this family can make to give a device a group of its own (`scenario advise`'s own-bank, own-region, own-stream).</summary>
     public virtual IReadOnlyList<SocEdit> SocEdits => [];
 

@@ -1,8 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using ScenarioEngine.Hardware;
 using ScenarioEngine.Model;
-
-using System.Runtime.CompilerServices;
 
 namespace ScenarioEngine.PageTables;
 
@@ -14,21 +13,41 @@ public enum LpaeStage { S1 = 1, S2 = 2 }
 /// (arm_lpae_restrict_pgsizes: 4K|2M|1G, 16K|32M, 64K|512M(|4T with oas > 48), ias/oas clamped to 48,
 /// or 52 with the 64K granule, before any check), the TCR.IPS/VTCR.PS output sizes (32, 36, 40, 42,
 /// 44, 48, 52; any other oas is NULL), levels and start level
-/// from ias, the top table's size (pgd_bits), stage-2 concatenation when architecturally mandatory
+/// from ias (an ias at or below the granule's shift leaves no level to walk: start level 4, accepted as
+/// the kernel accepts it, and every map, unmap and lookup WARNs and fails), the top table's size
+/// (pgd_bits), the PGD's allocation (iommu_alloc_pages_node_sz: at least a page, aligned to its size),
+/// stage-2 concatenation when architecturally mandatory
 /// (arm_lpae_concat_mandatory), arm_lpae_prot_to_pte for both stages (nG, AP, DBM with ARM_HD,
-/// AttrIndx / MemAttr incl. S2FWB, SH, AF, XN, NS, NSTABLE), 64K-granule PA[51:48] packing,
-/// map_pages capped at the end of the current table with the leaf/table check of arm_lpae_init_pte,
+/// AttrIndx / MemAttr incl. S2FWB, SH, AF, XN, NS, NSTABLE), paddr_to_iopte's folding of PA[51:48]
+/// into bits 15:12 (for every granule, as the kernel does: an output address that crosses 2^48 inside
+/// one call folds) and iopte_to_paddr's unfolding with the 64K granule,
+/// map_pages capped at the end of the current table (arm_lpae_max_entries: a whole table, also at a
+/// PGD smaller than one, whose entries past the PGD are written where no walk reaches them) with the
+/// leaf/table check of arm_lpae_init_pte,
 /// silent block-over-table replacement, unmap_pages stopping at the first empty entry, refusal of a
 /// partial unmap of a block (WARN_ONCE, 0), tables never freed when they empty, WARNs counted
-/// (suppressed by NO_WARN where the kernel suppresses them). Descriptors live in per-table arrays
-/// registered in <see cref="PhysicalMemory"/> at the tables' physical addresses.
+/// (suppressed by NO_WARN where the kernel suppresses them: the existing-mapping and empty-entry
+/// WARNs). Descriptors live in per-table storage registered in <see cref="PhysicalMemory"/> at the
+/// tables' physical addresses.
 /// Not modelled: ARM_32 formats and Mali, TTBR1 (the sign-extension test is), non-coherent walk
-/// syncing, dirty tracking, TCR/MAIR/VTCR register values. 52-bit addresses with the 64K granule are
+/// syncing, dirty tracking, TCR/MAIR/VTCR register values; entries written past a PGD's page (a PGD
+/// below 4 KiB with the 16K or 64K granule, which the kernel writes over whatever memory follows the
+/// page) are kept with the PGD, and the map's note says so. 52-bit addresses with the 64K granule are
 /// modelled as the kernel builds them (PA[51:48] in descriptor bits 15:12, a 4T level-1 block); whether
 /// the SMMU hardware implements 52-bit output (FEAT_LPA) is the driver's question, not the format's.
 /// </summary>
 public sealed class ArmLpaePageTable : IIoPageTable
 {
+    /// <summary>ARM_64_LPAE_S1's entry of io_pgtable_init_table (io_pgtable_arm_64_lpae_s1_init_fns).</summary>
+    public static readonly IoPgtableFormat InitFnsS1 = new("arm-lpae-s1", 0x4020_1000, 8, AllocRules,
+        (cfg, mem, pages) => Alloc(LpaeStage.S1, cfg, mem, pages));
+
+    /// <summary>ARM_64_LPAE_S2's entry of io_pgtable_init_table (io_pgtable_arm_64_lpae_s2_init_fns).</summary>
+    public static readonly IoPgtableFormat InitFnsS2 = new("arm-lpae-s2", 0x4020_1000, 8, AllocRules,
+        (cfg, mem, pages) => Alloc(LpaeStage.S2, cfg, mem, pages));
+
+    private const string AllocRules = "arm_lpae_alloc_pgtable: a 4K/16K/64K granule in the bitmap, the stage's quirks only, ias of at least 3 (below, pgd_bits is negative and the kernel shifts by it), and an oas (once clamped to 48, or 52 with 64K) that TCR.IPS/VTCR.PS encode: 32, 36, 40, 42, 44, 48 or 52";
+
     private const int MaxLevels = 4;
     private const ulong TypeBlock = 1, TypeTable = 3, TypePage = 3;
     private const ulong AddrMask = 0x0000_ffff_ffff_f000UL; // GENMASK(47, 12)
@@ -37,45 +56,70 @@ public sealed class ArmLpaePageTable : IIoPageTable
     private const ulong ShIs = 3UL << 8, ShOs = 2UL << 8, Af = 1UL << 10, Xn = 3UL << 53, Ns = 1UL << 5, NsTable = 1UL << 63;
     private const int AttrIdxCache = 1, AttrIdxDev = 2;
 
-    private sealed class Table
+    /// <summary>
+    /// An entry of a table above the last level: the descriptor and, when it is a table descriptor, the
+    /// next level's storage (a <c>Slot[]</c>, or a <c>ulong[]</c> at the last level) — so a walk makes one
+    /// dependent load per level, as the kernel's does (a descriptor, then the table it points to). The
+    /// last level, where almost all entries live, is a plain array of descriptors.
+    /// </summary>
+    private struct Slot
     {
-        public Table(int entries, bool leafLevel)
-        {
-            E = new ulong[entries];
-            Next = leafLevel ? null : new Table?[entries];
-        }
+        public ulong Pte;
+        public object? Next;
+    }
 
-        public readonly ulong[] E;
-        public readonly Table?[]? Next;
-        public ulong Pa;
+    /// <summary>A table of slots as <see cref="PhysicalMemory"/> reads it: the descriptors only.</summary>
+    private sealed class SlotWords(Slot[] slots) : IDescriptorWords
+    {
+        public int Count => slots.Length;
+        public ulong Word(int index) => slots[index].Pte;
     }
 
     private readonly PhysicalMemory _mem;
     private readonly PageAllocator _alloc;
-    private readonly Table _pgd;
-    private readonly int _bpl, _startLevel, _pgdBits;
+    /// <summary>The PGD: slots when it is above the last level, descriptors when it is the last level; neither when there is no level (start level 4).</summary>
+    private readonly Slot[]? _pgdDir;
+    private readonly ulong[]? _pgdLeaf;
+    private readonly ulong _pgdPa;
+    /// <summary>Entries a walk reaches in the PGD (1 &lt;&lt; pgd_bits); its storage may hold a whole table more (arm_lpae_max_entries).</summary>
+    private readonly int _pgdEntries;
+    private readonly ulong _pgdAllocBytes;
+    private readonly int _bpl, _startLevel, _pgdBits, _ptesPerTable;
     private readonly ulong _granule;
     private readonly ulong _tableLimit;
-    private readonly bool _noWarn;
+    private readonly bool _noWarn, _unpack52, _ns;
+    private readonly int _ias, _oas;
+    private readonly ulong _pgsizeBitmap;
     private readonly HashSet<string> _warnedOnce = new();
     private ulong _tableBytes;
-    /// <summary>The last last-level table reached and the IOVA bits above it: most calls land there again.</summary>
-    private Table? _leafTable;
-    private ulong _leafKey = ulong.MaxValue;
+    // ARM_LPAE_LVL_SHIFT and the ARM_LPAE_LVL_IDX mask per level, computed once; the last level's in fields
+    private readonly int[] _shift = new int[MaxLevels + 1];
+    private readonly ulong[] _idxMask = new ulong[MaxLevels + 1];
+    private readonly int _leafShift;
+    private readonly ulong _leafMask;
+    /// <summary>The IOVA bits above a last-level table: the key of <see cref="_leafTable"/>.</summary>
+    private readonly int _keyShift;
+    /// <summary>
+    /// The last-level table a driver mapping page by page keeps landing in, and its key. It is written
+    /// only when two calls in a row reach the same table (a reference store costs a GC write barrier:
+    /// a random access order must not pay one per call); <see cref="_lastKey"/> is the key of the last walk.
+    /// </summary>
+    private ulong[]? _leafTable;
+    private ulong _leafKey = ulong.MaxValue, _lastKey = ulong.MaxValue;
     private Prot _lastProt = (Prot)(-1);
     private ulong _lastPte;
 
     public LpaeStage Stage { get; }
-    public IoPgtableFormat Fmt => Stage == LpaeStage.S1 ? IoPgtableFormat.ArmLpaeS1 : IoPgtableFormat.ArmLpaeS2;
-    public string Format => Fmt.Name();
+    public IoPgtableFormat Fmt => Stage == LpaeStage.S1 ? InitFnsS1 : InitFnsS2;
+    public string Format => Fmt.Name;
     public IoPgtableCfg Cfg { get; }
-    public ulong Ttbr => _pgd.Pa;
+    public ulong Ttbr => _pgdPa;
     public int Warnings { get; private set; }
     public ulong TableBytes => _tableBytes;
     public int StartLevel => _startLevel;
     public ulong PgdBytes => 8UL << _pgdBits;
 
-    private ArmLpaePageTable(LpaeStage stage, IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc, int bpl, int startLevel, int pgdBits, ulong pgdPa)
+    private ArmLpaePageTable(LpaeStage stage, IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc, int bpl, int startLevel, int pgdBits, ulong pgdPa, ulong pgdAllocBytes)
     {
         Stage = stage;
         Cfg = cfg;
@@ -84,16 +128,42 @@ public sealed class ArmLpaePageTable : IIoPageTable
         _bpl = bpl;
         _startLevel = startLevel;
         _pgdBits = pgdBits;
+        _ptesPerTable = 1 << bpl;
         _granule = 8UL << bpl;
         _tableLimit = 1UL << cfg.Oas;
         _noWarn = (cfg.Quirks & PgtableQuirks.NoWarn) != 0;
-        for (int l = 0; l < MaxLevels; l++)
+        _ns = (cfg.Quirks & PgtableQuirks.ArmNs) != 0;
+        _unpack52 = _granule >= 0x10000;
+        _ias = cfg.Ias;
+        _oas = cfg.Oas;
+        _pgsizeBitmap = cfg.PgsizeBitmap;
+        for (int l = 0; l <= MaxLevels; l++)
         {
             _shift[l] = (MaxLevels - l) * bpl + 3;
             _idxMask[l] = (1UL << (bpl + (l == startLevel ? pgdBits - bpl : 0))) - 1;
         }
-        _pgd = new Table(1 << pgdBits, startLevel == MaxLevels - 1) { Pa = pgdPa };
-        mem.Map(pgdPa, _pgd.E);
+        _leafShift = _shift[MaxLevels - 1];
+        _leafMask = _idxMask[MaxLevels - 1];
+        _keyShift = _shift[MaxLevels - 2];
+        _pgdPa = pgdPa;
+        _pgdAllocBytes = pgdAllocBytes;
+        _pgdEntries = 1 << pgdBits;
+        // arm_lpae_max_entries caps a run at the start level by a whole table, not by the PGD: the
+        // storage holds at least a table, of which the PGD's page (or pages) is what memory shows
+        int storage = Math.Max(_pgdEntries, _ptesPerTable);
+        ulong shown = Math.Min((ulong)storage * 8, pgdAllocBytes);
+        if (startLevel < MaxLevels - 1)
+        {
+            _pgdDir = new Slot[storage];
+            mem.Map(pgdPa, new SlotWords(_pgdDir), shown);
+        }
+        else
+        {
+            // start level 3 (a last-level PGD), or 4 (no level: nothing is ever written)
+            var words = new ulong[startLevel == MaxLevels - 1 ? storage : _pgdEntries];
+            if (startLevel == MaxLevels - 1) _pgdLeaf = words;
+            mem.Map(pgdPa, words, Math.Min((ulong)words.Length * 8, pgdAllocBytes));
+        }
         _tableBytes = Math.Max(8UL << pgdBits, 64);
     }
 
@@ -117,21 +187,27 @@ public sealed class ArmLpaePageTable : IIoPageTable
         cfg = cfg with { Ias = ias, Oas = oas };
         int pgShift = BitOperations.TrailingZeroCount(bitmap);
         int bpl = pgShift - 3;
+        // va_bits, levels and pgd_bits as the kernel computes them, in signed arithmetic that truncates
+        // toward zero: an ias at or below the granule's shift gives 0 levels, start level 4 (accepted;
+        // every map, unmap and lookup then WARNs and fails), and below 3 a negative pgd_bits, by which
+        // ARM_LPAE_PGD_SIZE shifts (undefined behaviour in C): refused.
         int vaBits = cfg.Ias - pgShift;
-        if (vaBits <= 0) return null;
         int levels = (vaBits + bpl - 1) / bpl;
         int start = MaxLevels - levels;
         int pgdBits = vaBits - bpl * (levels - 1);
+        if (pgdBits < 0) return null;
         if (stage == LpaeStage.S2 && ConcatMandatory(8UL << bpl, start, cfg.Ias, cfg.Oas))
         {
             if ((1 << pgdBits) > 16) return null; // ARM_LPAE_S2_MAX_CONCAT_PAGES (WARN_ON)
             pgdBits += bpl;
             start++;
         }
-        ulong pgdSize = Math.Max(8UL << pgdBits, 1024);
-        var pa = alloc.AllocKernel(pgdSize, pgdSize, 1UL << cfg.Oas);
+        // __arm_lpae_alloc_pages: max(size, 64) from iommu_alloc_pages_node_sz, which hands out whole
+        // pages (get_order) aligned to their size: a PGD below 4 KiB has a page of its own
+        ulong pgdAlloc = Math.Max(0x1000UL, BitOperations.RoundUpToPowerOf2(Math.Max(8UL << pgdBits, 64)));
+        var pa = alloc.AllocKernel(pgdAlloc, pgdAlloc, 1UL << cfg.Oas);
         if (pa is null) return null;
-        return new ArmLpaePageTable(stage, cfg with { PgsizeBitmap = bitmap }, mem, alloc, bpl, start, pgdBits, pa.Value);
+        return new ArmLpaePageTable(stage, cfg with { PgsizeBitmap = bitmap }, mem, alloc, bpl, start, pgdBits, pa.Value, pgdAlloc);
     }
 
     /// <summary>ARM_LPAE_MAX_ADDR_BITS.</summary>
@@ -178,29 +254,38 @@ public sealed class ArmLpaePageTable : IIoPageTable
         || (granule == 0x1000 && start == 0 && oas is 40 or 42)
         || (granule == 0x4000 && start == 1 && oas == 40);
 
+
     // ----- geometry -----
-    // ARM_LPAE_LVL_SHIFT, ARM_LPAE_BLOCK_SIZE and the ARM_LPAE_LVL_IDX mask, per level, computed once
-    private readonly int[] _shift = new int[MaxLevels];
-    private readonly ulong[] _idxMask = new ulong[MaxLevels];
-    private int LvlShift(int l) => _shift[l];
     private ulong BlockSize(int l) => 1UL << _shift[l];
     private int LvlIdx(ulong iova, int l) => (int)((iova >> _shift[l]) & _idxMask[l]);
-    private int PtesPerTable => 1 << _bpl;
-    private int MaxEntries(int i) => PtesPerTable - (i & (PtesPerTable - 1));
+    /// <summary>arm_lpae_max_entries: the entries from <paramref name="i"/> to the end of its table page.</summary>
+    private int MaxEntries(int i) => _ptesPerTable - (i & (_ptesPerTable - 1));
     private static bool IsLeaf(ulong pte, int lvl) => lvl == MaxLevels - 1 ? (pte & 3) == TypePage : (pte & 3) == TypeBlock;
 
-    private void Warn(string? once = null)
+    /// <summary>A WARN_ON the kernel prints whatever the quirks.</summary>
+    private void Warn() => Warnings++;
+
+    /// <summary>WARN_ON(!(cfg->quirks &amp; IO_PGTABLE_QUIRK_NO_WARN)): an existing mapping, an empty entry.</summary>
+    private void WarnUnlessNoWarn()
     {
-        if (once is not null) { if (_warnedOnce.Add(once)) Warnings++; return; }
         if (!_noWarn) Warnings++;
     }
 
-    private ulong PaddrToPte(ulong pa) => (pa | (pa >> (48 - 12))) & AddrMask;
+    private void WarnOnce(string key)
+    {
+        if (_warnedOnce.Add(key)) Warnings++;
+    }
 
+    /// <summary>paddr_to_iopte: PA[47:12], with PA[51:48] folded into bits 15:12 (for every granule).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PaddrToPte(ulong pa) => (pa | (pa >> (48 - 12))) & AddrMask;
+
+    /// <summary>iopte_to_paddr: bits 47:12, and with the 64K granule bits 15:12 rotated back to PA[51:48].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong PteToPaddr(ulong pte)
     {
         ulong pa = pte & AddrMask;
-        return _granule < 0x10000 ? pa : (pa | (pa << (48 - 12))) & (AddrMask << 4);
+        return _unpack52 ? (pa | (pa << (48 - 12))) & (AddrMask << 4) : pa;
     }
 
     /// <summary>arm_lpae_prot_to_pte.</summary>
@@ -227,251 +312,453 @@ public sealed class ArmLpaePageTable : IIoPageTable
         }
         pte |= (prot & Prot.Cache) != 0 ? ShIs : ShOs;
         if ((prot & Prot.NoExec) != 0) pte |= Xn;
-        if ((Cfg.Quirks & PgtableQuirks.ArmNs) != 0) pte |= Ns;
+        if (_ns) pte |= Ns;
         pte |= Af;
         return pte;
+    }
+
+    /// <summary>
+    /// __arm_lpae_alloc_pages and arm_lpae_install_table: a zeroed table for <paramref name="level"/>,
+    /// its descriptor written into <paramref name="slot"/>. Null when the allocator has no memory below the limit.
+    /// </summary>
+    private object? NewTable(int level, ref Slot slot)
+    {
+        var pa = _alloc.AllocKernel(_granule, _granule, _tableLimit);
+        if (pa is null) return null;
+        object storage;
+        if (level == MaxLevels - 1)
+        {
+            var words = new ulong[_ptesPerTable];
+            _mem.Map(pa.Value, words);
+            storage = words;
+        }
+        else
+        {
+            var slots = new Slot[_ptesPerTable];
+            _mem.Map(pa.Value, new SlotWords(slots), _granule);
+            storage = slots;
+        }
+        _tableBytes += _granule;
+        slot.Pte = PaddrToPte(pa.Value) | TypeTable | (_ns ? NsTable : 0);
+        slot.Next = storage;
+        return storage;
+    }
+
+    private static Outcome NoMemory() => Outcome.Fail(Errno.ENOMEM, "__arm_lpae_alloc_pages: no memory for a table (io-pgtable-arm.c)");
+
+    private Outcome BlockCovers(int lvl, ulong iova)
+    {
+        WarnUnlessNoWarn();
+        return Outcome.Fail(Errno.EEXIST, $"__arm_lpae_map: a {Hex.Size(BlockSize(lvl))} block already covers {Hex.Of(iova)} (io-pgtable-arm.c)");
+    }
+
+    private Outcome NoTableBelowTheLastLevel()
+    {
+        Warn();
+        return Outcome.Fail(Errno.EINVAL, "__arm_lpae_map: no table below the last level (io-pgtable-arm.c)");
     }
 
     // ----- map (arm_lpae_map_pages, __arm_lpae_map, arm_lpae_init_pte) -----
     public Outcome MapPages(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
     {
         mapped = 0;
-        if (pgsize == 0 || (pgsize & Cfg.PgsizeBitmap) != pgsize)
+        if (pgsize == 0 || (pgsize & _pgsizeBitmap) != pgsize)
         {
             Warn();
-            return Outcome.Fail(Errno.EINVAL, $"arm_lpae_map_pages: page size {Hex.Size(pgsize)} is not in the bitmap {Hex.Of(Cfg.PgsizeBitmap)} (io-pgtable-arm.c)");
+            return Outcome.Fail(Errno.EINVAL, $"arm_lpae_map_pages: page size {Hex.Size(pgsize)} is not in the bitmap {Hex.Of(_pgsizeBitmap)} (io-pgtable-arm.c)");
         }
-        if ((long)iova >> Cfg.Ias != 0 || paddr >> Cfg.Oas != 0)
+        if ((long)iova >> _ias != 0 || paddr >> _oas != 0)
         {
             Warn();
-            return Outcome.Fail(Errno.ERANGE, $"arm_lpae_map_pages: iova {Hex.Of(iova)} beyond ias {Cfg.Ias} or pa {Hex.Of(paddr)} beyond oas {Cfg.Oas} (io-pgtable-arm.c)");
+            return Outcome.Fail(Errno.ERANGE, $"arm_lpae_map_pages: iova {Hex.Of(iova)} beyond ias {_ias} or pa {Hex.Of(paddr)} beyond oas {_oas} (io-pgtable-arm.c)");
         }
         if ((prot & (Prot.Read | Prot.Write)) == 0)
             return Outcome.Fail(Errno.EINVAL, "arm_lpae_map_pages: prot has neither READ nor WRITE (io-pgtable-arm.c)");
         if (prot != _lastProt) { _lastPte = ProtToPte(prot); _lastProt = prot; }
-        ulong pte = _lastPte;
-        var t = _pgd;
-        int startAt = _startLevel;
-        if (pgsize == _granule && _leafTable is not null && iova >> _shift[MaxLevels - 2] == _leafKey)
+        if (pgsize == _granule && _startLevel < MaxLevels)
         {
-            t = _leafTable;
-            startAt = MaxLevels - 1;
-            // One page into an empty slot of the last table used (a driver mapping page by page):
-            // arm_lpae_init_pte's write, without the span checks of the general path below.
-            int i = LvlIdx(iova, MaxLevels - 1);
-            if (pgcount == 1 && _granule < 0x10000 && (uint)i < (uint)t.E.Length && t.E[i] == 0)
+            // pages into a last-level table (a driver mapping page by page: the common case)
+            ulong key = iova >> _keyShift;
+            ulong[]? leaf;
+            if (key == _leafKey) leaf = _leafTable!;
+            else if ((leaf = LeafForMap(iova, key, out var fail)) is null) return fail;
+            int idx = (int)((iova >> _leafShift) & _leafMask);
+            if (pgcount == 1)
             {
-                t.E[i] = pte | TypePage | (paddr & AddrMask);
-                mapped = pgsize;
-                return Outcome.Success;
+                ref ulong e = ref leaf[idx];
+                if (e == 0)
+                {
+                    e = _lastPte | TypePage | PaddrToPte(paddr);
+                    mapped = pgsize;
+                    return Outcome.Success;
+                }
+            }
+            return InitPages(leaf, idx, iova, paddr, pgcount, ref mapped);
+        }
+        return MapAbove(iova, paddr, pgsize, pgcount, ref mapped);
+    }
+
+    /// <summary>
+    /// The last-level table holding <paramref name="iova"/>, tables made on the way where entries are
+    /// empty (__arm_lpae_map's descent); null with the failure where a block covers it or memory ran out.
+    /// </summary>
+    private ulong[]? LeafForMap(ulong iova, ulong key, out Outcome fail)
+    {
+        fail = default;
+        ulong[] leaf;
+        if (_pgdDir is { } dir)
+        {
+            for (int lvl = _startLevel; ; lvl++)
+            {
+                ref Slot s = ref dir[(int)((iova >> _shift[lvl]) & _idxMask[lvl])];
+                object? next = s.Next;
+                if (next is null)
+                {
+                    if (s.Pte != 0) { fail = BlockCovers(lvl, iova); return null; }
+                    next = NewTable(lvl + 1, ref s);
+                    if (next is null) { fail = NoMemory(); return null; }
+                }
+                if (lvl == MaxLevels - 2) { leaf = Unsafe.As<ulong[]>(next); break; }
+                dir = Unsafe.As<Slot[]>(next);
             }
         }
-        for (int lvl = startAt; ; lvl++)
+        else leaf = _pgdLeaf!;
+        Remember(leaf, key);
+        return leaf;
+    }
+
+    /// <summary>Keeps <paramref name="leaf"/> as the last-level table of the next calls once two walks in a row reached it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Remember(ulong[] leaf, ulong key)
+    {
+        if (key == _lastKey) { _leafTable = leaf; _leafKey = key; }
+        _lastKey = key;
+    }
+
+    /// <summary>arm_lpae_init_pte at the last level: every entry of the run must be empty (a page there is -EEXIST).</summary>
+    private Outcome InitPages(ulong[] t, int idx, ulong iova, ulong paddr, ulong pgcount, ref ulong mapped)
+    {
+        ulong sz = _granule;
+        int num = (int)Math.Min(pgcount, (ulong)MaxEntries(idx));
+        var run = t.AsSpan(idx, num);
+        int busy = num == 1 ? (run[0] != 0 ? 0 : -1) : run.IndexOfAnyExcept(0UL);
+        if (busy >= 0)
+        {
+            // the last level holds only page entries (nothing else is written there): each one is a leaf
+            WarnUnlessNoWarn();
+            return Outcome.Fail(Errno.EEXIST, $"arm_lpae_init_pte: {Hex.Of(iova + (ulong)busy * sz)} is already mapped (io-pgtable-arm.c)");
+        }
+        Fill(run, _lastPte | TypePage, paddr, sz);
+        mapped += (ulong)num * sz;
+        return PastThePgd(t, idx, num);
+    }
+
+    /// <summary>__arm_lpae_init_pte's writes: each entry's output address through paddr_to_iopte.</summary>
+    private static void Fill(Span<ulong> run, ulong bits, ulong paddr, ulong sz)
+    {
+        if (((paddr + (ulong)(run.Length - 1) * sz) >> 48) == 0)
+        {
+            // no output address at or above 2^48: paddr_to_iopte is PA[47:12] as it is
+            ulong v = bits | (paddr & AddrMask);
+            for (int i = 0; i < run.Length; i++, v += sz) run[i] = v;
+        }
+        else
+        {
+            for (int i = 0; i < run.Length; i++) run[i] = bits | PaddrToPte(paddr + (ulong)i * sz);
+        }
+    }
+
+    /// <summary>
+    /// arm_lpae_max_entries caps a run by a whole table, also at a PGD smaller than one: entries past the
+    /// PGD are written where no walk reaches them (a later map there meets them: -EEXIST). The note says so.
+    /// </summary>
+    private Outcome PastThePgd(object table, int idx, int num)
+    {
+        if (idx + num <= _pgdEntries || (!ReferenceEquals(table, _pgdDir) && !ReferenceEquals(table, _pgdLeaf))) return Outcome.Success;
+        int past = idx + num - Math.Max(idx, _pgdEntries);
+        int beyondPage = (int)Math.Max(0L, (long)(idx + num) * 8 - (long)_pgdAllocBytes) / 8;
+        return Outcome.Note($"arm_lpae_max_entries caps the run by a whole table, not by the {_pgdEntries}-entry PGD: {past} of its entries are written past the PGD, where no walk reaches them" +
+                            (beyondPage > 0 ? $", {beyondPage} of them past the PGD's {Hex.Size(_pgdAllocBytes)} page, over whatever memory follows it in the kernel (kept with the PGD here)" : "") + " (io-pgtable-arm.c)");
+    }
+
+    /// <summary>__arm_lpae_map for a block size, or for a page where there is no level above the last.</summary>
+    private Outcome MapAbove(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, ref ulong mapped)
+    {
+        if (_startLevel >= MaxLevels) return NoTableBelowTheLastLevel(); // no level: the size never matches
+        if (_pgdDir is not { } dir)
+            return pgsize == _granule ? InitPages(_pgdLeaf!, LvlIdx(iova, MaxLevels - 1), iova, paddr, pgcount, ref mapped) : NoTableBelowTheLastLevel();
+        for (int lvl = _startLevel; ; lvl++)
         {
             int idx = LvlIdx(iova, lvl);
-            if (pgsize == BlockSize(lvl))
+            if (pgsize == BlockSize(lvl)) return InitBlocks(dir, lvl, idx, iova, paddr, pgcount, ref mapped);
+            ref Slot s = ref dir[idx];
+            object? next = s.Next;
+            if (next is null)
             {
-                if (lvl == MaxLevels - 1 && t != _pgd && t != _leafTable) { _leafTable = t; _leafKey = iova >> _shift[MaxLevels - 2]; }
-                int num = (int)Math.Min(pgcount, (ulong)Math.Min(MaxEntries(idx), t.E.Length - idx));
-                var r = InitPte(iova, paddr, pte, lvl, num, t, idx);
-                if (r.Ok) mapped += (ulong)num * pgsize;
-                return r;
+                if (s.Pte != 0) return BlockCovers(lvl, iova);
+                next = NewTable(lvl + 1, ref s);
+                if (next is null) return NoMemory();
             }
-            if (lvl >= MaxLevels - 1)
+            if (lvl == MaxLevels - 2)
             {
-                Warn();
-                return Outcome.Fail(Errno.EINVAL, "__arm_lpae_map: no table below the last level (io-pgtable-arm.c)");
+                // the size is not the last level's either: __arm_lpae_map's WARN_ON(lvl >= MAX_LEVELS - 1) there
+                return pgsize == _granule ? InitPages(Unsafe.As<ulong[]>(next), LvlIdx(iova, MaxLevels - 1), iova, paddr, pgcount, ref mapped) : NoTableBelowTheLastLevel();
             }
-            ulong cur = t.E[idx];
-            if (cur == 0)
-            {
-                var pa = _alloc.AllocKernel(_granule, _granule, _tableLimit);
-                if (pa is null) return Outcome.Fail(Errno.ENOMEM, "__arm_lpae_alloc_pages: no memory for a table (io-pgtable-arm.c)");
-                var nt = new Table(PtesPerTable, lvl + 1 == MaxLevels - 1) { Pa = pa.Value };
-                _mem.Map(pa.Value, nt.E);
-                _tableBytes += _granule;
-                ulong tpte = PaddrToPte(pa.Value) | TypeTable;
-                if ((Cfg.Quirks & PgtableQuirks.ArmNs) != 0) tpte |= NsTable;
-                t.E[idx] = tpte;
-                t.Next![idx] = nt;
-                t = nt;
-            }
-            else if (!IsLeaf(cur, lvl)) t = t.Next![idx]!;
-            else
-            {
-                Warn();
-                return Outcome.Fail(Errno.EEXIST, $"__arm_lpae_map: a {Hex.Size(BlockSize(lvl))} block already covers {Hex.Of(iova)} (io-pgtable-arm.c)");
-            }
+            dir = Unsafe.As<Slot[]>(next);
         }
     }
 
-    private Outcome InitPte(ulong iova, ulong paddr, ulong prot, int lvl, int num, Table t, int idx)
+    /// <summary>arm_lpae_init_pte above the last level: a block over a block is -EEXIST, a block over a table frees it silently.</summary>
+    private Outcome InitBlocks(Slot[] t, int lvl, int idx, ulong iova, ulong paddr, ulong pgcount, ref ulong mapped)
     {
         ulong sz = BlockSize(lvl);
-        var span = t.E.AsSpan(idx, num);
-        ulong type = lvl == MaxLevels - 1 ? TypePage : TypeBlock;
-        if (span.IndexOfAnyExcept(0UL) < 0 && _granule < 0x10000)
-        {
-            // All slots empty (the usual case): below 64K granules the output address is PA[47:12] as is.
-            ulong v = prot | type | (paddr & AddrMask);
-            for (int i = 0; i < span.Length; i++, v += sz) span[i] = v;
-            return Outcome.Success;
-        }
+        int num = (int)Math.Min(pgcount, (ulong)MaxEntries(idx));
         for (int i = 0; i < num; i++)
         {
-            ulong e = t.E[idx + i];
-            if (IsLeaf(e, lvl))
-            {
-                Warn();
-                return Outcome.Fail(Errno.EEXIST, $"arm_lpae_init_pte: {Hex.Of(iova + (ulong)i * sz)} is already mapped (io-pgtable-arm.c)");
-            }
-            if ((e & 3) == TypeTable)
+            ref Slot e = ref t[idx + i];
+            if (e.Next is { } table)
             {
                 // A block over a next-level table: the table and everything under it go, silently.
-                FreeSubtree(t, idx + i);
-                t.E[idx + i] = 0;
+                ulong pa = PteToPaddr(e.Pte);
+                e.Next = null;
+                e.Pte = 0;
+                FreeSubtree(table, lvl + 1, pa);
+            }
+            else if (IsLeaf(e.Pte, lvl))
+            {
+                WarnUnlessNoWarn();
+                return Outcome.Fail(Errno.EEXIST, $"arm_lpae_init_pte: {Hex.Of(iova + (ulong)i * sz)} is already mapped (io-pgtable-arm.c)");
             }
         }
-        ulong bits = prot | type;
-        for (int i = 0; i < span.Length; i++) span[i] = bits | PaddrToPte(paddr + (ulong)i * sz);
-        return Outcome.Success;
+        ulong bits = _lastPte | TypeBlock;
+        for (int i = 0; i < num; i++) t[idx + i].Pte = bits | PaddrToPte(paddr + (ulong)i * sz);
+        mapped += (ulong)num * sz;
+        return PastThePgd(t, idx, num);
     }
 
-    private void FreeSubtree(Table parent, int idx)
+    /// <summary>__arm_lpae_free_pgtable of a table at <paramref name="level"/> and everything under it.</summary>
+    private void FreeSubtree(object table, int level, ulong pa)
     {
-        var child = parent.Next![idx];
-        parent.Next[idx] = null;
-        if (child is null) return;
-        if (child.Next is not null)
-            for (int i = 0; i < child.Next.Length; i++)
-                if (child.Next[i] is not null) FreeSubtree(child, i);
-        if (child == _leafTable) { _leafTable = null; _leafKey = ulong.MaxValue; }
-        _mem.Unmap(child.Pa, _granule);
-        _alloc.FreeKernel(child.Pa, _granule);
+        if (level < MaxLevels - 1)
+        {
+            var slots = Unsafe.As<Slot[]>(table);
+            for (int i = 0; i < slots.Length; i++)
+                if (slots[i].Next is { } child) FreeSubtree(child, level + 1, PteToPaddr(slots[i].Pte));
+        }
+        else if (ReferenceEquals(table, _leafTable))
+        {
+            _leafTable = null;
+            _leafKey = ulong.MaxValue;
+        }
+        _mem.Unmap(pa, _granule);
+        _alloc.FreeKernel(pa, _granule);
         _tableBytes -= _granule;
     }
 
     // ----- unmap (arm_lpae_unmap_pages, __arm_lpae_unmap) -----
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount)
     {
-        if (pgsize == 0 || (pgsize & Cfg.PgsizeBitmap) != pgsize || pgcount == 0) { Warn(); return 0; }
-        if ((long)iova >> Cfg.Ias != 0) { Warn(); return 0; }
-        var t = _pgd;
-        int startAt = _startLevel;
-        if (pgsize == _granule && _leafTable is not null && iova >> _shift[MaxLevels - 2] == _leafKey)
+        if (pgsize == 0 || (pgsize & _pgsizeBitmap) != pgsize || pgcount == 0) { Warn(); return 0; }
+        if ((long)iova >> _ias != 0) { Warn(); return 0; }
+        if (pgsize == _granule && _startLevel < MaxLevels)
         {
-            t = _leafTable;
-            startAt = MaxLevels - 1;
-        }
-        for (int lvl = startAt; lvl < MaxLevels; lvl++)
-        {
-            int idx = LvlIdx(iova, lvl);
-            ulong pte = t.E[idx];
+            ulong key = iova >> _keyShift;
+            ulong[]? leaf = key == _leafKey ? _leafTable : LeafForUnmap(iova, key);
+            if (leaf is null) return 0;
+            int idx = (int)((iova >> _leafShift) & _leafMask);
+            ref ulong e = ref leaf[idx];
             // An empty entry: WARN_ON and 0 bytes. Linux 7.0 has upstream 374e7af67d9d ("iommu/io-pgtable-arm:
             // fix size_t signedness bug in unmap path"); older trees returned -ENOENT through the size_t,
             // which callers read as a huge unmapped size.
-            if (pte == 0) { Warn(); return 0; }
-            if (lvl == MaxLevels - 1 && t != _pgd && startAt != lvl) { _leafTable = t; _leafKey = iova >> _shift[MaxLevels - 2]; }
-            if (pgsize == BlockSize(lvl))
+            if (e == 0) { WarnUnlessNoWarn(); return 0; }
+            if (pgcount == 1)
             {
-                int num = (int)Math.Min(pgcount, (ulong)Math.Min(MaxEntries(idx), t.E.Length - idx));
-                if (lvl == MaxLevels - 1 && num == 1)
-                {
-                    t.E[idx] = 0; // the one entry, found non-empty above
-                    return pgsize;
-                }
-                if (lvl == MaxLevels - 1)
-                {
-                    // The last level holds only page entries (the engine writes no other type there), so
-                    // __arm_lpae_unmap's loop finds no non-leaf entry: it stops at the first empty one
-                    // (WARN_ON(!pte)) and clears the rest — a vectorised search for zero.
-                    var run = t.E.AsSpan(idx, num);
-                    int empty = run.IndexOf(0UL);
-                    if (empty >= 0) Warn();
-                    int n = empty < 0 ? num : empty;
-                    run[..n].Clear();
-                    return (ulong)n * pgsize;
-                }
-                int i = 0;
-                for (; i < num; i++)
-                {
-                    ulong e = t.E[idx + i];
-                    if (e == 0) { Warn(); break; }
-                    if (!IsLeaf(e, lvl))
-                    {
-                        t.E[idx + i] = 0;
-                        FreeSubtree(t, idx + i);
-                    }
-                }
-                t.E.AsSpan(idx, i).Clear();
-                return (ulong)i * pgsize;
+                e = 0; // the one entry, found non-empty above
+                return pgsize;
             }
-            if (IsLeaf(pte, lvl)) { Warn("partial-large"); return 0; }
-            t = t.Next![idx]!;
+            // The last level holds only page entries (the engine writes no other type there), so
+            // __arm_lpae_unmap's loop finds no non-leaf entry: it stops at the first empty one
+            // (WARN_ON(!pte)) and clears the rest — a vectorised search for zero.
+            int num = (int)Math.Min(pgcount, (ulong)MaxEntries(idx));
+            var run = leaf.AsSpan(idx, num);
+            int empty = run.IndexOf(0UL);
+            if (empty >= 0) WarnUnlessNoWarn();
+            int n = empty < 0 ? num : empty;
+            run[..n].Clear();
+            return (ulong)n * pgsize;
         }
-        Warn();
-        return 0;
+        return UnmapAbove(iova, pgsize, pgcount);
     }
 
-    // ----- lookup -----
-    public ulong IovaToPhys(ulong iova)
+    /// <summary>
+    /// The last-level table holding <paramref name="iova"/> for an unmap of pages; null (after the
+    /// kernel's WARN) where an entry on the way is empty or is a block (a partial unmap of it).
+    /// </summary>
+    private ulong[]? LeafForUnmap(ulong iova, ulong key)
     {
-        var t = _pgd;
+        ulong[] leaf;
+        if (_pgdDir is { } dir)
+        {
+            for (int lvl = _startLevel; ; lvl++)
+            {
+                ref Slot s = ref dir[(int)((iova >> _shift[lvl]) & _idxMask[lvl])];
+                object? next = s.Next;
+                if (next is null)
+                {
+                    if (s.Pte == 0) WarnUnlessNoWarn();
+                    else WarnOnce("partial-large"); // "Unmap of a partial large IOPTE is not allowed"
+                    return null;
+                }
+                if (lvl == MaxLevels - 2) { leaf = Unsafe.As<ulong[]>(next); break; }
+                dir = Unsafe.As<Slot[]>(next);
+            }
+        }
+        else leaf = _pgdLeaf!;
+        Remember(leaf, key);
+        return leaf;
+    }
+
+    /// <summary>__arm_lpae_unmap for a block size, or at a PGD that is the last level.</summary>
+    private ulong UnmapAbove(ulong iova, ulong pgsize, ulong pgcount)
+    {
+        object? table = (object?)_pgdDir ?? _pgdLeaf;
         for (int lvl = _startLevel; lvl < MaxLevels; lvl++)
         {
             int idx = LvlIdx(iova, lvl);
-            ulong pte = t.E[idx];
-            if ((pte & 3) == 0) return 0;
-            if (IsLeaf(pte, lvl)) return PteToPaddr(pte) | (iova & (BlockSize(lvl) - 1));
-            t = t.Next![idx]!;
+            if (lvl == MaxLevels - 1)
+            {
+                // reached only with a size above the page size: the entry is empty or a page (partial)
+                if (Unsafe.As<ulong[]>(table!)[idx] == 0) WarnUnlessNoWarn();
+                else WarnOnce("partial-large");
+                return 0;
+            }
+            var dir = Unsafe.As<Slot[]>(table!);
+            ref Slot s = ref dir[idx];
+            if (s.Pte == 0) { WarnUnlessNoWarn(); return 0; }
+            if (pgsize == BlockSize(lvl)) return UnmapBlocks(dir, lvl, idx, pgsize, pgcount);
+            if (s.Next is null) { WarnOnce("partial-large"); return 0; }
+            table = s.Next;
         }
+        Warn(); // __arm_lpae_unmap: WARN_ON(lvl == ARM_LPAE_MAX_LEVELS), a table with no level
         return 0;
     }
 
+    private ulong UnmapBlocks(Slot[] t, int lvl, int idx, ulong pgsize, ulong pgcount)
+    {
+        int num = (int)Math.Min(pgcount, (ulong)MaxEntries(idx));
+        int i = 0;
+        for (; i < num; i++)
+        {
+            ref Slot e = ref t[idx + i];
+            if (e.Pte == 0) { WarnUnlessNoWarn(); break; }
+            if (e.Next is { } table)
+            {
+                ulong pa = PteToPaddr(e.Pte);
+                e.Pte = 0;
+                e.Next = null;
+                FreeSubtree(table, lvl + 1, pa);
+            }
+        }
+        for (int j = 0; j < i; j++) t[idx + j].Pte = 0;
+        return (ulong)i * pgsize;
+    }
+
+    // ----- lookup (arm_lpae_iova_to_phys, arm_lpae_pgtable_walk) -----
+    public ulong IovaToPhys(ulong iova)
+    {
+        ulong[] leaf;
+        if (_pgdDir is { } dir)
+        {
+            for (int lvl = _startLevel; ; lvl++)
+            {
+                ref Slot s = ref dir[(int)((iova >> _shift[lvl]) & _idxMask[lvl])];
+                object? next = s.Next;
+                if (next is null)
+                {
+                    ulong pte = s.Pte;
+                    return (pte & 3) == TypeBlock ? PteToPaddr(pte) | (iova & (BlockSize(lvl) - 1)) : 0;
+                }
+                if (lvl == MaxLevels - 2) { leaf = Unsafe.As<ulong[]>(next); break; }
+                dir = Unsafe.As<Slot[]>(next);
+            }
+        }
+        else if (_pgdLeaf is { } pgd) leaf = pgd;
+        else { Warn(); return 0; } // __arm_lpae_iopte_walk: WARN_ON(lvl == ARM_LPAE_MAX_LEVELS)
+        ulong e = leaf[(int)((iova >> _leafShift) & _leafMask)];
+        return (e & 3) == TypePage ? PteToPaddr(e) | (iova & (_granule - 1)) : 0;
+    }
+
+    /// <summary>The descriptors on the way to <paramref name="iova"/>; none for a table with no level (start level 4).</summary>
     public IReadOnlyList<WalkStep> Walk(ulong iova)
     {
         var steps = new List<WalkStep>(4);
-        var t = _pgd;
-        for (int lvl = _startLevel; lvl < MaxLevels; lvl++)
+        object? table = (object?)_pgdDir ?? _pgdLeaf;
+        ulong tablePa = _pgdPa;
+        for (int lvl = _startLevel; lvl < MaxLevels && table is not null; lvl++)
         {
             int idx = LvlIdx(iova, lvl);
-            ulong pte = t.E[idx];
-            steps.Add(new WalkStep(lvl, (ulong)idx, pte, t.Pa));
-            if ((pte & 3) == 0 || IsLeaf(pte, lvl)) break;
-            t = t.Next![idx]!;
+            if (lvl == MaxLevels - 1)
+            {
+                steps.Add(new WalkStep(lvl, (ulong)idx, Unsafe.As<ulong[]>(table)[idx], tablePa));
+                break;
+            }
+            ref Slot s = ref Unsafe.As<Slot[]>(table)[idx];
+            steps.Add(new WalkStep(lvl, (ulong)idx, s.Pte, tablePa));
+            tablePa = PteToPaddr(s.Pte);
+            table = s.Next;
         }
         return steps;
     }
 
+    /// <summary>The walk's last step; for a table with no level, a step at level 4 reading nothing.</summary>
     public WalkStep LastStep(ulong iova)
     {
-        var t = _pgd;
-        for (int lvl = _startLevel; ; lvl++)
+        object? table = (object?)_pgdDir ?? _pgdLeaf;
+        ulong tablePa = _pgdPa;
+        for (int lvl = _startLevel; lvl < MaxLevels && table is not null; lvl++)
         {
             int idx = LvlIdx(iova, lvl);
-            ulong pte = t.E[idx];
-            if ((pte & 3) == 0 || IsLeaf(pte, lvl) || lvl == MaxLevels - 1) return new WalkStep(lvl, (ulong)idx, pte, t.Pa);
-            t = t.Next![idx]!;
+            if (lvl == MaxLevels - 1) return new WalkStep(lvl, (ulong)idx, Unsafe.As<ulong[]>(table)[idx], tablePa);
+            ref Slot s = ref Unsafe.As<Slot[]>(table)[idx];
+            if (s.Next is null) return new WalkStep(lvl, (ulong)idx, s.Pte, tablePa);
+            tablePa = PteToPaddr(s.Pte);
+            table = s.Next;
         }
+        return new WalkStep(MaxLevels, 0, 0, _pgdPa);
     }
 
     public IEnumerable<Leaf> Leaves()
     {
         var list = new List<Leaf>();
-        Collect(_pgd, _startLevel, 0, list);
+        if (_pgdDir is not null) Collect(_pgdDir, _startLevel, 0, _pgdEntries, list);
+        else if (_pgdLeaf is not null) CollectPages(_pgdLeaf, 0, _pgdEntries, list);
         return list;
     }
 
-    private void Collect(Table t, int lvl, ulong baseIova, List<Leaf> into)
+    /// <summary>The leaves under a table above the last level (the PGD: its first <paramref name="count"/> entries, those a walk reaches).</summary>
+    private void Collect(Slot[] t, int lvl, ulong baseIova, int count, List<Leaf> into)
     {
-        for (int i = 0; i < t.E.Length; i++)
+        for (int i = 0; i < count; i++)
         {
-            ulong pte = t.E[i];
+            ulong pte = t[i].Pte;
             if ((pte & 3) == 0) continue;
-            ulong iova = baseIova + ((ulong)i << LvlShift(lvl));
-            if (IsLeaf(pte, lvl)) into.Add(new Leaf(iova, PteToPaddr(pte), BlockSize(lvl), DecodeProt(pte)));
-            else Collect(t.Next![i]!, lvl + 1, iova, into);
+            ulong iova = baseIova + ((ulong)i << _shift[lvl]);
+            if (t[i].Next is { } next)
+            {
+                if (lvl == MaxLevels - 2) CollectPages(Unsafe.As<ulong[]>(next), iova, _ptesPerTable, into);
+                else Collect(Unsafe.As<Slot[]>(next), lvl + 1, iova, _ptesPerTable, into);
+            }
+            else if (IsLeaf(pte, lvl)) into.Add(new Leaf(iova, PteToPaddr(pte), BlockSize(lvl), DecodeProt(pte)));
+        }
+    }
+
+    private void CollectPages(ulong[] t, ulong baseIova, int count, List<Leaf> into)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ulong pte = t[i];
+            if ((pte & 3) == TypePage) into.Add(new Leaf(baseIova + ((ulong)i << _leafShift), PteToPaddr(pte), _granule, DecodeProt(pte)));
         }
     }
 

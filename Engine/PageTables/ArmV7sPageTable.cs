@@ -18,6 +18,11 @@ namespace ScenarioEngine.PageTables;
 /// </summary>
 public sealed class ArmV7sPageTable : IIoPageTable
 {
+    /// <summary>ARM_V7S's entry of io_pgtable_init_table (io_pgtable_arm_v7s_init_fns): 4K/64K/1M/16M by default.</summary>
+    public static readonly IoPgtableFormat InitFns = new("arm-v7s", SupportedSizes, 4,
+        "arm_v7s_alloc_pgtable: ias ≤ 32 (34 with arm-mtk-ext) and at least 20 (below, the level-1 table's size shifts by a negative count), oas ≤ 32 (35), arm-mtk-ext needs no-perms, arm-mtk-ttbr-ext needs arm-mtk-ext",
+        (cfg, mem, pages) => Alloc(cfg, mem, pages));
+
     private const uint TypeTable = 0x1, TypePage = 0x2, TypeLargePage = 0x1;
     private const int ContPages = 16;
     private const uint ContSection = 1u << 18; // supersection
@@ -48,8 +53,8 @@ public sealed class ArmV7sPageTable : IIoPageTable
     private readonly HashSet<string> _warnedOnce = new();
     private ulong _tableBytes;
 
-    public IoPgtableFormat Fmt => IoPgtableFormat.ArmV7s;
-    public string Format => Fmt.Name();
+    public IoPgtableFormat Fmt => InitFns;
+    public string Format => InitFns.Name;
     public IoPgtableCfg Cfg { get; }
     public ulong Ttbr { get; }
     public int Warnings { get; private set; }
@@ -58,6 +63,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
 
     // The quirks never change after alloc: kept as fields so the hot paths test a bool, not the cfg.
     private readonly bool _mtk, _ttbrExt;
+    private readonly int _ias, _oas;
     private ulong TableLimit => _ttbrExt ? 1UL << Cfg.Oas : 1UL << 32;
 
     private ArmV7sPageTable(IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc, ulong l1, int l1Bits)
@@ -65,6 +71,8 @@ public sealed class ArmV7sPageTable : IIoPageTable
         Cfg = cfg;
         _mtk = (cfg.Quirks & PgtableQuirks.ArmMtkExt) != 0;
         _ttbrExt = (cfg.Quirks & PgtableQuirks.ArmMtkTtbrExt) != 0;
+        _ias = cfg.Ias;
+        _oas = cfg.Oas;
         _mem = mem;
         _alloc = alloc;
         _l1 = l1;
@@ -81,7 +89,8 @@ public sealed class ArmV7sPageTable : IIoPageTable
 
     /// <summary>
     /// arm_v7s_alloc_pgtable: ias ≤ 32 (34 with MTK_EXT), oas ≤ 32 (35 with MTK_EXT); MTK_EXT needs
-    /// NO_PERMS; MTK_TTBR_EXT needs MTK_EXT; pgsize_bitmap is narrowed to 4K|64K|1M|16M.
+    /// NO_PERMS; MTK_TTBR_EXT needs MTK_EXT; pgsize_bitmap is narrowed to 4K|64K|1M|16M. ias 20 gives a
+    /// one-entry level-1 table; below 20 is refused (the kernel's shift by a negative count).
     /// Returns null where the kernel returns NULL.
     /// </summary>
     public static ArmV7sPageTable? Alloc(IoPgtableCfg cfg, PhysicalMemory mem, PageAllocator alloc)
@@ -93,10 +102,14 @@ public sealed class ArmV7sPageTable : IIoPageTable
         if (cfg.Ias > (mtk ? 34 : 32) || cfg.Oas > (mtk ? 35 : 32)) return null;
         if (mtk && (q & PgtableQuirks.NoPerms) == 0) return null;
         if ((q & PgtableQuirks.ArmMtkTtbrExt) != 0 && !mtk) return null;
+        // _ARM_V7S_LVL_BITS(1) = ias - 20: ias 20 is a level-1 table of one entry (accepted, as the
+        // kernel accepts it); below 20 the kernel shifts by a negative count (undefined behaviour in C),
+        // which the engine refuses rather than guess.
         int l1Bits = cfg.Ias - 20;
-        if (l1Bits < 1) return null;
+        if (l1Bits < 0) return null;
         var narrowed = cfg with { PgsizeBitmap = cfg.PgsizeBitmap & SupportedSizes };
-        ulong l1Size = 4UL << l1Bits;
+        // __arm_v7s_alloc_table(1): __get_free_pages(get_order(size)), whole pages aligned to their size
+        ulong l1Size = Math.Max(4UL << l1Bits, 0x1000);
         ulong limit = (q & PgtableQuirks.ArmMtkTtbrExt) != 0 ? 1UL << cfg.Oas : 1UL << 32;
         var l1 = alloc.AllocKernel(l1Size, l1Size, limit);
         if (l1 is null) return null;
@@ -201,7 +214,7 @@ public sealed class ArmV7sPageTable : IIoPageTable
     public Outcome MapPages(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, Prot prot, out ulong mapped)
     {
         mapped = 0;
-        if (iova >> Cfg.Ias != 0 || paddr >> Cfg.Oas != 0)
+        if (iova >> _ias != 0 || paddr >> _oas != 0)
         {
             Warn();
             return Outcome.Fail(Errno.ERANGE, $"arm_v7s_map_pages: iova {Hex.Of(iova)} ≥ 2^{Cfg.Ias} or pa {Hex.Of(paddr)} ≥ 2^{Cfg.Oas} (io-pgtable-arm-v7s.c)");
@@ -249,11 +262,8 @@ public sealed class ArmV7sPageTable : IIoPageTable
         ulong i1 = (iova >> 20) & _l1Mask;
         if (size >= 0x10_0000)
             return InitPte(iova, paddr, prot, 1, (int)(size >> 20), _l1e, i1);
-        if (size < 0x1000)
-        {
-            Warn();
-            return Outcome.Fail(Errno.EINVAL, $"__arm_v7s_map: size {Hex.Size(size)} is smaller than a 4K page (io-pgtable-arm-v7s.c)");
-        }
+        // Below a section __arm_v7s_map goes to level 2 first — installing an empty L2 table, or -EEXIST
+        // under a section — and only there finds no whole entry for a size below 4K (WARN_ON(lvl == 2)).
         uint pte = _l1e[i1];
         uint[]? l2;
         if (pte == 0)
@@ -273,6 +283,11 @@ public sealed class ArmV7sPageTable : IIoPageTable
         {
             Warn();
             return Outcome.Fail(Errno.EEXIST, $"__arm_v7s_map: {Hex.Of(iova & ~0xfffffUL)} is already a {(IsCont(pte, 1) ? "16M supersection" : "1M section")}; a smaller page cannot go under it (io-pgtable-arm-v7s.c)");
+        }
+        if (size < 0x1000)
+        {
+            Warn();
+            return Outcome.Fail(Errno.EINVAL, $"__arm_v7s_map: size {Hex.Size(size)} is smaller than a 4K page (io-pgtable-arm-v7s.c)");
         }
         return InitPte(iova, paddr, prot, 2, (int)(size >> 12), l2, (iova >> 12) & 0xff);
     }
@@ -314,7 +329,23 @@ public sealed class ArmV7sPageTable : IIoPageTable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ulong UnmapPages(ulong iova, ulong pgsize, ulong pgcount)
     {
-        if (iova >> Cfg.Ias != 0) { Warn(); return 0; }
+        if (iova >> _ias != 0) { Warn(); return 0; }
+        if (pgsize == 0x1000 && pgcount == 1)
+        {
+            // One small page (a driver unmapping page by page): the level-2 table exists exactly where
+            // _l2 holds one, and an entry with bit 1 set is a small page (a large page is 0b01, whose
+            // partial unmap __arm_v7s_unmap refuses): cleared at once. Anything else takes UnmapOne.
+            var l2 = _l2[(iova >> 20) & _l1Mask];
+            if (l2 is not null)
+            {
+                ref uint e = ref l2[(iova >> 12) & 0xff];
+                if ((e & TypePage) != 0)
+                {
+                    e = 0;
+                    return 0x1000;
+                }
+            }
+        }
         ulong unmapped = 0;
         while (pgcount-- > 0)
         {

@@ -33,10 +33,10 @@ public readonly record struct Leaf(ulong Iova, ulong Pa, ulong Size, Prot Prot);
 /// </summary>
 public interface IIoPageTable
 {
-    /// <summary>io_pgtable_fmt.</summary>
+    /// <summary>The format's entry of io_pgtable_init_table (io_pgtable_fmt).</summary>
     IoPgtableFormat Fmt { get; }
     /// <summary>The format's name as YAML, Lua and the report print it.</summary>
-    string Format => Fmt.Name();
+    string Format => Fmt.Name;
     IoPgtableCfg Cfg { get; }
     /// <summary>The value a driver writes to the translation table base register.</summary>
     ulong Ttbr { get; }

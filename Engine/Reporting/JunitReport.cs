@@ -13,81 +13,112 @@ namespace ScenarioEngine.Reporting;
 /// scenario's YAML), the first changed line of the verified snapshot; else the scenario file.
 /// <c>time</c> is wall-clock seconds (reporters compute totals from it); it is the only thing
 /// that differs between two runs of the same tree.
+/// The strict flavour (<see cref="Flavor.Jenkins"/>, `--junit-flavor jenkins`) keeps to the elements and
+/// attributes of the Jenkins xUnit plugin's junit-10 schema (schema/junit-jenkins.xsd): no <c>file</c> or
+/// <c>line</c>, and one &lt;testsuite&gt; per topic folder with that folder's own totals, for Jenkins xUnit and
+/// viewers that repeat one suite's totals under every topic.
 /// </summary>
 public static class JunitReport
 {
-    public static string Render(IReadOnlyList<RunResult> results)
+    /// <summary>The dialect: the default (one suite, file and line per testcase) or Jenkins' strict one.</summary>
+    public enum Flavor { Standard, Jenkins }
+
+    public static string Render(IReadOnlyList<RunResult> results, Flavor flavor = Flavor.Standard)
     {
         var sb = new StringBuilder();
         var settings = new XmlWriterSettings { Indent = true, NewLineChars = "\n", Encoding = new UTF8Encoding(false), OmitXmlDeclaration = false };
         using (var sw = new StringWriterUtf8(sb))
         using (var w = XmlWriter.Create(sw, settings))
         {
-            int errors = results.Count(r => r.Error is not null);
-            int failures = results.Count(r => r.Error is null && (!r.Passed || r.Snapshot is SnapshotStatus.Changed or SnapshotStatus.New));
             w.WriteStartElement("testsuites");
             w.WriteAttributeString("name", "scenario");
-            w.WriteAttributeString("tests", results.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteAttributeString("failures", failures.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteAttributeString("errors", errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteStartElement("testsuite");
-            w.WriteAttributeString("name", "scenarios");
-            w.WriteAttributeString("tests", results.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteAttributeString("failures", failures.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteAttributeString("errors", errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteAttributeString("skipped", "0");
-            w.WriteAttributeString("time", Seconds(results.Sum(r => r.Seconds)));
-            foreach (var r in results)
+            Totals(w, results);
+            if (flavor == Flavor.Jenkins) w.WriteAttributeString("time", Seconds(results.Sum(r => r.Seconds)));
+            // Standard: one suite of every scenario. Jenkins: one suite per topic folder, in path order.
+            var suites = flavor == Flavor.Jenkins
+                ? results.GroupBy(Topic, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, (IReadOnlyList<RunResult>)[.. g]))
+                : [("scenarios", results)];
+            foreach (var (name, members) in suites)
             {
-                var rel = r.Path.StartsWith("scenarios/", StringComparison.Ordinal) ? r.Path["scenarios/".Length..] : r.Path;
-                var slash = rel.LastIndexOf('/');
-                w.WriteStartElement("testcase");
-                w.WriteAttributeString("classname", X(slash > 0 ? rel[..slash] : "scenarios"));
-                w.WriteAttributeString("name", X(Path.GetFileNameWithoutExtension(rel[(slash + 1)..])));
-                var (file, line) = Location(r);
-                w.WriteAttributeString("file", X(file));
-                if (line > 0) w.WriteAttributeString("line", line.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                w.WriteAttributeString("time", Seconds(r.Seconds));
-                if (r.Error is { } e)
-                {
-                    w.WriteStartElement("error");
-                    w.WriteAttributeString("type", X(e.CodeText));
-                    w.WriteAttributeString("message", X(e.ToString()));
-                    w.WriteString(X(e.ToString()));
-                    w.WriteEndElement();
-                }
-                else
-                {
-                    if (r.ExpectationsFailed > 0)
-                    {
-                        w.WriteStartElement("failure");
-                        w.WriteAttributeString("type", "expectation");
-                        w.WriteAttributeString("message", X($"{r.ExpectationsFailed} of {r.ExpectationsPassed + r.ExpectationsFailed} expectation(s) failed"));
-                        w.WriteString(X(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{ExpectationFile(r, x)}:{x.Line}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})")))));
-                        w.WriteEndElement();
-                    }
-                    if (r.Snapshot == SnapshotStatus.Changed)
-                    {
-                        w.WriteStartElement("failure");
-                        w.WriteAttributeString("type", "snapshot-changed");
-                        w.WriteAttributeString("message", X($"the report differs from {r.SnapshotPath}"));
-                        w.WriteString(X(r.Diff ?? ""));
-                        w.WriteEndElement();
-                    }
-                    else if (r.Snapshot == SnapshotStatus.New)
-                    {
-                        w.WriteStartElement("failure");
-                        w.WriteAttributeString("type", "snapshot-new");
-                        w.WriteAttributeString("message", X($"no approved snapshot yet ({r.SnapshotPath}); review the received report and run 'scenario approve'"));
-                        w.WriteEndElement();
-                    }
-                }
+                w.WriteStartElement("testsuite");
+                w.WriteAttributeString("name", X(name));
+                Totals(w, members);
+                w.WriteAttributeString("skipped", "0");
+                w.WriteAttributeString("time", Seconds(members.Sum(r => r.Seconds)));
+                foreach (var r in members) Testcase(w, r, flavor);
                 w.WriteEndElement();
             }
             w.WriteEndElement();
-            w.WriteEndElement();
         }
         return sb.Append('\n').ToString();
+    }
+
+    private static void Totals(XmlWriter w, IReadOnlyList<RunResult> results)
+    {
+        int errors = results.Count(r => r.Error is not null);
+        int failures = results.Count(r => r.Error is null && (!r.Passed || r.Snapshot is SnapshotStatus.Changed or SnapshotStatus.New));
+        w.WriteAttributeString("tests", results.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteAttributeString("failures", failures.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteAttributeString("errors", errors.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A scenario's topic: its folder under scenarios/ ("scenarios" for one directly in it).</summary>
+    internal static string Topic(RunResult r)
+    {
+        var rel = r.Path.StartsWith("scenarios/", StringComparison.Ordinal) ? r.Path["scenarios/".Length..] : r.Path;
+        var slash = rel.LastIndexOf('/');
+        return slash > 0 ? rel[..slash] : "scenarios";
+    }
+
+    private static void Testcase(XmlWriter w, RunResult r, Flavor flavor)
+    {
+        var rel = r.Path.StartsWith("scenarios/", StringComparison.Ordinal) ? r.Path["scenarios/".Length..] : r.Path;
+        var slash = rel.LastIndexOf('/');
+        w.WriteStartElement("testcase");
+        w.WriteAttributeString("classname", X(Topic(r)));
+        w.WriteAttributeString("name", X(Path.GetFileNameWithoutExtension(rel[(slash + 1)..])));
+        if (flavor == Flavor.Standard)
+        {
+            var (file, line) = Location(r);
+            w.WriteAttributeString("file", X(file));
+            if (line > 0) w.WriteAttributeString("line", line.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        w.WriteAttributeString("time", Seconds(r.Seconds));
+        if (r.Error is { } e)
+        {
+            w.WriteStartElement("error");
+            w.WriteAttributeString("type", X(e.CodeText));
+            w.WriteAttributeString("message", X(e.ToString()));
+            w.WriteString(X(e.ToString()));
+            w.WriteEndElement();
+        }
+        else
+        {
+            if (r.ExpectationsFailed > 0)
+            {
+                w.WriteStartElement("failure");
+                w.WriteAttributeString("type", "expectation");
+                w.WriteAttributeString("message", X($"{r.ExpectationsFailed} of {r.ExpectationsPassed + r.ExpectationsFailed} expectation(s) failed"));
+                w.WriteString(X(string.Join("\n", r.Log.Expectations.Where(x => !x.Passed).Select(x => $"{ExpectationFile(r, x)}:{x.Line}: {x.Text}" + (x.Detail is null ? "" : $" ({x.Detail})")))));
+                w.WriteEndElement();
+            }
+            if (r.Snapshot == SnapshotStatus.Changed)
+            {
+                w.WriteStartElement("failure");
+                w.WriteAttributeString("type", "snapshot-changed");
+                w.WriteAttributeString("message", X($"the report differs from {r.SnapshotPath}"));
+                w.WriteString(X(r.Diff ?? ""));
+                w.WriteEndElement();
+            }
+            else if (r.Snapshot == SnapshotStatus.New)
+            {
+                w.WriteStartElement("failure");
+                w.WriteAttributeString("type", "snapshot-new");
+                w.WriteAttributeString("message", X($"no approved snapshot yet ({r.SnapshotPath}); review the received report and run 'scenario approve'"));
+                w.WriteEndElement();
+            }
+        }
+        w.WriteEndElement();
     }
 
     /// <summary>Where a CI annotation for this testcase belongs (line 0: the file as a whole).</summary>
@@ -100,7 +131,7 @@ public static class JunitReport
     }
 
     /// <summary>An expectation's own file: its module's chunk, else the scenario's script (the YAML itself when inline).</summary>
-    private static string ExpectationFile(RunResult r, Expectation x) => x.Chunk ?? r.Script ?? r.Path;
+    internal static string ExpectationFile(RunResult r, Expectation x) => x.Chunk ?? r.Script ?? r.Path;
 
     /// <summary>
     /// The verified snapshot's first changed line in a unified diff: the first hunk's start

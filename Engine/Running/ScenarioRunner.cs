@@ -23,6 +23,8 @@ public sealed record RunOptions
     public bool Svgs { get; init; } = true;
     /// <summary>When set, <see cref="ScenarioRunner.RunAll"/> runs each scenario in a supervised worker process; null runs them in this process.</summary>
     public WorkerPool? Pool { get; init; }
+    /// <summary>Tests only: called in-process once the library is installed, before the script runs (the return-shape test wraps the API here).</summary>
+    internal Action<LuaSandbox>? Instrument { get; init; }
 }
 
 /// <summary>
@@ -113,6 +115,7 @@ public static class ScenarioRunner
             sandbox.Inputs = inputs;
             library = new ScenarioLibrary(core, log, sandbox);
             library.Install(scenario.Params, Seed(display), scenario.Script.Chunk);
+            options.Instrument?.Invoke(sandbox);
             var failure = sandbox.RunScript(scenario.Script.Text, scenario.Script.Chunk, scenario.Script.FirstLine);
             if (failure is not null)
             {

@@ -130,9 +130,9 @@ public sealed class WorkerPool : IDisposable
     /// A worker runs short scripts whose time goes to Lua, the boot and the report, not to a few hot
     /// loops: there tiered PGO's instrumented recompilation costs more than its profile returns. Measured
     /// with the Release build on two cores (farm-bench, docs/performance.md): 984 scenarios 1.43 → 1.33 s,
-    /// and a scenario of 2.4 million host calls 1.30 → 1.26 s. The benchmark rows keep PGO (they measure the
-    /// algorithms at their steady state, and without PGO v7s map takes twice as long). Read from the
-    /// environment; a user's own setting wins.
+    /// and a scenario of 2.4 million host calls 1.30 → 1.26 s. `scenario bench` starts its rows' processes
+    /// with these settings too, so its figures are what a run gets. Read from the environment; a user's
+    /// own setting wins.
     /// </summary>
     public static void ShortScriptsProfile(ProcessStartInfo psi)
     {

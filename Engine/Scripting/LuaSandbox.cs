@@ -168,9 +168,10 @@ public sealed class LuaSandbox : IDisposable
     /// <summary>
     /// Runs trusted host Lua that every state runs (the prelude) from bytecode compiled at its first use
     /// in this process: loading bytecode skips the parser, which was most of a state's set-up. User
-    /// chunks are never loaded as bytecode (their mode stays "t").
+    /// chunks are never loaded as bytecode (their mode stays "t"). The chunk's first
+    /// <paramref name="results"/> values are left on the stack.
     /// </summary>
-    public void RunHostChunkCompiled(string code, string chunkName)
+    public void RunHostChunkCompiled(string code, string chunkName, int results = 0)
     {
         LuaStatus status;
         if (Compiled.TryGetValue(code, out var bytecode))
@@ -193,7 +194,7 @@ public sealed class LuaSandbox : IDisposable
                 Compiled.TryAdd(code, dumped.ToArray());
             }
         }
-        if (status != LuaStatus.OK || _state.PCall(0, 0, 0) != LuaStatus.OK)
+        if (status != LuaStatus.OK || _state.PCall(0, results, 0) != LuaStatus.OK)
         {
             var msg = _state.ToString(-1, false);
             _state.SetTop(0);
@@ -214,7 +215,7 @@ public sealed class LuaSandbox : IDisposable
         var load = thread.LoadBuffer(bytes, "@" + chunk, "t");
         if (load != LuaStatus.OK)
         {
-            var msg = thread.ToString(-1, false) ?? "syntax error";
+            var msg = LuaSyntaxHints.Explain(thread.ToString(-1, false) ?? "syntax error", text);
             _state.SetTop(0);
             return new ScriptFailure(ErrorCode.LuaSyntax, msg, chunk, LineOf(msg, chunk));
         }
@@ -276,6 +277,8 @@ public sealed class LuaSandbox : IDisposable
                 var msg = err[OopsPrefix.Length..];
                 return new ScriptFailure(ErrorCode.KernelOops, msg, chunk, LineOf(msg, chunk));
             }
+            // a required module's syntax error arrives here, raised by require
+            err = LuaSyntaxHints.Explain(err, null);
             var at = LineOf(err, chunk);
             if (at == 0)
             {

@@ -30,7 +30,7 @@ end
 -- handles ---------------------------------------------------------------------------------------
 -- One proxy per object, bound on the host side to (kind, id); the host resolves every handle argument
 -- by the proxy's identity, so a wrapper passes handles through unchanged.
-local is_handle = setmetatable({}, { __mode = "k" })
+local is_handle = setmetatable({}, { __mode = "k" })   -- handle -> its kind
 local cache = { device = {}, group = {}, domain = {}, iommu = {}, iovad = {}, pgtable = {} }
 local mts = {}
 local bind, name_of = raw.bind, raw.name
@@ -40,7 +40,7 @@ local function handle(kind, id)
   local h = cache[kind][id]
   if h == nil then
     h = setmetatable({}, mts[kind])
-    is_handle[h] = true
+    is_handle[h] = kind
     bind(h, kind, id)
     cache[kind][id] = h
   end
@@ -53,9 +53,49 @@ local function list_of(kind, idlist)
   return out
 end
 
--- The API's shape, returned at the end of this chunk: the host ignores it, the annotation test
--- (tests/Engine.Tests/LuaAnnotationsTests.cs) compares it with lua/types/scenario.lua.
-local shape = { objects = {}, libraries = {} }
+-- The API's shape, returned at the end of this chunk: the host keeps it in the registry and never
+-- reads it; the annotation tests (tests/Engine.Tests/LuaAnnotationsTests.cs) compare it with
+-- lua/types/scenario.lua, and check what each function returns through it (`handles` gives a handle's kind).
+local shape = { objects = {}, libraries = {}, handles = is_handle }
+
+-- A name a script asked for and the API lacks: the nearest names by edit distance, for the message
+-- ("did you mean" when the nearest is within max(2, #name / 3) edits, as the YAML loader's hints).
+local function distance(a, b)
+  local prev, cur = {}, {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    cur[0] = i
+    local ai = a:byte(i)
+    for j = 1, #b do
+      local cost = ai == b:byte(j) and 0 or 1
+      local v = prev[j] + 1
+      if cur[j - 1] + 1 < v then v = cur[j - 1] + 1 end
+      if prev[j - 1] + cost < v then v = prev[j - 1] + cost end
+      cur[j] = v
+    end
+    prev, cur = cur, prev
+  end
+  return prev[#b]
+end
+local sort, concat, min, max = table.sort, table.concat, math.min, math.max
+local function unknown(what, key, ...)
+  local name = tostring(key):sub(1, 64)
+  local scored = {}
+  for i = 1, select("#", ...) do
+    for k in next, (select(i, ...)) do
+      if type(k) == "string" then scored[#scored + 1] = { k, distance(name, k) } end
+    end
+  end
+  sort(scored, function(x, y) if x[2] ~= y[2] then return x[2] < y[2] end return x[1] < y[1] end)
+  local near = {}
+  for i = 1, min(3, #scored) do near[i] = scored[i][1] end
+  if #near == 0 then return ("%s '%s'"):format(what, name) end
+  if scored[1][2] <= max(2, #name // 3) then
+    return ("%s '%s'; did you mean '%s'?%s"):format(what, name, near[1],
+      #near > 1 and (" (also near: %s)"):format(concat(near, ", ", 2)) or "")
+  end
+  return ("%s '%s' (nearest: %s)"):format(what, name, concat(near, ", "))
+end
 
 local fields, methods = {}, {}
 for kind in next, cache do fields[kind], methods[kind] = {}, {} end
@@ -72,7 +112,7 @@ for kind, fs in next, fields do
       local m = ms[k]
       if m ~= nil then return m end
       local f = fs[k]
-      if f == nil then error(("%s %s has no field '%s'"):format(kind, tostring(t), tostring(k)), 2) end
+      if f == nil then error(unknown(("%s %s has no field"):format(kind, tostring(t)), k, fs, ms), 2) end
       return f(t)
     end,
     __newindex = function(t, k) error(("%s %s is read-only (field '%s')"):format(kind, tostring(t), tostring(k)), 2) end,
@@ -85,7 +125,9 @@ do
   local mt = { __index = function(_, k)
       local f = soc_fields[k]
       if f ~= nil then return f() end
-      return soc_fns[k]
+      f = soc_fns[k]
+      if f == nil then error(unknown("soc has no function or field", k, soc_fns, soc_fields), 2) end
+      return f
     end,
     __newindex = function() error("soc is read-only", 2) end, __metatable = false }
   soc = setmetatable({}, mt)
@@ -253,5 +295,11 @@ KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024
 shape.objects.soc = { fields = soc_fields, methods = {} }
 for _, lib in ipairs({ "soc", "iommu", "mem", "sim", "dma", "iova", "expect", "pgtable", "report" }) do
   shape.libraries[lib] = lib == "soc" and soc_fns or _G[lib]
+end
+-- A library's missing name is an error at the script's line naming the nearest ones, instead of
+-- "attempt to call a nil value (field 'domain_aloc')". A script may still add its own functions.
+for _, lib in ipairs({ "iommu", "mem", "sim", "dma", "iova", "expect", "pgtable", "report" }) do
+  local t = _G[lib]
+  setmetatable(t, { __index = function(_, k) error(unknown(lib .. " has no function", k, t), 2) end, __metatable = false })
 end
 return shape

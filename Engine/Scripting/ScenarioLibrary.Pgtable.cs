@@ -22,9 +22,13 @@ internal sealed partial class ScenarioLibrary
 
     private static string PtName(int id) => $"pgtable#{id + 1}";
 
+    /// <summary>The registry's format names as a misuse message lists them: "a", "b" or "c".</summary>
+    private static readonly string FormatNames = IoPgtableFormats.All.Count == 1 ? $"\"{IoPgtableFormats.All[0].Name}\""
+        : string.Join(", ", IoPgtableFormats.All.SkipLast(1).Select(f => $"\"{f.Name}\"")) + $" or \"{IoPgtableFormats.All[^1].Name}\"";
+
     private static ApiFunction[] PgtableRows() =>
     [
-        Fn("pgtable", "alloc", [Arg.Any("fmt", "\"arm-v7s\"|\"arm-lpae-s1\"|\"arm-lpae-s2\""),
+        Fn("pgtable", "alloc", [Arg.Any("fmt", string.Join("|", IoPgtableFormats.All.Select(f => $"\"{f.Name}\""))),
             Arg.Table("cfg", "{ias: integer, oas: integer, pgsize_bitmap: integer?, quirks: string[]?}", "cfg table {ias, oas, pgsize_bitmap, quirks} expected")],
             (lib, in c) => lib.PgtableAlloc(c)) with { Returns = HandleKind.Pgtable },
         Fn("pgtable", "map_pages", [Arg.Pgtable(), Arg.Int("iova"), Arg.Int("pa"), Arg.Int("pgsize"), Arg.Count("pgcount"), Arg.Prot("prot", "prot like \"rw\" expected")],
@@ -79,12 +83,12 @@ internal sealed partial class ScenarioLibrary
         int line = c.Line;
         var fmt = LuaValues.Str(l, 1);
         if (!IoPgtableFormats.TryParse(fmt, out var format))
-            return Misuse(l, "bad argument #1 to 'alloc' (\"arm-v7s\", \"arm-lpae-s1\" or \"arm-lpae-s2\" expected)");
+            return Misuse(l, $"bad argument #1 to 'alloc' ({FormatNames} expected)");
         if (!CfgField(l, 2, "ias", out var ias, out var hasIas) || !hasIas || !CfgField(l, 2, "oas", out var oas, out var hasOas) || !hasOas)
             return Misuse(l, "bad argument #2 to 'alloc' (cfg.ias and cfg.oas must be integers)");
         if (!CfgField(l, 2, "pgsize_bitmap", out var bitmap, out var hasBitmap))
             return Misuse(l, "bad argument #2 to 'alloc' (cfg.pgsize_bitmap must be an integer)");
-        if (!hasBitmap) bitmap = format.DefaultPgsizeBitmap();
+        if (!hasBitmap) bitmap = format.DefaultPgsizeBitmap;
         var quirks = PgtableQuirks.None;
         var names = new List<string>();
         LuaValues.RawField(l, 2, "quirks");
@@ -109,11 +113,11 @@ internal sealed partial class ScenarioLibrary
         l.Pop(1);
         if (ias > 64 || oas > 64) return Misuse(l, "bad argument #2 to 'alloc' (ias/oas are address widths in bits)");
         var cfg = new IoPgtableCfg((int)ias, (int)oas, bitmap, quirks);
-        var pt = IoPgtableFormats.Alloc(format, cfg, _core.Machine.Memory, _core.Machine.Pages);
+        var pt = format.Alloc(cfg, _core.Machine.Memory, _core.Machine.Pages);
         var args = $"\"{fmt}\", {{ias = {ias}, oas = {oas}, pgsize_bitmap = {Show(bitmap)}" + (names.Count > 0 ? $", quirks = {{{string.Join(", ", names)}}}" : "") + "}";
         if (pt is null)
             return Record(l, line, "pgtable.alloc", args, Model.Outcome.Fail(Model.Errno.EINVAL,
-                $"alloc_io_pgtable_ops returns NULL for this configuration ({(fmt == "arm-v7s" ? "arm_v7s_alloc_pgtable: ias ≤ 32 (34 with arm-mtk-ext), oas ≤ 32 (35), arm-mtk-ext needs no-perms, arm-mtk-ttbr-ext needs arm-mtk-ext" : "arm_lpae_alloc_pgtable: a 4K/16K/64K granule in the bitmap, the stage's quirks only, and an oas (once clamped to 48, or 52 with 64K) that TCR.IPS/VTCR.PS encode: 32, 36, 40, 42, 44, 48 or 52")})"));
+                $"alloc_io_pgtable_ops returns NULL for this configuration ({format.AllocRules})"));
         _pgtables.Add(pt);
         int id = _pgtables.Count - 1;
         var clamped = (ulong)pt.Cfg.Ias != ias || (ulong)pt.Cfg.Oas != oas ? $", ias/oas clamped to {pt.Cfg.Ias}/{pt.Cfg.Oas} (arm_lpae_restrict_pgsizes)" : "";

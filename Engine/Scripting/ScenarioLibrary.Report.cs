@@ -125,7 +125,7 @@ internal sealed partial class ScenarioLibrary
                 if (!seen.Add((st.Level, st.Index, st.TablePa))) continue;
                 bool isLeaf = st == walk[^1];
                 rows.Add([$"L{st.Level}", st.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Hex.Of(st.TablePa),
-                          pt.Fmt == IoPgtableFormat.ArmV7s ? $"0x{st.Pte:x8}" : $"0x{st.Pte:x16}", pt.Describe(st.Pte, st.Level),
+                          pt.Fmt.DescriptorBytes == 4 ? $"0x{st.Pte:x8}" : $"0x{st.Pte:x16}", pt.Describe(st.Pte, st.Level),
                           isLeaf ? $"[{Hex.Of(leaf.Iova)}, {Hex.Of(leaf.Iova + leaf.Size - 1)}] → {Hex.Of(leaf.Pa)} {ProtText.Format(leaf.Prot)}" : ""]);
             }
             if (rows.Count > 512) break;

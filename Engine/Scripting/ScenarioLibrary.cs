@@ -37,8 +37,9 @@ internal sealed partial class ScenarioLibrary
         _log.Charge = _sandbox.ChargeHost;
         _core.Machine.Log.Charge = _sandbox.ChargeHost;
         RegisterApi();
-        _sandbox.RunHostChunkCompiled(PreludeSource, "scenario-prelude");
+        _sandbox.RunHostChunkCompiled(PreludeSource, "scenario-prelude", 1);
         var l = _sandbox.State;
+        l.SetField((int)LuaRegistry.Index, ShapeKey);
         var ps = new LuaTable();
         foreach (var (k, v) in parameters) ps.Add(k, ParamValue(v.Value));
         LuaValues.Push(l, ps);
@@ -51,6 +52,12 @@ internal sealed partial class ScenarioLibrary
     /// methods, not fields: field initialisers of a partial class run in no defined order across its files.)
     /// </summary>
     internal static readonly ApiFunction[] Api = [.. TopologyRows(), .. IommuRows(), .. DmaRows(), .. IovaRows(), .. PgtableRows(), .. ReportRows()];
+
+    /// <summary>
+    /// The registry key of the API's shape the prelude returns (its library tables, each object kind's
+    /// fields and methods, and the kind of every handle): the host never reads it; the annotation tests do.
+    /// </summary>
+    internal const string ShapeKey = "scenario.shape";
 
     /// <summary>Prelude.lua with the wrappers generated from <see cref="Api"/> in place.</summary>
     internal static readonly string PreludeSource = LoadPrelude();

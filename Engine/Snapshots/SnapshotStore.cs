@@ -131,29 +131,111 @@ public static class SnapshotStore
 
     /// <summary>
     /// received → verified for each scenario given, under each snapshot folder's lock (a concurrent
-    /// approve or run waits, or gets a clear IOException); returns the verified files written.
+    /// approve or run waits, or gets a clear IOException); returns the verified files written. Throws
+    /// the first failure's IOException after trying every scenario (<see cref="ApproveEach"/> lists them all).
     /// </summary>
     public static IReadOnlyList<string> Approve(IEnumerable<string> scenarioPaths, string? snapshotsDir, TimeSpan? lockWait = null)
     {
-        var done = new List<string>();
-        foreach (var group in scenarioPaths.GroupBy(s => ProjectLayout.For(s, snapshotsDir).SnapshotsRoot, StringComparer.Ordinal))
+        var outcome = ApproveEach(scenarioPaths, snapshotsDir, lockWait);
+        if (outcome.Failed.Count > 0) throw new IOException(outcome.Failed[0].Why);
+        return [.. outcome.Approved.Select(a => a.Verified)];
+    }
+
+    /// <summary>Most received reports a --from folder is searched for (its walk is bounded; links are not followed).</summary>
+    public const int MaxFromEntries = 100_000;
+
+    /// <summary>
+    /// Approves each scenario given and says what it did: every verified file replaced, every one that
+    /// could not be (with why) while the others go on, and, with <paramref name="fromDir"/>, the
+    /// reports there that belong to no scenario given. Without <paramref name="fromDir"/> a scenario's
+    /// received file is moved over its verified one (an atomic rename); with it, the report is taken from
+    /// <c>FROM/TOPIC/CASE.received.md</c> (the layout of the snapshot folder, as a CI artefact of
+    /// <c>snapshots/**/*.received.md</c> keeps it) and written atomically, the local received file left alone.
+    /// A report is taken only from a regular file (not a link, FIFO or device) inside its folder, at most
+    /// <see cref="MaxSnapshotBytes"/>. Never throws for a file-system failure.
+    /// </summary>
+    public static ApproveOutcome ApproveEach(IEnumerable<string> scenarioPaths, string? snapshotsDir, TimeSpan? lockWait = null, string? fromDir = null)
+    {
+        var approved = new List<ApprovedSnapshot>();
+        var failed = new List<NotApproved>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var from = fromDir is null ? null : Path.GetFullPath(fromDir);
+        foreach (var group in scenarioPaths.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).GroupBy(s => ProjectLayout.For(s, snapshotsDir).SnapshotsRoot, StringComparer.Ordinal))
         {
-            if (!Directory.Exists(group.Key)) continue;
-            using var held = SnapshotLock.Acquire(group.Key, lockWait ?? LockWait);
+            // Each scenario's report, where there is one to approve.
+            var pending = new List<(string Scenario, string Verified, string Source)>();
             foreach (var s in group)
             {
+                var layout = ProjectLayout.For(s, snapshotsDir);
                 var (verified, received) = PathsFor(s, snapshotsDir);
+                var source = from is null ? received : Path.Combine(from, Path.GetRelativePath(layout.SnapshotsRoot, received));
+                if (from is not null) used.Add(source);
+                if (!File.Exists(source)) continue;
                 // Only a plain file the engine could have written is approved: not a link (the verified
                 // file would point elsewhere), not a FIFO or a device (reading it blocks).
-                if (!File.Exists(received) || File.GetAttributes(received).HasFlag(FileAttributes.ReparsePoint) || InputFiles.IsSpecial(received)) continue;
-                EnsureInside(verified, ProjectLayout.For(s, snapshotsDir));
-                Directory.CreateDirectory(Path.GetDirectoryName(verified)!);
-                try { File.Move(received, verified, overwrite: true); }
-                catch (FileNotFoundException) { continue; } // moved by someone else between the check and the move
-                done.Add(verified);
+                if (File.GetAttributes(source).HasFlag(FileAttributes.ReparsePoint) || InputFiles.IsSpecial(source))
+                {
+                    failed.Add(new NotApproved(s, verified, $"{source} is a link or not a regular file; only a plain received report is approved"));
+                    continue;
+                }
+                pending.Add((s, verified, source));
+            }
+            if (pending.Count == 0) continue;
+            SnapshotLock held;
+            try
+            {
+                // The folder is made (a --from approve into a project without snapshots yet) only where it belongs.
+                EnsureInside(Path.Combine(group.Key, VerifiedSuffix), ProjectLayout.For(pending[0].Scenario, snapshotsDir));
+                Directory.CreateDirectory(group.Key);
+                held = SnapshotLock.Acquire(group.Key, lockWait ?? LockWait);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failed.AddRange(pending.Select(p => new NotApproved(p.Scenario, p.Verified, e.Message)));
+                continue;
+            }
+            using (held)
+                foreach (var (s, verified, source) in pending)
+                {
+                    try
+                    {
+                        EnsureInside(verified, ProjectLayout.For(s, snapshotsDir));
+                        Directory.CreateDirectory(Path.GetDirectoryName(verified)!);
+                        if (from is null)
+                        {
+                            try { File.Move(source, verified, overwrite: true); }
+                            catch (FileNotFoundException) { continue; } // moved by someone else between the check and the move
+                        }
+                        else WriteAtomic(verified, Normalize(InputFiles.ReadInside(source, Path.GetDirectoryName(source)!, MaxSnapshotBytes)));
+                        approved.Add(new ApprovedSnapshot(s, verified, source));
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        failed.Add(new NotApproved(s, verified, e.Message));
+                    }
+                }
+        }
+        return new ApproveOutcome(approved, failed, from is null ? [] : Unused(from, used));
+    }
+
+    /// <summary>The received reports under a --from folder that no scenario given asked for (sorted; the walk bounded, links not followed).</summary>
+    private static IReadOnlyList<string> Unused(string from, HashSet<string> used)
+    {
+        var list = new List<string>();
+        if (!Directory.Exists(from)) return list;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 16, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        int seen = 0;
+        try
+        {
+            foreach (var f in Directory.EnumerateFiles(from, "*" + ReceivedSuffix, options))
+            {
+                if (++seen > MaxFromEntries) break;
+                if (!used.Contains(f)) list.Add(f);
             }
         }
-        return done;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        list.Sort(StringComparer.Ordinal);
+        return list;
     }
 
     /// <summary>

@@ -35,6 +35,7 @@ public enum ErrorCode
     Cancelled = 2007,
     WorkerDied = 2008,
     EngineError = 2009,
+    UnknownApiName = 2010,
 
     // 3xxx: snapshot files
     SnapshotIo = 3001,

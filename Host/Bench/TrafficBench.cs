@@ -44,7 +44,7 @@ internal static class TrafficBench
     /// figure is the loop's and not the tiering's (kernel figures are normalised by a C loop at -O2).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static ulong Lookups(ulong[] table, long count)
+    internal static ulong Lookups(ulong[] table, long count)
     {
         ulong offset = 0, s = 0;
         for (long k = 0; k < count; k++)

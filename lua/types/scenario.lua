@@ -3,11 +3,14 @@
 -- scripts see it (docs/lua-api.md). Never loaded by the engine; `.luarc.json` at the
 -- repository root points editors here. tests/Engine.Tests/LuaAnnotationsTests.cs fails when this
 -- file and the engine's library disagree on a library function, its parameter count, an object
--- field or an object method.
+-- field or an object method, or on what a function returns (every row is called and its results
+-- checked against its @return lines); LuaApiTableTests.cs, on parameter names and types.
 --
 -- Simulated outcomes are values: success returns the value (or true); failure returns
 -- `nil, errno, why` where errno is the kernel's name ("EINVAL") and why the rule that decided.
--- Misusing the API (wrong argument type, unknown name) raises an error at the calling line.
+-- Misusing the API (wrong argument type, unknown name) raises an error at the calling line. The
+-- idiom passes a `T|nil` result straight on (a nil passed on is a misuse at that line), which
+-- `.luarc.json` allows with type.weakNilCheck (docs/lua-api.md, "Editors").
 
 ---@alias Int integer|string               # a Lua integer, or YAML syntax: "16MiB", "0x6000_0000"
 ---@alias Errno string                     # the kernel's errno name: "EINVAL", "EBUSY", "ENOMEM", …
@@ -26,7 +29,7 @@
 ---@field group Group?        # nil if the IOMMU refused the device at probe
 ---@field iommu IommuInstance?
 ---@field bank integer?       # MediaTek bank id
----@field region integer?     # MediaTek IOVA region id
+---@field region string?      # MediaTek: the name of the IOVA region the device's larb/port maps to
 ---@field dma_mask integer
 ---@field firmware table<string, Firmware>
 ---@field bdf string?         # a PCI function's address, 0000:01:00.0; nil for a platform master
@@ -84,8 +87,8 @@ function Domain:mappings() end
 ---@field pgtable string
 ---@field ias integer
 ---@field oas integer
----@field banks integer[]?
----@field regions table[]?
+---@field banks integer          # banks (MediaTek) or context banks (Arm SMMU v2) the SoC file gives
+---@field regions {name: string, base: integer, size: integer}[]   # MediaTek IOVA regions; empty elsewhere
 local IommuInstance = {}
 
 --- The commands the driver wrote to this IOMMU's command queue since the last call, oldest first
@@ -100,7 +103,7 @@ function IommuInstance:commands() end
 ---@class PgtableOps
 ---@field name string
 ---@field cfg table          # the configuration as the format narrowed it
----@field warnings string[]
+---@field warnings integer       # WARNs the format printed
 ---@field format string
 ---@field ttbr integer
 
@@ -109,7 +112,7 @@ function IommuInstance:commands() end
 ---@field iova integer
 ---@field write boolean
 ---@field device string
----@field domain string
+---@field domain string?        # nil when the device has no domain (a master the IOMMU refused)
 ---@field line integer
 ---@field fault_va integer?         # mediatek: REG_MMU0_FAULT_VA
 ---@field int_id integer?           # mediatek: REG_MMU0_INT_ID
@@ -143,8 +146,13 @@ function IommuInstance:commands() end
 ---@field why string
 ---@field fault Fault? the fault table, as dev:read returns it (kind = "fault" only)
 ---@field iova integer? stale translations: the address reached
+---@field write boolean? stale translations: the access was a write
 ---@field pa integer? stale translations: the old page the stale entry still reached
 ---@field unmap_line integer? stale translations: the line of the change no flush followed
+
+---@class IovaRange             # an allocated or reserved range of an Iovad, in pfns
+---@field lo integer
+---@field hi integer
 
 ---@class Soc
 ---@field name string
@@ -167,6 +175,7 @@ function soc.groups() end
 ---@return string?
 function soc.reserved(name) end
 
+---@class IommuLib   # the `iommu` library: a name it does not have is an undefined field
 --- The Linux IOMMU core (drivers/iommu/iommu.c) over the SoC's simulated drivers.
 iommu = {}
 
@@ -177,6 +186,7 @@ iommu = {}
 ---@return string? why
 function iommu.domain_alloc(dev, type) end
 ---@param domain Domain
+---@return true
 function iommu.domain_free(domain) end
 ---@param domain Domain
 ---@param dev Device
@@ -264,8 +274,10 @@ function iommu.unmap(domain, iova, size) end
 ---@return integer bytes
 function iommu.unmap_fast(domain, iova, size) end
 ---@param domain Domain
+---@return true
 function iommu.iotlb_sync(domain) end
 ---@param domain Domain
+---@return true
 function iommu.flush_iotlb_all(domain) end
 ---@param domain Domain
 ---@param iova Int
@@ -287,6 +299,7 @@ function iommu.walk(domain, iova) end
 ---@return string? why
 function iommu.set_fault_handler(domain, fn) end
 
+---@class MemLib   # the `mem` library: a name it does not have is an undefined field
 --- Physical memory: first fit from the bottom of DRAM, skipping reserved-memory.
 mem = {}
 ---@param size Int
@@ -297,6 +310,7 @@ mem = {}
 function mem.alloc(size, align) end
 ---@param pa Int
 ---@param size Int
+---@return true
 function mem.free(pa, size) end
 ---@param name string
 ---@return {base: integer, size: integer}|nil
@@ -304,6 +318,7 @@ function mem.free(pa, size) end
 ---@return string? why
 function mem.carveout(name) end
 
+---@class SimLib   # the `sim` library: a name it does not have is an undefined field
 sim = {}
 ---@return Event[]
 function sim.events() end
@@ -312,6 +327,7 @@ function sim.events() end
 ---@return integer now_ms
 function sim.advance(ms) end
 
+---@class DmaLib   # the `dma` library: a name it does not have is an undefined field
 --- The DMA API (kernel/dma/mapping.c over drivers/iommu/dma-iommu.c): maps into the group's default domain.
 dma = {}
 ---@param dev Device
@@ -330,6 +346,7 @@ function dma.alloc_coherent(dev, size) end
 ---@param dev Device
 ---@param size Int
 ---@param iova Int
+---@return true
 function dma.free_coherent(dev, size, iova) end
 ---@param dev Device
 ---@param pa Int
@@ -343,6 +360,7 @@ function dma.map_single(dev, pa, size, dir) end
 ---@param iova Int
 ---@param size Int
 ---@param dir DmaDir?
+---@return true
 function dma.unmap_single(dev, iova, size, dir) end
 ---@param dev Device
 ---@param sg {[1]: Int, [2]: Int}[]   # {{pa, len}, …}
@@ -352,6 +370,7 @@ function dma.unmap_single(dev, iova, size, dir) end
 ---@return string? why
 function dma.map_sg(dev, sg, dir) end
 
+---@class IovaLib   # the `iova` library: a name it does not have is an undefined field
 --- The kernel's IOVA allocator itself (drivers/iommu/iova.c).
 iova = {}
 ---@param granule Int
@@ -366,6 +385,7 @@ function iova.init_domain(granule, start_pfn) end
 function iova.alloc(iovad, size, limit_pfn, size_aligned) end
 ---@param iovad Iovad
 ---@param pfn Int
+---@return true
 function iova.free(iovad, pfn) end
 ---@param iovad Iovad
 ---@param lo Int
@@ -381,22 +401,26 @@ function iova.alloc_fast(iovad, size, limit_pfn, flush_rcache) end
 ---@param iovad Iovad
 ---@param pfn Int
 ---@param size Int
+---@return true
 function iova.free_fast(iovad, pfn, size) end
 ---@param iovad Iovad
 ---@param pfn Int
 ---@return {lo: integer, hi: integer}?
 function iova.find(iovad, pfn) end
 ---@param iovad Iovad
+---@return true
 function iova.flush_cpu_rcache(iovad) end
 ---@param iovad Iovad
+---@return true
 function iova.flush_global_rcache(iovad) end
 ---@param iovad Iovad
 ---@return {lo: integer, hi: integer}[]
 function iova.dump(iovad) end
 ---@param iovad Iovad
----@return {cached_node: integer, cached32_node: integer, max32_alloc_size: integer, dma_32bit_pfn: integer}
+---@return {cached_node: IovaRange|"anchor", cached32_node: IovaRange|"anchor", max32_alloc_size: integer, dma_32bit_pfn: integer}
 function iova.state(iovad) end
 
+---@class ExpectLib   # the `expect` library: a name it does not have is an undefined field
 --- Expectations: each is a row in the report; a failed one fails the scenario, the script goes on.
 expect = {}
 ---@param v any
@@ -431,6 +455,7 @@ function expect.outside(addr, size, window, msg) end
 ---@return boolean passed
 function expect.fault(result, fault, msg) end
 
+---@class PgtableLib   # the `pgtable` library: a name it does not have is an undefined field
 --- A page-table format itself (drivers/iommu/io-pgtable-arm-v7s.c, io-pgtable-arm.c).
 pgtable = {}
 ---@param fmt "arm-v7s"|"arm-lpae-s1"|"arm-lpae-s2"
@@ -447,6 +472,7 @@ function pgtable.alloc(fmt, cfg) end
 ---@param prot Prot
 ---@return integer mapped
 ---@return Errno? errno       # nil on success
+---@return string? why
 function pgtable.map_pages(ops, iova, pa, pgsize, pgcount, prot) end
 ---@param ops PgtableOps
 ---@param iova Int
@@ -460,9 +486,10 @@ function pgtable.unmap_pages(ops, iova, pgsize, pgcount) end
 function pgtable.iova_to_phys(ops, iova) end
 ---@param ops PgtableOps
 ---@param iova Int
----@return {level: integer, index: integer, pte: integer, table_pa: integer, fields: table}[]
+---@return {level: integer, index: integer, pte: integer, table_pa: integer, fields: string}[]   # fields: the descriptor decoded
 function pgtable.walk(ops, iova) end
 
+---@class ReportLib   # the `report` library: a name it does not have is an undefined field
 --- Sections and tables added to the scenario's report.
 report = {}
 ---@param text string
@@ -476,6 +503,12 @@ function report.mappings(domain) end
 ---@param iova Int?
 ---@param size Int?
 function report.pagetable(target, iova, size) end
+
+--- The sandbox's own require: loads lua/<modname, dots as slashes>.lua once and returns what it returned
+--- (there is no `package` library; a module cannot be loaded from elsewhere).
+---@param modname string
+---@return any
+function require(modname) end
 
 ---@type table<string, any>    # the scenario's `params:`
 params = {}

@@ -192,9 +192,12 @@ public class HardeningCliTests
         MakeFifo(Path.Combine(tree.Root, "snapshots", "t", "a.received.md"));
         var elsewhere = tree.Write("elsewhere.md", "not a report\n");
         File.CreateSymbolicLink(Path.Combine(tree.Root, "snapshots", "t", "b.received.md"), elsewhere);
-        var (code, output, _) = await Task.Run(() => Cli("approve", a, b)).WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(0, code);
-        Assert.Contains("Nothing to approve", output);
+        var (code, output, err) = await Task.Run(() => Cli("approve", a, b)).WaitAsync(TimeSpan.FromSeconds(60));
+        // Left alone, and said: neither is approved, and approve does not claim it did everything.
+        Assert.Equal(1, code);
+        Assert.Contains("NOT approved snapshots/t/a.verified.md", err);
+        Assert.Contains("NOT approved snapshots/t/b.verified.md", err);
+        Assert.Contains("0 snapshot(s) approved; 2 NOT approved", output);
         Assert.False(tree.Exists("snapshots/t/a.verified.md"));
         Assert.False(tree.Exists("snapshots/t/b.verified.md"));
     }

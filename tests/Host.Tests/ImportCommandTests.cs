@@ -52,6 +52,37 @@ public class ImportCommandTests
         Assert.Equal(fromBlob.Out.Split('\n').Skip(1), fromDir.Out.Split('\n').Skip(1)); // only the source line differs
     }
 
+    /// <summary>The .NET heap the crafted imports run under: 512 MiB (DOTNET_GCHeapHardLimit).</summary>
+    private static readonly Dictionary<string, string> SmallHeap = new() { ["DOTNET_GCHeapHardLimit"] = "0x20000000" };
+
+    [Fact]
+    public void A_30_MB_tree_of_zero_cell_specifiers_imports_under_a_512_MiB_heap_with_its_warnings_folded()
+    {
+        using var tree = new TestTree();
+        // 7.8 million specifiers naming a #iommu-cells = <0> node: once a warning each, 88 MB of output and an out-of-memory
+        File.WriteAllBytes(Path.Combine(tree.Root, "flood.dtb"), CraftedTrees.ZeroCellFlood(7_800_000, false));
+        Assert.True(new FileInfo(Path.Combine(tree.Root, "flood.dtb")).Length > 30_000_000);
+        var (code, output, err) = NewFileTests.Scenario(tree.Root, SmallHeap, "import", "dtb", "flood.dtb", "-o", "board.yaml");
+        Assert.True(code == 0, err);
+        Assert.Equal("wrote board.yaml: 1 IOMMU(s), 1 master(s), 7,800,002 warning(s), 12 listed\n", output);
+        Assert.Contains("import: warning: … and 7,799,990 more like the one above\n", err);
+        Assert.True(err.Length < 4 << 10, $"{err.Length} characters on standard error");
+        Assert.True(new FileInfo(Path.Combine(tree.Root, "board.yaml")).Length < 8 << 10);
+    }
+
+    [Fact]
+    public void A_30_MB_iommu_map_of_identical_entries_under_a_512_MiB_heap_is_SE1015_at_the_entry_where_the_file_outgrew_a_SoC_file()
+    {
+        using var tree = new TestTree();
+        File.WriteAllBytes(Path.Combine(tree.Root, "map.dtb"), CraftedTrees.IdenticalIommuMap(1_900_000));
+        Assert.True(new FileInfo(Path.Combine(tree.Root, "map.dtb")).Length > 30_000_000);
+        var (code, output, err) = NewFileTests.Scenario(tree.Root, SmallHeap, "import", "dtb", "map.dtb", "-o", "board.yaml");
+        Assert.Equal(1, code);
+        Assert.Matches("^import: map.dtb: /pcie@0, iommu-map entry [0-9]+: the file written would be longer than 4,194,304 characters, more than a SoC file may hold: not imported \\(SE1015\\)\n$", err);
+        Assert.Equal("", output);
+        Assert.False(File.Exists(Path.Combine(tree.Root, "board.yaml")));
+    }
+
     [Fact]
     public void A_file_that_is_not_a_device_tree_is_exit_1_with_SE1015_and_the_offset()
     {

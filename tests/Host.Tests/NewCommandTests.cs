@@ -17,6 +17,11 @@ public class NewCommandTests
         Assert.Contains("device display of board", output);
         var scenario = Path.Combine(scenarios, "first", "attach.yaml");
         Assert.Contains("soc: ../socs/board.yaml", File.ReadAllText(scenario));
+        // the script is a file of lua/, where the editor's Lua Language Server checks it; none inline
+        Assert.Contains("script: ../../lua/first/attach.lua\n", File.ReadAllText(scenario));
+        Assert.DoesNotContain("lua:", File.ReadAllText(scenario));
+        Assert.StartsWith("-- The library: docs/lua-api.md.", tree.Read("lua/first/attach.lua"));
+        Assert.Matches(@"and its script \S*lua/first/attach\.lua \(device display of board\)", output);
 
         Assert.Equal(0, Cli("validate", scenarios).Code);
         var first = Cli("run", scenario, "--jobs", "1");
@@ -24,7 +29,7 @@ public class NewCommandTests
         Assert.Contains("NEW", first.Out);
         Assert.Contains("passed  2 expectation(s)", first.Out);
         var report = tree.Read("snapshots/first/attach.received.md");
-        Assert.Contains("| 4 | 22 | `iommu.attach_device(domain#2, display)` | **-EINVAL** |", report);
+        Assert.Contains("| 4 | 15 | `iommu.attach_device(domain#2, display)` | **-EINVAL** |", report);
         var approve = Cli("approve", scenario);
         Assert.Equal(0, approve.Code);
         Assert.Contains("attach.verified.md — passed — 2 expectations held, 0 failed.", approve.Out);
@@ -41,6 +46,20 @@ public class NewCommandTests
         Assert.Equal(2, code);
         Assert.Contains("exists; not overwritten", err);
         Assert.Equal("soc: mine\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void A_scenario_whose_script_file_exists_is_not_scaffolded_at_all()
+    {
+        using var tree = new TestTree();
+        var socs = Path.Combine(tree.Root, "scenarios", "socs");
+        Assert.Equal(0, Cli("new", "soc", "board", "--dir", socs).Code);
+        tree.Write("lua/mine.lua", "-- mine\n");
+        var (code, _, err) = Cli("new", "scenario", "mine", "--soc", Path.Combine(socs, "board.yaml"), "--dir", Path.Combine(tree.Root, "scenarios"));
+        Assert.Equal(2, code);
+        Assert.Contains("lua/mine.lua exists; not overwritten", err);
+        Assert.Equal("-- mine\n", tree.Read("lua/mine.lua"));
+        Assert.False(tree.Exists("scenarios/mine.yaml"));
     }
 
     [Fact]

@@ -42,6 +42,17 @@ public class ShippedScenariosTests
     }
 
     [Fact]
+    public void Every_shipped_scenario_keeps_its_script_in_a_lua_file_where_editors_check_it()
+    {
+        // inline `lua: |` stays supported, but the shipped scripts are the examples people copy, and
+        // only files under lua/ are checked by the Lua Language Server (.luarc.json)
+        var inline = ScenarioRunner.Discover([ScenariosDir])
+            .Where(f => System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(f), @"(?m)^lua:"))
+            .Select(f => Path.GetRelativePath(RepoRoot.Path, f)).ToList();
+        Assert.True(inline.Count == 0, "inline Lua: " + string.Join(", ", inline));
+    }
+
+    [Fact]
     public void The_shipped_tree_has_scenarios()
     {
         Assert.True(Scenarios().Count >= 5);

@@ -5,7 +5,8 @@ namespace ScenarioEngine.Tests;
 /// <summary>
 /// lua/types/scenario.lua (the Lua Language Server annotations) read once, for the two tests that use
 /// it: the drift test (tests/Engine.Tests/LuaAnnotationsTests.cs) and the generated Lua reference
-/// (tests/Scenarios.Tests/GeneratedDocsTests.cs). Aliases apart; libraries (<c>x = {}</c>), classes
+/// (tests/Scenarios.Tests/GeneratedDocsTests.cs). Aliases apart; libraries (<c>x = {}</c>, whose
+/// field-less class, declared so that LuaLS reports a name the library lacks, is not an item), classes
 /// with their fields, and functions with their params, returns and doc lines in file order. A doc
 /// comment (<c>--- text</c>) belongs to the next library or function; any other code line drops it.
 /// </summary>
@@ -69,6 +70,8 @@ internal static class LuaAnnotations
             if ((m = Regex.Match(line, @"^--- ?(.*)$")).Success && !line.StartsWith("---@", StringComparison.Ordinal)) { doc.Add(m.Groups[1].Value); continue; }
             if ((m = Regex.Match(line, @"^(\w+) = \{\}")).Success)
             {
+                // a class without fields right before a library is the library's own type (IommuLib)
+                if (cls is not null && fields.Count == 0) cls = null;
                 FlushClass();
                 items.Add(new Library(m.Groups[1].Value, doc.ToList()));
                 doc.Clear();

@@ -21,7 +21,7 @@ internal static class DtDmaRanges
     public const int MaxEntries = 64;
 
     /// <summary>The windows (empty when the bus has none), or a warning why they were not read.</summary>
-    public static (IReadOnlyList<Window> Windows, string? Warning) For(FdtNode bus)
+    public static (IReadOnlyList<Window> Windows, string? Warning) For(FdtNode bus, Func<FdtNode, string> pathOf)
     {
         FdtNode? node = bus;
         byte[]? prop = null;
@@ -29,8 +29,8 @@ internal static class DtDmaRanges
         int steps = 0;
         while (node is not null)
         {
-            if (++steps > 256) return ([], $"{bus.Path}: the walk up for dma-ranges is deeper than 256 nodes: not read");
-            if (DmaMemParent(node)) return ([], $"{node.Path}: its DMA parent is an interconnect (interconnect-names \"dma-mem\"), which the importer does not follow: dma-ranges not read");
+            if (++steps > 256) return ([], $"{pathOf(bus)}: the walk up for dma-ranges is deeper than 256 nodes: not read");
+            if (DmaMemParent(node)) return ([], $"{pathOf(node)}: its DMA parent is an interconnect (interconnect-names \"dma-mem\"), which the importer does not follow: dma-ranges not read");
             prop = node.Prop("dma-ranges");
             if (prop is { Length: > 0 }) break;
             if (found && prop is null) return ([], null);
@@ -39,16 +39,18 @@ internal static class DtDmaRanges
         }
         if (node is null || prop is null) return ([], null);
 
-        var cells = node.Cells("dma-ranges");
+        // counted before they are read: a list too long is refused without decoding it
+        int? count = node.CellCount("dma-ranges");
         int naddr = AddrCells(node), nsize = SizeCells(node), pna = node.Parent is null ? AddrCells(node) : AddrCells(node.Parent);
-        bool pci = node.Strings("device_type") is ["pci"] or ["pciex"];
+        bool pci = DtStrings.OnlyOneOf(node.Prop("device_type"), "pci", "pciex");
         int entry = naddr + pna + nsize;
-        if (cells is null || naddr is < 1 or > 3 || pna is < 1 or > 2 || nsize is < 1 or > 2 || cells.Length % entry != 0)
-            return ([], $"{node.Path}: dma-ranges of {prop.Length} bytes is not a whole number of ({naddr} + {pna} + {nsize})-cell entries (of_dma_get_range refuses it): not read");
-        if (cells.Length / entry > MaxEntries) return ([], $"{node.Path}: more than {MaxEntries} dma-ranges entries: not read");
+        if (count is null || naddr is < 1 or > 3 || pna is < 1 or > 2 || nsize is < 1 or > 2 || count % entry != 0)
+            return ([], $"{pathOf(node)}: dma-ranges of {prop.Length} bytes is not a whole number of ({naddr} + {pna} + {nsize})-cell entries (of_dma_get_range refuses it): not read");
+        if (count / entry > MaxEntries) return ([], $"{pathOf(node)}: more than {MaxEntries} dma-ranges entries: not read");
         for (var up = node.Parent; up?.Parent is not null; up = up.Parent)
             if (up.Prop("dma-ranges") is { Length: > 0 })
-                return ([], $"{node.Path}: its dma-ranges' parent addresses translate through {up.Path}'s dma-ranges, which the importer does not follow: not read");
+                return ([], $"{pathOf(node)}: its dma-ranges' parent addresses translate through {pathOf(up)}'s dma-ranges, which the importer does not follow: not read");
+        var cells = node.Cells("dma-ranges")!;
 
         var windows = new List<Window>();
         for (int at = 0; at < cells.Length; at += entry)
@@ -57,14 +59,14 @@ internal static class DtDmaRanges
             ulong busAddr = pci && naddr == 3 ? Read(cells, at + 1, 2) : Read(cells, at, naddr);
             ulong cpu = Read(cells, at + naddr, pna);
             ulong size = Read(cells, at + naddr + pna, nsize);
-            if (size == 0) return ([], $"{node.Path}: a dma-ranges entry of size 0: not read");
-            if (busAddr + (size - 1) < busAddr || cpu + (size - 1) < cpu) return ([], $"{node.Path}: a dma-ranges entry wraps past 2^64: not read");
+            if (size == 0) return ([], $"{pathOf(node)}: a dma-ranges entry of size 0: not read");
+            if (busAddr + (size - 1) < busAddr || cpu + (size - 1) < cpu) return ([], $"{pathOf(node)}: a dma-ranges entry wraps past 2^64: not read");
             windows.Add(new Window(cpu, busAddr, size));
         }
         return (windows, null);
     }
 
-    private static bool DmaMemParent(FdtNode n) => n.Strings("interconnect-names").Contains("dma-mem");
+    private static bool DmaMemParent(FdtNode n) => DtStrings.Contains(n.Prop("interconnect-names"), "dma-mem");
 
     /// <summary>of_bus_n_addr_cells: the node's own #address-cells, else its ancestors', else 1 (OF_ROOT_NODE_ADDR_CELLS_DEFAULT).</summary>
     private static int AddrCells(FdtNode n) => Inherited(n, "#address-cells");

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using ScenarioEngine.Drivers;
 
 namespace ScenarioEngine.Config;
 
@@ -7,12 +8,18 @@ namespace ScenarioEngine.Config;
 /// One node of a flattened device tree as read (devicetree.org specification v0.4, chapter 5): its
 /// name with the unit address ("iommu@14018000"), its properties in file order as raw big-endian
 /// bytes, its children. Built by <see cref="FdtReader"/> or <see cref="FdtDirReader"/>; read-only
-/// afterwards.
+/// afterwards. A property named twice reads as its first (as of_find_property finds it). Looking a
+/// property up costs the same however many the node has, and reading one cell of a property does not
+/// copy the property: a crafted node cannot make the importer's per-node work grow.
 /// </summary>
-public sealed class FdtNode
+public sealed class FdtNode : IDtNode
 {
+    /// <summary>Properties a node holds before its look-ups go through a dictionary.</summary>
+    private const int IndexedFrom = 8;
+
     private readonly List<KeyValuePair<string, byte[]>> _props = new();
     private readonly List<FdtNode> _children = new();
+    private Dictionary<string, byte[]>? _index;
 
     public FdtNode(string name, FdtNode? parent)
     {
@@ -23,6 +30,7 @@ public sealed class FdtNode
 
     public string Name { get; }
     public FdtNode? Parent { get; }
+    IDtNode? IDtNode.Parent => Parent;
     public IReadOnlyList<FdtNode> Children => _children;
     public IReadOnlyList<KeyValuePair<string, byte[]>> Properties => _props;
 
@@ -45,10 +53,23 @@ public sealed class FdtNode
         }
     }
 
-    internal void Add(string name, byte[] value) => _props.Add(new(name, value));
+    internal void Add(string name, byte[] value)
+    {
+        _props.Add(new(name, value));
+        _index?.TryAdd(name, value);
+    }
 
     public byte[]? Prop(string name)
     {
+        if (_props.Count >= IndexedFrom)
+        {
+            if (_index is null)
+            {
+                _index = new Dictionary<string, byte[]>(_props.Count, StringComparer.Ordinal);
+                foreach (var (k, v) in _props) _index.TryAdd(k, v);
+            }
+            return _index.GetValueOrDefault(name);
+        }
         foreach (var (k, v) in _props) if (k == name) return v;
         return null;
     }
@@ -65,7 +86,10 @@ public sealed class FdtNode
         return cells;
     }
 
-    public uint? U32(string name) => Cells(name) is [var one] ? one : null;
+    public int? CellCount(string name) => Prop(name) is { } v && v.Length % 4 == 0 ? v.Length / 4 : null;
+
+    /// <summary>The property when it is exactly one cell, else null.</summary>
+    public uint? U32(string name) => Prop(name) is { Length: 4 } v ? BinaryPrimitives.ReadUInt32BigEndian(v) : null;
 
     /// <summary>A string-list property (NUL-separated); empty when absent.</summary>
     public IReadOnlyList<string> Strings(string name)

@@ -17,11 +17,11 @@ namespace ScenarioEngine.Drivers.ArmSmmu;
 /// ID and an optional SMR mask (#iommu-cells = 2); `smrs` is SMMU_IDR0.NUMSMRG (default and maximum
 /// ARM_SMMU_MAX_SMRS = 128). The MediaTek keys (regions, bank ports, larbs, shared tables) do not apply.
 /// </summary>
-public sealed class ArmSmmuFamily : IommuFamily
+public sealed partial class ArmSmmuFamily : IommuFamily
 {
     public override string Name => "arm-smmu";
     public override IReadOnlyList<string> Types { get; } = ["smmu-v2"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name];
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 128;
     public override int DefaultBanks => 8;

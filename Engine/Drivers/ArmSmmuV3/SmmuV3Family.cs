@@ -14,11 +14,11 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// (#iommu-cells = 1). ias is the stage-1 input size, min(48, VA_BITS) (52-bit VAX not modelled); oas
 /// IDR5.OAS. The MediaTek and SMMU v2 keys do not apply.
 /// </summary>
-public sealed class SmmuV3Family : IommuFamily
+public sealed partial class SmmuV3Family : IommuFamily
 {
     public override string Name => "arm-smmu-v3";
     public override IReadOnlyList<string> Types { get; } = ["smmu-v3"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name];
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 1;
     public override string BanksMeaning => "SMMUv3 has a stream table, not banks";

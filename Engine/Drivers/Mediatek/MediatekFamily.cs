@@ -13,11 +13,11 @@ namespace ScenarioEngine.Drivers.Mediatek;
 /// HAS_4GB_MODE SoCs (33 when 4GB mode is on), else 35. Up to 5 banks (MTK_IOMMU_BANK_MAX).
 /// Default region: single_domain [0, 4 GiB − 8 MiB) (MTK_IOMMU_IOVA_SZ_4G, since v6.4).
 /// </summary>
-public sealed class MediatekFamily : IommuFamily
+public sealed partial class MediatekFamily : IommuFamily
 {
     public override string Name => "mediatek";
     public override IReadOnlyList<string> Types { get; } = ["mm", "infra", "apu"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmV7s.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmV7s.Name];
     public override IReadOnlyList<string> Flags { get; } =
     [
         "has-4gb-mode", "has-bclk", "has-vld-pa-rng", "reset-axi", "out-order-wr-en", "wr-throt-en",
@@ -210,6 +210,8 @@ public sealed class MediatekFamily : IommuFamily
     }
 
     public override IReadOnlyList<IovaRegion> RegionsOf(IommuInstance i) => MtkConfig.Of(i).Regions;
+    /// <summary>Without `regions` the instance has the one single_domain region.</summary>
+    public override string CatalogueRegionsWhenNone => "1 (single_domain)";
 
     public override IEnumerable<string> DescribeRegions(IommuInstance i)
     {

@@ -21,6 +21,7 @@ public static class MermaidWriter
         {
             var inst = p.Instances[i];
             sb.Append($"  subgraph i{i}[\"{Label(inst.Name)} · {Label(inst.Driver)}\"]\n");
+            if (Isolated(inst)) sb.Append("    direction LR\n");
             for (int s = 0; s < inst.Slots.Count; s++)
             {
                 var slot = inst.Slots[s];
@@ -58,6 +59,16 @@ public static class MermaidWriter
         sb.Append("  classDef device fill:#eef,stroke:#557\n  classDef loose fill:#fdd,stroke:#a33\n");
         sb.Append("```\n");
     }
+
+    /// <summary>
+    /// An instance none of whose nodes links outside it (no group in any slot: its registration failed,
+    /// or every master's probe did) with two or more masters left without a group. Mermaid lays such a
+    /// subgraph out on its own, by default with its unlinked nodes side by side: ZynqMP's 25 masters
+    /// behind a failed SMMU drew 7,786 px wide. <c>direction LR</c> inside it (Mermaid honours a
+    /// subgraph's direction only when nothing in it links out) stacks them in one column, top to
+    /// bottom, as the dashboard's SVG draws them; an instance with groups keeps the graph's layout.
+    /// </summary>
+    internal static bool Isolated(TopoInstance inst) => inst.Ungrouped.Count >= 2 && inst.Slots.All(s => s.Groups.Count == 0);
 
     public static void IovaMap(StringBuilder sb, IovaMapPicture p)
     {

@@ -13,7 +13,7 @@ namespace ScenarioEngine.Tests.DeviceTree;
 /// </summary>
 public class DeviceTreeImportTests
 {
-    private static Soc LoadYaml(string yaml) => SocLoader.Load(YamlTree.Parse(yaml, "imported.yaml"), "imported.yaml");
+    internal static Soc LoadYaml(string yaml) => SocLoader.Load(YamlTree.Parse(yaml, "imported.yaml"), "imported.yaml");
 
     private static IommuCore Boot(Soc soc)
     {
@@ -205,8 +205,13 @@ public class DeviceTreeImportTests
     {
         if (!Dtc.Require()) return;
         // three seeds: the MT8365 tree, a tree of dma-ranges (cells, nesting, a PCI bridge) for DtDmaRanges,
-        // and an SMMUv3 tree (one-cell stream IDs, a 17-bit iommu-map, dma-coherent)
-        byte[][] seeds = [Valid(), Dtc.Compile("dma-ranges-board.dts"), Dtc.Compile("smmu-v3-board.dts")];
+        // and an SMMUv3 tree (one-cell stream IDs, a 17-bit iommu-map, dma-coherent); and, small, the shapes
+        // that once flooded or went quadratic (issue 33): zero-cell specifiers naming an unmatched and a
+        // refusing IOMMU, memory-region phandles naming nothing, siblings sharing 48 characters, an
+        // iommu-map of identical entries, nodes nested under long names
+        byte[][] seeds = [Valid(), Dtc.Compile("dma-ranges-board.dts"), Dtc.Compile("smmu-v3-board.dts"),
+            CraftedTrees.ZeroCellFlood(200, false), CraftedTrees.ZeroCellFlood(200, true), CraftedTrees.MemoryRegionFlood(200),
+            CraftedTrees.Siblings(30), CraftedTrees.IdenticalIommuMap(60), CraftedTrees.DeepLongNames(8, 20)];
         var rng = new Random(1234);
         int read = 0, refused = 0;
         for (int i = 0; i < 2000; i++)
@@ -230,6 +235,7 @@ public class DeviceTreeImportTests
             read++;
             var r = DtImporter.Import(root, "fuzz.dtb");
             Assert.All(r.Yaml.Split('\n'), line => Assert.DoesNotContain(line, c => c < ' ' && c != '\t'));
+            Assert.True(r.Warnings.Count <= 2 * ImportWarnings.MaxShown + 1, $"{r.Warnings.Count} warning lines"); // kept, a fold per kind, and one for the rest
             try { LoadYaml(r.Yaml); }
             catch (ScenarioLoadException e) { Assert.True(e.Error.Where.Line > 0, e.Error.ToString()); }
         }

@@ -17,7 +17,7 @@ internal sealed class ToyFamily : IommuFamily
 {
     public override string Name => "toy";
     public override IReadOnlyList<string> Types { get; } = ["toy"];
-    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name()];
+    public override IReadOnlyList<string> Pgtables { get; } = [IoPgtableFormat.ArmLpaeS1.Name];
     public override IReadOnlyList<string> Flags { get; } = [];
     public override int MaxBanks => 1;
     public override IReadOnlyList<string> IommuKeys { get; } = ["name", "driver", "type", "pgtable", "ias", "oas"];
@@ -31,6 +31,9 @@ internal sealed class ToyFamily : IommuFamily
     /// <summary>Masters are named by a stream number.</summary>
     internal override DeviceId ReadId(MappingReader id, string iommu) =>
         new ToyStreamId(iommu, MappingReader.AsInt(id.Required("stream"), "stream", 0, 255));
+
+    /// <summary>An ids entry as the SoC file writes it.</summary>
+    public override string WriteId(DeviceId id) => $"{{ iommu: {id.Iommu}, stream: {((ToyStreamId)id).Stream} }}";
 
     public override IIommuDriver CreateDriver(IommuCore core) => new ToyIommu(core);
 }

@@ -36,7 +36,7 @@ internal sealed class ToyIommu : IIommuDriver
 
     public Result<IommuDomain> DomainAllocPaging(IommuDevice dev, int id)
     {
-        var cfg = new IoPgtableCfg(dev.Iommu.Ias, dev.Iommu.Oas, IoPgtableFormat.ArmLpaeS1.DefaultPgsizeBitmap(), PgtableQuirks.None);
+        var cfg = new IoPgtableCfg(dev.Iommu.Ias, dev.Iommu.Oas, IoPgtableFormat.ArmLpaeS1.DefaultPgsizeBitmap, PgtableQuirks.None);
         if (IoPgtableFormats.Alloc(IoPgtableFormat.ArmLpaeS1, cfg, _core.Machine.Memory, _core.Machine.Pages) is not { } pt)
             return Result<IommuDomain>.Fail(Errno.ENOMEM, "toy: no page table");
         return Result<IommuDomain>.Of(new ToyDomain(id, this, pt));

@@ -1,0 +1,5 @@
+local groups = soc.groups()
+report.note(("%d masters in %d IOMMU group(s)"):format(#soc.devices(), #groups))
+for _, g in ipairs(groups) do
+  expect.ok(g.default_domain ~= nil, g.name .. " has a default domain")
+end

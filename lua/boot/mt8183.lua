@@ -1,0 +1,5 @@
+local groups = soc.groups()
+report.note(("%d masters in %d IOMMU group(s)"):format(#soc.devices(), #groups))
+expect.eq(#groups, 1, "one bank, one region: one group")
+expect.ok(soc.device("vcodec-dec").group == soc.device("ovl0").group, "the decoder shares the display's group")
+expect.ok(groups[1].default_domain ~= nil, "the group has a default domain")

@@ -1,0 +1,8 @@
+local groups = soc.groups()
+report.note(("%d masters in %d IOMMU group(s)"):format(#soc.devices(), #groups))
+expect.eq(#groups, 2, "one group per IOVA region that has masters")
+expect.ok(soc.device("ovl0").group ~= soc.device("venc").group, "display and the codecs are apart")
+expect.ok(soc.device("vcodec-dec").group == soc.device("venc").group, "decoder and encoder share region r1's group")
+local iova = dma.alloc_coherent(soc.device("venc"), 64 * 1024)
+report.note(("the encoder's first DMA buffer: IOVA %#x"):format(iova))
+expect.ok(iova >= 0x100000000 and iova < 0x200000000, "the encoder's IOVAs lie in region r1 (4 GiB - 8 GiB)")

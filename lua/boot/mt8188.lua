@@ -1,0 +1,7 @@
+local groups = soc.groups()
+report.note(("%d masters in %d IOMMU group(s)"):format(#soc.devices(), #groups))
+expect.eq(#groups, 2, "one group per IOVA region that has masters, across vdo and vpp")
+expect.ok(soc.device("vdec-lat").group == soc.device("vdec-core").group, "the LAT core (vpp) shares the core's group (vdo)")
+expect.ok(soc.device("venc").group == soc.device("vdec-core").group, "the encoder is in region r1's group too")
+expect.ok(soc.device("ovl0").group ~= soc.device("venc").group, "the display is apart")
+expect.ok(soc.device("rdma0").group == soc.device("ovl0").group, "rdma0 (vpp) shares ovl0's group (vdo): region r0 across the hw_list")

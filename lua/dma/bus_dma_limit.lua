@@ -1,0 +1,6 @@
+local nic, gpu = soc.device("nic"), soc.device("gpu")
+local buf = mem.alloc(4 * SZ_4K)
+report.section("The DMA API")
+expect.eq(dma.map_single(gpu, buf, SZ_4K, "to_device"), 0xfffffff000, "the GPU: the top of its 40-bit mask")
+expect.eq(dma.map_single(nic, buf, SZ_4K, "to_device"), 0x7ffff000, "the NIC: the top of its bus, not of its mask")
+expect.eq(dma.map_single(nic, buf + SZ_4K, 2 * SZ_4K, "from_device"), 0x7fffc000, "and below it, size-aligned (8 KiB at an 8 KiB boundary)")
