@@ -28,7 +28,8 @@ public static class GroupsAtBoot
                 if (d.Pci is not null)
                 {
                     why.Add(d.GroupWhy ?? rule);
-                    shortWhy.Add(core.PciDecisionOf(d)?.Short is { Length: > 0 } s ? s : $"{d.Name}: {d.GroupWhy ?? rule}");
+                    shortWhy.Add(core.PciDecisionOf(d)?.Short is { Length: > 0 } s ? s
+                        : d.GroupWhy is { } w && w.IndexOf(": the stream-map entry", StringComparison.Ordinal) is > 0 and var cut ? w[..cut] + ": shared stream-map entry" : $"{d.Name}: {d.GroupWhy ?? rule}");
                 }
             }
             if (why.Count == 0)

@@ -145,7 +145,14 @@ public sealed partial class ArmSmmu : IIommuDriver
             group = sme.Group; // the last entry's group, as the loop leaves it
         }
         if (group is not null && dev.Pci is not null)
-            why = $"{dev.Name}'s stream-map entries (streams {Streams(dev)}) already remember a group: arm_smmu_device_group takes it before pci_device_group";
+        {
+            // the master that took the shared entry first (its group is the one remembered)
+            var mine = data.SmEndx.GetValueOrDefault(dev) ?? [];
+            var (first, sme) = data.SmEndx.Where(kv => kv.Key != dev).SelectMany(kv => kv.Value.Intersect(mine).Select(i => (kv.Key, i))).FirstOrDefault();
+            why = first is null
+                ? $"{dev.Name}'s stream-map entries (streams {Streams(dev)}) already remember a group: arm_smmu_device_group takes it before pci_device_group"
+                : $"{dev.Name} joins {first.Name}: the stream-map entry for 0x{data.Smes[sme].Id:x} that {first.Name} took first remembers its group (arm_smmu_device_group, before pci_device_group)";
+        }
         if (group is null && dev.Pci is not null)
         {
             var d = _core.PciDeviceGroup(dev);
@@ -164,7 +171,7 @@ public sealed partial class ArmSmmu : IIommuDriver
     public string GroupRule(IommuGroup group)
     {
         if (group.Devices.Any(d => d.Pci is not null))
-            return "arm_smmu_device_group: " + string.Join("; ", group.Devices.Select(d => d.GroupWhy is { } w ? $"{w} [streams {Streams(d)}]" : $"{d.Name}: generic_device_group (a platform master) [streams {Streams(d)}]"));
+            return "arm_smmu_device_group (pci_device_group for PCI masters): " + string.Join("; ", group.Devices.Select(d => d.GroupWhy is { } w ? $"{w} [streams {Streams(d)}]" : $"{d.Name}: generic_device_group (a platform master) [streams {Streams(d)}]"));
         if (group.Devices.Count == 1)
             return $"arm_smmu_device_group: no stream-map entry of {group.Devices[0].Name}'s (streams {Streams(group.Devices[0])}) belonged to a group yet, so a new one "
                 + (group.Devices[0].Spec.Bus == Bus.Pci

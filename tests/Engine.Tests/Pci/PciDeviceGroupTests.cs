@@ -259,7 +259,7 @@ public class PciDeviceGroupTests
         var v2 = Boot(Soc(fns, iommu: V2, host: "    iommu-map-mask: 0xff00\n"));
         Assert.Equal("00:01.0 | 01:00.0,01:00.1", Groups(v2));
         Assert.Null(Decision(v2, "01:00.1"));
-        Assert.Contains("already remember a group: arm_smmu_device_group takes it before pci_device_group", Dev(v2, "01:00.1").GroupWhy);
+        Assert.Contains("0000:01:00.1 joins 0000:01:00.0: the stream-map entry for 0x100 that 0000:01:00.0 took first remembers its group", Dev(v2, "01:00.1").GroupWhy);
         var v3 = Boot(Soc(fns, host: "    iommu-map-mask: 0xff00\n"));
         Assert.Equal("00:01.0 | 01:00.0", Groups(v3));
         Assert.Equal(Errno.ENODEV, Dev(v3, "01:00.1").ProbeError.Errno);
