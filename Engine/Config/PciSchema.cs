@@ -73,7 +73,7 @@ internal static class PciSchema
             ["dma-mask"] = Int(1, 64, "bits (default 32)"),
             ["driver-bound"] = Bool("a DMA-API driver is bound (counts in owner_cnt); default true for functions that are not bridges"),
             ["firmware"] = Array(Ref("firmware")),
-            ["memory-region"] = new JsonObject { ["type"] = "array", ["items"] = Str(), ["description"] = "reserved-memory node names (as a device's)" },
+            ["memory-region"] = new JsonObject { ["type"] = "array", ["items"] = Str(), ["description"] = "reserved-memory node names, as a device's: the function's own DT node below its host bridge's (pci_set_of_node) holds them, and of_iommu_get_resv_regions reads dev->of_node" },
         }, ["bdf"]);
         defs["pci-host-bridge"] = Obj("A PCI host bridge (a pcie@… node) and the functions below it.", new()
         {

@@ -59,6 +59,9 @@ public abstract class IommuFamily
     /// </summary>
     public virtual DeviceId? PciId(string iommu, uint id, bool ats) => null;
 
+    /// <summary>The driver's device_group asks pci_device_group for PCI masters (so ACS and DMA aliases decide their groups).</summary>
+    public virtual bool UsesPciDeviceGroup => false;
+
     /// <summary>The device-tree compatibles this family's driver matches, each with what it fills in (the catalogue).</summary>
     public virtual IReadOnlyList<CompatibleEntry> Compatibles => [];
 
