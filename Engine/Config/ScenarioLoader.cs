@@ -19,6 +19,10 @@ public static class ScenarioLoader
     {
         var display = layout.Display(path);
         inputs?.Add(Path.GetFullPath(path));
+        if (Directory.Exists(path))
+            throw YamlTree.Error(ErrorCode.BadPath, new FileInfo(path).LinkTarget is not null
+                ? "a symbolic link to a folder, which the scenario search does not follow (a link to a parent folder would loop): give the folder itself to run what it holds"
+                : "a folder, not a scenario file", new SourceSpan(display, 0, 0));
         if (!File.Exists(path) && !InputFiles.IsSpecial(path))
             throw YamlTree.Error(ErrorCode.FileNotFound, "scenario file not found", new SourceSpan(display, 0, 0));
         var root = YamlTree.Parse(InputFiles.ReadText(path, layout.Root, "the scenario file", new SourceSpan(display, 0, 0)), display);

@@ -46,6 +46,13 @@ public interface IIommuOps
     string GroupSlot(IommuGroup group);
 
     /// <summary>
+    /// The driver's probe error path once iommu_device_register failed and unregistered the instance
+    /// (every master already given up through ops->release_device): what the driver leaves its hardware
+    /// in, as one sentence for the report's Boot section; null when there is nothing to say.
+    /// </summary>
+    string? RegistrationFailed(IommuInstance inst) => null;
+
+    /// <summary>
     /// The commands the driver wrote to an instance's command queue since the last call, oldest first,
     /// and forgets them (iommu:commands() in Lua). Families without a command queue have none.
     /// </summary>

@@ -196,9 +196,14 @@ public sealed partial class IommuCore
     /// <summary>
     /// iommu_device_register failed: iommu_device_unregister takes every group and domain of the instance
     /// away again (remove_iommu_group → iommu_release_device for each of its masters: ops->release_device,
-    /// the group's domains freed with its last member). The masters keep no IOMMU at all; what their DMA
-    /// then does is the hardware's business (the drivers' Translate: an Arm SMMU was already reset and
-    /// terminates streams no SMR matches, a MediaTek larb port never enabled bypasses the M4U).
+    /// the group's domains freed with its last member) and takes the instance off iommu_device_list. The
+    /// masters keep no IOMMU at all. Their drivers' probes then defer: of_dma_configure_id →
+    /// of_iommu_configure → iommu_fwspec_init finds no registered IOMMU for their iommus and returns
+    /// driver_deferred_probe_check_state (drivers/base/dd.c): -EPROBE_DEFER until the deferred-probe
+    /// timeout, -ETIMEDOUT after it (-ENODEV once the initcalls are done in a kernel without modules),
+    /// which of_dma_configure_id takes as "carry on without an IOMMU": dma-direct. The run's steps come
+    /// after that. What their DMA then meets is the hardware's business, which the driver's probe error
+    /// path sets (<see cref="IIommuOps.RegistrationFailed"/>; the drivers' Translate).
     /// </summary>
     private void Unregister(IommuInstance inst, List<IommuDevice> devs, List<IommuDevice> probed, IommuDevice culprit, Outcome why, string phase)
     {
@@ -224,7 +229,11 @@ public sealed partial class IommuCore
             dev.ProbeError = reason;
         }
         RecordBoot(BootEventKind.RegistrationFailed, inst.Name, $"{inst.Name}: IOMMU registration failed: -{why.Errno} — {culprit.Name}'s {phase}: {why.Why} (bus_iommu_probe → iommu_device_register, {Src}); " +
-                    $"every master behind {inst.Name} is left without an IOMMU (no group, no domain; the DMA API uses dma-direct): {string.Join(", ", devs.Select(d => d.Name))}", why.Errno);
+                    $"every master behind {inst.Name} is left without an IOMMU (no group, no domain): {string.Join(", ", devs.Select(d => d.Name))}. " +
+                    $"Their drivers do not fall back to dma-direct at once: of_iommu_configure finds {inst.Name} unregistered (iommu_fwspec_init → driver_deferred_probe_check_state, drivers/base/dd.c) and their probes defer " +
+                    "until the deferred-probe timeout (deferred_probe_timeout=, CONFIG_DRIVER_DEFERRED_PROBE_TIMEOUT, 10 s by default; at the end of the initcalls without modules), " +
+                    "then of_dma_configure_id carries on without an IOMMU and the DMA API is dma-direct (drivers/of/device.c, Linux 7.0); this run's steps come after that", why.Errno);
+        if (culprit.Driver.RegistrationFailed(inst) is { } note) RecordBoot(BootEventKind.RegistrationFailed, inst.Name, note, why.Errno);
     }
 
     private void Refuse(IommuDevice dev, Outcome why)
@@ -559,13 +568,19 @@ public sealed partial class IommuCore
     /// <summary>Calls a domain's fault handler (set by the scripting layer): (domain, IOMMU instance, iova, write) → int.</summary>
     public Func<IommuDomain, IommuInstance?, ulong, bool, int>? FaultHandlerInvoker { get; set; }
 
-    /// <summary>iommu_set_fault_handler: a domain with a DMA cookie WARNs and keeps no handler (7.0 cookie rule).</summary>
+    /// <summary>
+    /// iommu_set_fault_handler (drivers/iommu/iommu.c, Linux 7.0): WARN_ON(!domain || domain->cookie_type
+    /// != IOMMU_COOKIE_NONE) and return — nothing else is checked. A DMA domain's cookie
+    /// (IOMMU_COOKIE_DMA_IOVA) WARNs; a static identity or blocked domain has no cookie and takes the
+    /// handler silently, on the one domain every group of that driver shares, so a later call on it (from
+    /// any group) WARNs. (A NULL domain cannot reach here from Lua; the MSI cookie is not modelled.)
+    /// </summary>
     public Outcome SetFaultHandler(IommuDomain d, object handler, ScriptSite site = default)
     {
-        if (DmaLayer.HasCookie(d) || d.IsStatic || !d.Type.IsPaging())
+        if (DmaLayer.HasCookie(d))
         {
-            Machine.Log.Warn(site, $"iommu_set_fault_handler: {d.Name} has a DMA cookie or is not a paging domain; WARN_ON, handler ignored ({Src})");
-            return Outcome.Note($"WARN_ON: {d.Name} is a {d.Type.Name()} domain with a DMA cookie (or not a paging domain): the handler is ignored (iommu_set_fault_handler, {Src})");
+            Machine.Log.Warn(site, $"iommu_set_fault_handler: {d.Name} has a DMA cookie (cookie_type IOMMU_COOKIE_DMA_IOVA); WARN_ON, handler ignored ({Src})");
+            return Outcome.Note($"WARN_ON: {d.Name} is a {d.Type.Name()} domain with a DMA cookie (cookie_type IOMMU_COOKIE_DMA_IOVA): the handler is ignored (iommu_set_fault_handler, {Src})");
         }
         // iommu_set_fault_handler (drivers/iommu/iommu.c, Linux 7.0): WARN_ON(domain->cookie_type !=
         // IOMMU_COOKIE_NONE) and return. The first call set cookie_type to IOMMU_COOKIE_FAULT_HANDLER,

@@ -30,7 +30,7 @@ public static class Advisor
     public static AdviceRun Advise(Soc soc, string socFile, AdviceRequest request, KernelKnobs kernel, ProjectLayout layout, RunOptions options, SourceSpan at)
     {
         var target = AdviceTarget.Resolve(soc, request, at);
-        var runSoc = target.ApplyTo(soc);
+        var runSoc = target.Soc;
         var device = runSoc.FindDevice(target.Device.Name)!;
         var iommu = device.Ids.Count > 0 ? runSoc.FindIommu(device.Ids[0].Iommu) : null;
         if (iommu is null)

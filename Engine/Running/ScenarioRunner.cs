@@ -200,7 +200,14 @@ public static class ScenarioRunner
         return (int)(h & 0x7fffffff);
     }
 
-    /// <summary>Every scenario file under the given paths (files or folders; links inside folders are not followed), SoC files excluded, sorted ordinally.</summary>
+    /// <summary>
+    /// Every scenario file under the given paths (files or folders), SoC files excluded, sorted
+    /// ordinally. The walk is bounded and follows no symbolic link (a link to a parent folder would
+    /// loop), yet drops none without a word: a linked scenario file is listed and read like any other —
+    /// through <see cref="InputFiles"/>, so its target must be a regular file inside the project tree, else
+    /// a located SE1014 — and a linked folder is listed, so that its entry fails with a located SE1014
+    /// saying it was not followed (give the folder itself to run what it holds).
+    /// </summary>
     public static IReadOnlyList<string> Discover(IEnumerable<string> paths)
     {
         var found = new SortedSet<string>(StringComparer.Ordinal);
@@ -208,14 +215,23 @@ public static class ScenarioRunner
         {
             if (File.Exists(p)) { found.Add(Path.GetFullPath(p)); continue; }
             if (!Directory.Exists(p)) continue;
-            // Symbolic links are not followed (a link to a parent folder would loop), and the walk is bounded.
-            var walk = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 32, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint };
-            foreach (var f in Directory.EnumerateFiles(p, "*.yaml", walk))
+            void Add(string f)
             {
                 var rel = Path.GetRelativePath(p, f).Replace('\\', '/');
-                if (rel.StartsWith("socs/", StringComparison.Ordinal) || rel.Contains("/socs/", StringComparison.Ordinal)) continue;
+                if (rel.StartsWith("socs/", StringComparison.Ordinal) || rel.Contains("/socs/", StringComparison.Ordinal)) return;
                 found.Add(Path.GetFullPath(f));
             }
+            var walk = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 32, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint };
+            foreach (var f in Directory.EnumerateFiles(p, "*.yaml", walk)) Add(f);
+            // the links the walk above skips: each folder it visits, listed once more without skipping them
+            var here = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
+            foreach (var dir in Directory.EnumerateDirectories(p, "*", walk).Prepend(p))
+                foreach (var e in Directory.EnumerateFileSystemEntries(dir, "*", here))
+                {
+                    var info = new FileInfo(e);
+                    if (info.LinkTarget is null) continue;
+                    if (e.EndsWith(".yaml", StringComparison.Ordinal) || Directory.Exists(e)) Add(e);
+                }
         }
         return found.ToList();
     }

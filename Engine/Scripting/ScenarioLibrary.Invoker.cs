@@ -187,6 +187,10 @@ internal sealed partial class ScenarioLibrary
         {
             return Oops(l, ex);
         }
+        catch (NotModelledException ex)
+        {
+            return Misuse(l, $"{fn.Name}: not modelled: {ex.Message}");
+        }
         catch (ScriptRaisedException ex)
         {
             // an error raised by script code the library called (a fault handler): passed on as it is

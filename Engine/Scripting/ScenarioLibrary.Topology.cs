@@ -136,9 +136,16 @@ internal sealed partial class ScenarioLibrary
         var fname = c.Fn.Name;
         ulong iova = c.U64(0), size = c.Has(1) ? c.U64(1) : 4;
         if (size == 0) return Misuse(c.L, $"bad argument #2 to '{fname}' (size expected)");
-        var r = DeviceAccess.Perform(_core, dev, iova, size, write, c.Site);
         var call = $"{dev.Name}:{fname}";
         var args = size == 4 ? Show(iova) : $"{Show(iova)}, {Show(size)}";
+        DeviceAccess.Access r;
+        try { r = DeviceAccess.Perform(_core, dev, iova, size, write, c.Site); }
+        catch (NotModelledException ex)
+        {
+            // the refused access stays in the report's steps; the script stops at this line (SE2002)
+            _log.Step(c.Line, call, args, "not modelled", null, ex.Message, iova, iova + size - 1);
+            throw;
+        }
         if (r.Ok)
         {
             _log.Step(c.Line, call, args, "pa " + Show(r.Pa), r.Stale > 0 ? "stale" : null,

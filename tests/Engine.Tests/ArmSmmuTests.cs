@@ -331,6 +331,28 @@ public class ArmSmmuTests
     }
 
     [Fact]
+    public void A_fault_handler_on_a_static_identity_domain_is_taken_silently_and_a_later_one_on_that_shared_domain_WARNs()
+    {
+        // iommu_set_fault_handler WARNs only for a NULL domain or a cookie_type other than NONE: a static
+        // identity domain has none, so the first call sets it on the one domain every identity group shares
+        var core = Boot(Soc, KernelKnobs.Default with { Passthrough = true });
+        var gpu = core.Device("gpu")!.Group!.DefaultDomain!;
+        var vpu = core.Device("vpu")!.Group!.DefaultDomain!;
+        Assert.True(gpu.IsStatic);
+        Assert.Same(gpu, vpu);
+        var first = core.SetFaultHandler(gpu, "first");
+        Assert.True(first.Ok);
+        Assert.Null(first.Why);
+        Assert.Equal("first", gpu.FaultHandler);
+        Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == EventKind.Warn);
+        // another group's identity domain is the same struct: its cookie_type is FAULT_HANDLER now
+        var second = core.SetFaultHandler(vpu, "second");
+        Assert.Contains("this one is ignored and the first stays", second.Why);
+        Assert.Equal("first", vpu.FaultHandler);
+        Assert.Single(core.Machine.Log.Events, e => e.Kind == EventKind.Warn);
+    }
+
+    [Fact]
     public void A_second_fault_handler_WARNs_and_the_first_one_stays()
     {
         var core = Boot(Soc);

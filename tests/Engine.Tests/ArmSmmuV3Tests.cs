@@ -58,17 +58,37 @@ public class ArmSmmuV3Tests
     }
 
     [Fact]
-    public void A_stream_id_beyond_the_stream_table_is_erange_and_fails_the_whole_smmus_registration()
+    public void A_stream_id_beyond_the_stream_table_is_erange_fails_the_registration_and_the_disabled_smmu_lets_traffic_bypass()
     {
         // sid-bits 8: a linear table of 256 STEs (STRTAB_SPLIT forces linear); 0x400 is out of range
         var core = Boot(Soc("sid-bits: 8"));
         Assert.Equal(Errno.ERANGE, core.FailedInstances["smmu0"].Errno);
         Assert.All(core.Devices, d => Assert.Null(d.Group));
-        // the SMMU was reset (enabled) before registering: the unknown stream is C_BAD_STREAMID
+        // the probe's error path cleared CR0 (arm_smmu_device_disable, since v6.14): SMMU_GBPA decides, and
+        // GBPA.ABORT is clear by default: no stream table, no C_BAD_STREAMID, the address goes out as it is
         var r = Read(core, "gpu", 0x1000);
-        var ev = Assert.IsType<SmmuV3Event>(r.Fault!.Registers);
-        Assert.Equal(("C_BAD_STREAMID", 0x02), (ev.Event, ev.Id));
-        Assert.EndsWith("event: C_BAD_STREAMID client: (unassigned sid) sid: 0x400 ssid: 0", ev.Message, StringComparison.Ordinal);
+        Assert.True(r.Ok);
+        Assert.Equal(0x1000UL, r.Pa);
+        Assert.Equal(8, DeviceAccess.Stream(core, core.Device("nic")!, 0x6000_0000, 0x1000, 0x40, 8, true).Hits); // the bound fast path bypasses too
+        Assert.DoesNotContain(core.Machine.Log.Events, e => e.Kind == EventKind.Fault);
+        var disabled = Assert.Single(core.BootEvents, e => e.Kind == BootEventKind.RegistrationFailed && e.Text.Contains("arm_smmu_device_disable", StringComparison.Ordinal));
+        Assert.Contains("CR0 = 0", disabled.Text);
+        Assert.Contains("fcbd62156742", disabled.Text);
+        Assert.Equal("streams 0x400; smmu0 disabled (CR0 = 0): SMMU_GBPA bypass", Driver(core).DeviceLocation(core.Device("gpu")!));
+    }
+
+    [Fact]
+    public void With_gbpa_abort_the_smmu_disabled_by_a_failed_registration_terminates_traffic_and_records_no_event()
+    {
+        var core = Boot(Soc("sid-bits: 8, gbpa-abort: true"));
+        var r = Read(core, "gpu", 0x1000);
+        Assert.False(r.Ok);
+        Assert.Null(r.Fault!.Registers); // no event record: SMMUEN is clear, so is the event queue
+        Assert.Contains("SMMU_GBPA.ABORT is set", r.Fault.Why);
+        Assert.Equal(0, DeviceAccess.Stream(core, core.Device("nic")!, 0x6000_0000, 0x1000, 0x40, 8, false).Hits);
+        // a registered SMMU is not disabled by the key: it only says what GBPA holds
+        Assert.True(Read(Boot(Soc("sid-bits: 16, gbpa-abort: true")), "gpu", 0x1000).Ok is false);
+        Assert.Contains("GBPA.ABORT", string.Join(" ", new SmmuV3Family().FlagNotes(Boot(Soc("sid-bits: 16, gbpa-abort: true")).Soc.Iommus[0])));
     }
 
     [Fact]

@@ -104,7 +104,39 @@ public class MediatekIommuTests
         Assert.Equal(Errno.EINVAL, bad.FailedInstances["m4u"].Errno);
         Assert.Equal(Errno.EINVAL, bad.Device("display")!.ProbeError.Errno);
         Assert.Contains("split's device_group", bad.Device("display")!.ProbeError.Why);
-        Assert.Equal(0x1234UL, DeviceAccess.Perform(bad, bad.Device("display")!, 0x1234, 4, false).Pa); // untranslated
+        // the larbs were never bound to the M4U: the engine does not make up what its masters' DMA meets
+        var refused = Assert.Throws<NotModelledException>(() => DeviceAccess.Perform(bad, bad.Device("display")!, 0x1234, 4, false));
+        Assert.StartsWith("what m4u does with display's DMA after its registration failed: its larbs were never bound to it", refused.Message);
+        Assert.Throws<NotModelledException>(() => DeviceAccess.Stream(bad, bad.Device("display")!, 0x1234, 0x1000, 4, 4, false));
+        Assert.Contains(bad.BootEvents, e => e.Kind == BootEventKind.RegistrationFailed && e.Text.Contains("component_master_add_with_match", StringComparison.Ordinal)
+                                             && e.Text.Contains("not modelled", StringComparison.Ordinal));
+        Assert.DoesNotContain(bad.BootEvents, e => e.Text.Contains("bypass", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_scripts_access_behind_an_m4u_whose_registration_failed_stops_at_its_line_saying_it_is_not_modelled()
+    {
+        using var tree = new TestTree();
+        var soc = TestTree.Soc + "\n  - { name: isp, ids: [ { iommu: m4u, larb: 2, port: 2 }, { iommu: m4u, larb: 3, port: 1 } ] }\n";
+        var path = tree.Scenario("refused", "local pa = soc.device('display'):read(0x1000)\nexpect.eq(pa, 0x1000, 'never reached')\n", soc);
+        var r = Running.ScenarioRunner.Run(path, new Running.RunOptions { Jobs = 1 });
+        Assert.Equal(ErrorCode.LuaRuntime, r.Error!.Code);
+        Assert.Equal(4, r.Error.Where.Line); // the inline script's first line is line 4 of the scenario file
+        Assert.Contains("read: not modelled: what m4u does with display's DMA after its registration failed", r.Error.Message);
+        // the refused access is a step of the report, with the reason
+        Assert.Contains("| `display:read(0x1000)` | not modelled | what m4u does with display's DMA", r.Report);
+    }
+
+    [Fact]
+    public void A_failed_registration_says_the_masters_defer_until_the_deferred_probe_timeout_before_dma_direct()
+    {
+        var bad = Boot(Regions + Split);
+        var line = Assert.Single(bad.BootEvents, e => e.Kind == BootEventKind.RegistrationFailed && e.Text.Contains("iommu_device_register", StringComparison.Ordinal)).Text;
+        Assert.DoesNotContain("the DMA API uses dma-direct)", line);
+        Assert.Contains("Their drivers do not fall back to dma-direct at once", line);
+        Assert.Contains("driver_deferred_probe_check_state, drivers/base/dd.c", line);
+        Assert.Contains("until the deferred-probe timeout", line);
+        Assert.Contains("of_dma_configure_id carries on without an IOMMU", line);
     }
 
     [Fact]

@@ -19,10 +19,10 @@ public class WorkerPoolTests
 
     private static string Scenario(TestTree tree) => tree.Scenario("x", "x = 1");
 
-    [Fact]
+    [SkippableFact]
     public void A_worker_killed_by_a_signal_fails_its_scenario_at_the_last_line_it_reported()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a worker killed by a POSIX signal");
         using var tree = new TestTree();
         using var pool = Pool("""read req; echo '{"at":{"chunk":"lua/lib/boom.lua","line":7}}'; echo 'malloc(): unaligned tcache chunk detected' >&2; kill -SEGV $$""");
         var r = pool.Run(Scenario(tree), Options);
@@ -60,10 +60,10 @@ public class WorkerPoolTests
         Assert.Contains("the worker was killed", r.Error.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_worker_that_grows_past_its_memory_cap_is_killed()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a shell worker and its memory cap");
         using var tree = new TestTree();
         using var pool = Pool("""read req; exec awk 'BEGIN { s = "x"; while (1) s = s s }'""", TimeSpan.FromSeconds(30), 64L << 20);
         var r = pool.Run(Scenario(tree), Options with { Budgets = Options.Budgets with { WallClock = TimeSpan.FromSeconds(30) } });

@@ -28,6 +28,27 @@ public class AdviseCommandTests
         Assert.EndsWith("  no strategy works\n", output);
     }
 
+    [SkippableFact]
+    public void After_import_dtb_a_remote_processor_whose_window_the_tree_gives_through_iommu_addresses_is_advised()
+    {
+        Dtc.Require();
+        using var tree = new TestTree();
+        var dtb = Path.Combine(tree.Root, "board.dtb");
+        Dtc.CompileTo("zynqmp-board.dts", dtb);
+        var soc = Path.Combine(tree.Root, "scenarios", "socs", "board.yaml");
+        var import = Cli("import", "dtb", dtb, "-o", soc);
+        Assert.True(import.Code == 0, import.Err);
+        // the import writes the window once, where the tree has it: reserved-memory and the memory-region link
+        var yaml = File.ReadAllText(soc);
+        Assert.Contains("iommu-addresses: [{ device: remoteproc, iova: 0x3ed00000, size: 0x40000 }]", yaml);
+        Assert.DoesNotContain("firmware:", yaml);
+
+        var (code, output, err) = Cli("advise", "--soc", soc, "--device", "remoteproc");
+        Assert.True(code == 0, err + output);
+        Assert.Contains("remoteproc, window rproc [0x3ed00000, 0x3ed3ffff]", output);
+        Assert.Contains("  unmanaged-attach-device  works", output);
+    }
+
     [Theory]
     [InlineData("--device", "npu", "advise: scenarios/socs/mt8365.yaml: error SE1016: mt8365 has no device 'npu'")]
     [InlineData("--device", "display", "display names no firmware window")]

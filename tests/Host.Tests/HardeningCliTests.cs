@@ -92,10 +92,10 @@ public class HardeningCliTests
         finally { Directory.Delete(elsewhere, true); }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Snapshots_under_proc_fail_each_scenario_and_nothing_crashes()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("/proc as the snapshot folder");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var (code, output, _) = Cli("run", a, "--snapshots", "/proc");
@@ -148,10 +148,10 @@ public class HardeningCliTests
         Assert.Equal(0, mk.ExitCode);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_FIFO_in_place_of_a_verified_snapshot_fails_its_scenario_with_SE3001_instead_of_blocking_the_run()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a FIFO (mkfifo)");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var b = tree.Scenario("b", "expect.eq(2, 2)");
@@ -166,10 +166,10 @@ public class HardeningCliTests
         Assert.Equal("new", scenarios[1].GetProperty("snapshot").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_verified_snapshot_linked_out_of_the_snapshot_folder_is_not_read_into_the_diff()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("symbolic links as a Unix file system has them");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var secret = tree.Write("secret.txt", "TOPSECRET the CI token\n");
@@ -182,10 +182,10 @@ public class HardeningCliTests
         Assert.DoesNotContain("TOPSECRET", output + err);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Approve_leaves_a_FIFO_or_a_link_in_place_of_a_received_report_alone()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a FIFO (mkfifo)");
         using var tree = new TestTree();
         var a = tree.Scenario("a", "expect.eq(1, 1)");
         var b = tree.Scenario("b", "expect.eq(2, 2)");

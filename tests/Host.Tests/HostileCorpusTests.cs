@@ -13,7 +13,11 @@ namespace ScenarioEngine.Tests;
 /// The hostile corpus (tests/hostile, see its README) and the shipped tree in one `scenario run`, as
 /// the built program runs them: exit code 1, every hostile case failed with its expected code at a
 /// line, every shipped scenario passed and matched, nothing outside the tree read or changed, no
-/// temporary file left, within a minute and under 1 GiB for any process of the run.
+/// temporary file left, under 1 GiB for any process of the run. The budgets a case meets are the
+/// deterministic ones (instructions, memory): that run's wall clock is a generous backstop, so a busy
+/// machine cannot turn SE2003 into SE2005. The one case that can end only by the wall clock (a script
+/// stuck inside a C function, scenarios/wall/) runs alone with a short one. How long runs take is
+/// measured by `scenario bench`, not asserted here.
 /// </summary>
 public class HostileCorpusTests
 {
@@ -62,19 +66,31 @@ public class HostileCorpusTests
         }
     }
 
-    private static (int Code, string Out, string Err, TimeSpan Wall) Scenario(params string[] args)
+    /// <summary>A backstop for a hung process only: far above what any run takes on a loaded machine.</summary>
+    private static readonly TimeSpan Backstop = TimeSpan.FromMinutes(15);
+
+    /// <summary>The wall-clock budget of the run that checks the deterministic budgets: a backstop, not a budget any case should meet.</summary>
+    private const string GenerousSeconds = "600";
+
+    private static (int Code, string Out, string Err) Scenario(params string[] args)
     {
         var cmd = WorkerLauncher.Command();
         var psi = new ProcessStartInfo(cmd.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot.Path, UseShellExecute = false };
         foreach (var a in cmd.Arguments.Take(cmd.Arguments.Count - 1)) psi.ArgumentList.Add(a); // without "worker"
         foreach (var a in args) psi.ArgumentList.Add(a);
-        var clock = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(180_000)) { p.Kill(true); throw new TimeoutException("scenario run did not finish in 180 s"); }
-        return (p.ExitCode, output, err.Result, clock.Elapsed);
+        if (!p.WaitForExit(Backstop)) { p.Kill(true); throw new TimeoutException($"scenario did not finish in {Backstop.TotalMinutes} min: it hangs"); }
+        return (p.ExitCode, output, err.Result);
     }
+
+    /// <summary>The corpus's case folders under scenarios/ but the SoC files and the wall-clock cases.</summary>
+    private static IEnumerable<string> DeterministicFolders(Corpus corpus) =>
+        Directory.GetDirectories(Path.Combine(corpus.Tree, "scenarios")).Where(d => Path.GetFileName(d) is not ("socs" or "wall")).Order(StringComparer.Ordinal);
+
+    private static bool InFolder(string file, string folder) =>
+        file.Contains($"{Path.DirectorySeparatorChar}{folder}{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int getrusage(int who, byte[] usage);
@@ -90,27 +106,26 @@ public class HostileCorpusTests
         Directory.EnumerateFiles(folder, pattern, SearchOption.AllDirectories)
             .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
-    [Fact]
+    [SkippableFact]
     public void One_run_over_the_hostile_corpus_and_the_shipped_tree_fails_each_hostile_case_at_its_line_and_matches_every_shipped_scenario()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("FIFOs in the corpus and getrusage(2)");
         using var corpus = new Corpus();
         var verified = Hashes(Path.Combine(RepoRoot.Path, "snapshots"), "*.verified.md");
         var repoFiles = Directory.GetFiles(Path.Combine(RepoRoot.Path, "snapshots"), "*", SearchOption.AllDirectories).Where(f => !f.Contains(".received.", StringComparison.Ordinal)).Order().ToList();
         var outside = Hashes(corpus.Outside);
         var outsideTimes = Directory.GetFiles(corpus.Outside).ToDictionary(f => f, File.GetLastWriteTimeUtc);
 
-        var (code, output, err, wall) = Scenario("run", "scenarios", Path.Combine(corpus.Tree, "scenarios"), "--format", "json", "--max-seconds", "5");
+        var (code, output, err) = Scenario(["run", "scenarios", .. DeterministicFolders(corpus), "--format", "json", "--max-seconds", GenerousSeconds]);
 
         Assert.Equal(1, code);
-        Assert.True(wall < TimeSpan.FromSeconds(60), $"the run took {wall.TotalSeconds:0.0} s");
         var peak = PeakChildResident();
         Assert.True(peak < 1L << 30, $"a process of the run reached {peak >> 20} MiB");
 
         using var doc = JsonDocument.Parse(output);
         var results = doc.RootElement.GetProperty("scenarios").EnumerateArray().ToList();
         var hostile = Directory.EnumerateFiles(Path.Combine(corpus.Tree, "scenarios"), "*.yaml", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}socs{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).ToList();
+            .Where(f => !InFolder(f, "socs") && !InFolder(f, "wall")).ToList();
         Assert.True(hostile.Count >= 45, $"{hostile.Count} hostile cases");
         var shipped = Directory.EnumerateFiles(Path.Combine(RepoRoot.Path, "scenarios"), "*.yaml", SearchOption.AllDirectories)
             .Count(f => !f.Contains($"{Path.DirectorySeparatorChar}socs{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
@@ -146,17 +161,42 @@ public class HostileCorpusTests
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(RepoRoot.Path, "snapshots"), "*.tmp", SearchOption.AllDirectories));
     }
 
-    [Fact]
+    [SkippableFact]
+    public void A_script_stuck_inside_a_C_function_ends_only_by_the_wall_clock_with_SE2005_at_its_line()
+    {
+        Requires.Linux("FIFOs in the corpus");
+        using var corpus = new Corpus();
+        var wall = Directory.GetFiles(Path.Combine(corpus.Tree, "scenarios", "wall"), "*.yaml");
+        Assert.NotEmpty(wall);
+        // exponential backtracking in string.find counts no instructions: only the wall clock ends it,
+        // on any machine, so a short one is as deterministic here as an instruction budget elsewhere
+        var (code, output, _) = Scenario("run", Path.Combine(corpus.Tree, "scenarios", "wall"), "--format", "json", "--max-seconds", "1");
+        Assert.Equal(1, code);
+        using var doc = JsonDocument.Parse(output);
+        var results = doc.RootElement.GetProperty("scenarios").EnumerateArray().ToList();
+        Assert.Equal(wall.Length, results.Count);
+        foreach (var r in results)
+        {
+            var file = Path.Combine(corpus.Tree, r.GetProperty("path").GetString()!);
+            var expected = Regex.Match(File.ReadAllText(file), @"^# expect: (SE\d{4})").Groups[1].Value;
+            Assert.Equal("SE2005", expected);
+            var e = r.GetProperty("error");
+            Assert.Equal(expected, e.GetProperty("code").GetString());
+            Assert.True(e.GetProperty("line").GetInt32() > 0, $"not located: {e}");
+        }
+    }
+
+    [SkippableFact]
     public void The_corpus_printing_cases_give_well_formed_JUnit_and_an_escaped_terminal()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("FIFOs in the corpus");
         using var corpus = new Corpus();
         var print = Path.Combine(corpus.Tree, "scenarios", "print");
-        var junit = Scenario("run", print, "--format", "junit");
+        var junit = Scenario("run", print, "--format", "junit", "--max-seconds", GenerousSeconds);
         Assert.Equal(1, junit.Code);
         var xml = XDocument.Parse(junit.Out);
         Assert.Equal(3, xml.Descendants("testcase").Count());
-        var text = Scenario("run", print);
+        var text = Scenario("run", print, "--max-seconds", GenerousSeconds);
         Assert.Equal(1, text.Code);
         Assert.DoesNotContain('\u001b', text.Out + text.Err);
         Assert.DoesNotContain('\u202e', text.Out + text.Err);
@@ -167,10 +207,10 @@ public class HostileCorpusTests
         Assert.Equal(3, approve.Out.Split('\n').Count(l => l.Contains("— failed — error SE2002", StringComparison.Ordinal)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Watch_survives_the_corpus_dropped_into_its_tree_and_keeps_serving()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("FIFOs in the corpus");
         using var corpus = new Corpus();
         var options = new Host.Watch.WatchOptions
         {
@@ -186,7 +226,7 @@ public class HostileCorpusTests
         await host.StartAsync();
         try
         {
-            var results = await first.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            var results = await first.Task.WaitAsync(Backstop);
             Assert.True(results.Count >= 45);
             Assert.All(results, r => Assert.True(r.Error is { Where.Line: > 0 }, $"{r.Path}: {r.Error}"));
             var server = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Microsoft.Extensions.Hosting.IHostedService>(host.Services).OfType<Host.Watch.ResultsServer>().Single();
@@ -199,7 +239,7 @@ public class HostileCorpusTests
         {
             var stopping = Stopwatch.StartNew();
             await host.StopAsync();
-            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(60), $"stopping took {stopping.Elapsed}"); // a backstop: a stop that waits for the scripts hangs
             Assert.Equal(0, Host.Watch.WatchCommand.ExitCode(host));
         }
     }
@@ -208,7 +248,7 @@ public class HostileCorpusTests
     public void Validate_finds_the_hostile_YAML_that_used_to_pass_it()
     {
         using var corpus = new Corpus();
-        var (code, output, _, _) = Scenario("validate", Path.Combine(corpus.Tree, "scenarios", "yaml"));
+        var (code, output, _) = Scenario("validate", Path.Combine(corpus.Tree, "scenarios", "yaml"));
         Assert.Equal(1, code);
         Assert.Contains("scenarios/yaml/deep-params.yaml:6", output);
         Assert.Contains("4 scenario(s) checked, 4 with errors.", output);

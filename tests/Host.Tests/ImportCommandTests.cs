@@ -12,10 +12,10 @@ public class ImportCommandTests
         return output;
     }
 
-    [Fact]
+    [SkippableFact]
     public void Import_writes_a_SoC_file_a_scenario_then_runs_on_and_never_overwrites_it()
     {
-        if (!Dtc.Require()) return;
+        Dtc.Require();
         using var tree = new TestTree();
         var dtb = Compile(tree, "zynqmp-board.dts");
         var soc = Path.Combine(tree.Root, "scenarios", "socs", "zcu102.yaml");
@@ -36,10 +36,10 @@ public class ImportCommandTests
         Assert.Contains("passed  1 expectation(s)", run.Out);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Import_of_a_tree_folder_prints_the_file_on_standard_output()
     {
-        if (!Dtc.Require()) return;
+        Dtc.Require();
         using var tree = new TestTree();
         var dtb = Compile(tree, "mt8365-evk.dts");
         var fromBlob = Cli("import", "dtb", dtb);
@@ -95,10 +95,10 @@ public class ImportCommandTests
         Assert.Equal(2, Cli("import", "dtb", Path.Combine(tree.Root, "missing.dtb")).Code);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_FIFO_given_as_the_blob_or_found_in_a_tree_folder_is_refused_instead_of_blocking_the_import()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("a FIFO (mkfifo)");
         using var tree = new TestTree();
         var fifo = Path.Combine(tree.Root, "board.dtb");
         HardeningCliTests.MakeFifo(fifo);

@@ -25,10 +25,10 @@ public class NewFileTests
         return (p.ExitCode, output.Result, err.Result);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Import_advise_and_new_take_a_bare_file_name_as_a_file_in_the_current_folder()
     {
-        if (!Dtc.Require()) return;
+        Dtc.Require();
         using var tree = new TestTree();
         Dtc.CompileTo("zynqmp-board.dts", Path.Combine(tree.Root, "x.dtb"));
 
@@ -51,10 +51,10 @@ public class NewFileTests
         Assert.Equal(["out.md", "out.yaml", "x.dtb", "x.yaml"], Directory.GetFiles(tree.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Of_eight_imports_to_one_name_at_once_exactly_one_writes_it_and_the_others_say_it_exists()
     {
-        if (!Dtc.Require()) return;
+        Dtc.Require();
         using var tree = new TestTree();
         var dtb = Path.Combine(tree.Root, "board.dtb");
         Dtc.CompileTo("zynqmp-board.dts", dtb);

@@ -528,10 +528,10 @@ public class WatchServiceTests
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
 
-    [Fact]
+    [SkippableFact]
     public async Task The_service_process_stopped_by_SIGTERM_exits_0_without_an_exception()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Requires.Linux("SIGTERM to the service process");
         using var tree = new TestTree();
         tree.Scenario("a", "expect.eq(1, 1)");
         var cmd = ScenarioEngine.Host.WorkerLauncher.Command();

@@ -18,10 +18,10 @@ public class YourBoardTests
         return (p.ExitCode, output, err.Result);
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_three_commands_of_your_board_md_take_a_device_tree_to_a_first_report()
     {
-        if (!Dtc.Require()) return;
+        Dtc.Require();
         var page = File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "your-board.md"));
         Assert.Contains("scenario import dtb arch/arm64/boot/dts/mediatek/BOARD.dtb -o scenarios/socs/board.yaml\n", page);
         Assert.Contains("scenario new scenario first --soc scenarios/socs/board.yaml\n", page);

@@ -174,6 +174,72 @@ public class AdviceTests
         Assert.Equal(ChangeKind.None, Of(AdviseInline(yaml, new AdviceRequest("gpu", Iova: 0x4000_0000, Size: 0x10_0000)), "own-stream").Change!.Kind);
     }
 
+    /// <summary>One master with a 1 MiB firmware window and no `boot:` list, behind an IOMMU of each family.</summary>
+    public static TheoryData<string, string> FamiliesWithoutBoot => new()
+    {
+        { "mediatek", "iommus:\n  - { name: m4u, driver: mediatek }\ndevices:\n  - name: apu\n    ids: [ { iommu: m4u, larb: 0, port: 10 } ]\n" },
+        { "arm-smmu", "iommus:\n  - { name: smmu, driver: arm-smmu, type: smmu-v2, pgtable: arm-lpae-s1, banks: 8 }\ndevices:\n  - name: apu\n    ids: [ { iommu: smmu, stream: 0x1000 } ]\n" },
+        { "arm-smmu-v3", "iommus:\n  - { name: smmu, driver: arm-smmu-v3, sid-bits: 16 }\ndevices:\n  - name: apu\n    ids: [ { iommu: smmu, stream: 0x1000 } ]\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FamiliesWithoutBoot))]
+    public void A_window_the_SoC_file_gives_without_boot_accesses_is_probed_at_its_first_and_last_page_on_every_family(string family, string iommuAndDevice)
+    {
+        var yaml = $"soc: {family}-board\nmemory:\n  - {{ name: dram, base: 0x4000_0000, size: 2GiB }}\n" + iommuAndDevice +
+                   "    firmware:\n      - { name: code, iova: 0x6000_0000, size: 1MiB }\n";
+        var a = AdviseInline(yaml, new AdviceRequest("apu"));
+        // the device is alone in its group: the unmanaged attach works, and the probe saw both pages reach the firmware
+        var attach = Of(a, "unmanaged-attach-device");
+        Assert.True(attach.Verdict == Verdict.Works, $"{family}: {attach.Verdict.Name()} — {attach.Rule}; {string.Join("; ", attach.Hazards.Select(h => h.Kind + ": " + h.Text))}");
+        foreach (var s in a.Strategies)
+            Assert.DoesNotContain(s.Hazards, h => h.Text.Contains("made no access to the window", StringComparison.Ordinal));
+        // the generated run replayed exactly the first and the last page
+        var soc = SocLoader.Load(YamlTree.Parse(yaml, "inline.yaml"), "inline.yaml");
+        var run = Advisor.Advise(soc, "inline.yaml", new AdviceRequest("apu"), KernelKnobs.Default, ProjectLayout.For(Path.Combine(Root, "scenarios", "socs", "inline.yaml")), new RunOptions(), default);
+        var report = run.Runs.Single(r => r.Id == "unmanaged-attach-device").Report;
+        Assert.Contains("advise: boot 0x60000000 reached", report);
+        Assert.Contains("advise: boot 0x600ff000 reached", report);
+    }
+
+    [Fact]
+    public void A_window_the_device_tree_gives_through_iommu_addresses_and_memory_region_is_the_devices_firmware_window()
+    {
+        // as `scenario import dtb` writes a remote processor: no firmware entry, the window in reserved-memory
+        const string yaml = """
+            soc: imported
+            memory:
+              - { name: dram, base: 0x4000_0000, size: 2GiB }
+            reserved-memory:
+              - { name: rproc, base: 0x5000_0000, size: 1MiB, iommu-addresses: [ { device: r5, iova: 0x5000_0000, size: 1MiB } ] }
+              - { name: other, size: 1MiB, iommu-addresses: [ { device: r5, iova: 0x7000_0000, size: 1MiB } ] }
+            iommus:
+              - { name: smmu, driver: arm-smmu, type: smmu-v2, pgtable: arm-lpae-s1, banks: 8 }
+            devices:
+              - name: r5
+                memory-region: [rproc]
+                ids: [ { iommu: smmu, stream: 0x14c0 } ]
+            """;
+        var soc = SocLoader.Load(YamlTree.Parse(yaml, "inline.yaml"), "inline.yaml");
+        // only the node its memory-region links counts (of_iommu_get_resv_regions reads no other)
+        var target = AdviceTarget.Resolve(soc, new AdviceRequest("r5"), default);
+        Assert.Equal((WindowSource.IommuAddresses, "rproc", 0x5000_0000UL, 0x10_0000UL), (target.Source, target.Window.Name, target.Window.Iova, target.Window.Size));
+        Assert.Equal([0x5000_0000UL, 0x500f_f000UL], target.Window.Boot.Select(b => b.Iova));
+        Assert.Same(target.Window, target.Soc.FindDevice("r5")!.Firmware.Single());
+        Assert.Empty(soc.FindDevice("r5")!.Firmware); // the SoC itself is not changed
+        Assert.Equal("rproc", AdviceTarget.Resolve(soc, new AdviceRequest("r5", "rproc"), default).Window.Name);
+
+        var a = AdviseInline(yaml, new AdviceRequest("r5"));
+        Assert.Equal(("rproc", 0x5000_0000UL), (a.Window, a.Iova));
+        Assert.Equal(Verdict.Works, Of(a, "unmanaged-attach-device").Verdict);
+        // the iommu-addresses strategy finds the node already there: reg equals the window, nothing to change
+        Assert.Equal(ChangeKind.None, Of(a, "iommu-addresses").Change!.Kind);
+
+        // a firmware entry with the node's range is that window, not a second one
+        var both = SocLoader.Load(YamlTree.Parse(yaml + "\n    firmware: [ { name: code, iova: 0x5000_0000, size: 1MiB } ]\n", "inline.yaml"), "inline.yaml");
+        Assert.Equal((WindowSource.Firmware, "code"), (AdviceTarget.Resolve(both, new AdviceRequest("r5"), default).Source, AdviceTarget.Resolve(both, new AdviceRequest("r5"), default).Window.Name));
+    }
+
     [Fact]
     public void A_strategy_that_works_only_with_an_upstream_fix_fails_as_released_and_names_the_fix()
     {
@@ -266,7 +332,7 @@ public class AdviceTests
         var (soc, _, _) = Shipped("mt8365");
         string Error(AdviceRequest r) => Assert.Throws<ScenarioLoadException>(() => AdviceTarget.Resolve(soc, r, new SourceSpan("x.yaml", 3, 1))).Error.ToString();
         Assert.Equal("x.yaml:3:1: error SE1016: mt8365 has no device 'apuu'; closest: apu, mdp, vdec", Error(new AdviceRequest("apuu")));
-        Assert.Contains("display names no firmware window: give its address and size", Error(new AdviceRequest("display")));
+        Assert.Contains("display names no firmware window: neither a firmware entry nor a reserved-memory node with iommu-addresses for it in its memory-region; give its address and size", Error(new AdviceRequest("display")));
         Assert.Contains("apu has no firmware window 'data'; it names: code", Error(new AdviceRequest("apu", "data")));
         Assert.Contains("is not 4 KiB-aligned", Error(new AdviceRequest("apu", Iova: 0x6000_0100, Size: 0x1000)));
         Assert.Contains("--iova and --size go together", Error(new AdviceRequest("apu", Iova: 0x6000_0000)));

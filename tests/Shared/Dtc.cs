@@ -3,21 +3,15 @@ using System.Diagnostics;
 namespace ScenarioEngine.Tests;
 
 /// <summary>
-/// Compiles the test trees with dtc (Debian's device-tree-compiler; .ci/run installs it). Under CI a
-/// missing dtc fails the test; elsewhere the test says so and passes (as the browser test does for
-/// Chromium), so `dotnet test` works on a fresh clone.
+/// Compiles the test trees with dtc (Debian's device-tree-compiler; .ci/run installs it). Without dtc
+/// a test that needs it is skipped (and fails under CI): see <see cref="Requires"/>.
 /// </summary>
 internal static class Dtc
 {
-    public static bool Available => File.Exists("/usr/bin/dtc") || (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "dtc")));
+    public static bool Available => File.Exists("/usr/bin/dtc") || Requires.OnPath("dtc");
 
-    /// <summary>True when dtc is there; false (outside CI only) when the test should stop here.</summary>
-    public static bool Require()
-    {
-        if (Available) return true;
-        Assert.True(Environment.GetEnvironmentVariable("CI") is null, "dtc is missing: .ci/run installs it (apt-get install device-tree-compiler)");
-        return false;
-    }
+    /// <summary>Returns when dtc is there; otherwise skips the calling [SkippableFact] (fails it under CI).</summary>
+    public static void Require() => Requires.Tool(Available, "dtc", "apt-get install device-tree-compiler");
 
     public static string Source(string name) => Path.Combine(RepoRoot.Path, "tests", "Engine.Tests", "DeviceTree", name);
 

@@ -214,6 +214,7 @@ public sealed partial class ArmSmmuV3
     public IDeviceTranslator Bind(IommuDevice dev, bool write)
     {
         var smmu = Master(dev)?.Smmu ?? Data(dev);
+        if (!smmu.Enabled) return new BoundTranslator(!smmu.Cfg.GbpaAbort, null, 0, write); // GBPA abort goes to Translate
         var (cfg, dom) = Lookup(smmu, Sids(dev)[0]);
         if (Master(dev) is { AtsEnabled: true }) return new BoundTranslator(false, null, 0, write); // the ATC path is Translate's
         return new BoundTranslator(cfg == StreamTableEntry.CfgBypass, dom is null ? null : smmu.AsidTlb(dom.Asid), smmu.Inst.Ias, write);
@@ -241,6 +242,7 @@ public sealed partial class ArmSmmuV3
     public Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site)
     {
         var smmu = Master(dev)?.Smmu ?? Data(dev);
+        if (!smmu.Enabled) return Gbpa(smmu, iova);
         uint sid = Sids(dev)[0];
         var (cfg, dom) = Lookup(smmu, sid);
         switch (cfg)
@@ -289,6 +291,16 @@ public sealed partial class ArmSmmuV3
                          : $"the L{last.Level} leaf for {Hex.Of(iova)} is read-only (AP[2]) and the access is a write");
         return new Translation(true, pa, "ok", "", dom.Name);
     }
+
+    /// <summary>
+    /// SMMUEN clear (the probe's error path after a failed registration): the SMMU reads no stream table
+    /// and records no event; every incoming transaction follows SMMU_GBPA — terminated with an abort
+    /// when GBPA.ABORT is set, else passed on with its address as the physical address (GBPA's
+    /// attribute overrides are not modelled).
+    /// </summary>
+    private static Translation Gbpa(SmmuV3Data smmu, ulong iova) => smmu.Cfg.GbpaAbort
+        ? new Translation(false, 0, "translation", $"{smmu.Inst.Name}: SMMUEN is clear (the probe's error path disabled the SMMU) and SMMU_GBPA.ABORT is set: the transaction is terminated with an abort to the device; no stream table is read and no event is recorded", null)
+        : new Translation(true, iova, "bypass", $"{smmu.Inst.Name}: SMMUEN clear, SMMU_GBPA bypass", null);
 
     /// <summary>
     /// A stage-1 fault: an event for an untranslated transaction; for an ATS master, whose ATC miss is a

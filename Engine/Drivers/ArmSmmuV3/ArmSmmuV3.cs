@@ -6,9 +6,12 @@ using ScenarioEngine.PageTables;
 namespace ScenarioEngine.Drivers.ArmSmmuV3;
 
 /// <summary>
-/// The Arm SMMUv3 driver as an ops table (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c; read in the
-/// 6.18.y stable tree, the newest copy available here — changes between 6.18 and 7.0 were not
-/// checked). Models: arm_smmu_probe_device / arm_smmu_insert_master (each stream ID in range of the
+/// The Arm SMMUv3 driver as an ops table (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c; first read in
+/// the 6.18.y stable tree; arm_smmu_device_probe with its error path and arm_smmu_device_reset re-read in
+/// mainline at the 7.1 merge window, which is 7.0 plus the 7.1 iommu pull — its arm_smmu_invs
+/// invalidation rework is 7.1's and not modelled; the 7.0 invalidation path is). Models: the probe's
+/// error path after a failed registration (arm_smmu_device_disable: CR0 = 0, traffic follows
+/// SMMU_GBPA, see RegistrationFailed), arm_smmu_probe_device / arm_smmu_insert_master (each stream ID in range of the
 /// stream table, else -ERANGE; a level-2 table allocated for it; a stream ID another master already
 /// inserted is "Aliasing StreamID … unsupported" and -ENODEV), arm_smmu_device_group (platform
 /// masters: generic_device_group, a group each; PCI masters: pci_device_group, Kernel.PciDeviceGroup), arm_smmu_capable (CACHE_COHERENCY = coherent; NOEXEC and
@@ -150,6 +153,22 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
         if (dev.Pci is null) return Result<GroupKey>.Of(new V3GroupKey(dev.Iommu.Name, _groups++));
         var d = _core.PciDeviceGroup(dev);
         return Result<GroupKey>.Of(d.Group?.Key ?? new V3GroupKey(dev.Iommu.Name, _groups++), d.Why);
+    }
+
+    /// <summary>
+    /// arm_smmu_device_probe after iommu_device_register failed (since v6.14, fcbd62156742 "iommu/arm-smmu-v3:
+    /// Clean up more on probe failure"): err_free_sysfs → err_disable: arm_smmu_device_disable writes
+    /// CR0 = 0, so the SMMU no longer uses the stream table arm_smmu_device_reset had enabled (and its
+    /// memory, devm-allocated, is freed with the failed probe). Traffic then follows SMMU_GBPA.
+    /// </summary>
+    public string? RegistrationFailed(IommuInstance inst)
+    {
+        var smmu = _data[inst];
+        smmu.Enabled = false;
+        return $"{inst.Name}: arm_smmu_device_probe's error path disables the SMMU (arm_smmu_device_disable: CR0 = 0, SMMUEN clear; since v6.14, fcbd62156742; {Src}, Linux 7.0): " +
+               "no stream table, no STE and no event queue are in use any more, so no stream meets an abort STE or a C_BAD_STREAMID event; incoming transactions follow SMMU_GBPA: " +
+               (smmu.Cfg.GbpaAbort ? "GBPA.ABORT is set (gbpa-abort), so they are terminated with an abort, and nothing is recorded"
+                                   : "GBPA.ABORT is clear (gbpa-abort: false, the default), so they bypass the SMMU untranslated — the DMA API's dma-direct addresses reach memory");
     }
 
     private sealed record V3GroupKey(string Smmu, int Number) : GroupKey;
@@ -366,7 +385,8 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
 
     public string DeviceLocation(IommuDevice dev)
     {
-        if (Master(dev) is not { } m) return $"streams {SidList(Sids(dev))}, not in the stream table (probe or registration failed)";
+        if (!Data(dev).Enabled) return $"streams {SidList(Sids(dev))}; {dev.Iommu.Name} disabled (CR0 = 0): SMMU_GBPA {(Data(dev).Cfg.GbpaAbort ? "abort" : "bypass")}";
+        if (Master(dev) is not { } m) return $"streams {SidList(Sids(dev))}, not in the stream table (probe failed)";
         var ste = m.Smmu.Ste(m.Sids[0]);
         return $"streams {SidList(m.Sids)}, {StreamTableEntry.Describe(ste)}" + (m.Domain is { } d && StreamTableEntry.Cfg(ste) == StreamTableEntry.CfgS1Trans ? $", CD 0 ASID {d.Asid}" : "")
             + (m.AtsEnabled ? ", ATS on" : m.AtsSupported ? ", ATS off" : "");

@@ -9,10 +9,13 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// only when sid-bits exceeds STRTAB_SPLIT, 8), IDR3.RIL (<c>range-invalidation</c>: TLBI with
 /// SCALE/NUM), IDR0.COHACC or the firmware's dma-coherent (<c>coherent</c>), IDR0.STALL_MODEL
 /// (<c>stalls</c>: stalls supported, so STEs of non-stalling masters set S1STALLD), and IDR0.HYP with a
-/// VHE kernel (<c>e2h</c>: ARM_SMMU_FEAT_E2H, EL2 stream world and TLBI_EL2_* commands), and IDR0.ATS
-/// (<c>ats</c>: ARM_SMMU_FEAT_ATS, PCIe Address Translation Services).
+/// VHE kernel (<c>e2h</c>: ARM_SMMU_FEAT_E2H, EL2 stream world and TLBI_EL2_* commands), IDR0.ATS
+/// (<c>ats</c>: ARM_SMMU_FEAT_ATS, PCIe Address Translation Services), and SMMU_GBPA.ABORT as the
+/// kernel finds it (<c>gbpa-abort</c>: its reset value is IMPLEMENTATION DEFINED and firmware may set
+/// it; arm_smmu_device_reset sets it itself when it finds the SMMU enabled): what the SMMU does with
+/// traffic while SMMUEN is clear — after a failed registration (ArmSmmuV3.RegistrationFailed).
 /// </summary>
-public sealed record SmmuV3Config(int SidBits, int AsidBits, bool TwoLevel, bool RangeInv, bool Coherent, bool Stalls, bool E2h, bool Ats = false) : FamilyConfig
+public sealed record SmmuV3Config(int SidBits, int AsidBits, bool TwoLevel, bool RangeInv, bool Coherent, bool Stalls, bool E2h, bool Ats = false, bool GbpaAbort = false) : FamilyConfig
 {
     /// <summary>STRTAB_SPLIT: 256 STEs per level-2 table.</summary>
     public const int StrtabSplit = 8;

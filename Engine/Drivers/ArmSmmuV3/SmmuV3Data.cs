@@ -31,6 +31,12 @@ internal sealed class SmmuV3Data
     /// <summary>The level-2 tables allocated (their L1 index), 2-level only.</summary>
     public HashSet<uint> L2Tables { get; } = new();
     private readonly Dictionary<uint, ulong[]> _stes = new();
+    /// <summary>
+    /// SMMU_CR0.SMMUEN: set by arm_smmu_device_reset before the SMMU registers; cleared by the probe's
+    /// error path (arm_smmu_device_disable) when the registration fails. While clear the stream table is
+    /// not used: traffic follows SMMU_GBPA (<see cref="SmmuV3Config.GbpaAbort"/>), and no event is recorded.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
     /// <summary>smmu->streams: stream ID → the master that inserted it.</summary>
     public Dictionary<uint, SmmuV3Master> Streams { get; } = new();
 

@@ -24,7 +24,7 @@ public sealed partial class SmmuV3Family : IommuFamily
     public override string BanksMeaning => "SMMUv3 has a stream table, not banks";
 
     public override IReadOnlyList<string> IommuKeys { get; } =
-        [.. YamlKeys.IommuCommon.Where(k => k != "banks"), "sid-bits", "asid-bits", "stream-table", "range-invalidation", "coherent", "stalls", "e2h", "ats"];
+        [.. YamlKeys.IommuCommon.Where(k => k != "banks"), "sid-bits", "asid-bits", "stream-table", "range-invalidation", "coherent", "stalls", "e2h", "ats", "gbpa-abort"];
 
     public override IReadOnlyList<string> DeviceIdKeys { get; } = ["stream", "ats"];
     public override IReadOnlyList<string> DeviceIdRequired { get; } = ["stream"];
@@ -39,6 +39,7 @@ public sealed partial class SmmuV3Family : IommuFamily
         new("stalls", SchemaNodes.Bool("SMMU_IDR0.STALL_MODEL allows stalling: STEs of masters without dma-can-stall set S1STALLD; default false")),
         new("e2h", SchemaNodes.Bool("SMMU_IDR0.HYP with a VHE kernel (ARM_SMMU_FEAT_E2H): EL2 stream world, TLBI_EL2_VA/ASID; default false")),
         new("ats", SchemaNodes.Bool("SMMU_IDR0.ATS (ARM_SMMU_FEAT_ATS): PCIe ATS for masters whose id says ats; default false")),
+        new("gbpa-abort", SchemaNodes.Bool("SMMU_GBPA.ABORT as the kernel finds it (IMPLEMENTATION DEFINED at reset, or set by firmware; arm_smmu_device_reset sets it when firmware left the SMMU enabled): with SMMUEN clear, after a failed registration, traffic is terminated instead of bypassing; default false")),
     ];
 
     public override IEnumerable<KeyValuePair<string, JsonNode>> SchemaDeviceIdProperties() =>
@@ -63,6 +64,7 @@ public sealed partial class SmmuV3Family : IommuFamily
         if (c.Stalls) facts.Add("stalls (S1STALLD set)");
         if (c.E2h) facts.Add("E2H (TLBI_EL2_*)");
         if (c.Ats) facts.Add("ATS");
+        if (c.GbpaAbort) facts.Add("GBPA.ABORT");
         yield return string.Join(", ", facts);
     }
 
@@ -97,7 +99,7 @@ public sealed partial class SmmuV3Family : IommuFamily
         return inst with
         {
             Config = new SmmuV3Config(sidBits, asidBits, table == "2-level", r.OptBool("range-invalidation") ?? false,
-                r.OptBool("coherent") ?? false, r.OptBool("stalls") ?? false, r.OptBool("e2h") ?? false, r.OptBool("ats") ?? false),
+                r.OptBool("coherent") ?? false, r.OptBool("stalls") ?? false, r.OptBool("e2h") ?? false, r.OptBool("ats") ?? false, r.OptBool("gbpa-abort") ?? false),
         };
     }
 

@@ -103,6 +103,7 @@ public sealed partial class MediatekIommu
     public IDeviceTranslator Bind(IommuDevice dev, bool write)
     {
         var data = Data(dev);
+        if (data.Failed) throw Unmodelled(data, dev);
         var id = ((MtkPortId)dev.Spec.Ids[0]);
         data.Ports.TryGetValue((id.Larb, id.Port), out var port);
         var bank = data.Banks[BankId(dev)];
@@ -130,10 +131,12 @@ public sealed partial class MediatekIommu
     /// otherwise the bus IOVA (bits [31:0] plus the larb's IOVA[33:32]) goes through the bank's IOTLB and,
     /// on a miss, a walk of the table its PT_BASE_ADDR points at — whatever domain the core believes is
     /// attached. A walk that finds no leaf raises the bank's fault interrupt (MediatekIommu.Faults.cs).
+    /// Behind an instance whose registration failed an access is not modelled (RegistrationFailed).
     /// </summary>
     public Translation Translate(IommuDevice dev, ulong iova, bool write, ScriptSite site)
     {
         var data = Data(dev);
+        if (data.Failed) throw Unmodelled(data, dev);
         var id = ((MtkPortId)dev.Spec.Ids[0]);
         data.Ports.TryGetValue((id.Larb, id.Port), out var port);
         if (!port.MmuEnabled)

@@ -81,9 +81,36 @@ public sealed partial class MediatekIommu : IIommuDriver
 
     /// <summary>
     /// mtk_iommu_release_device only removes the larb device link: the larb's MMU-enable bits for the
-    /// master's ports stay as they were (a port never attached keeps bypassing the M4U).
+    /// master's ports stay as they were.
     /// </summary>
     public void ReleaseDevice(IommuDevice dev) { }
+
+    /// <summary>
+    /// mtk_iommu_probe after iommu_device_register failed (drivers/iommu/mtk_iommu.c, Linux 7.0):
+    /// out_sysfs_remove / out_list_del — for an MM instance the component master is never added
+    /// (component_master_add_with_match comes after the registration), so the larbs of mediatek,larbs
+    /// are never bound to the M4U (mtk_smi_larb_bind, drivers/memory/mtk-smi.c, never runs) and the
+    /// kernel never sets a larb port's MMU-enable bit; INFRA and APU instances never reach the switch
+    /// mtk_iommu_config sets at attach. What the hardware does with the masters' DMA then — larb ports
+    /// at their reset state, larbs and M4U perhaps unclocked — is not modelled: an access is refused
+    /// with the reason (<see cref="NotModelledException"/>), never given an outcome.
+    /// </summary>
+    public string? RegistrationFailed(IommuInstance inst)
+    {
+        _data[inst].Failed = true;
+        return inst.Type == "mm"
+            ? $"{inst.Name}: mtk_iommu_probe returns the error before component_master_add_with_match, so its larbs are never bound to it (mtk_smi_larb_bind, drivers/memory/mtk-smi.c, never runs) and the kernel never writes a larb port's MMU-enable bit ({Src}, Linux 7.0); " +
+              "what the larbs and the M4U then do with the masters' DMA is not modelled (a device access is a script error saying so)"
+            : $"{inst.Name}: mtk_iommu_probe returns the error, and mtk_iommu_config, which switches a master's translation at attach, never runs for its masters ({Src}, Linux 7.0); " +
+              "what the hardware then does with their DMA is not modelled (a device access is a script error saying so)";
+    }
+
+    /// <summary>The refusal of a device access behind an instance whose registration failed.</summary>
+    private static NotModelledException Unmodelled(MtkData data, IommuDevice dev) => new(
+        $"what {data.Inst.Name} does with {dev.Name}'s DMA after its registration failed: " +
+        (data.Inst.Type == "mm" ? "its larbs were never bound to it (mtk_iommu_probe, mtk_smi_larb_bind), so the kernel never set the ports' MMU-enable bits, and the larbs' reset state is not modelled"
+                                : "mtk_iommu_config never switched the master's translation, and the hardware's state then is not modelled") +
+        "; the report's Boot section says what the kernel did, and the DMA API's dma-direct calls still work");
 
     public Outcome ProbeDevice(IommuDevice dev)
     {

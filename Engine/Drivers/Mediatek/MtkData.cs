@@ -22,6 +22,8 @@ internal sealed class MtkData
     public MtkBank[] Banks { get; }
     /// <summary>SMI larb state per (larb, port): MMU enabled, and the larb's IOVA[33:32] "bank" field.</summary>
     public Dictionary<(int Larb, int Port), PortState> Ports { get; } = new();
+    /// <summary>iommu_device_register failed: mtk_iommu_probe returned the error (<see cref="MediatekIommu.RegistrationFailed"/>).</summary>
+    public bool Failed { get; set; }
     /// <summary>IVRP_PADDR: the buffer faulting accesses are redirected to (allocated at probe).</summary>
     public ulong ProtectPa { get; set; }
 }
