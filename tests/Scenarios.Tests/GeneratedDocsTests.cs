@@ -124,7 +124,7 @@ public class GeneratedDocsTests
         foreach (var (file, title, order) in new[]
         {
             ("scenario", "Scenario files (`scenarios/<topic>/<case>.yaml`)", new[] { "scenario", "kernel", "advise" }),
-            ("soc", "SoC files (`scenarios/socs/<soc>.yaml`)", new[] { "soc", "memory", "reserved-memory", "iommu-address", "iommu", "region", "iotlb", "device", "device-id", "firmware", "boot-access", "dma-range" }),
+            ("soc", "SoC files (`scenarios/socs/<soc>.yaml`)", new[] { "soc", "memory", "reserved-memory", "iommu-address", "iommu", "region", "iotlb", "device", "device-id", "firmware", "boot-access", "dma-range", "pci-host-bridge", "iommu-map-entry", "msi-map-entry", "pci-function", "pci-acs", "pci-pasid" }),
         })
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "schema", file + ".schema.json")));
