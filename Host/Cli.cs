@@ -139,8 +139,18 @@ public static class Cli
             p.GetValue(adviseIova), p.GetValue(adviseSize), p.GetValue(adviseKernel) ?? [], p.GetValue(adviseFormat)!, p.GetValue(adviseOut))
         { Reports = p.GetValue(adviseReports) }, stdout, stderr));
 
+        var groupsSoc = new Argument<string>("soc") { Description = "The SoC file." };
+        var groupsKernel = new Option<string[]>("--kernel") { Description = "A boot knob, KEY=VALUE: iommu.strict, iommu.passthrough, iommu.forcedac (0/1), fixes=ID[,ID], pci=OPTIONS (disable_acs_redir=…, config_acs=…, noats); repeatable." };
+        var groupsFormat = new Option<string>("--format") { Description = "Output format: text or json (schema/groups.schema.json).", DefaultValueFactory = _ => "text" };
+        groupsFormat.AcceptOnlyFromAmong("text", "json");
+        var groupsOut = new Option<string?>("--output", "-o") { Description = "Write the groups here (never over an existing file); default: standard output." };
+        var groups = new Command("groups", "The IOMMU groups at boot: one line per group with the rule that formed it, and the hazards (PCI devices that reach each other without the IOMMU).")
+        { groupsSoc, groupsKernel, groupsFormat, groupsOut };
+        groups.SetAction(p => GroupsCommand.Execute(p.GetValue(groupsSoc)!, p.GetValue(groupsKernel) ?? [], p.GetValue(groupsFormat)!, p.GetValue(groupsOut), stdout, stderr));
+
         root.Subcommands.Add(run);
         root.Subcommands.Add(advise);
+        root.Subcommands.Add(groups);
         root.Subcommands.Add(import);
         root.Subcommands.Add(watch);
         root.Subcommands.Add(@new);

@@ -85,7 +85,17 @@ internal static class BootStrategies
             }
             var linked = dev.MemoryRegion.Contains(node.Name);
             var changedDev = linked ? dev : dev with { MemoryRegion = [.. dev.MemoryRegion, node.Name], MemoryRegionSpans = [.. dev.MemoryRegionSpans, dev.Span] };
-            if (!linked)
+            if (!linked && dev.Pci is { } f)
+            {
+                // a PCI function keeps its memory-region in its entry under pci
+                diff.Add(" pci:");
+                diff.Add($"   - name: {f.HostBridge}");
+                diff.Add("     functions:");
+                diff.Add($"       - bdf: \"{f.Bdf}\"");
+                if (dev.MemoryRegion.Count > 0) diff.Add($"-        memory-region: [{string.Join(", ", dev.MemoryRegion)}]");
+                diff.Add($"+        memory-region: [{string.Join(", ", changedDev.MemoryRegion)}]");
+            }
+            else if (!linked)
             {
                 diff.Add(" devices:");
                 diff.Add($"   - name: {dev.Name}");

@@ -51,6 +51,7 @@ public static class ScenarioLoader
             knobs = new KernelKnobs(k.OptBool("iommu.strict") ?? true, k.OptBool("iommu.passthrough") ?? false, k.OptBool("iommu.forcedac") ?? false)
             {
                 Fixes = Fixes(k),
+                Pci = PciParam(k),
             };
         }
 
@@ -110,6 +111,15 @@ public static class ScenarioLoader
             };
         }
         return set;
+    }
+
+    /// <summary>kernel.pci: the pci= boot parameter (Pci.PciKernelParams); an option the engine does not model is SE1007.</summary>
+    internal static string? PciParam(MappingReader k)
+    {
+        if (k.OptString("pci") is not { } text) return null;
+        if (Pci.PciKernelParams.Parse(text, out var error) is null)
+            throw YamlTree.Error(ErrorCode.BadValue, $"kernel.pci: {Display.Clip(error!, 200)}", k.Node("pci")!.Span);
+        return text;
     }
 
     /// <summary>kernel.fixes: upstream fixes on top of 7.0.0 (Kernel.KernelFixes); an unknown id is SE1007 listing the known ones.</summary>

@@ -51,6 +51,7 @@ public static class SchemaWriter
             ["iommu.strict"] = new JsonObject { ["type"] = "boolean", ["description"] = "default true" },
             ["iommu.passthrough"] = new JsonObject { ["type"] = "boolean" },
             ["iommu.forcedac"] = new JsonObject { ["type"] = "boolean" },
+            ["pci"] = PciSchema.KernelProperty(),
             ["fixes"] = new JsonObject
             {
                 ["type"] = "array",
@@ -143,6 +144,7 @@ public static class SchemaWriter
             ["firmware"] = Array(Ref("firmware")),
             ["dma-ranges"] = Array(Ref("dma-range")),
         }, ["name", "ids"]);
+        PciSchema.AddDefinitions(defs);
         defs["soc"] = SocRoot();
         return defs;
     }
@@ -154,6 +156,7 @@ public static class SchemaWriter
         ["reserved-memory"] = Array(Ref("reserved-memory")),
         ["iommus"] = Array(Ref("iommu")),
         ["devices"] = Array(Ref("device")),
+        ["pci"] = PciSchema.SocProperty(),
     }, ["soc", "memory"]);
 
     /// <summary>The iommu object: the common keys, every family's own, and one branch per family holding it to its own values and keys.</summary>

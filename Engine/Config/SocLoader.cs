@@ -68,6 +68,15 @@ public static class SocLoader
         foreach (var node in m.List("devices"))
             devices.Add(ReadDevice(node, iommus, iommusByName, deviceIdKeys));
         YamlChecks.CheckUnique(devices.Select(d => (d.Name, d.Span)).ToList(), "device", file);
+        var pci = PciTopology.Empty;
+        if (m.Node("pci") is { } pciNode)
+        {
+            (pci, var masters) = PciLoader.Read(m.List("pci"), iommus, pciNode.Span);
+            // functions are named by BDF unless the file names them; every name is one device's
+            var platform = devices.Select(d => (d.Name, d.Span)).ToList();
+            YamlChecks.CheckUnique([.. platform, .. pci.Functions.Select(f => (f.Name, f.Span))], "device", file);
+            devices.AddRange(masters);
+        }
         var deviceNames = devices.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
 
         var reserved = new List<ReservedMemory>();
@@ -109,7 +118,7 @@ public static class SocLoader
                         (hint is null ? "" : $"; did you mean '{hint}'?") + $" (reserved-memory: {string.Join(", ", reserved.Take(20).Select(x => x.Name))})", d.MemoryRegionSpans[i]);
                 }
 
-        return new Soc(name, description, memory, reserved, iommus, devices, file);
+        return new Soc(name, description, memory, reserved, iommus, devices, file) { Pci = pci };
     }
 
     private static IommuInstance ReadIommu(YamlNode node, string[] iommuKeys)
@@ -207,6 +216,18 @@ public static class SocLoader
         var mask = r.OptInt("dma-mask", 32, 1, 64);
         var bound = r.OptBool("driver-bound") ?? true;
 
+        var firmware = ReadFirmware(r);
+        var memoryRegion = ReadMemoryRegion(r);
+        var dmaRanges = ReadDmaRanges(r, $"device '{name}'");
+        return new DeviceSpec(name, ids, bus, mask, bound, firmware, r.Span)
+        {
+            MemoryRegion = memoryRegion.Select(x => x.Name).ToList(), MemoryRegionSpans = memoryRegion.Select(x => x.Span).ToList(), DmaRanges = dmaRanges,
+        };
+    }
+
+    /// <summary>A master's firmware windows (the key <c>firmware</c>): named, disjoint, each boot access inside its window.</summary>
+    internal static List<FirmwareWindow> ReadFirmware(MappingReader r)
+    {
         var firmware = new List<FirmwareWindow>();
         var fwSpans = new List<(ulong B, ulong E, SourceSpan S, string N)>();
         foreach (var fn in r.List("firmware"))
@@ -231,15 +252,28 @@ public static class SocLoader
         }
         YamlChecks.CheckUnique(firmware.Select(f => (f.Name, SourceSpan.None)).ToList(), "firmware window", r.Span.File);
         YamlChecks.CheckDisjoint(fwSpans, "firmware windows");
+        return firmware;
+    }
+
+    /// <summary>The key <c>memory-region</c>: reserved-memory node names, checked against the nodes once they are read.</summary>
+    internal static List<(string Name, SourceSpan Span)> ReadMemoryRegion(MappingReader r)
+    {
         var memoryRegion = new List<(string Name, SourceSpan Span)>();
         foreach (var mn in r.List("memory-region"))
             memoryRegion.Add((MappingReader.AsString(mn, "memory-region"), mn.Span));
-        // dma-ranges of the device's bus (drivers/of/address.c of_dma_get_range, Linux 7.0: one
-        // bus_dma_region per entry; an entry of size 0 would end the kernel's map early, so it is refused).
+        return memoryRegion;
+    }
+
+    /// <summary>
+    /// dma-ranges of a device's bus (drivers/of/address.c of_dma_get_range, Linux 7.0: one
+    /// bus_dma_region per entry; an entry of size 0 would end the kernel's map early, so it is refused).
+    /// </summary>
+    internal static List<DmaRange> ReadDmaRanges(MappingReader r, string owner)
+    {
         var dmaRanges = new List<DmaRange>();
         var rangeList = r.List("dma-ranges");
         if (rangeList.Count > MaxDmaRanges)
-            throw YamlTree.Error(ErrorCode.OutOfRange, $"device '{name}' has {rangeList.Count} dma-ranges entries; at most {MaxDmaRanges} are read", r.Node("dma-ranges")!.Span);
+            throw YamlTree.Error(ErrorCode.OutOfRange, $"{owner} has {rangeList.Count} dma-ranges entries; at most {MaxDmaRanges} are read", r.Node("dma-ranges")!.Span);
         foreach (var dn in rangeList)
         {
             var dr = MappingReader.Of(dn, "a dma-ranges entry", YamlKeys.DmaRange);
@@ -249,10 +283,7 @@ public static class SocLoader
             YamlChecks.CheckNoWrap(busAddr, size, dr);
             dmaRanges.Add(new DmaRange(cpu, busAddr, size));
         }
-        return new DeviceSpec(name, ids, bus, mask, bound, firmware, r.Span)
-        {
-            MemoryRegion = memoryRegion.Select(x => x.Name).ToList(), MemoryRegionSpans = memoryRegion.Select(x => x.Span).ToList(), DmaRanges = dmaRanges,
-        };
+        return dmaRanges;
     }
 
     internal static string DeviceHint(string name, IEnumerable<DeviceSpec> devices)

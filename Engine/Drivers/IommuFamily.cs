@@ -51,6 +51,17 @@ public abstract class IommuFamily
     public abstract void CheckWidths(IReadOnlySet<string> flags, int ias, int oas, SourceSpan iasAt, SourceSpan oasAt);
     internal abstract DeviceId ReadId(MappingReader id, string iommu);
 
+    /// <summary>
+    /// The driver's of_xlate for a PCI function reached through a host bridge's iommu-map (one cell:
+    /// the ID the map gave): the family's <see cref="DeviceId"/>, or null when the family takes no PCI
+    /// masters that way (a map naming its instance is then refused at load). <paramref name="ats"/>: the
+    /// function has the ATS capability and its host bridge says ats-supported (IOMMU_FWSPEC_PCI_RC_ATS).
+    /// </summary>
+    public virtual DeviceId? PciId(string iommu, uint id, bool ats) => null;
+
+    /// <summary>The driver's device_group asks pci_device_group for PCI masters (so ACS and DMA aliases decide their groups).</summary>
+    public virtual bool UsesPciDeviceGroup => false;
+
     /// <summary>The device-tree compatibles this family's driver matches, each with what it fills in (the catalogue).</summary>
     public virtual IReadOnlyList<CompatibleEntry> Compatibles => [];
 

@@ -31,6 +31,12 @@ public enum BootEventKind
     DmaOpsNotSetUp,
     /// <summary>of_dma_configure_id set a device's bus_dma_limit and range map from its bus's dma-ranges.</summary>
     BusDmaLimitSet,
+    /// <summary>A line the PCI core printed while setting devices up (pci_enable_acs and the pci= parameter).</summary>
+    PciSetup,
+    /// <summary>A PCI function of_iommu_configure gave no IOMMU (its requester ID has no iommu-map entry, or a map error).</summary>
+    PciNoIommu,
+    /// <summary>PCI devices in different groups that reach each other without the IOMMU (PciP2p).</summary>
+    P2pAcrossGroups,
 }
 
 /// <summary>

@@ -30,7 +30,6 @@ public sealed partial class IommuCore
     private readonly List<IommuDevice> _devices = new();
     private readonly Dictionary<IommuDomain, IotlbGather> _pendingGather = new();
     private readonly Dictionary<IommuInstance, IIommuDriver> _drivers = new(ReferenceEqualityComparer.Instance);
-    private readonly object _scriptOwner = new();
     private int _nextDomainId = 1;
 
     /// <summary>A core on a fresh <see cref="Hardware.Machine"/> of the SoC.</summary>
@@ -54,6 +53,7 @@ public sealed partial class IommuCore
             var inst = soc.FindIommu(spec.Ids[0].Iommu)!;
             _devices.Add(new IommuDevice(spec, inst, drivers[inst]));
         }
+        InitPci();
 
         DmaLayer = dmaLayer(this);
     }
@@ -111,6 +111,7 @@ public sealed partial class IommuCore
         // domain with all its members (iommu_setup_default_domain). An error in either phase fails
         // iommu_device_register: the instance is unregistered and every master behind it is left
         // without an IOMMU — no group, no default domain (what its DMA then meets is the hardware's).
+        RecordPciSetup();
         foreach (var inst in Soc.Iommus)
         {
             var devs = _devices.Where(d => d.Iommu == inst).ToList();
@@ -129,6 +130,7 @@ public sealed partial class IommuCore
                 probed.Add(dev);
                 var key = dev.Driver.DeviceGroup(dev);
                 if (!key.Ok) { failure = (dev, key.AsOutcome, "device_group"); break; }
+                dev.GroupWhy = key.Why;
                 var group = _groups.FirstOrDefault(g => Equals(g.Key, key.Value));
                 if (group is null)
                 {
@@ -167,6 +169,7 @@ public sealed partial class IommuCore
         }
         foreach (var g in _groups)
             RecordBoot(BootEventKind.GroupFormed, g.Name, $"{g.Name} = {string.Join(", ", g.Devices.Select(d => d.Name))}: {g.Devices[0].Driver.GroupRule(g)}");
+        RecordPciHazards();
         var bound = new List<string>();
         foreach (var dev in _devices.Where(d => d.Spec.DriverBound && d.Group is not null))
         {
@@ -498,17 +501,23 @@ public sealed partial class IommuCore
     // ------------------------------------------------------------------ DMA ownership
 
     /// <summary>iommu_group_claim_dma_owner: -EPERM if owner_cnt ≠ 0; -EBUSY if not on the default domain; then block.</summary>
-    public Outcome ClaimDmaOwner(IommuGroup g, ScriptSite site = default)
+    public Outcome ClaimDmaOwner(IommuGroup g, ScriptSite site = default, string? owner = null)
     {
         if (g.OwnerCnt != 0)
-            return Outcome.Fail(Errno.EPERM, $"{g.Name} owner_cnt is {g.OwnerCnt} ({(g.Owner is not null ? "already claimed" : "a DMA-API driver is bound")}) (iommu_group_claim_dma_owner, {Src})");
+            return Outcome.Fail(Errno.EPERM, $"{g.Name} owner_cnt is {g.OwnerCnt} ({(g.Owner is not null ? $"already claimed by {g.Owner}" : $"a DMA-API driver is bound: {BoundIn(g)}")}) (iommu_group_claim_dma_owner, {Src})");
+        return TakeDmaOwnership(g, site, owner ?? ScriptOwner);
+    }
+
+    /// <summary>__iommu_take_dma_ownership: -EBUSY unless on the default domain; the blocking domain attached; owner set, owner_cnt 1.</summary>
+    private Outcome TakeDmaOwnership(IommuGroup g, ScriptSite site, string owner)
+    {
         if (g.Domain is not null && g.Domain != g.DefaultDomain)
             return Outcome.Fail(Errno.EBUSY, $"{g.Name} is on {g.Domain.Name}, not its default domain (__iommu_take_dma_ownership, {Src})");
         var blocking = AllocBlockingDomain(g);
         if (!blocking.Ok) return blocking.AsOutcome;
         var r = GroupSetDomainInternal(g, g.BlockingDomain!, mustSucceed: false, site);
         if (!r.Ok) return r;
-        g.Owner = _scriptOwner;
+        g.Owner = owner;
         g.OwnerCnt = 1;
         // The fallback blocking domain is an "empty" paging domain only if the driver gives it a table of
         // its own. MediaTek's mtk_iommu_domain_finalise hands every domain of the hw_list the one shared

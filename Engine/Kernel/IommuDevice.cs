@@ -1,3 +1,4 @@
+using ScenarioEngine.Pci;
 using ScenarioEngine.Model;
 
 namespace ScenarioEngine.Kernel;
@@ -30,6 +31,10 @@ public sealed class IommuDevice
     public Outcome ProbeError { get; set; }
     /// <summary>dev_iommu_priv_get/set: the driver's per-device state (SMMUv3's arm_smmu_master), null before probe and after release.</summary>
     public object? Priv { get; set; }
+    /// <summary>The struct pci_dev this master is (the SoC's PCI topology), null for a platform master or a PCI master without a described topology.</summary>
+    public PciDev? Pci { get; internal set; }
+    /// <summary>Why ops->device_group put the device where it is (the driver's sentence, e.g. pci_device_group's rule), null when the driver gave none.</summary>
+    public string? GroupWhy { get; internal set; }
 
     public override string ToString() => Name;
 }

@@ -21,6 +21,8 @@ public sealed record DeviceSpec(
     /// parent): empty when the bus has none, so DMA addresses are physical addresses, unlimited.
     /// </summary>
     public IReadOnlyList<DmaRange> DmaRanges { get; init; } = [];
+    /// <summary>The PCI function this master is (its ids come from its host bridge's iommu-map), or null for a platform master or a PCI master without a described topology.</summary>
+    public PciFunction? Pci { get; init; }
 }
 
 /// <summary>One dma-ranges window (struct bus_dma_region): CPU physical [Cpu, Cpu + Size) is seen by the device at bus address Bus.</summary>

@@ -15,6 +15,8 @@ public enum EventKind
     BlockingDomainTranslates,
     /// <summary>An access translated by the device's own ATC (PCIe ATS) whose mapping changed without an ATC invalidation.</summary>
     StaleAtc,
+    /// <summary>PCI devices in different IOMMU groups that reach each other peer-to-peer without the IOMMU (found at boot).</summary>
+    P2pAcrossGroups,
 }
 
 public static class EventKinds
@@ -26,6 +28,7 @@ public static class EventKinds
         EventKind.StaleTranslation => "stale-translation",
         EventKind.UseAfterFree => "use-after-free",
         EventKind.StaleAtc => "stale-atc",
+        EventKind.P2pAcrossGroups => "p2p-across-groups",
         _ => "blocking-domain-translates",
     };
 

@@ -37,6 +37,9 @@ public sealed record KernelKnobs(bool Strict, bool Passthrough, bool ForceDac = 
 
     public bool HasFix(string id) => Fixes.Contains(id);
 
+    /// <summary>The <c>pci=</c> boot parameter as written (drivers/pci/pci.c pci_setup; Pci.PciKernelParams reads it), null when not given.</summary>
+    public string? Pci { get; init; }
+
     /// <summary>"Linux 7.0.0", or "Linux 7.0.0 + id, id" (the report's Kernel line).</summary>
     public string Release => Fixes.Count == 0 ? "Linux 7.0.0" : "Linux 7.0.0 + " + string.Join(", ", Fixes);
 }

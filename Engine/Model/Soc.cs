@@ -23,6 +23,9 @@ public sealed record Soc(
         return -1;
     }
     public DeviceSpec? FindDevice(string name) => Devices.FirstOrDefault(d => d.Name == name);
+
+    /// <summary>The PCI host bridges and functions (the key <c>pci</c>); the functions behind an IOMMU are also in <see cref="Devices"/>.</summary>
+    public PciTopology Pci { get; init; } = PciTopology.Empty;
 }
 
 /// <summary>A DRAM bank: CPU physical addresses [Base, Base + Size).</summary>

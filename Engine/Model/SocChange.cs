@@ -11,6 +11,8 @@ public enum ChangeKind
     DeviceTree,
     /// <summary>The IOMMU driver's platform data (drivers/iommu/…), i.e. a kernel patch.</summary>
     PlatformData,
+    /// <summary>The hardware itself (a PCIe port or device with the ACS capability): another board or card.</summary>
+    Hardware,
 }
 
 /// <summary>
@@ -27,6 +29,7 @@ public sealed record SocChange(ChangeKind Kind, string Summary, IReadOnlyList<st
         ChangeKind.None => "no change",
         ChangeKind.KernelCommandLine => "kernel command line",
         ChangeKind.DeviceTree => "device tree",
+        ChangeKind.Hardware => "hardware",
         _ => "platform data",
     };
 }

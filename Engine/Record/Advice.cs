@@ -32,8 +32,10 @@ public static class HazardKinds
     public const string NeedsKernelFix = "needs-kernel-fix";
     /// <summary>The device's DMA bypasses translation (an identity domain): it reaches every page of memory.</summary>
     public const string NoIsolation = "no-isolation";
+    /// <summary>A PCI device in another IOMMU group reaches the device peer-to-peer without the IOMMU, or it reaches one (Pci.PciP2p).</summary>
+    public const string P2pAcrossGroups = "p2p-across-groups";
 
-    public static readonly IReadOnlyList<string> All = [SharedPageTable, MovesOtherMasters, WindowMissed, DmaDisrupted, StaleTlb, UseAfterFree, NeedsKernelFix, NoIsolation];
+    public static readonly IReadOnlyList<string> All = [SharedPageTable, MovesOtherMasters, WindowMissed, DmaDisrupted, StaleTlb, UseAfterFree, NeedsKernelFix, NoIsolation, P2pAcrossGroups];
 
     /// <summary>
     /// How much a hazard weighs when the advice picks its best option (docs/advise.md): a page table shared

@@ -19,7 +19,11 @@ public sealed record EndState(
     IReadOnlyList<DmaCookieState> Dma,
     IReadOnlyList<RecordedEvent> Events,
     int DroppedEvents,
-    int MaxEvents);
+    int MaxEvents)
+{
+    /// <summary>The PCI topology (none for an SoC without the pci key).</summary>
+    public PciState Pci { get; init; } = PciState.None;
+}
 
 /// <summary>An IOMMU instance's cells in the report's IOMMUs table, as its family describes them (region and note lines unescaped).</summary>
 public sealed record IommuCells(string Name, string Banks, IReadOnlyList<string> Regions, IReadOnlyList<string> FlagNotes);

@@ -59,6 +59,7 @@ public static class AdviceJson
                     ChangeKind.None => "none",
                     ChangeKind.KernelCommandLine => "kernel-command-line",
                     ChangeKind.DeviceTree => "device-tree",
+                    ChangeKind.Hardware => "hardware",
                     _ => "platform-data",
                 });
                 w.WriteString("summary", s.Change.Summary);

@@ -25,7 +25,7 @@ public static class AdviceSchema
         }, ["kind", "text"]);
         var change = Obj("The change the strategy needs besides runtime calls.", new()
         {
-            ["kind"] = new JsonObject { ["enum"] = Strings("none", "kernel-command-line", "device-tree", "platform-data") },
+            ["kind"] = new JsonObject { ["enum"] = Strings("none", "kernel-command-line", "device-tree", "platform-data", "hardware") },
             ["summary"] = Str(),
             ["diff"] = Array(Str("a line of the YAML diff: ' ' context, '-' removed, '+' added")),
         }, ["kind", "summary", "diff"]);

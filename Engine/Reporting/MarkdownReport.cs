@@ -11,7 +11,7 @@ namespace ScenarioEngine.Reporting;
 /// paths, collections in a fixed order. Sections: title and description; SoC and boot knobs;
 /// IOMMUs; boot; topology; steps; mappings; DMA API state; faults and hazards; expectations; result line.
 /// </summary>
-public static class MarkdownReport
+public static partial class MarkdownReport
 {
     public sealed record Input(
         string ScenarioPath,
@@ -41,6 +41,7 @@ public static class MarkdownReport
             sb.Append("- Kernel: ").Append(sc.Kernel.Release).Append(", iommu.strict=").Append(sc.Kernel.Strict ? '1' : '0')
               .Append(" iommu.passthrough=").Append(sc.Kernel.Passthrough ? '1' : '0');
             if (sc.Kernel.ForceDac) sb.Append(" iommu.forcedac=1");
+            if (sc.Kernel.Pci is { } pci) sb.Append(" pci=").Append(Escape(pci));
             if (state is not null) sb.Append(" → global default domain type ").Append(state.GlobalDefaultType);
             sb.Append('\n');
         }
@@ -59,6 +60,7 @@ public static class MarkdownReport
             sb.Append('\n');
             Pictures.MermaidWriter.Topology(sb, topo);
         }
+        if (input.State is { } ps && ps.Pci.Functions.Count > 0) PciSection(sb, ps.Pci, input.Pictures.PciTree);
         Steps(sb, input.Log);
         if (input.State is { } c2) Mappings(sb, c2);
         if (input.State is { } c4) DmaState(sb, c4);

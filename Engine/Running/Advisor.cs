@@ -67,7 +67,7 @@ public static class Advisor
                                 $"{withFix.Verdict.Name()} on {fixedKernel.Release} ({fix}: \"{subject}\"){(withFix.Hazards.Count > 0 ? ", with " + string.Join(", ", withFix.Hazards.Select(h => h.Kind)) : "")}")],
                         };
                 }
-            outcomes.Add(outcome);
+            outcomes.Add(PciAdvice.WithP2pHazards(outcome, plan.Soc, plan.Kernel, device));
         }
         var advice = new SocAdvice(soc.Name, socFile, device.Name, window.Name, window.Iova, window.Size, kernel.Release + Knobs(kernel), outcomes);
         return new AdviceRun(advice, pictures, baseline) { Runs = runs };

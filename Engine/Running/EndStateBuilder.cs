@@ -79,7 +79,7 @@ internal static class EndStateBuilder
         }).ToList();
 
         return new EndState(core.GlobalDefaultType.Name().ToUpperInvariant().Replace('-', '_'), iommus, core.BootEvents.Select(b => b.Text).ToList(), devices, groups,
-            domains, tables, dma, events, dropped, Hardware.EventLog.MaxEvents);
+            domains, tables, dma, events, dropped, Hardware.EventLog.MaxEvents) { Pci = PciStateBuilder.Build(core) };
     }
 
     public static RecordedEvent Record(Hardware.SimEvent e) => new(e.Kind, e.Line, e.Device, e.Iova, e.Write, e.FaultKind, e.Domain, e.Why)

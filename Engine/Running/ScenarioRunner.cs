@@ -185,7 +185,7 @@ public static class ScenarioRunner
     };
 
     /// <summary>One driver per family per SoC (<see cref="Drivers.Families"/>), created when its first instance probes.</summary>
-    private static Func<IommuCore, IommuInstance, IIommuDriver> DriverFactory()
+    internal static Func<IommuCore, IommuInstance, IIommuDriver> DriverFactory()
     {
         var drivers = new Dictionary<string, IIommuDriver>(StringComparer.Ordinal);
         return (core, inst) => drivers.TryGetValue(inst.Driver, out var d) ? d

@@ -24,8 +24,15 @@ internal sealed partial class ScenarioLibrary
         Fn("iommu", "detach_device", [Arg.Domain(), Arg.Device()], (lib, in c) => lib.Record(c, lib._core.DetachDevice(lib._domainIds[c.Id(0)], lib.Dev(c.Id(1)), c.Site))),
         Fn("iommu", "attach_group", [Arg.Domain(), Arg.Group()], (lib, in c) => lib.AttachGroup(c)),
         Fn("iommu", "detach_group", [Arg.Domain(), Arg.Group()], (lib, in c) => lib.Record(c, lib._core.DetachGroup(lib._domainIds[c.Id(0)], lib.Grp(c.Id(1)), c.Site))),
-        Fn("iommu", "group_claim_dma_owner", [Arg.Group()], (lib, in c) => lib.Record(c, lib._core.ClaimDmaOwner(lib.Grp(c.Id(0)), c.Site))),
+        Fn("iommu", "group_claim_dma_owner", [Arg.Group(), new ApiArg("owner", ArgKind.Str, Optional: true, Bad: "owner name (a string) expected, got {got}")],
+            (lib, in c) => lib.Record(c, lib._core.ClaimDmaOwner(lib.Grp(c.Id(0)), c.Site, c.Has(1) ? c.Str(1) : null))),
         Fn("iommu", "group_release_dma_owner", [Arg.Group()], (lib, in c) => lib.Record(c, lib._core.ReleaseDmaOwner(lib.Grp(c.Id(0)), c.Site))),
+        // DMA ownership by device (iommufd_device_bind) and the driver core's count of DMA-API drivers
+        Fn("iommu", "device_claim_dma_owner", [Arg.Device(), Arg.Str("owner", "owner name (a string) expected, got {got}")],
+            (lib, in c) => lib.Record(c, lib._core.DeviceClaimDmaOwner(lib.Dev(c.Id(0)), c.Str(1)!, c.Site))),
+        Fn("iommu", "device_release_dma_owner", [Arg.Device()], (lib, in c) => lib.Record(c, lib._core.DeviceReleaseDmaOwner(lib.Dev(c.Id(0)), c.Site))),
+        Fn("iommu", "device_use_default_domain", [Arg.Device()], (lib, in c) => lib.Record(c, lib._core.DeviceUseDefaultDomain(lib.Dev(c.Id(0))))),
+        Fn("iommu", "device_unuse_default_domain", [Arg.Device()], (lib, in c) => lib.Record(c, lib._core.DeviceUnuseDefaultDomain(lib.Dev(c.Id(0)), c.Site))),
         Fn("iommu", "get_domain_for_dev", [Arg.Device()], (lib, in c) =>
         {
             var d = lib._core.GetDomainForDev(lib.Dev(c.Id(0)));

@@ -36,6 +36,8 @@ internal sealed partial class ScenarioLibrary
         Field(HandleKind.Device, "region", (lib, in c) => Push(c.L, lib.Dev(c.Self).Driver.DeviceRegion(lib.Dev(c.Self)))),
         Field(HandleKind.Device, "dma_mask", (lib, in c) => Push(c.L, lib.Dev(c.Self).DmaMask)),
         Field(HandleKind.Device, "firmware", (lib, in c) => Push(c.L, lib.Firmware(lib.Dev(c.Self)))),
+        Field(HandleKind.Device, "bdf", (lib, in c) => Push(c.L, lib.Dev(c.Self).Pci?.Address.ToString())),
+        Field(HandleKind.Device, "driver_bound", (lib, in c) => Push(c.L, lib.Dev(c.Self).DriverBound)),
         Method(HandleKind.Device, "read", [Arg.Int("iova", "iova expected, got {got}"), Arg.Int("size", "size expected", optional: true)], (lib, in c) => lib.DevAccess(c, write: false)),
         Method(HandleKind.Device, "write", [Arg.Int("iova", "iova expected, got {got}"), Arg.Int("size", "size expected", optional: true)], (lib, in c) => lib.DevAccess(c, write: true)),
         Method(HandleKind.Device, "stream", [Arg.Int("iova", "iova expected, got {got}"), Arg.Int("size", "size > 0 expected"),
@@ -49,6 +51,7 @@ internal sealed partial class ScenarioLibrary
         Field(HandleKind.Group, "domain", (lib, in c) => Push(c.L, lib.Grp(c.Self).Domain is { } d ? lib.DomId(d) : null)) with { Returns = HandleKind.Domain },
         Field(HandleKind.Group, "default_domain", (lib, in c) => Push(c.L, lib.Grp(c.Self).DefaultDomain is { } d ? lib.DomId(d) : null)) with { Returns = HandleKind.Domain },
         Field(HandleKind.Group, "owner_cnt", (lib, in c) => Push(c.L, lib.Grp(c.Self).OwnerCnt)),
+        Field(HandleKind.Group, "owner", (lib, in c) => Push(c.L, lib.Grp(c.Self).Owner as string)),
 
         Field(HandleKind.Domain, "name", (lib, in c) => Push(c.L, lib._domainIds[c.Self].Name)),
         Field(HandleKind.Domain, "type", (lib, in c) => Push(c.L, lib._domainIds[c.Self].Type.Name())),

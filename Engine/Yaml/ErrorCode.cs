@@ -23,6 +23,7 @@ public enum ErrorCode
     BadPath = 1014,
     BadDeviceTree = 1015,
     BadAdvice = 1016,
+    BadPciTopology = 1017,
 
     // 2xxx: Lua scripts
     LuaSyntax = 2001,

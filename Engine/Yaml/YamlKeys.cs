@@ -11,8 +11,8 @@ public static class YamlKeys
 {
     public static readonly string[] Scenario = ["scenario", "description", "soc", "kernel", "script", "lua", "params", "pictures", "advise"];
     public static readonly string[] Advise = ["device", "window", "iova", "size"];
-    public static readonly string[] Kernel = ["iommu.strict", "iommu.passthrough", "iommu.forcedac", "fixes"];
-    public static readonly string[] Soc = ["soc", "description", "memory", "reserved-memory", "iommus", "devices"];
+    public static readonly string[] Kernel = ["iommu.strict", "iommu.passthrough", "iommu.forcedac", "pci", "fixes"];
+    public static readonly string[] Soc = ["soc", "description", "memory", "reserved-memory", "iommus", "devices", "pci"];
     public static readonly string[] Memory = ["name", "base", "size"];
     public static readonly string[] ReservedMemory = ["name", "base", "size", "iommu-addresses"];
     public static readonly string[] IommuAddress = ["device", "iova", "size"];
@@ -23,6 +23,17 @@ public static class YamlKeys
     public static readonly string[] DmaRange = ["bus", "cpu", "size"];
     public static readonly string[] Firmware = ["name", "iova", "size", "boot"];
     public static readonly string[] BootAccess = ["iova", "size", "write"];
+    /// <summary>A PCI host bridge (the SoC key <c>pci</c>) and its functions (Config.PciLoader).</summary>
+    public static readonly string[] PciHostBridge = ["name", "segment", "bus-range", "iommu-map", "iommu-map-mask", "msi-map", "msi-map-mask", "ats-supported", "dma-ranges", "functions"];
+    public static readonly string[] IommuMapEntry = ["rid-base", "iommu", "iommu-base", "length"];
+    public static readonly string[] MsiMapEntry = ["rid-base", "msi-controller", "msi-base", "length"];
+    public static readonly string[] PciFunction =
+    [
+        "bdf", "name", "type", "id", "subsystem", "class", "description", "secondary", "subordinate", "multifunction",
+        "acs", "ats", "pri", "pasid", "dma-alias", "dev-flags", "dma-mask", "driver-bound", "firmware", "memory-region",
+    ];
+    public static readonly string[] PciAcs = ["cap", "ctrl"];
+    public static readonly string[] PciPasid = ["width", "exec", "priv"];
 
     /// <summary>Schema definition name → keys (the scenario and SoC documents are their schemas' roots).</summary>
     public static IReadOnlyDictionary<string, string[]> ByDefinition { get; } = new Dictionary<string, string[]>
@@ -31,5 +42,7 @@ public static class YamlKeys
         ["reserved-memory"] = ReservedMemory, ["iommu-address"] = IommuAddress,
         ["iotlb"] = Iotlb, ["device"] = Device,
         ["firmware"] = Firmware, ["boot-access"] = BootAccess,
+        ["pci-host-bridge"] = PciHostBridge, ["iommu-map-entry"] = IommuMapEntry, ["msi-map-entry"] = MsiMapEntry,
+        ["pci-function"] = PciFunction, ["pci-acs"] = PciAcs, ["pci-pasid"] = PciPasid,
     };
 }

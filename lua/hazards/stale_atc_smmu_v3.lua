@@ -39,7 +39,7 @@ expect.eq(nvme:read(0x40000000 + 0x1000), block + 0x1000, "the ATC still transla
 iommu.iotlb_sync(u)
 local _, cmds = cmdq.take(smmu)
 report.note("arm_smmu_iotlb_sync: " .. cmdq.summary(cmds))
-expect.eq(cmds[1].text, "TLBI_EL2_VA asid 3 va 0x40000000 leaf tg 1 ttl 2 scale 9 num 0", "one range TLBI for the block (RIL: 512 pages as SCALE 9, NUM 0; TTL 2 for a level-2 leaf)")
+expect.eq(cmds[1].text, "TLBI_EL2_VA asid 5 va 0x40000000 leaf tg 1 ttl 2 scale 9 num 0", "one range TLBI for the block (RIL: 512 pages as SCALE 9, NUM 0; TTL 2 for a level-2 leaf)")
 expect.eq(cmds[2].op, "CMD_SYNC", "synced")
 expect.eq(cmds[3].text, "ATC_INV sid 0x100 addr 0x40000000 size 9", "then ATC_INV of the naturally aligned 512-page span")
 expect.eq(cmds[4].op, "CMD_SYNC", "synced")

@@ -32,6 +32,8 @@
 ---@field region string?      # MediaTek: the name of the IOVA region the device's larb/port maps to
 ---@field dma_mask integer
 ---@field firmware table<string, Firmware>
+---@field bdf string?         # a PCI function's address, 0000:01:00.0; nil for a platform master
+---@field driver_bound boolean # a DMA-API driver is bound (it counts in the group's owner_cnt)
 local Device = {}
 
 --- A device read through the IOTLB and the page table; a stale IOTLB entry still reaches the old page.
@@ -65,6 +67,7 @@ function Device:boot_firmware() end
 ---@field domain Domain?
 ---@field default_domain Domain?
 ---@field owner_cnt integer
+---@field owner string?               # who claimed DMA ownership (the name a claim gave), nil when nobody did
 
 ---@class Domain
 ---@field name string                # domain#1, …
@@ -136,7 +139,7 @@ function IommuInstance:commands() end
 ---@field message string?           # what the driver printed, if anything (lines joined by "\n")
 
 ---@class Event
----@field kind "fault"|"stale-translation"|"stale-atc"|"warn"|string an event's kind (hazards have kinds of their own); a fault's own kind is in `fault.kind`
+---@field kind "fault"|"stale-translation"|"stale-atc"|"warn"|"p2p-across-groups"|string an event's kind (hazards have kinds of their own); a fault's own kind is in `fault.kind`
 ---@field line integer
 ---@field device string?
 ---@field domain string?
@@ -209,16 +212,45 @@ function iommu.attach_group(domain, group) end
 ---@return Errno? errno
 ---@return string? why
 function iommu.detach_group(domain, group) end
+--- iommu_group_claim_dma_owner (VFIO's VFIO_GROUP_SET_CONTAINER): -EPERM while owner_cnt is not 0 (a
+--- DMA-API driver still bound in the group: "not viable"); the owner is a name ("script" when none is given).
 ---@param group Group
+---@param owner string?
 ---@return true|nil ok
 ---@return Errno? errno
 ---@return string? why
-function iommu.group_claim_dma_owner(group) end
+function iommu.group_claim_dma_owner(group, owner) end
 ---@param group Group
 ---@return true|nil ok
 ---@return Errno? errno
 ---@return string? why
 function iommu.group_release_dma_owner(group) end
+--- iommu_device_claim_dma_owner (iommufd_device_bind): -ENODEV without a group; a group someone else
+--- owns, or one a DMA-API driver still holds, is -EPERM; the same owner again counts one more.
+---@param dev Device
+---@param owner string
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.device_claim_dma_owner(dev, owner) end
+--- iommu_device_release_dma_owner: one claim less; the last returns the group to its default domain.
+---@param dev Device
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.device_release_dma_owner(dev) end
+--- iommu_device_use_default_domain: a DMA-API driver binds (the driver core's pci_dma_configure); -EBUSY while the group is owned.
+---@param dev Device
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.device_use_default_domain(dev) end
+--- iommu_device_unuse_default_domain: the DMA-API driver unbinds (owner_cnt − 1). vfio-pci and other driver_managed_dma drivers count neither way.
+---@param dev Device
+---@return true|nil ok
+---@return Errno? errno
+---@return string? why
+function iommu.device_unuse_default_domain(dev) end
 ---@param dev Device
 ---@return Domain?
 function iommu.get_domain_for_dev(dev) end

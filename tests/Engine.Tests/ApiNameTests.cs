@@ -24,7 +24,7 @@ public class ApiNameTests
     }
 
     [Theory]
-    [InlineData("local g = soc.device(\"apu\").grop", "device apu has no field 'grop'; did you mean 'group'? (also near: bank, name)")]
+    [InlineData("local g = soc.device(\"apu\").grop", "device apu has no field 'grop'; did you mean 'group'? (also near: bank, bdf)")]
     [InlineData("soc.devcie(\"apu\")", "soc has no function or field 'devcie'; did you mean 'device'? (also near: devices, name)")]
     [InlineData("expect.equal(1, 1)", "expect has no function 'equal' (nearest: eq, errno, fault)")]
     [InlineData("sim.advance_ms(5)", "sim has no function 'advance_ms'; did you mean 'advance'? (also near: events)")]

@@ -80,10 +80,11 @@ public class ArchitectureTests
 
     // ---------------------------------------------------------------- layers
 
-    private static readonly string[] Layers = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Advice", "Reporting", "Snapshots", "Running"];
+    private static readonly string[] Layers = ["Model", "Yaml", "Record", "Hardware", "Pci", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Advice", "Reporting", "Snapshots", "Running"];
 
     /// <summary>
-    /// The direction dependencies may take: Model ← Yaml; Model ← Hardware ← PageTables ← Kernel ←
+    /// The direction dependencies may take: Model ← Yaml; Model ← Pci (the PCI core's topology rules:
+    /// enumeration, quirks, ACS, DMA aliases, of_map_id) ← Kernel, Drivers, Config, Advice; Model ← Hardware ← PageTables ← Kernel ←
     /// Drivers and Dma ← Config (the loaders read each family's YAML) ← Scripting ← Running; `scenario
     /// advise`'s strategies (Advice) sit on Model, Yaml, Record and Drivers (each family's SocEdits), and
     /// Running runs them; the run
@@ -96,16 +97,17 @@ public class ArchitectureTests
         ["Yaml"] = ["Model"],
         ["Record"] = ["Model", "Yaml"],
         ["Hardware"] = ["Model"],
+        ["Pci"] = ["Model"],
         ["PageTables"] = ["Model", "Hardware"],
-        ["Kernel"] = ["Model", "Hardware", "PageTables"],
+        ["Kernel"] = ["Model", "Hardware", "PageTables", "Pci"],
         ["Dma"] = ["Model", "Hardware", "PageTables", "Kernel"],
-        ["Drivers"] = ["Model", "Yaml", "Hardware", "PageTables", "Kernel"],
-        ["Config"] = ["Model", "Yaml", "Hardware", "Drivers"],
-        ["Scripting"] = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config"],
-        ["Advice"] = ["Model", "Yaml", "Record", "Drivers"],
+        ["Drivers"] = ["Model", "Yaml", "Hardware", "PageTables", "Kernel", "Pci"],
+        ["Config"] = ["Model", "Yaml", "Hardware", "Pci", "Drivers"],
+        ["Scripting"] = ["Model", "Yaml", "Record", "Hardware", "Pci", "PageTables", "Kernel", "Dma", "Drivers", "Config"],
+        ["Advice"] = ["Model", "Yaml", "Record", "Pci", "Drivers"],
         ["Reporting"] = ["Model", "Yaml", "Record"],
         ["Snapshots"] = ["Model", "Yaml", "Record"],
-        ["Running"] = ["Model", "Yaml", "Record", "Hardware", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Advice", "Reporting", "Snapshots"],
+        ["Running"] = ["Model", "Yaml", "Record", "Hardware", "Pci", "PageTables", "Kernel", "Dma", "Drivers", "Config", "Scripting", "Advice", "Reporting", "Snapshots"],
     };
 
     /// <summary>

@@ -99,6 +99,7 @@ public class FuzzTests
         "soc.device", "soc.iommu", "soc.reserved", "soc.devices", "soc.groups",
         "iommu.domain_alloc", "iommu.domain_free", "iommu.attach_device", "iommu.detach_device", "iommu.attach_group", "iommu.detach_group",
         "iommu.group_claim_dma_owner", "iommu.group_release_dma_owner", "iommu.get_domain_for_dev", "iommu.map", "iommu.unmap",
+        "iommu.device_claim_dma_owner", "iommu.device_release_dma_owner", "iommu.device_use_default_domain", "iommu.device_unuse_default_domain",
         "iommu.unmap_fast", "iommu.iotlb_sync", "iommu.flush_iotlb_all", "iommu.iova_to_phys", "iommu.get_resv_regions", "iommu.walk",
         "iommu.set_fault_handler", "mem.alloc", "mem.free", "mem.carveout", "sim.advance", "sim.events",
         "dma.set_mask", "dma.alloc_coherent", "dma.free_coherent", "dma.map_single", "dma.unmap_single", "dma.map_sg",

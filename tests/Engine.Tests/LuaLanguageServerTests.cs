@@ -93,7 +93,7 @@ public class LuaLanguageServerTests
         iommu.attach_device(dev, dom)
         iommu.map(dom, 0x1000, 0x1000, 0x1000, 3)
         local g = dev.grop
-        expect.eq(dev.group.owner, 1)
+        expect.eq(dev.group.owners, 1)
         iommu.domain_alloc(dev, "dma", 3)
         local ok = dma.set_mask(dev, 32, "both")
         ok.x = 1
@@ -121,7 +121,7 @@ public class LuaLanguageServerTests
                 "4 param-type-mismatch",  // a Device where the Domain goes
                 "5 param-type-mismatch",  // a number for the prot string
                 "6 undefined-field",      // dev.grop
-                "7 undefined-field",      // a Group has no field owner
+                "7 undefined-field",      // a Group has no field owners
                 "8 redundant-parameter",  // one argument too many
                 "10 inject-field",        // a field added to a result table
                 "11 undefined-field",     // report.nte

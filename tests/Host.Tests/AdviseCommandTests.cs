@@ -92,7 +92,7 @@ public class AdviseCommandTests
         var (code, output, err) = Cli("advise", "--soc", Soc("mt8365"), "--soc", Soc("smmu-v2-example"), "--device", "apu");
         Assert.True(code == 0, err);
         Assert.StartsWith("strategies × SoCs\n                           mt8365              smmu-v2-example\n  unmanaged-attach-device  fails               works\n", output);
-        Assert.Contains("\n  own-stream               not-applicable      works\n\nmt8365 (scenarios/socs/mt8365.yaml)", output);
+        Assert.Contains("\n  own-stream               not-applicable      works\n  acs-isolation            not-applicable      not-applicable\n\nmt8365 (scenarios/socs/mt8365.yaml)", output);
     }
 
     [Fact]

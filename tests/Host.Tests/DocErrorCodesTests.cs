@@ -64,6 +64,7 @@ public class DocErrorCodesTests
         ["overlap"] = () => Soc(TinySoc + "iommus:\n  - { name: m4u, driver: mediatek, regions: [ { name: a, base: 0x0, size: 0x2000_0000 }, { name: b, base: 0x1000_0000, size: 0x2000_0000 } ] }\n"),
         ["out-of-range"] = () => Soc(TinySoc + "iommus:\n  - { name: m4u, driver: mediatek }\ndevices:\n  - { name: apu, ids: [ { iommu: m4u, larb: 0, port: 40 } ] }\n"),
         ["duplicate-name"] = () => Soc(TinySoc + M4u + "  - { name: apu, ids: [ { iommu: m4u, larb: 0, port: 11 } ] }\n"),
+        ["pci-no-bridge-to-bus"] = () => Soc(TinySoc + "pci:\n  - name: pcie\n    functions:\n      - { bdf: \"05:00.0\" }\n"),
         ["planned-driver"] = () => Soc(TinySoc + "iommus:\n  - { name: dart, driver: apple-dart }\n"),
         ["path-outside"] = () => Run("soc: ../socs/tiny.yaml\nscript: /etc/passwd\n"),
         ["not-a-device-tree"] = () =>
@@ -131,6 +132,7 @@ public class DocErrorCodesTests
         ("docs/errors.md", "`port: 40` (valid 0..31)", "out-of-range"),
         ("docs/errors.md", "two devices named `apu`", "duplicate-name"),
         ("docs/errors.md", "`driver: apple-dart`", "planned-driver"),
+        ("docs/errors.md", "`{ bdf: \"05:00.0\" }` with no bridge whose `secondary` is 0x05", "pci-no-bridge-to-bus"),
         ("docs/errors.md", "`script: /etc/passwd`", "path-outside"),
         ("docs/errors.md", "`scenario import dtb kernel.img`", "not-a-device-tree"),
         ("docs/errors.md", "--device npu`", "advise-unknown-device"),

@@ -36,6 +36,9 @@ public class GeneratedDocsTests
     [Fact]
     public void The_advice_schema_is_written_from_the_engines_verdicts_and_hazards() => Check("schema/advice.schema.json", ScenarioEngine.Reporting.AdviceSchema.Write());
 
+    [Fact]
+    public void The_groups_schema_is_written_from_the_engine() => Check("schema/groups.schema.json", ScenarioEngine.Reporting.GroupsSchema.Write());
+
     /// <summary>The socs the README's table of strategies asks about (the command it quotes).</summary>
     private static readonly string[] ReadmeSocs = ["mt8365", "mt8195-infra", "smmu-v2-example"];
 
@@ -121,7 +124,7 @@ public class GeneratedDocsTests
         foreach (var (file, title, order) in new[]
         {
             ("scenario", "Scenario files (`scenarios/<topic>/<case>.yaml`)", new[] { "scenario", "kernel", "advise" }),
-            ("soc", "SoC files (`scenarios/socs/<soc>.yaml`)", new[] { "soc", "memory", "reserved-memory", "iommu-address", "iommu", "region", "iotlb", "device", "device-id", "firmware", "boot-access", "dma-range" }),
+            ("soc", "SoC files (`scenarios/socs/<soc>.yaml`)", new[] { "soc", "memory", "reserved-memory", "iommu-address", "iommu", "region", "iotlb", "device", "device-id", "firmware", "boot-access", "dma-range", "pci-host-bridge", "iommu-map-entry", "msi-map-entry", "pci-function", "pci-acs", "pci-pasid" }),
         })
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "schema", file + ".schema.json")));

@@ -9,8 +9,8 @@ namespace ScenarioEngine.Drivers.ArmSmmu;
 /// the core's side in drivers/iommu/iommu.c and dma-iommu.c). Models: stream matching with
 /// stream-match registers (arm_smmu_find_sme: an ID/mask contained in a valid SMR shares it, any other
 /// overlap is -EINVAL, none free is -ENOSPC — all at probe, which then fails), arm_smmu_device_group (a group remembered on the stream-map entries is
-/// reused, the last entry's group wins, two different ones are -EINVAL; otherwise one group per
-/// device — pci_device_group's alias and ACS rules are not modelled), arm_smmu_capable (NOEXEC and
+/// reused, the last entry's group wins, two different ones are -EINVAL; otherwise pci_device_group for
+/// a PCI master (Kernel.PciDeviceGroup) or a group per platform device), arm_smmu_capable (NOEXEC and
 /// DEFERRED_FLUSH true, so DMA_FQ default domains keep their flush queue; CACHE_COHERENCY false: no
 /// coherent table walk), domain_alloc_paging (pgsize_bitmap SZ_4K|SZ_2M|SZ_1G, nothing else until
 /// the first attach), the static identity and blocked domains (S2CR type BYPASS and FAULT),
@@ -128,24 +128,40 @@ public sealed partial class ArmSmmu : IIommuDriver
             : Result<int>.Fail(Errno.ENOSPC, $"all {data.Smes.Length} stream-match registers of {data.Inst.Name} are in use (arm_smmu_find_sme, {Src})");
     }
 
-    /// <summary>arm_smmu_device_group: reuse the group remembered on the device's stream-map entries.</summary>
+    /// <summary>
+    /// arm_smmu_device_group: reuse the group remembered on the device's stream-map entries; else
+    /// pci_device_group for a PCI master with a described topology (Kernel.PciDeviceGroup), or
+    /// generic_device_group (a new group); the group is remembered on the entries either way.
+    /// </summary>
     public Result<GroupKey> DeviceGroup(IommuDevice dev)
     {
         var data = Data(dev);
-        SmmuGroupKey? group = null;
+        GroupKey? group = null;
+        string? why = null;
         foreach (var sme in SmesOf(dev))
         {
             if (group is not null && sme.Group is not null && group != sme.Group)
                 return Result<GroupKey>.Fail(Errno.EINVAL, $"{dev.Name}'s stream-map entries already belong to two different groups (arm_smmu_device_group, {Src})");
             group = sme.Group; // the last entry's group, as the loop leaves it
         }
-        if (group is null)
+        if (group is not null && dev.Pci is not null)
         {
-            // pci_device_group / generic_device_group: a new group (PCI aliases are not modelled)
-            group = new SmmuGroupKey(data.Inst.Name, _groups++);
+            // the master that took the shared entry first (its group is the one remembered)
+            var mine = data.SmEndx.GetValueOrDefault(dev) ?? [];
+            var (first, sme) = data.SmEndx.Where(kv => kv.Key != dev).SelectMany(kv => kv.Value.Intersect(mine).Select(i => (kv.Key, i))).FirstOrDefault();
+            why = first is null
+                ? $"{dev.Name}'s stream-map entries (streams {Streams(dev)}) already remember a group: arm_smmu_device_group takes it before pci_device_group"
+                : $"{dev.Name} joins {first.Name}: the stream-map entry for 0x{data.Smes[sme].Id:x} that {first.Name} took first remembers its group (arm_smmu_device_group, before pci_device_group)";
         }
+        if (group is null && dev.Pci is not null)
+        {
+            var d = _core.PciDeviceGroup(dev);
+            group = d.Group?.Key ?? new SmmuGroupKey(data.Inst.Name, _groups++);
+            why = d.Why;
+        }
+        group ??= new SmmuGroupKey(data.Inst.Name, _groups++); // generic_device_group, or a PCI master without a described topology
         foreach (var sme in SmesOf(dev)) sme.Group = group;
-        return Result<GroupKey>.Of(group);
+        return Result<GroupKey>.Of(group, why);
     }
 
     /// <summary>A group remembered on stream-map entries (smmu->s2crs[idx].group).</summary>
@@ -154,10 +170,12 @@ public sealed partial class ArmSmmu : IIommuDriver
     /// <summary>arm_smmu_device_group (Linux 7.0): a group remembered on a master's stream-map entries is reused; otherwise a new group.</summary>
     public string GroupRule(IommuGroup group)
     {
+        if (group.Devices.Any(d => d.Pci is not null))
+            return "arm_smmu_device_group (pci_device_group for PCI masters): " + string.Join("; ", group.Devices.Select(d => d.GroupWhy is { } w ? $"{w} [streams {Streams(d)}]" : $"{d.Name}: generic_device_group (a platform master) [streams {Streams(d)}]"));
         if (group.Devices.Count == 1)
             return $"arm_smmu_device_group: no stream-map entry of {group.Devices[0].Name}'s (streams {Streams(group.Devices[0])}) belonged to a group yet, so a new one "
                 + (group.Devices[0].Spec.Bus == Bus.Pci
-                    ? "(pci_device_group; its alias and ACS rules are not modelled: a group of its own, as for an endpoint alone below an ACS-isolated port)"
+                    ? "(pci_device_group; the SoC file gives no PCI topology for it, no pci key, so no alias or ACS rule can join it to another)"
                     : "(generic_device_group)");
         var first = group.Devices[0];
         var shared = group.Devices.Skip(1).Select(d => (d, SmesOf(d).Intersect(SmesOf(first)).Select(s => Hex.Of(s.Id)).ToList())).ToList();

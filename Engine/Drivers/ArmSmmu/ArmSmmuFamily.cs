@@ -78,6 +78,15 @@ public sealed partial class ArmSmmuFamily : IommuFamily
     internal override IommuInstance ReadSpecific(MappingReader r, IommuInstance inst) =>
         inst with { Config = new SmmuConfig(r.OptInt("smrs", MaxSmrs, 1, MaxSmrs), r.OptInt("s2-banks", 0, 0, inst.Banks)) };
 
+    /// <summary>
+    /// arm_smmu_of_xlate (arm-smmu.c, Linux 7.0) with one cell: FIELD_PREP(ARM_SMMU_SMR_ID, args[0]) keeps
+    /// the low 16 bits; the mask would come from the SMMU node's stream-match-mask, which is not modelled (0).
+    /// </summary>
+    /// <summary>arm_smmu_device_group (arm-smmu.c) calls pci_device_group for PCI masters (Linux 7.0).</summary>
+    public override bool UsesPciDeviceGroup => true;
+
+    public override DeviceId? PciId(string iommu, uint id, bool ats) => new SmmuStreamId(iommu, id & 0xffff, 0);
+
     internal override DeviceId ReadId(MappingReader id, string iommu)
     {
         foreach (var k in new[] { "larb", "port" })

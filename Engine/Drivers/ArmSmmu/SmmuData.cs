@@ -47,7 +47,7 @@ internal sealed class Sme
     // s2cr_init_val: FAULT, since CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT is default y
     public S2crType Type { get; set; } = S2crType.Fault;
     public int Cbndx { get; set; }
-    public ArmSmmu.SmmuGroupKey? Group { get; set; }
+    public GroupKey? Group { get; set; }
 }
 
 /// <summary>struct arm_smmu_domain: the core's domain, and the SMMU and context bank it was finalised on (first attach), null before.</summary>

@@ -37,7 +37,8 @@ internal static class SmmuSocEdits
         }
 
         public override string? NotApplicable(Soc soc, DeviceSpec device, FirmwareWindow window, IommuInstance iommu) =>
-            FreeStream(OthersIds(soc, device, iommu)) is null ? $"every 16-bit stream ID is matched by another master of {iommu.Name}" : null;
+            device.Pci is not null ? "a PCI function's stream IDs are its requester IDs through its host bridge's iommu-map (of_map_id), and pci_device_group decides its group: acs-isolation is the change for it"
+            : FreeStream(OthersIds(soc, device, iommu)) is null ? $"every 16-bit stream ID is matched by another master of {iommu.Name}" : null;
 
         public override (Soc Soc, SocChange Change) Apply(Soc soc, DeviceSpec device, FirmwareWindow window, IommuInstance iommu)
         {

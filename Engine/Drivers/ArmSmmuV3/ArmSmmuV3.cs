@@ -14,8 +14,7 @@ namespace ScenarioEngine.Drivers.ArmSmmuV3;
 /// SMMU_GBPA, see RegistrationFailed), arm_smmu_probe_device / arm_smmu_insert_master (each stream ID in range of the
 /// stream table, else -ERANGE; a level-2 table allocated for it; a stream ID another master already
 /// inserted is "Aliasing StreamID … unsupported" and -ENODEV), arm_smmu_device_group (platform
-/// masters: generic_device_group, a group each; PCI masters: pci_device_group, whose alias and ACS
-/// rules are not modelled — a group each), arm_smmu_capable (CACHE_COHERENCY = coherent; NOEXEC and
+/// masters: generic_device_group, a group each; PCI masters: pci_device_group, Kernel.PciDeviceGroup), arm_smmu_capable (CACHE_COHERENCY = coherent; NOEXEC and
 /// DEFERRED_FLUSH true), arm_smmu_domain_alloc_paging_flags (stage 1, finalised at once:
 /// arm_smmu_domain_finalise_s1 takes an ASID from the one xarray every SMMU shares,
 /// XA_LIMIT(1, 2^asid_bits − 1) — when none is left, xa_alloc's -EBUSY takes the error path into a
@@ -145,6 +144,18 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
     }
 
     /// <summary>
+    /// arm_smmu_device_group: pci_device_group for a PCI master (the core's PciDeviceGroup: aliases, ACS,
+    /// multifunction slots), else generic_device_group (a new group). A PCI master whose topology the
+    /// SoC file does not describe (an explicit stream, no pci key) gets a new group.
+    /// </summary>
+    public Result<GroupKey> DeviceGroup(IommuDevice dev)
+    {
+        if (dev.Pci is null) return Result<GroupKey>.Of(new V3GroupKey(dev.Iommu.Name, _groups++));
+        var d = _core.PciDeviceGroup(dev);
+        return Result<GroupKey>.Of(d.Group?.Key ?? new V3GroupKey(dev.Iommu.Name, _groups++), d.Why);
+    }
+
+    /// <summary>
     /// arm_smmu_device_probe after iommu_device_register failed (since v6.14, fcbd62156742 "iommu/arm-smmu-v3:
     /// Clean up more on probe failure"): err_free_sysfs → err_disable: arm_smmu_device_disable writes
     /// CR0 = 0, so the SMMU no longer uses the stream table arm_smmu_device_reset had enabled (and its
@@ -160,16 +171,15 @@ public sealed partial class ArmSmmuV3 : IIommuDriver
                                    : "GBPA.ABORT is clear (gbpa-abort: false, the default), so they bypass the SMMU untranslated — the DMA API's dma-direct addresses reach memory");
     }
 
-    /// <summary>arm_smmu_device_group: pci_device_group for PCI, else generic_device_group — a new group either way here.</summary>
-    public Result<GroupKey> DeviceGroup(IommuDevice dev) => Result<GroupKey>.Of(new V3GroupKey(dev.Iommu.Name, _groups++));
-
     private sealed record V3GroupKey(string Smmu, int Number) : GroupKey;
 
     public string GroupRule(IommuGroup group)
     {
         var dev = group.Devices[0];
+        if (group.Devices.Any(d => d.Pci is not null))
+            return "arm_smmu_device_group → pci_device_group: " + string.Join("; ", group.Devices.Select(d => $"{d.GroupWhy} [streams {SidList(Sids(d))}]"));
         return dev.Spec.Bus == Bus.Pci
-            ? $"arm_smmu_device_group → pci_device_group for {dev.Name} (streams {SidList(Sids(dev))}); its alias and ACS rules are not modelled: a group of its own, as for an endpoint alone below an ACS-isolated port"
+            ? $"arm_smmu_device_group → pci_device_group for {dev.Name} (streams {SidList(Sids(dev))}); the SoC file gives no PCI topology for it (no pci key), so no alias or ACS rule can join it to another: a group of its own"
             : $"arm_smmu_device_group → generic_device_group: {dev.Name} (streams {SidList(Sids(dev))}) gets a group of its own — arm-smmu-v3 never shares stream IDs between platform masters";
     }
 

@@ -103,6 +103,12 @@ public sealed partial class SmmuV3Family : IommuFamily
         };
     }
 
+    /// <summary>arm_smmu_of_xlate (arm-smmu-v3.c, Linux 7.0): the ID as the stream ID; ATS when the function and its root complex have it.</summary>
+    /// <summary>arm_smmu_device_group (arm-smmu-v3.c) calls pci_device_group for PCI masters (Linux 7.0).</summary>
+    public override bool UsesPciDeviceGroup => true;
+
+    public override DeviceId? PciId(string iommu, uint id, bool ats) => new SmmuV3StreamId(iommu, id) { Ats = ats };
+
     internal override DeviceId ReadId(MappingReader id, string iommu)
     {
         foreach (var k in new[] { "larb", "port", "mask" })

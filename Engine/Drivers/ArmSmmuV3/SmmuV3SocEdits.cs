@@ -34,7 +34,11 @@ internal static class SmmuV3SocEdits
         }
 
         public override string? NotApplicable(Soc soc, DeviceSpec device, FirmwareWindow window, IommuInstance iommu) =>
-            FreeStream(OthersIds(soc, device, iommu), SmmuV3Config.Of(iommu).Covered) is null ? $"no stream ID of {iommu.Name}'s table is free" : null;
+            device.Pci is not null ? PciMaster
+            : FreeStream(OthersIds(soc, device, iommu), SmmuV3Config.Of(iommu).Covered) is null ? $"no stream ID of {iommu.Name}'s table is free" : null;
+
+        /// <summary>A PCI function's stream IDs are its requester IDs through the host bridge's iommu-map, and pci_device_group decides its group.</summary>
+        internal const string PciMaster = "a PCI function's stream IDs are its requester IDs through its host bridge's iommu-map (of_map_id), and pci_device_group decides its group: acs-isolation is the change for it";
 
         public override (Soc Soc, SocChange Change) Apply(Soc soc, DeviceSpec device, FirmwareWindow window, IommuInstance iommu)
         {

@@ -240,6 +240,13 @@ public sealed partial class MediatekFamily : IommuFamily
         return banks;
     }
 
+    /// <summary>
+    /// mtk_iommu_of_xlate (mtk_iommu.c, Linux 7.0) keeps the cell as the fwspec ID, read as
+    /// MTK_M4U_TO_LARB(id) = (id &gt;&gt; 5) &amp; 0x1f and MTK_M4U_TO_PORT(id) = id &amp; 0x1f
+    /// (include/dt-bindings/memory/mtk-memory-port.h): a PCIe host's iommu-map names an infra port this way.
+    /// </summary>
+    public override DeviceId? PciId(string iommu, uint id, bool ats) => new MtkPortId(iommu, (int)(id >> 5) & 0x1f, (int)id & 0x1f);
+
     internal override DeviceId ReadId(MappingReader id, string iommu)
     {
         foreach (var k in new[] { "stream", "mask" })

@@ -23,7 +23,7 @@ public static class PictureBuilder
     {
         var topology = scenario.Pictures.HasFlag(PictureSet.Topology) ? Topology(scenario.Soc, state) : null;
         var maps = scenario.Pictures.HasFlag(PictureSet.IovaMaps) ? IovaMaps(scenario.Soc, state) : [];
-        return new ReportPictures(topology, maps);
+        return new ReportPictures(topology, maps) { PciTree = scenario.Pictures.HasFlag(PictureSet.Topology) ? PciTreePicture.Build(state.Pci) : null };
     }
 
     // ------------------------------------------------------------------ topology

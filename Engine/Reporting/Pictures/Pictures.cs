@@ -10,10 +10,14 @@ public sealed record ReportPictures(TopologyPicture? Topology, IReadOnlyList<Iov
 {
     public static ReportPictures None { get; } = new(null, []);
 
-    /// <summary>Every picture in the order the report shows them (the topology first, then one IOVA map per domain).</summary>
+    /// <summary>The PCI tree (drawn with the topology), null for an SoC without PCI or without the topology picture.</summary>
+    public PciTreePicture? PciTree { get; init; }
+
+    /// <summary>Every picture in the order the report shows them (the topology and the PCI tree first, then one IOVA map per domain).</summary>
     public IEnumerable<object> InReportOrder()
     {
         if (Topology is not null) yield return Topology;
+        if (PciTree is not null) yield return PciTree;
         foreach (var m in IovaMaps) yield return m;
     }
 }

@@ -10,7 +10,7 @@ namespace ScenarioEngine.Reporting.Pictures;
 /// Content-Security-Policy needs nothing more). Every piece of user text is XML-escaped and clipped.
 /// The same records as <see cref="MermaidWriter"/>; the layout is columns and rows, not a graph search.
 /// </summary>
-public static class SvgWriter
+public static partial class SvgWriter
 {
     private const int Row = 26, CharW = 8, Pad = 8, Font = 12;
 
@@ -18,6 +18,7 @@ public static class SvgWriter
     {
         TopologyPicture t => Topology(t),
         IovaMapPicture m => IovaMap(m),
+        PciTreePicture t => PciTree(t),
         _ => throw new ArgumentException("not a picture", nameof(picture)),
     };
 

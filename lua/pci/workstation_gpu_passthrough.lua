@@ -1,0 +1,15 @@
+-- Passing a workstation's GPU to a VM needs its audio function too.
+local gpu, audio = soc.device("gpu"), soc.device("gpu-audio")
+local g = gpu.group
+expect.ok(iommu.device_unuse_default_domain(gpu), "the GPU's host driver unbinds")
+local _, err = iommu.group_claim_dma_owner(g, "vfio")
+expect.errno(err, "EPERM", "not viable: the audio function's driver is still bound")
+expect.ok(iommu.device_unuse_default_domain(audio), "unbind the audio function's driver too")
+expect.ok(iommu.group_claim_dma_owner(g, "vfio"), "now VFIO owns the group")
+expect.eq(g.domain.type, "blocked", "both functions blocked until the VM's domain is attached")
+local vm = iommu.domain_alloc(gpu, "unmanaged")
+expect.ok(iommu.attach_group(vm, g), "the VM's domain for the whole group")
+local ram = mem.alloc(SZ_1G, SZ_1G)
+expect.ok(iommu.map(vm, 0x0, ram, SZ_1G, "rw"), "1 GiB of guest RAM at guest-physical 0")
+expect.eq(gpu:read(0x1234000), ram + 0x1234000, "the GPU reads guest memory by its guest-physical address")
+expect.eq(audio:write(0x8000), ram + 0x8000, "and so does the audio function")
